@@ -1,0 +1,133 @@
+package dev.locksmith;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A held lease: single use, owned by the handle rather than by a thread, so it may be released from
+ * another thread, an executor or reactive code. Close it (or {@link #release()} it) exactly when the
+ * critical section ends; both are safe to call more than once.
+ *
+ * <p><b>Validity.</b> The local deadline is measured with a monotonic clock from the moment the acquire
+ * request was sent, minus a drift allowance, so {@link #remaining()} never overstates the lease. An
+ * auto-extended lease moves its deadline forward on each renewal; the deadline never moves backwards.
+ *
+ * <p><b>Loss.</b> A lease is lost when a renewal finds it gone from the backend, or when its local
+ * deadline passes while it is still held (the backend could not be reached in time, or the lease was
+ * not auto-extended). Then {@link #isValid()} turns false and the {@link #onLost(Runnable) callbacks} run
+ * once. The {@linkplain #fencingToken() fencing token} is what lets downstream systems reject a holder
+ * that carried on regardless.
+ */
+public interface LockHandle extends AutoCloseable {
+
+	/**
+	 * Returns the key this lease is on.
+	 * @return the key
+	 */
+	String key();
+
+	/**
+	 * Returns the metrics name of this lock (the key when no name was given).
+	 * @return the name
+	 */
+	String name();
+
+	/**
+	 * Returns what this lease holds.
+	 * @return the lease type
+	 */
+	LeaseType type();
+
+	/**
+	 * Returns how many permits this lease holds ({@code 1} for mutex, read and write leases).
+	 * @return the permits
+	 */
+	int permits();
+
+	/**
+	 * Returns the owner id of the service that took this lease.
+	 * @return the owner
+	 */
+	String owner();
+
+	/**
+	 * Returns the random id that identifies this lease on the backend.
+	 * @return the lease id
+	 */
+	String leaseId();
+
+	/**
+	 * Returns the fencing token issued with the grant: strictly greater than every token issued earlier
+	 * for the same key, across all holders and processes.
+	 * @return the fencing token
+	 */
+	long fencingToken();
+
+	/**
+	 * Returns when the lease was granted (wall clock of this process, for display).
+	 * @return the acquisition time
+	 */
+	Instant acquiredAt();
+
+	/**
+	 * Returns the metadata stored with the lease.
+	 * @return the metadata
+	 */
+	Map<String, String> metadata();
+
+	/**
+	 * Returns whether the lease is still held: not released, not lost, and its local deadline not passed.
+	 * @return {@code true} while the lease is valid
+	 */
+	boolean isValid();
+
+	/**
+	 * Returns how long the lease is certainly still valid.
+	 * @return the time to the local deadline, {@link Duration#ZERO} once invalid
+	 */
+	Duration remaining();
+
+	/**
+	 * Returns how many times the lease has been renewed (automatically or through {@link #extend}).
+	 * @return the renewal count
+	 */
+	long renewals();
+
+	/**
+	 * Extends the lease so that it expires {@code ttl} after the backend receives the request.
+	 * @param ttl the new time to live, positive
+	 * @throws IllegalArgumentException if {@code ttl} is not positive
+	 * @throws LockLostException if the lease was lost (expired or taken over)
+	 * @throws LockNotHeldException if the handle was released
+	 * @throws LockProviderUnavailableException if the backend cannot be reached
+	 */
+	void extend(Duration ttl);
+
+	/**
+	 * Registers a callback run once when the lease is lost (not when it is released). If the lease is
+	 * already lost, the callback runs at once on the calling thread. Callbacks run on Locksmith's renewal
+	 * thread and should return quickly.
+	 * @param callback the callback
+	 * @return this handle
+	 */
+	LockHandle onLost(Runnable callback);
+
+	/**
+	 * Releases the lease. Only this lease is released: if it expired and someone else now holds the key,
+	 * their lease is untouched. Works on an interrupted thread and leaves the interrupt flag set.
+	 * @return what was found
+	 * @throws LockProviderUnavailableException if the backend cannot be reached (the lease then expires
+	 * by its TTL; it is no longer renewed)
+	 */
+	ReleaseOutcome release();
+
+	/**
+	 * Releases the lease like {@link #release()}, and throws if it had been lost, so that
+	 * try-with-resources never reports a lost lease as success. A second close does nothing.
+	 * @throws LockLostException if the lease had been lost
+	 */
+	@Override
+	void close();
+
+}

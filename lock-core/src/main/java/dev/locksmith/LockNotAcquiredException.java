@@ -1,0 +1,40 @@
+package dev.locksmith;
+
+import java.time.Duration;
+
+/**
+ * Thrown when a lock could not be acquired within the wait time because someone else holds it.
+ */
+public class LockNotAcquiredException extends LockException {
+
+	private final Duration waited;
+
+	/**
+	 * Creates an exception for {@code key} after waiting {@code waited}.
+	 * @param key the lock key
+	 * @param waited how long the caller waited
+	 */
+	public LockNotAcquiredException(String key, Duration waited) {
+		this(key, waited, "Lock '" + key + "' is held by another owner (waited " + waited.toMillis() + " ms)");
+	}
+
+	/**
+	 * Creates an exception with a custom message.
+	 * @param key the lock key
+	 * @param waited how long the caller waited
+	 * @param message the detail message
+	 */
+	protected LockNotAcquiredException(String key, Duration waited, String message) {
+		super(key, message, null);
+		this.waited = waited;
+	}
+
+	/**
+	 * Returns how long the caller waited before giving up.
+	 * @return the time waited
+	 */
+	public Duration getWaited() {
+		return this.waited;
+	}
+
+}

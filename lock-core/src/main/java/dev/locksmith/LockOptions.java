@@ -1,0 +1,301 @@
+package dev.locksmith;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How one acquisition behaves: lease TTL, wait time, auto-extension, retry backoff, minimum hold,
+ * metrics name and metadata stored with the lease. Immutable; every {@code with…} method validates its
+ * argument and returns a copy. Values left unset fall back to the {@link MutexService}'s defaults.
+ *
+ * <pre>{@code
+ * LockOptions options = LockOptions.ttl(Duration.ofMinutes(5))
+ *         .withWaitTime(Duration.ofSeconds(10))
+ *         .withMetadata("purpose", "nightly-report");
+ * }</pre>
+ *
+ * <p><b>Auto-extension.</b> Unless set explicitly, a lease is auto-extended (renewed at a third of its
+ * TTL while held) when no explicit TTL was given, and is a fixed lease that expires after its TTL when
+ * one was: {@code LockOptions.ttl(10s)} means "hold for at most 10 seconds". Call
+ * {@link #withAutoExtend(boolean)} to choose either way.
+ */
+public final class LockOptions {
+
+	private static final LockOptions DEFAULTS = new LockOptions(null, null, null, null, null, null, Map.of());
+
+	private final @Nullable Duration ttl;
+
+	private final @Nullable Duration waitTime;
+
+	private final @Nullable Boolean autoExtend;
+
+	private final @Nullable Backoff backoff;
+
+	private final @Nullable Duration minHold;
+
+	private final @Nullable String name;
+
+	private final Map<String, String> metadata;
+
+	private LockOptions(@Nullable Duration ttl, @Nullable Duration waitTime, @Nullable Boolean autoExtend,
+			@Nullable Backoff backoff, @Nullable Duration minHold, @Nullable String name, Map<String, String> metadata) {
+		this.ttl = ttl;
+		this.waitTime = waitTime;
+		this.autoExtend = autoExtend;
+		this.backoff = backoff;
+		this.minHold = minHold;
+		this.name = name;
+		this.metadata = metadata;
+	}
+
+	/**
+	 * Returns options with nothing set: every value comes from the service's defaults.
+	 * @return the default options
+	 */
+	public static LockOptions defaults() {
+		return DEFAULTS;
+	}
+
+	/**
+	 * Returns options with a fixed lease TTL (not auto-extended unless {@link #withAutoExtend} says so).
+	 * @param ttl the lease time to live, positive
+	 * @return the options
+	 * @throws IllegalArgumentException if {@code ttl} is null, zero or negative
+	 */
+	public static LockOptions ttl(Duration ttl) {
+		return DEFAULTS.withTtl(ttl);
+	}
+
+	/**
+	 * Returns options with a wait time.
+	 * @param waitTime how long to wait for the lock, zero or more
+	 * @return the options
+	 * @throws IllegalArgumentException if {@code waitTime} is null or negative
+	 */
+	public static LockOptions waitTime(Duration waitTime) {
+		return DEFAULTS.withWaitTime(waitTime);
+	}
+
+	/**
+	 * Returns a copy with a lease TTL.
+	 * @param ttl the lease time to live, positive
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code ttl} is null, zero or negative
+	 */
+	public LockOptions withTtl(Duration ttl) {
+		requirePositive(ttl, "ttl");
+		return new LockOptions(ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+				this.metadata);
+	}
+
+	/**
+	 * Returns a copy with a wait time: how long a blocking acquisition waits for the lock to become free.
+	 * @param waitTime the wait time, zero (try once) or more
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code waitTime} is null or negative
+	 */
+	public LockOptions withWaitTime(Duration waitTime) {
+		requireNotNegative(waitTime, "waitTime");
+		return new LockOptions(this.ttl, waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+				this.metadata);
+	}
+
+	/**
+	 * Returns a copy that says whether the lease is renewed automatically while held.
+	 * @param autoExtend whether to renew the lease at a third of its TTL until released
+	 * @return the new options
+	 */
+	public LockOptions withAutoExtend(boolean autoExtend) {
+		return new LockOptions(this.ttl, this.waitTime, autoExtend, this.backoff, this.minHold, this.name,
+				this.metadata);
+	}
+
+	/**
+	 * Returns a copy with a retry backoff.
+	 * @param backoff the backoff for attempts while waiting
+	 * @return the new options
+	 */
+	public LockOptions withBackoff(Backoff backoff) {
+		Objects.requireNonNull(backoff, "backoff must not be null");
+		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, backoff, this.minHold, this.name,
+				this.metadata);
+	}
+
+	/**
+	 * Returns a copy with a minimum hold time: on release, if the lease was held for less than this,
+	 * its TTL is shortened to the rest of the minimum instead of the key being deleted, so that a fast
+	 * task does not run again elsewhere right away.
+	 * @param minHold the minimum hold, zero or more
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code minHold} is null or negative
+	 */
+	public LockOptions withMinHold(Duration minHold) {
+		requireNotNegative(minHold, "minHold");
+		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, minHold, this.name,
+				this.metadata);
+	}
+
+	/**
+	 * Returns a copy with a name: the low-cardinality label that metrics and events use instead of the key.
+	 * @param name the lock name, not blank
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code name} is null or blank
+	 */
+	public LockOptions withName(String name) {
+		if (name == null || name.isBlank()) {
+			throw new IllegalArgumentException("LockOptions name must not be blank");
+		}
+		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, name,
+				this.metadata);
+	}
+
+	/**
+	 * Returns a copy with one more metadata entry, stored with the lease and shown by inspection.
+	 * @param key the entry key, not blank
+	 * @param value the entry value, not null
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code key} is blank or {@code value} is null
+	 */
+	public LockOptions withMetadata(String key, String value) {
+		Map<String, String> copy = new LinkedHashMap<>(this.metadata);
+		copy.put(key, value);
+		return withMetadata(copy);
+	}
+
+	/**
+	 * Returns a copy whose metadata is {@code metadata}.
+	 * @param metadata the entries, none with a blank key or a null value
+	 * @return the new options
+	 * @throws IllegalArgumentException if an entry has a blank key or a null value
+	 */
+	public LockOptions withMetadata(Map<String, String> metadata) {
+		Objects.requireNonNull(metadata, "metadata must not be null");
+		metadata.forEach((key, value) -> {
+			if (key == null || key.isBlank()) {
+				throw new IllegalArgumentException("LockOptions metadata keys must not be blank");
+			}
+			if (value == null) {
+				throw new IllegalArgumentException("LockOptions metadata value for '" + key + "' must not be null");
+			}
+		});
+		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+				Collections.unmodifiableMap(new LinkedHashMap<>(metadata)));
+	}
+
+	/**
+	 * Returns these options with every unset value taken from {@code defaults}. The auto-extension rule
+	 * (see the class comment) is applied to the result.
+	 * @param defaults the options to fall back on
+	 * @return the merged options
+	 */
+	public LockOptions orElse(LockOptions defaults) {
+		Boolean extend = this.autoExtend;
+		if (extend == null && this.ttl != null) {
+			extend = Boolean.FALSE;
+		}
+		Map<String, String> meta = this.metadata;
+		if (meta.isEmpty()) {
+			meta = defaults.metadata;
+		}
+		return new LockOptions(this.ttl != null ? this.ttl : defaults.ttl,
+				this.waitTime != null ? this.waitTime : defaults.waitTime,
+				extend != null ? extend : defaults.autoExtend, this.backoff != null ? this.backoff : defaults.backoff,
+				this.minHold != null ? this.minHold : defaults.minHold, this.name != null ? this.name : defaults.name,
+				meta);
+	}
+
+	/**
+	 * Returns the lease TTL, if set.
+	 * @return the TTL or {@code null}
+	 */
+	public @Nullable Duration ttl() {
+		return this.ttl;
+	}
+
+	/**
+	 * Returns the wait time, if set.
+	 * @return the wait time or {@code null}
+	 */
+	public @Nullable Duration waitTime() {
+		return this.waitTime;
+	}
+
+	/**
+	 * Returns whether the lease is auto-extended, if decided.
+	 * @return the flag or {@code null}
+	 */
+	public @Nullable Boolean autoExtend() {
+		return this.autoExtend;
+	}
+
+	/**
+	 * Returns the retry backoff, if set.
+	 * @return the backoff or {@code null}
+	 */
+	public @Nullable Backoff backoff() {
+		return this.backoff;
+	}
+
+	/**
+	 * Returns the minimum hold time, if set.
+	 * @return the minimum hold or {@code null}
+	 */
+	public @Nullable Duration minHold() {
+		return this.minHold;
+	}
+
+	/**
+	 * Returns the metrics name, if set.
+	 * @return the name or {@code null}
+	 */
+	public @Nullable String name() {
+		return this.name;
+	}
+
+	/**
+	 * Returns the metadata stored with the lease.
+	 * @return an unmodifiable map, possibly empty
+	 */
+	public Map<String, String> metadata() {
+		return this.metadata;
+	}
+
+	private static void requirePositive(@Nullable Duration value, String what) {
+		if (value == null || value.isZero() || value.isNegative()) {
+			throw new IllegalArgumentException("LockOptions " + what + " must be positive, was " + value);
+		}
+	}
+
+	private static void requireNotNegative(@Nullable Duration value, String what) {
+		if (value == null || value.isNegative()) {
+			throw new IllegalArgumentException("LockOptions " + what + " must be zero or positive, was " + value);
+		}
+	}
+
+	@Override
+	public boolean equals(Object other) {
+		return other instanceof LockOptions that && Objects.equals(this.ttl, that.ttl)
+				&& Objects.equals(this.waitTime, that.waitTime) && Objects.equals(this.autoExtend, that.autoExtend)
+				&& Objects.equals(this.backoff, that.backoff) && Objects.equals(this.minHold, that.minHold)
+				&& Objects.equals(this.name, that.name) && this.metadata.equals(that.metadata);
+	}
+
+	@Override
+	public int hashCode() {
+		return Objects.hash(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+				this.metadata);
+	}
+
+	@Override
+	public String toString() {
+		return "LockOptions[ttl=" + this.ttl + ", waitTime=" + this.waitTime + ", autoExtend=" + this.autoExtend
+				+ ", backoff=" + this.backoff + ", minHold=" + this.minHold + ", name=" + this.name + ", metadata="
+				+ this.metadata + "]";
+	}
+
+}

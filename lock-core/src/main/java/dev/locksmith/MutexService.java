@@ -1,0 +1,237 @@
+package dev.locksmith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Distributed locks on string keys, backed by one provider (in-memory, Redis, JDBC, …). Thread-safe;
+ * one instance per application. Build one with {@link Locksmith#builder}, or inject the one the Spring
+ * Boot starter configures.
+ *
+ * <p>Every acquisition is a lease with a TTL, carries a strictly increasing fencing token, and is
+ * renewed while held when auto-extension applies (see {@link LockOptions}). Waiting never polls on a
+ * fixed interval: a waiter sleeps until the backend reports a release, or until the holder's remaining
+ * TTL runs out, with the {@link Backoff} as a safety net.
+ *
+ * <p>Locks are not reentrant: a thread that acquires a key it already holds gets a
+ * {@link LockAlreadyHeldException} instead of deadlocking.
+ *
+ * <pre>{@code
+ * Token token = locks.withLock("user:" + id, () -> refresh(id));          // wait, run, release
+ * Optional<Report> report = locks.tryWithLock("report", Duration.ZERO, this::run);
+ * try (LockHandle lock = locks.acquire("job:42", LockOptions.ttl(Duration.ofMinutes(5)))) {
+ *     storage.write(lock.fencingToken(), data);
+ * }
+ * }</pre>
+ */
+public interface MutexService {
+
+	/**
+	 * Acquires {@code key} with the default options (waiting up to the default wait time), runs the
+	 * action and releases the lock, whatever the action does.
+	 * @param <T> the result type
+	 * @param <E> the action's exception type
+	 * @param key the lock key
+	 * @param action the action
+	 * @return the action's result
+	 * @throws E if the action fails (the lock is released first)
+	 * @throws LockNotAcquiredException if the lock was not acquired within the wait time
+	 * @throws LockLostException if the lease was lost while the action ran (thrown after it returned)
+	 */
+	<T, E extends Exception> T withLock(String key, LockedCallable<T, E> action) throws E;
+
+	/**
+	 * Acquires {@code key} with the default options, runs the action and releases the lock.
+	 * @param <E> the action's exception type
+	 * @param key the lock key
+	 * @param action the action
+	 * @throws E if the action fails (the lock is released first)
+	 * @throws LockNotAcquiredException if the lock was not acquired within the wait time
+	 * @throws LockLostException if the lease was lost while the action ran (thrown after it returned)
+	 */
+	<E extends Exception> void withLock(String key, LockedRunnable<E> action) throws E;
+
+	/**
+	 * Acquires {@code key} with {@code options}, runs the action and releases the lock.
+	 * @param <T> the result type
+	 * @param <E> the action's exception type
+	 * @param key the lock key
+	 * @param options the options
+	 * @param action the action
+	 * @return the action's result
+	 * @throws E if the action fails (the lock is released first)
+	 * @throws LockNotAcquiredException if the lock was not acquired within the wait time
+	 * @throws LockLostException if the lease was lost while the action ran (thrown after it returned)
+	 */
+	<T, E extends Exception> T withLock(String key, LockOptions options, LockedCallable<T, E> action) throws E;
+
+	/**
+	 * Tries to acquire {@code key}, waiting up to {@code waitTime}; if acquired, runs the action and
+	 * releases the lock.
+	 * @param <T> the result type
+	 * @param <E> the action's exception type
+	 * @param key the lock key
+	 * @param waitTime how long to wait, zero to try once
+	 * @param action the action
+	 * @return the action's result, or empty if the lock was not acquired (or the action returned null)
+	 * @throws E if the action fails (the lock is released first)
+	 * @throws LockLostException if the lease was lost while the action ran
+	 */
+	<T, E extends Exception> Optional<T> tryWithLock(String key, Duration waitTime, LockedCallable<T, E> action)
+			throws E;
+
+	/**
+	 * Like {@link #tryWithLock(String, Duration, LockedCallable)} with full options (the wait time comes
+	 * from the options, or the default).
+	 * @param <T> the result type
+	 * @param <E> the action's exception type
+	 * @param key the lock key
+	 * @param options the options
+	 * @param action the action
+	 * @return the action's result, or empty if the lock was not acquired (or the action returned null)
+	 * @throws E if the action fails (the lock is released first)
+	 * @throws LockLostException if the lease was lost while the action ran
+	 */
+	<T, E extends Exception> Optional<T> tryWithLock(String key, LockOptions options, LockedCallable<T, E> action)
+			throws E;
+
+	/**
+	 * Acquires {@code key} with the default options, waiting up to the default wait time.
+	 * @param key the lock key
+	 * @return the handle; close it to release
+	 * @throws LockNotAcquiredException if the lock was not acquired within the wait time
+	 */
+	LockHandle acquire(String key);
+
+	/**
+	 * Acquires {@code key}, waiting up to the options' wait time.
+	 * @param key the lock key
+	 * @param options the options
+	 * @return the handle; close it to release
+	 * @throws LockNotAcquiredException if the lock was not acquired within the wait time
+	 * @throws LockProviderUnavailableException if the backend stayed unreachable for the wait time
+	 */
+	LockHandle acquire(String key, LockOptions options);
+
+	/**
+	 * Tries once to acquire {@code key} with the default options, without waiting.
+	 * @param key the lock key
+	 * @return the handle, or empty if someone else holds the key
+	 */
+	Optional<LockHandle> tryAcquire(String key);
+
+	/**
+	 * Tries to acquire {@code key}, waiting up to the options' wait time.
+	 * @param key the lock key
+	 * @param options the options
+	 * @return the handle, or empty if not acquired within the wait time
+	 */
+	Optional<LockHandle> tryAcquire(String key, LockOptions options);
+
+	/**
+	 * Acquires a lease that this service does not track or renew: the caller keeps its id and releases it
+	 * with {@link #releaseLease} or extends it with {@link #extendLease}, from any instance; otherwise it
+	 * expires after its TTL. Meant for stateless callers such as the lock service and the CLI.
+	 * @param key the lock key
+	 * @param options the options (auto-extension does not apply)
+	 * @return the lease, or empty if not acquired within the wait time
+	 */
+	Optional<LeaseInfo> acquireDetached(String key, LockOptions options);
+
+	/**
+	 * Releases a lease by its id, whoever took it. Nothing happens unless that exact lease still holds
+	 * {@code key}.
+	 * @param key the lock key
+	 * @param leaseId the lease id
+	 * @return {@code true} if the lease was held and is now released
+	 */
+	boolean releaseLease(String key, String leaseId);
+
+	/**
+	 * Extends a lease by its id so that it expires {@code ttl} from now.
+	 * @param key the lock key
+	 * @param leaseId the lease id
+	 * @param ttl the new time to live, positive
+	 * @return {@code true} if the lease was held and is now extended
+	 */
+	boolean extendLease(String key, String leaseId, Duration ttl);
+
+	/**
+	 * Returns the read-write lock of the given name.
+	 * @param name the lock name (its key)
+	 * @return the read-write lock
+	 */
+	DistributedReadWriteLock readWrite(String name);
+
+	/**
+	 * Returns the semaphore of the given name with {@code permits} permits in total. Every process must
+	 * use the same number for the same name.
+	 * @param name the semaphore name (its key)
+	 * @param permits the total number of permits, at least 1
+	 * @return the semaphore
+	 */
+	DistributedSemaphore semaphore(String name, int permits);
+
+	/**
+	 * Returns whether anyone, in any process, holds {@code key} now.
+	 * @param key the lock key
+	 * @return {@code true} if locked
+	 */
+	boolean isLocked(String key);
+
+	/**
+	 * Returns how many leases this service instance holds now.
+	 * @return the number of held leases
+	 */
+	int activeLockCount();
+
+	/**
+	 * Returns the leases this service instance holds now.
+	 * @return the held handles, in acquisition order
+	 */
+	List<LockHandle> heldLocks();
+
+	/**
+	 * Reads {@code key}'s state from the backend: holder, owner metadata, fencing token, lockedAt,
+	 * expiresAt and phase, whichever process holds it.
+	 * @param key the lock key
+	 * @return the state
+	 */
+	LockInfo inspect(String key);
+
+	/**
+	 * Lists held keys from the backend, ordered by key.
+	 * @param offset how many keys to skip
+	 * @param limit the most keys to return, at least 1
+	 * @return the page
+	 */
+	LockPage list(int offset, int limit);
+
+	/**
+	 * Removes every lease on {@code key}, whoever holds it. An administrative escape hatch: the holders
+	 * find out at their next renewal and report the lease lost.
+	 * @param key the lock key
+	 * @return {@code true} if anything was removed
+	 */
+	boolean forceRelease(String key);
+
+	/**
+	 * Returns counters of what this service instance has done.
+	 * @return a snapshot of the statistics
+	 */
+	LockStatistics statistics();
+
+	/**
+	 * Returns the name of the backend (for example {@code memory} or {@code redis}).
+	 * @return the provider name
+	 */
+	String providerName();
+
+	/**
+	 * Returns the owner id this instance stores with its leases.
+	 * @return the owner id
+	 */
+	String ownerId();
+
+}
