@@ -1,0 +1,158 @@
+package dev.locksmith.server;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the lock service ({@code locksmith.server.*}).
+ */
+@ConfigurationProperties("locksmith.server")
+public class LockServerProperties {
+
+	/** Whether to serve the lock service API (REST under /api/v1alpha1 and gRPC). */
+	private boolean enabled;
+
+	/** Lease time of a service lock created without a ttl, so that a crashed caller does not hold it forever. */
+	private Duration defaultTtl = Duration.ofHours(1);
+
+	/** Longest ttl a client may ask for on create or extend. */
+	private Duration maxTtl = Duration.ofHours(24);
+
+	/** Longest time a create request may wait for a held lock to be released. */
+	private Duration maxWait = Duration.ofSeconds(60);
+
+	/** Bearer token that every request must carry ("Authorization: Bearer <token>"); none when empty. */
+	private @Nullable String token;
+
+	/** Prefix of the lock keys of service locks, keeping them apart from the application's own locks. */
+	private String keyPrefix = "service:";
+
+	/** Largest request body (REST) or message (gRPC) accepted. */
+	private DataSize maxBodySize = DataSize.ofKilobytes(16);
+
+	/** gRPC settings. */
+	private final Grpc grpc = new Grpc();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Duration getDefaultTtl() {
+		return this.defaultTtl;
+	}
+
+	public void setDefaultTtl(Duration defaultTtl) {
+		this.defaultTtl = defaultTtl;
+	}
+
+	public Duration getMaxTtl() {
+		return this.maxTtl;
+	}
+
+	public void setMaxTtl(Duration maxTtl) {
+		this.maxTtl = maxTtl;
+	}
+
+	public Duration getMaxWait() {
+		return this.maxWait;
+	}
+
+	public void setMaxWait(Duration maxWait) {
+		this.maxWait = maxWait;
+	}
+
+	public @Nullable String getToken() {
+		return this.token;
+	}
+
+	public void setToken(@Nullable String token) {
+		this.token = token;
+	}
+
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	public DataSize getMaxBodySize() {
+		return this.maxBodySize;
+	}
+
+	public void setMaxBodySize(DataSize maxBodySize) {
+		this.maxBodySize = maxBodySize;
+	}
+
+	public Grpc getGrpc() {
+		return this.grpc;
+	}
+
+	/**
+	 * Checks the values, naming the property at fault.
+	 * @throws IllegalArgumentException if a value is out of range
+	 */
+	public void validate() {
+		if (this.defaultTtl == null || this.defaultTtl.isZero() || this.defaultTtl.isNegative()) {
+			throw new IllegalArgumentException("locksmith.server.default-ttl must be positive, was " + this.defaultTtl);
+		}
+		if (this.maxTtl == null || this.maxTtl.compareTo(this.defaultTtl) < 0) {
+			throw new IllegalArgumentException("locksmith.server.max-ttl must be at least locksmith.server.default-ttl ("
+					+ this.defaultTtl + "), was " + this.maxTtl);
+		}
+		if (this.maxWait == null || this.maxWait.isNegative()) {
+			throw new IllegalArgumentException("locksmith.server.max-wait must be zero or positive, was " + this.maxWait);
+		}
+		if (this.keyPrefix == null) {
+			throw new IllegalArgumentException("locksmith.server.key-prefix must not be null");
+		}
+		if (this.maxBodySize == null || this.maxBodySize.toBytes() < 256
+				|| this.maxBodySize.toBytes() > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException(
+					"locksmith.server.max-body-size must be between 256B and 2GB, was " + this.maxBodySize);
+		}
+		if (this.grpc.port < 0 || this.grpc.port > 65535) {
+			throw new IllegalArgumentException(
+					"locksmith.server.grpc.port must be between 0 and 65535, was " + this.grpc.port);
+		}
+	}
+
+	/**
+	 * gRPC settings ({@code locksmith.server.grpc.*}).
+	 */
+	public static class Grpc {
+
+		/** Whether to serve tracker.lock.v1alpha1.LockService over gRPC (with server reflection). */
+		private boolean enabled = true;
+
+		/** Port of the gRPC server; 0 picks a free port. */
+		private int port = 8765;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+	}
+
+}

@@ -1,0 +1,331 @@
+package dev.locksmith.server;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockOptions;
+import dev.locksmith.LockPage;
+import dev.locksmith.MutexService;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the lock service does, independent of REST or gRPC: validates requests and maps them onto detached
+ * leases of a {@link MutexService}. Keeps no state of its own, so every instance on the same backend serves
+ * the same locks.
+ *
+ * <p>A service lock is a lease on key {@code keyPrefix + service} with metadata {@code service} and
+ * {@code who}; it is never renewed by the server and expires after its TTL unless extended.
+ */
+public final class ServiceLocks {
+
+	/** Longest service name or {@code who}, in characters. */
+	public static final int MAX_NAME_LENGTH = 256;
+
+	/** Largest page size of {@link #list}. */
+	public static final int MAX_PER_PAGE = 1000;
+
+	/** Page size when the client gives none. */
+	public static final int DEFAULT_PER_PAGE = 10;
+
+	static final String SERVICE = "service";
+
+	static final String WHO = "who";
+
+	private static final int LIST_CHUNK = 500;
+
+	private final MutexService locks;
+
+	private final Duration defaultTtl;
+
+	private final Duration maxTtl;
+
+	private final Duration maxWait;
+
+	private final String keyPrefix;
+
+	private final byte @Nullable [] token;
+
+	/**
+	 * Creates the service.
+	 * @param locks the lock service to keep the leases in
+	 * @param properties the settings (validated here)
+	 */
+	public ServiceLocks(MutexService locks, LockServerProperties properties) {
+		properties.validate();
+		this.locks = Objects.requireNonNull(locks, "locks");
+		this.defaultTtl = properties.getDefaultTtl();
+		this.maxTtl = properties.getMaxTtl();
+		this.maxWait = properties.getMaxWait();
+		this.keyPrefix = properties.getKeyPrefix();
+		String configured = properties.getToken();
+		this.token = (configured == null || configured.isEmpty()) ? null
+				: configured.getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Checks a request's credentials.
+	 * @param authorization the {@code Authorization} header or metadata value, may be null
+	 * @throws LockServiceException (unauthorized) if a token is configured and not presented
+	 */
+	public void authorize(@Nullable String authorization) {
+		if (this.token == null) {
+			return;
+		}
+		byte[] presented = new byte[0];
+		if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+			presented = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+		}
+		if (!MessageDigest.isEqual(this.token, presented)) {
+			throw LockServiceException.unauthorized();
+		}
+	}
+
+	/**
+	 * Takes the lock on {@code service}, waiting up to {@code wait} if it is held.
+	 * @param service the service name (required)
+	 * @param who who takes it (required)
+	 * @param ttl the lease time, or null/empty for the default
+	 * @param wait how long to wait, or null/empty to try once
+	 * @return the new lock
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked
+	 */
+	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
+			@Nullable String wait) {
+		return create(service, who, ttl, wait, null);
+	}
+
+	/**
+	 * Like {@link #create(String, String, String, String)}, never waiting longer than {@code waitLimit}
+	 * (a caller's deadline).
+	 * @param service the service name (required)
+	 * @param who who takes it (required)
+	 * @param ttl the lease time, or null/empty for the default
+	 * @param wait how long to wait, or null/empty to try once
+	 * @param waitLimit the longest wait whatever {@code wait} says, or {@code null} for no limit
+	 * @return the new lock
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked
+	 */
+	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
+			@Nullable String wait, @Nullable Duration waitLimit) {
+		String name = requireName(SERVICE, service);
+		String holder = requireName(WHO, who);
+		Duration leaseTime = ttl(ttl);
+		Duration waitTime = Durations.parse("wait", wait);
+		if (waitTime == null) {
+			waitTime = Duration.ZERO;
+		}
+		if (waitTime.compareTo(this.maxWait) > 0) {
+			throw LockServiceException.badRequest("wait",
+					"wait must be at most " + this.maxWait + " (locksmith.server.max-wait), was '" + wait + "'");
+		}
+		if (waitLimit != null && waitTime.compareTo(waitLimit) > 0) {
+			waitTime = waitLimit.isNegative() ? Duration.ZERO : waitLimit;
+		}
+		return create(name, holder, leaseTime, waitTime);
+	}
+
+	/**
+	 * Takes the lock with already validated arguments.
+	 * @param service the service name
+	 * @param who the holder
+	 * @param ttl the lease time
+	 * @param wait how long to wait
+	 * @return the new lock
+	 * @throws LockServiceException (conflict) if the service stays locked
+	 */
+	ServiceLock create(String service, String who, Duration ttl, Duration wait) {
+		String key = this.keyPrefix + service;
+		LockOptions options = LockOptions.ttl(ttl)
+			.withWaitTime(wait)
+			.withAutoExtend(false)
+			.withName("lock-service")
+			.withMetadata(Map.of(SERVICE, service, WHO, who));
+		for (int attempt = 0; attempt < 3; attempt++) {
+			LeaseInfo granted = this.locks.acquireDetached(key, options).orElse(null);
+			if (granted != null) {
+				LeaseInfo stored = find(this.locks.inspect(key), granted.leaseId());
+				return toLock(service, (stored != null) ? stored : granted);
+			}
+			LockInfo holder = this.locks.inspect(key);
+			LeaseInfo current = newestLease(holder);
+			if (current != null) {
+				if (!addressable(current)) {
+					throw LockServiceException.conflict(null);
+				}
+				throw LockServiceException.conflict(toLock(service, current));
+			}
+			// released between the attempt and the inspection: try again at once
+			options = options.withWaitTime(Duration.ZERO);
+		}
+		throw LockServiceException.conflict(null);
+	}
+
+	/**
+	 * Returns a held lock by id.
+	 * @param id the id
+	 * @return the lock
+	 * @throws LockServiceException (not found) if the id is malformed, unknown, released or expired
+	 */
+	public ServiceLock get(@Nullable String id) {
+		LockId lockId = parse(id);
+		LeaseInfo lease = find(this.locks.inspect(this.keyPrefix + lockId.service()), lockId.leaseId());
+		if (lease == null) {
+			throw LockServiceException.notFound(id);
+		}
+		return toLock(lockId.service(), lease);
+	}
+
+	/**
+	 * Releases a lock by id.
+	 * @param id the id
+	 * @return the released lock's service name
+	 * @throws LockServiceException (not found) if the id is malformed, unknown, released or expired
+	 */
+	public String release(@Nullable String id) {
+		LockId lockId = parse(id);
+		if (!this.locks.releaseLease(this.keyPrefix + lockId.service(), lockId.leaseId())) {
+			throw LockServiceException.notFound(id);
+		}
+		return lockId.service();
+	}
+
+	/**
+	 * Sets a held lock to expire {@code ttl} from now.
+	 * @param id the id
+	 * @param ttl the new lease time, or null/empty for the default
+	 * @return the lock with its new expiry
+	 * @throws LockServiceException (bad request) for a bad ttl, (not found) if the lock is not held
+	 */
+	public ServiceLock extend(@Nullable String id, @Nullable String ttl) {
+		Duration leaseTime = ttl(ttl);
+		LockId lockId = parse(id);
+		if (!this.locks.extendLease(this.keyPrefix + lockId.service(), lockId.leaseId(), leaseTime)) {
+			throw LockServiceException.notFound(id);
+		}
+		return get(id);
+	}
+
+	/**
+	 * Lists held service locks, ordered by service.
+	 * @param page the page number, at least 1
+	 * @param perPage the page size, 1 to {@value #MAX_PER_PAGE}
+	 * @return the page
+	 * @throws LockServiceException (bad request) for a page or size out of range
+	 */
+	public ServiceLockPage list(int page, int perPage) {
+		if (page < 1) {
+			throw LockServiceException.badRequest("page", "page must be at least 1, was " + page);
+		}
+		if (perPage < 1 || perPage > MAX_PER_PAGE) {
+			throw LockServiceException.badRequest("per_page",
+					"per_page must be between 1 and " + MAX_PER_PAGE + ", was " + perPage);
+		}
+		// MutexService.list covers every key of the application; keep the service locks only.
+		List<ServiceLock> all = new ArrayList<>();
+		int offset = 0;
+		while (true) {
+			LockPage chunk = this.locks.list(offset, LIST_CHUNK);
+			for (LockInfo info : chunk.locks()) {
+				if (info.key().startsWith(this.keyPrefix)) {
+					String service = info.key().substring(this.keyPrefix.length());
+					for (LeaseInfo lease : info.leases()) {
+						if (addressable(lease) && !service.isEmpty()) {
+							all.add(toLock(service, lease));
+						}
+					}
+				}
+			}
+			offset += chunk.locks().size();
+			if (chunk.locks().isEmpty() || offset >= chunk.total()) {
+				break;
+			}
+		}
+		long from = (long) (page - 1) * perPage;
+		int start = (int) Math.min(from, all.size());
+		int end = (int) Math.min((long) start + perPage, all.size());
+		return new ServiceLockPage(all.subList(start, end), all.size(), page, perPage);
+	}
+
+	/**
+	 * Checks a service name or holder.
+	 * @param value the value
+	 * @return a problem description, or {@code null} if the value is fine
+	 */
+	static @Nullable String checkName(@Nullable String value) {
+		if (value == null || value.isBlank()) {
+			return "must not be blank";
+		}
+		if (value.length() > MAX_NAME_LENGTH) {
+			return "must be at most " + MAX_NAME_LENGTH + " characters, was " + value.length();
+		}
+		for (int i = 0; i < value.length(); i++) {
+			if (Character.isISOControl(value.charAt(i))) {
+				return "must not contain control characters";
+			}
+		}
+		return null;
+	}
+
+	private static String requireName(String field, @Nullable String value) {
+		String problem = checkName(value);
+		if (problem != null) {
+			throw LockServiceException.badRequest(field, field + " " + problem);
+		}
+		return value;
+	}
+
+	private Duration ttl(@Nullable String text) {
+		Duration ttl = Durations.parse("ttl", text);
+		if (ttl == null) {
+			return this.defaultTtl;
+		}
+		if (ttl.isZero()) {
+			throw LockServiceException.badRequest("ttl", "ttl must be positive, was '" + text + "'");
+		}
+		if (ttl.compareTo(this.maxTtl) > 0) {
+			throw LockServiceException.badRequest("ttl",
+					"ttl must be at most " + this.maxTtl + " (locksmith.server.max-ttl), was '" + text + "'");
+		}
+		return ttl;
+	}
+
+	private static LockId parse(@Nullable String id) {
+		if (id == null || id.isBlank()) {
+			throw LockServiceException.badRequest("id", "id must not be blank");
+		}
+		return LockId.parse(id).orElseThrow(() -> LockServiceException.notFound(id));
+	}
+
+	private static @Nullable LeaseInfo find(LockInfo info, String leaseId) {
+		for (LeaseInfo lease : info.leases()) {
+			if (lease.leaseId().equals(leaseId) && lease.type() == LeaseType.WRITE) {
+				return lease;
+			}
+		}
+		return null;
+	}
+
+	private static @Nullable LeaseInfo newestLease(LockInfo info) {
+		List<LeaseInfo> leases = info.leases();
+		return leases.isEmpty() ? null : leases.get(leases.size() - 1);
+	}
+
+	private static ServiceLock toLock(String service, LeaseInfo lease) {
+		String who = lease.metadata().getOrDefault(WHO, lease.owner());
+		return new ServiceLock(new LockId(service, lease.leaseId()).encode(), service, who, lease.lockedAt(),
+				lease.expiresAt(), lease.fencingToken());
+	}
+
+	private static boolean addressable(LeaseInfo lease) {
+		return lease.type() == LeaseType.WRITE && LockId.isLeaseId(lease.leaseId());
+	}
+
+}
