@@ -2,6 +2,7 @@ package dev.locksmith.server.grpc;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.Any;
@@ -156,7 +157,8 @@ public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 			.build();
 	}
 
-	private static Timestamp timestamp(Instant instant) {
+	private static Timestamp timestamp(Instant exact) {
+		Instant instant = exact.truncatedTo(ChronoUnit.MILLIS);
 		return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
 	}
 

@@ -1,0 +1,77 @@
+package dev.locksmith.server;
+
+import java.util.concurrent.TimeUnit;
+
+import dev.locksmith.server.grpc.v1alpha1.CreateLockRequest;
+import dev.locksmith.server.grpc.v1alpha1.ListLocksRequest;
+import dev.locksmith.server.grpc.v1alpha1.LockServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.test.context.TestPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * With {@code locksmith.server.token} set, requests without the token are refused (401 /
+ * {@code UNAUTHENTICATED}) and change nothing.
+ */
+@TestPropertySource(properties = "locksmith.server.token=s3cret")
+class TokenProtectionTests extends LockServerTestSupport {
+
+	@Test
+	void restRequestsNeedTheBearerToken() {
+		Reply anonymous = post("/api/v1alpha1/lock", lockBody("guarded", "me"));
+		assertThat(anonymous.status()).isEqualTo(401);
+		assertThat(anonymous.text("error")).contains("token");
+		assertThat(anonymous.raw().headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+		Reply wrong = send(request("/api/v1alpha1/lock").header("Authorization", "Bearer nope")
+			.POST(java.net.http.HttpRequest.BodyPublishers.ofString(lockBody("guarded", "me"))));
+		assertThat(wrong.status()).isEqualTo(401);
+		assertThat(heldCount()).isZero();
+
+		Reply created = send(request("/api/v1alpha1/lock").header("Authorization", "Bearer s3cret")
+			.POST(java.net.http.HttpRequest.BodyPublishers.ofString(lockBody("guarded", "me"))));
+		assertThat(created.status()).isEqualTo(200);
+		String id = created.text("id");
+
+		assertThat(get("/api/v1alpha1/unlock/" + id).status()).isEqualTo(401);
+		assertThat(delete("/api/v1alpha1/lock/" + id).status()).isEqualTo(401);
+		assertThat(post("/api/v1alpha1/lock/" + id + "/extend", "{}").status()).isEqualTo(401);
+		assertThat(get("/api/v1alpha1/lock/" + id).status()).isEqualTo(401);
+		assertThat(get("/api/v1alpha1/locks/list").status()).isEqualTo(401);
+		assertThat(heldCount()).as("the lock survived the anonymous unlock attempts").isEqualTo(1);
+
+		assertThat(send(request("/api/v1alpha1/unlock/" + id).header("Authorization", "Bearer s3cret").GET()).status())
+			.isEqualTo(200);
+		assertThat(heldCount()).isZero();
+	}
+
+	@Test
+	void grpcCallsNeedTheBearerToken() throws InterruptedException {
+		ManagedChannel channel = channel();
+		try {
+			LockServiceGrpc.LockServiceBlockingStub anonymous = LockServiceGrpc.newBlockingStub(channel);
+			StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> anonymous
+				.createLock(CreateLockRequest.newBuilder().setService("guarded").setWho("me").build()));
+			assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+			assertThat(heldCount()).isZero();
+
+			Metadata headers = new Metadata();
+			headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer s3cret");
+			LockServiceGrpc.LockServiceBlockingStub authorized = anonymous
+				.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+			authorized.createLock(CreateLockRequest.newBuilder().setService("guarded").setWho("me").build());
+			assertThat(authorized.listLocks(ListLocksRequest.getDefaultInstance()).getTotal()).isEqualTo(1);
+		}
+		finally {
+			channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		}
+	}
+
+}
