@@ -37,62 +37,122 @@ public class LockServerProperties {
 	/** gRPC settings. */
 	private final Grpc grpc = new Grpc();
 
+	/**
+	 * Returns whether to serve the lock service.
+	 * @return whether to serve the lock service
+	 */
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
+	/**
+	 * Sets whether to serve the lock service.
+	 * @param enabled whether to serve the lock service
+	 */
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
 	}
 
+	/**
+	 * Returns the lease time of a service lock created without a ttl.
+	 * @return the lease time of a service lock created without a ttl
+	 */
 	public Duration getDefaultTtl() {
 		return this.defaultTtl;
 	}
 
+	/**
+	 * Sets the lease time of a service lock created without a ttl.
+	 * @param defaultTtl the lease time of a service lock created without a ttl
+	 */
 	public void setDefaultTtl(Duration defaultTtl) {
 		this.defaultTtl = defaultTtl;
 	}
 
+	/**
+	 * Returns the longest ttl a client may ask for.
+	 * @return the longest ttl a client may ask for
+	 */
 	public Duration getMaxTtl() {
 		return this.maxTtl;
 	}
 
+	/**
+	 * Sets the longest ttl a client may ask for.
+	 * @param maxTtl the longest ttl a client may ask for
+	 */
 	public void setMaxTtl(Duration maxTtl) {
 		this.maxTtl = maxTtl;
 	}
 
+	/**
+	 * Returns the longest wait a create request may ask for.
+	 * @return the longest wait a create request may ask for
+	 */
 	public Duration getMaxWait() {
 		return this.maxWait;
 	}
 
+	/**
+	 * Sets the longest wait a create request may ask for.
+	 * @param maxWait the longest wait a create request may ask for
+	 */
 	public void setMaxWait(Duration maxWait) {
 		this.maxWait = maxWait;
 	}
 
+	/**
+	 * Returns the bearer token requests must carry.
+	 * @return the bearer token requests must carry
+	 */
 	public @Nullable String getToken() {
 		return this.token;
 	}
 
+	/**
+	 * Sets the bearer token requests must carry.
+	 * @param token the bearer token requests must carry
+	 */
 	public void setToken(@Nullable String token) {
 		this.token = token;
 	}
 
+	/**
+	 * Returns the prefix of service lock keys.
+	 * @return the prefix of service lock keys
+	 */
 	public String getKeyPrefix() {
 		return this.keyPrefix;
 	}
 
+	/**
+	 * Sets the prefix of service lock keys.
+	 * @param keyPrefix the prefix of service lock keys
+	 */
 	public void setKeyPrefix(String keyPrefix) {
 		this.keyPrefix = keyPrefix;
 	}
 
+	/**
+	 * Returns the largest request body or message accepted.
+	 * @return the largest request body or message accepted
+	 */
 	public DataSize getMaxBodySize() {
 		return this.maxBodySize;
 	}
 
+	/**
+	 * Sets the largest request body or message accepted.
+	 * @param maxBodySize the largest request body or message accepted
+	 */
 	public void setMaxBodySize(DataSize maxBodySize) {
 		this.maxBodySize = maxBodySize;
 	}
 
+	/**
+	 * Returns the gRPC settings.
+	 * @return the gRPC settings
+	 */
 	public Grpc getGrpc() {
 		return this.grpc;
 	}
@@ -137,18 +197,34 @@ public class LockServerProperties {
 		/** Port of the gRPC server; 0 picks a free port. */
 		private int port = 8765;
 
+		/**
+		 * Returns whether to serve gRPC.
+		 * @return whether to serve gRPC
+		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
+		/**
+		 * Sets whether to serve gRPC.
+		 * @param enabled whether to serve gRPC
+		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}
 
+		/**
+		 * Returns the gRPC port.
+		 * @return the gRPC port
+		 */
 		public int getPort() {
 			return this.port;
 		}
 
+		/**
+		 * Sets the gRPC port.
+		 * @param port the gRPC port
+		 */
 		public void setPort(int port) {
 			this.port = port;
 		}
