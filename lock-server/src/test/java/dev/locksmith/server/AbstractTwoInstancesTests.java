@@ -31,9 +31,16 @@ abstract class AbstractTwoInstancesTests {
 	 */
 	abstract LockProvider backendClient();
 
+	/**
+	 * Called after both instances have stopped, to close the backend clients.
+	 */
+	void closeBackendClients() {
+	}
+
 	@AfterEach
 	void stopInstances() {
 		this.contexts.forEach(ConfigurableApplicationContext::close);
+		closeBackendClients();
 	}
 
 	@Test
