@@ -118,6 +118,10 @@ public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 				.asRuntimeException());
 			return;
 		}
+		catch (IllegalArgumentException ex) {
+			observer.onError(Status.INVALID_ARGUMENT.withDescription(ex.getMessage()).asRuntimeException());
+			return;
+		}
 		catch (StatusRuntimeException ex) {
 			observer.onError(ex);
 			return;

@@ -185,6 +185,18 @@ public class LockServiceController {
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON).body(json);
 	}
 
+	/**
+	 * Reports input that the lock library itself refused as 400.
+	 * @param ex the refusal
+	 * @return the response
+	 */
+	@ExceptionHandler(IllegalArgumentException.class)
+	public ResponseEntity<Map<String, Object>> invalid(IllegalArgumentException ex) {
+		Map<String, Object> json = new LinkedHashMap<>();
+		json.put("error", ex.getMessage());
+		return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.APPLICATION_JSON).body(json);
+	}
+
 	private void authorize(HttpServletRequest request) {
 		this.locks.authorize(request.getHeader(HttpHeaders.AUTHORIZATION));
 	}
