@@ -1,0 +1,326 @@
+package dev.locksmith.provider.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockPage;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * JDBC-specific checks of the table mode, run against each database by a subclass.
+ */
+abstract class AbstractJdbcLockProviderTests {
+
+	/** Critical sections per thread in the contention test (16 threads); {@code -Dlocksmith.jdbc.contention=…}. */
+	static final int CONTENTION_ROUNDS = Integer.getInteger("locksmith.jdbc.contention", 1000);
+
+	private JdbcLockProvider provider;
+
+	/** Returns a data source on a database that already holds the lock table. */
+	protected abstract DataSource dataSource();
+
+	/** Returns the platform the provider should detect. */
+	protected abstract String expectedPlatform();
+
+	static void runSchema(DataSource dataSource, String platform) {
+		new ResourceDatabasePopulator(
+				new ClassPathResource("dev/locksmith/provider/jdbc/schema-" + platform + ".sql"))
+			.execute(dataSource);
+	}
+
+	@BeforeEach
+	void createProvider() {
+		this.provider = JdbcLockProvider.builder(dataSource()).build();
+	}
+
+	@AfterEach
+	void closeProvider() {
+		this.provider.close();
+	}
+
+	static LeaseRequest request(String key, LeaseType type, Duration ttl) {
+		return new LeaseRequest(key, type, UUID.randomUUID().toString(), "owner-1", ttl, 1, 1, Map.of("app", "test"));
+	}
+
+	static LeaseRequest permits(String key, int permits, int limit) {
+		return new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "owner-1", Duration.ofSeconds(30),
+				permits, limit, Map.of());
+	}
+
+	static String key() {
+		return "key-" + UUID.randomUUID();
+	}
+
+	@Test
+	void detectsPlatformAndSchemaScriptIsIdempotent() {
+		assertThat(this.provider.platform()).isEqualTo(expectedPlatform());
+		assertThat(this.provider.name()).isEqualTo("jdbc");
+		runSchema(dataSource(), expectedPlatform());
+		this.provider.verifySchema();
+		this.provider.ping();
+	}
+
+	@Test
+	void missingTableFailsFastNamingTheTable() {
+		assertThatIllegalStateException()
+			.isThrownBy(() -> JdbcLockProvider.builder(dataSource()).tableName("no_such_lock_table").build())
+			.withMessageContaining("no_such_lock_table")
+			.withMessageContaining("schema-" + expectedPlatform() + ".sql");
+	}
+
+	@Test
+	void badTableNameIsRejected() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> JdbcLockProvider.builder(dataSource()).tableName("locks; DROP TABLE x"))
+			.withMessageContaining("tableName");
+	}
+
+	@Test
+	void writeExcludesAndTokensIncreaseAcrossReleases() {
+		String key = key();
+		LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		Grant granted = this.provider.acquire(first);
+		assertThat(granted.isGranted()).isTrue();
+		Grant denied = this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30)));
+		assertThat(denied.isGranted()).isFalse();
+		assertThat(denied.retryAfter()).isNotNull().isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+		assertThat(this.provider.acquire(request(key, LeaseType.READ, Duration.ofSeconds(30))).isGranted()).isFalse();
+		assertThat(this.provider.release(new LeaseRef(key, LeaseType.WRITE, "someone-else"))).isFalse();
+		assertThat(this.provider.release(first.ref())).isTrue();
+		assertThat(this.provider.release(first.ref())).isFalse();
+		Grant next = this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30)));
+		assertThat(next.isGranted()).isTrue();
+		assertThat(next.fencingToken()).isGreaterThan(granted.fencingToken());
+	}
+
+	@Test
+	void expiryIsDecidedByTheDatabaseAndExpiredHolderCannotReleaseTheNext() {
+		String key = key();
+		LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofMillis(300));
+		assertThat(this.provider.acquire(first).isGranted()).isTrue();
+		LeaseRequest second = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.provider.acquire(second).isGranted());
+		assertThat(this.provider.extend(first.ref(), Duration.ofSeconds(10))).isFalse();
+		assertThat(this.provider.release(first.ref())).isFalse();
+		LockInfo info = this.provider.inspect(key);
+		assertThat(info.leases()).singleElement().satisfies((lease) -> assertThat(lease.leaseId()).isEqualTo(second.leaseId()));
+	}
+
+	@Test
+	void extendAndBatchedRenewMoveTheDatabaseExpiry() {
+		String a = key();
+		String b = key();
+		LeaseRequest leaseA = request(a, LeaseType.WRITE, Duration.ofMillis(400));
+		LeaseRequest leaseB = request(b, LeaseType.READ, Duration.ofMillis(400));
+		assertThat(this.provider.acquire(leaseA).isGranted()).isTrue();
+		assertThat(this.provider.acquire(leaseB).isGranted()).isTrue();
+		assertThat(this.provider.extend(leaseA.ref(), Duration.ofSeconds(30))).isTrue();
+		Set<LeaseRef> renewed = this.provider.renew(List.of(new Renewal(leaseA.ref(), Duration.ofSeconds(30)),
+				new Renewal(leaseB.ref(), Duration.ofSeconds(30)),
+				new Renewal(new LeaseRef(a, LeaseType.WRITE, "unknown"), Duration.ofSeconds(30))));
+		assertThat(renewed).containsExactlyInAnyOrder(leaseA.ref(), leaseB.ref());
+		assertThat(this.provider.inspect(a).expiresAt()).isAfter(this.provider.inspect(a).lockedAt().plusSeconds(20));
+		assertThat(this.provider.inspect(b).expiresAt()).isAfter(this.provider.inspect(b).lockedAt().plusSeconds(20));
+	}
+
+	@Test
+	void readersShareAndExcludeWritersAndPermits() {
+		String key = key();
+		LeaseRequest r1 = request(key, LeaseType.READ, Duration.ofSeconds(30));
+		LeaseRequest r2 = request(key, LeaseType.READ, Duration.ofSeconds(30));
+		Grant g1 = this.provider.acquire(r1);
+		Grant g2 = this.provider.acquire(r2);
+		assertThat(g1.isGranted()).isTrue();
+		assertThat(g2.isGranted()).isTrue();
+		assertThat(g2.fencingToken()).isGreaterThan(g1.fencingToken());
+		assertThat(this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+		assertThat(this.provider.acquire(permits(key, 1, 5)).isGranted()).isFalse();
+		assertThat(this.provider.inspect(key).leases()).hasSize(2);
+		assertThat(this.provider.release(r1.ref())).isTrue();
+		assertThat(this.provider.release(r2.ref())).isTrue();
+		assertThat(this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+	}
+
+	@Test
+	void permitsCountUpToTheLimit() {
+		String key = key();
+		LeaseRequest two = permits(key, 2, 3);
+		assertThat(this.provider.acquire(two).isGranted()).isTrue();
+		assertThat(this.provider.acquire(permits(key, 2, 3)).isGranted()).isFalse();
+		LeaseRequest one = permits(key, 1, 3);
+		assertThat(this.provider.acquire(one).isGranted()).isTrue();
+		assertThat(this.provider.acquire(permits(key, 1, 3)).isGranted()).isFalse();
+		assertThat(this.provider.acquire(request(key, LeaseType.READ, Duration.ofSeconds(30))).isGranted()).isFalse();
+		assertThat(this.provider.inspect(key).leases()).extracting((lease) -> lease.permits()).containsExactly(2, 1);
+		assertThat(this.provider.release(two.ref())).isTrue();
+		assertThat(this.provider.acquire(permits(key, 2, 3)).isGranted()).isTrue();
+	}
+
+	@Test
+	void inspectListAndForceReleaseKeepTheCounter() {
+		String prefix = "list-" + UUID.randomUUID() + ":";
+		LeaseRequest a = request(prefix + "a", LeaseType.WRITE, Duration.ofSeconds(30));
+		LeaseRequest b = request(prefix + "b_%", LeaseType.WRITE, Duration.ofSeconds(30));
+		Grant grantA = this.provider.acquire(a);
+		assertThat(grantA.isGranted()).isTrue();
+		assertThat(this.provider.acquire(b).isGranted()).isTrue();
+		LockInfo info = this.provider.inspect(prefix + "a");
+		assertThat(info.isLocked()).isTrue();
+		assertThat(info.holder()).isEqualTo("owner-1");
+		assertThat(info.fencingToken()).isEqualTo(grantA.fencingToken());
+		assertThat(info.metadata()).containsEntry("app", "test");
+		assertThat(info.expiresAt()).isAfter(info.lockedAt());
+		LockPage page = this.provider.list(prefix, 0, 10);
+		assertThat(page.total()).isEqualTo(2);
+		assertThat(page.locks()).extracting(LockInfo::key).containsExactly(prefix + "a", prefix + "b_%");
+		assertThat(this.provider.list(prefix, 1, 10).locks()).extracting(LockInfo::key).containsExactly(prefix + "b_%");
+		assertThat(this.provider.list(prefix + "b_", 0, 10).total()).isEqualTo(1);
+		assertThat(this.provider.forceRelease(prefix + "a")).isTrue();
+		assertThat(this.provider.forceRelease(prefix + "a")).isFalse();
+		assertThat(this.provider.inspect(prefix + "a").isLocked()).isFalse();
+		Grant after = this.provider.acquire(request(prefix + "a", LeaseType.WRITE, Duration.ofSeconds(30)));
+		assertThat(after.fencingToken()).isGreaterThan(grantA.fencingToken());
+	}
+
+	@Test
+	void releaseWakesASubscribedWaiter() throws InterruptedException {
+		String key = key();
+		LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		assertThat(this.provider.acquire(holder).isGranted()).isTrue();
+		try (ReleaseSubscription subscription = this.provider.subscribe(key)) {
+			assertThat(this.provider.release(holder.ref())).isTrue();
+			assertThat(subscription.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
+		}
+	}
+
+	@Test
+	void databaseErrorsBecomeUnavailableNamingTheKey() {
+		JdbcLockProvider unchecked = JdbcLockProvider.builder(dataSource())
+			.tableName("missing_table")
+			.verifySchema(false)
+			.build();
+		org.assertj.core.api.Assertions
+			.assertThatThrownBy(() -> unchecked.acquire(request("the-key", LeaseType.WRITE, Duration.ofSeconds(1))))
+			.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class)
+			.hasMessageContaining("the-key");
+	}
+
+	/**
+	 * 16 threads × {@link #CONTENTION_ROUNDS} critical sections on one key: a read-yield-write on an
+	 * unsynchronised counter loses updates if two threads ever hold the lock at once.
+	 */
+	@Test
+	void contentionOnOneKeyKeepsExclusionWithoutSqlErrors() throws Exception {
+		String key = key();
+		int threads = 16;
+		AtomicInteger inside = new AtomicInteger();
+		AtomicInteger overlaps = new AtomicInteger();
+		int[] counter = { 0 };
+		long[] lastToken = { 0 };
+		AtomicInteger tokenRegressions = new AtomicInteger();
+		ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+		CountDownLatch start = new CountDownLatch(1);
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		List<Future<?>> futures = new ArrayList<>();
+		long began = System.nanoTime();
+		for (int t = 0; t < threads; t++) {
+			futures.add(pool.submit(() -> {
+				start.await();
+				for (int i = 0; i < CONTENTION_ROUNDS; i++) {
+					try {
+						LeaseRequest request = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+						long token = acquireWaiting(request);
+						if (inside.incrementAndGet() != 1) {
+							overlaps.incrementAndGet();
+						}
+						if (token <= lastToken[0]) {
+							tokenRegressions.incrementAndGet();
+						}
+						lastToken[0] = token;
+						int read = counter[0];
+						Thread.yield();
+						counter[0] = read + 1;
+						inside.decrementAndGet();
+						if (!this.provider.release(request.ref())) {
+							errors.add(new AssertionError("release returned false"));
+						}
+					}
+					catch (RuntimeException ex) {
+						errors.add(ex);
+					}
+				}
+				return null;
+			}));
+		}
+		start.countDown();
+		for (Future<?> future : futures) {
+			future.get(10, TimeUnit.MINUTES);
+		}
+		pool.shutdown();
+		long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+		System.out.printf("[%s] contention: %d threads x %d critical sections in %d ms%n", expectedPlatform(), threads,
+				CONTENTION_ROUNDS, millis);
+		assertThat(errors).isEmpty();
+		assertThat(overlaps.get()).isZero();
+		assertThat(tokenRegressions.get()).isZero();
+		synchronized (counter) {
+			assertThat(counter[0]).isEqualTo(threads * CONTENTION_ROUNDS);
+		}
+	}
+
+	private long acquireWaiting(LeaseRequest request) throws InterruptedException {
+		while (true) {
+			try (ReleaseSubscription subscription = this.provider.subscribe(request.key())) {
+				Grant grant = this.provider.acquire(request);
+				if (grant.isGranted()) {
+					return grant.fencingToken();
+				}
+				subscription.await(TimeUnit.MILLISECONDS.toNanos(50));
+			}
+		}
+	}
+
+	static void execute(DataSource dataSource, String sql) {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
