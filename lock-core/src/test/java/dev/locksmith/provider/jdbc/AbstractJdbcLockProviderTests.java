@@ -4,18 +4,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
@@ -240,78 +233,12 @@ abstract class AbstractJdbcLockProviderTests {
 	}
 
 	/**
-	 * 16 threads × {@link #CONTENTION_ROUNDS} critical sections on one key: a read-yield-write on an
-	 * unsynchronised counter loses updates if two threads ever hold the lock at once.
+	 * 16 threads × {@link #CONTENTION_ROUNDS} critical sections on one key: no overlap, no lost update, no
+	 * SQL exception.
 	 */
 	@Test
 	void contentionOnOneKeyKeepsExclusionWithoutSqlErrors() throws Exception {
-		String key = key();
-		int threads = 16;
-		AtomicInteger inside = new AtomicInteger();
-		AtomicInteger overlaps = new AtomicInteger();
-		int[] counter = { 0 };
-		long[] lastToken = { 0 };
-		AtomicInteger tokenRegressions = new AtomicInteger();
-		ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
-		CountDownLatch start = new CountDownLatch(1);
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		List<Future<?>> futures = new ArrayList<>();
-		long began = System.nanoTime();
-		for (int t = 0; t < threads; t++) {
-			futures.add(pool.submit(() -> {
-				start.await();
-				for (int i = 0; i < CONTENTION_ROUNDS; i++) {
-					try {
-						LeaseRequest request = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
-						long token = acquireWaiting(request);
-						if (inside.incrementAndGet() != 1) {
-							overlaps.incrementAndGet();
-						}
-						if (token <= lastToken[0]) {
-							tokenRegressions.incrementAndGet();
-						}
-						lastToken[0] = token;
-						int read = counter[0];
-						Thread.yield();
-						counter[0] = read + 1;
-						inside.decrementAndGet();
-						if (!this.provider.release(request.ref())) {
-							errors.add(new AssertionError("release returned false"));
-						}
-					}
-					catch (RuntimeException ex) {
-						errors.add(ex);
-					}
-				}
-				return null;
-			}));
-		}
-		start.countDown();
-		for (Future<?> future : futures) {
-			future.get(10, TimeUnit.MINUTES);
-		}
-		pool.shutdown();
-		long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-		System.out.printf("[%s] contention: %d threads x %d critical sections in %d ms%n", expectedPlatform(), threads,
-				CONTENTION_ROUNDS, millis);
-		assertThat(errors).isEmpty();
-		assertThat(overlaps.get()).isZero();
-		assertThat(tokenRegressions.get()).isZero();
-		synchronized (counter) {
-			assertThat(counter[0]).isEqualTo(threads * CONTENTION_ROUNDS);
-		}
-	}
-
-	private long acquireWaiting(LeaseRequest request) throws InterruptedException {
-		while (true) {
-			try (ReleaseSubscription subscription = this.provider.subscribe(request.key())) {
-				Grant grant = this.provider.acquire(request);
-				if (grant.isGranted()) {
-					return grant.fencingToken();
-				}
-				subscription.await(TimeUnit.MILLISECONDS.toNanos(50));
-			}
-		}
+		Contention.check(this.provider, expectedPlatform(), 16, CONTENTION_ROUNDS);
 	}
 
 	static void execute(DataSource dataSource, String sql) {
