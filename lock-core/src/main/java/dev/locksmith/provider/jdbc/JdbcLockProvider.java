@@ -180,6 +180,14 @@ public final class JdbcLockProvider implements LockProvider {
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
+			if (autoCommit) {
+				// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
+				// that neither takes nor waits for the key's row lock.
+				long blockedForMillis = readLeases(connection, key).conflictRemainingMillis(request);
+				if (blockedForMillis >= 0) {
+					return Grant.denied(Duration.ofMillis(blockedForMillis));
+				}
+			}
 			int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
 			if (this.setReadCommitted) {
 				connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);

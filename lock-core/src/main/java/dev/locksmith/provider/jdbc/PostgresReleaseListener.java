@@ -27,7 +27,7 @@ final class PostgresReleaseListener implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(PostgresReleaseListener.class);
 
-	private static final int POLL_MILLIS = 1000;
+	private static final int POLL_MILLIS = 250;
 
 	private static final long VALIDATE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(15);
 
@@ -161,7 +161,7 @@ final class PostgresReleaseListener implements AutoCloseable {
 		if (listener != null) {
 			listener.interrupt();
 			try {
-				listener.join(TimeUnit.SECONDS.toMillis(POLL_MILLIS / 1000 + 2));
+				listener.join(POLL_MILLIS + 2000L);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
