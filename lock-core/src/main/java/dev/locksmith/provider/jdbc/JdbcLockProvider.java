@@ -287,7 +287,8 @@ public final class JdbcLockProvider implements LockProvider {
 					released = statement.executeUpdate() > 0;
 				}
 			}
-			if (released) {
+			if (released && !isListening()) {
+				// with LISTEN active, the notification itself wakes local waiters (once, not twice)
 				this.signals.signal(key);
 			}
 			return released;
@@ -456,7 +457,9 @@ public final class JdbcLockProvider implements LockProvider {
 						notify.executeQuery().close();
 					}
 				}
-				this.signals.signal(key);
+				if (!isListening()) {
+					this.signals.signal(key);
+				}
 			}
 			return live > 0;
 		}
@@ -475,11 +478,25 @@ public final class JdbcLockProvider implements LockProvider {
 
 	@Override
 	public ReleaseSubscription subscribe(String key) {
+		return subscribe(key, LeaseType.READ);
+	}
+
+	/**
+	 * Subscribes through {@link ReleaseSignals}: a release wakes every shared waiter but one exclusive
+	 * waiter. On PostgreSQL the first subscription starts the provider's {@code LISTEN} connection.
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
 		PostgresReleaseListener pgListener = this.listener;
 		if (pgListener != null) {
 			pgListener.ensureStarted();
 		}
-		return this.signals.subscribe(key);
+		return this.signals.subscribe(key, type);
+	}
+
+	private boolean isListening() {
+		PostgresReleaseListener pgListener = this.listener;
+		return pgListener != null && pgListener.isListening();
 	}
 
 	@Override

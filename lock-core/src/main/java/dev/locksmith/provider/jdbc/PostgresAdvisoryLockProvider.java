@@ -331,7 +331,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		finally {
 			held.lock.unlock();
 		}
-		this.signals.signal(held.ref.key());
+		if (!this.listener.isListening()) {
+			this.signals.signal(held.ref.key());
+		}
 		if (reportLoss) {
 			this.lossListener.accept(held.ref);
 		}
@@ -482,7 +484,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		abort(held.connection);
 		logger.warn("Session holding advisory lease {} on '{}' died; lease lost", held.ref.leaseId(), held.ref.key());
 		deleteRecord(held.ref);
-		this.signals.signal(held.ref.key());
+		if (!this.listener.isListening()) {
+			this.signals.signal(held.ref.key());
+		}
 		if (report) {
 			this.lossListener.accept(held.ref);
 		}
@@ -623,7 +627,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			throw unavailable(key, "force-release", ex);
 		}
-		this.signals.signal(key);
+		if (!this.listener.isListening()) {
+			this.signals.signal(key);
+		}
 		return any;
 	}
 
@@ -655,8 +661,17 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	@Override
 	public ReleaseSubscription subscribe(String key) {
+		return subscribe(key, LeaseType.READ);
+	}
+
+	/**
+	 * Subscribes through {@link ReleaseSignals} (a release wakes every shared waiter but one exclusive
+	 * waiter); the first subscription starts the provider's {@code LISTEN} connection.
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
 		this.listener.ensureStarted();
-		return this.signals.subscribe(key);
+		return this.signals.subscribe(key, type);
 	}
 
 	@Override

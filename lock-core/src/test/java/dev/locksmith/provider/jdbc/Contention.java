@@ -94,7 +94,7 @@ final class Contention {
 
 	private static long acquireWaiting(LockProvider provider, LeaseRequest request) throws InterruptedException {
 		while (true) {
-			try (ReleaseSubscription subscription = provider.subscribe(request.key())) {
+			try (ReleaseSubscription subscription = provider.subscribe(request.key(), request.type())) {
 				Grant grant = provider.acquire(request);
 				if (grant.isGranted()) {
 					return grant.fencingToken();
