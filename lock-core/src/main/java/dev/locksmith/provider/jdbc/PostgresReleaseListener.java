@@ -64,21 +64,28 @@ final class PostgresReleaseListener implements AutoCloseable {
 	 * so that a subscription taken after this call sees every later release.
 	 */
 	void ensureStarted() {
-		if (this.thread == null) {
-			this.startLock.lock();
-			try {
-				if (this.thread == null) {
-					this.running = true;
-					Thread listener = new Thread(this::run, "locksmith-pg-listener-" + this.channel);
-					listener.setDaemon(true);
-					this.thread = listener;
-					listener.start();
-				}
-			}
-			finally {
-				this.startLock.unlock();
-			}
+		if (this.thread != null) {
+			return;
 		}
+		this.startLock.lock();
+		try {
+			if (this.thread == null) {
+				this.running = true;
+				Thread listener = new Thread(this::run, "locksmith-pg-listener-" + this.channel);
+				listener.setDaemon(true);
+				this.thread = listener;
+				listener.start();
+			}
+			// Only the first caller waits (a database that is down must not slow every waiter); until LISTEN
+			// is up, waiters fall back to the holder's remaining TTL and the engine's backoff.
+			awaitFirstListen();
+		}
+		finally {
+			this.startLock.unlock();
+		}
+	}
+
+	private void awaitFirstListen() {
 		if (this.firstListen.getCount() > 0) {
 			try {
 				this.firstListen.await(2, TimeUnit.SECONDS);
