@@ -735,20 +735,25 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		}
 	}
 
+	/**
+	 * Ends the session for sure (so no advisory lock can go back to the pool with it), then closes the
+	 * connection so that a pool accounts for it (and discards it).
+	 */
 	private static void abort(Connection connection) {
 		try {
 			connection.abort(Runnable::run);
 		}
 		catch (SQLException | RuntimeException ex) {
-			closeQuietly(connection);
+			logger.debug("Could not abort a connection", ex);
 		}
+		closeQuietly(connection);
 	}
 
 	private static void closeQuietly(Connection connection) {
 		try {
 			connection.close();
 		}
-		catch (SQLException ex) {
+		catch (SQLException | RuntimeException ex) {
 			logger.debug("Could not close a connection", ex);
 		}
 	}

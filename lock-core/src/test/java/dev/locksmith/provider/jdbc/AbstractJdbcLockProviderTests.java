@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
@@ -218,6 +220,25 @@ abstract class AbstractJdbcLockProviderTests {
 			assertThat(this.provider.release(holder.ref())).isTrue();
 			assertThat(subscription.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
 		}
+	}
+
+	@Test
+	void aLockTakenInsideATransactionIsVisibleAtOnceAndOutlivesItsRollback() {
+		String key = key();
+		LeaseRequest request = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource()));
+		transaction.executeWithoutResult((status) -> {
+			assertThat(this.provider.acquire(request).isGranted()).isTrue();
+			// another connection sees the lock while the caller's transaction is still open
+			try (JdbcLockProvider other = JdbcLockProvider.builder(dataSource()).build()) {
+				assertThat(other.inspect(key).isLocked()).isTrue();
+				assertThat(other.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+			}
+			status.setRollbackOnly();
+		});
+		assertThat(this.provider.inspect(key).leases()).extracting((lease) -> lease.leaseId())
+			.containsExactly(request.leaseId());
+		assertThat(this.provider.release(request.ref())).isTrue();
 	}
 
 	@Test

@@ -60,6 +60,7 @@ class PostgresAdvisoryLockProviderTests {
 				PostgresAdvisoryLockProvider otherProvider = provider();
 				LockEngine other = Locksmith.builder(otherProvider).build()) {
 			String key = "killed-" + UUID.randomUUID();
+			int activeBefore = dataSource.getHikariPoolMXBean().getActiveConnections();
 			// a 10-minute lease: only the session's death can explain a prompt loss
 			LockHandle handle = holder.acquire(key, LockOptions.ttl(Duration.ofMinutes(10)));
 			CountDownLatch lost = new CountDownLatch(1);
@@ -76,6 +77,9 @@ class PostgresAdvisoryLockProviderTests {
 			System.out.printf("[advisory] loss reported %d ms after pg_terminate_backend%n",
 					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 			assertThat(handle.isValid()).isFalse();
+			// the dead pinned connection went back to the pool's books (and out of the pool)
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> dataSource.getHikariPoolMXBean().getActiveConnections() <= activeBefore);
 			try (LockHandle next = other.acquire(key, LockOptions.waitTime(Duration.ofSeconds(5)))) {
 				assertThat(next.fencingToken()).isGreaterThan(handle.fencingToken());
 			}
