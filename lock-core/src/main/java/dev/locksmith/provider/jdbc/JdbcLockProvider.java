@@ -41,7 +41,10 @@ import dev.locksmith.spi.Renewal;
  * transaction: one statement locks that row and increments its counter (created on first use; on PostgreSQL
  * {@code INSERT … ON CONFLICT … DO UPDATE … RETURNING}, on MySQL {@code ON DUPLICATE KEY UPDATE}), then the
  * key's live lease rows are read, and if the request fits, the lease row is inserted with the new token and
- * the transaction commits; otherwise it rolls back (the counter too). Every write on a key's rows happens
+ * the transaction commits; otherwise it rolls back (the counter too). Before that transaction, a plain read
+ * of the key's leases turns most attempts on a held key into a denial that takes no lock at all. (A single
+ * statement cannot do the multi-row check safely: under {@code READ COMMITTED} its reads of other rows use
+ * the snapshot taken before it waited for the row lock.) Every write on a key's rows happens
  * under that one row lock, so grants never deadlock and never raise serialization errors, and the token
  * strictly increases per key across every lease type. The counter row stays when the key is released, so
  * tokens never repeat.
