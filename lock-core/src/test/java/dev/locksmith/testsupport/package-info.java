@@ -1,5 +1,6 @@
 /**
- * Test support shipped in lock-core's test-jar: real backend servers started by the tests themselves.
+ * Test support shipped in lock-core's test-jar: a manual clock, a counting provider decorator, and
+ * real servers (Redis, PostgreSQL) started by the tests themselves.
  */
 @NullMarked
 package dev.locksmith.testsupport;
