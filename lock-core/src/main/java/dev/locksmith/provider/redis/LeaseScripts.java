@@ -132,13 +132,17 @@ final class LeaseScripts {
 			  local ok = 0
 			  local v = redis.call('HGET', KEYS[i], ARGV[2 * i - 1])
 			  if v then
-			    local exp, rest = string.match(v, '^(%d+)(|.*)$')
-			    if tonumber(exp) > now then
-			      redis.call('HSET', KEYS[i], ARGV[2 * i - 1],
-			        string.format('%.0f', now + tonumber(ARGV[2 * i])) .. rest)
+			    local bar = string.find(v, '|', 1, true)
+			    local ttl = tonumber(ARGV[2 * i])
+			    if tonumber(string.sub(v, 1, bar - 1)) > now then
+			      redis.call('HSET', KEYS[i], ARGV[2 * i - 1], string.format('%.0f', now + ttl) .. string.sub(v, bar))
 			      ok = 1
 			    end
-			    settle(KEYS[i], now)
+			    if ok == 1 and redis.call('HLEN', KEYS[i]) == 1 then
+			      redis.call('PEXPIRE', KEYS[i], ttl)
+			    else
+			      settle(KEYS[i], now)
+			    end
 			  end
 			  result[i] = ok
 			end

@@ -32,7 +32,7 @@ import org.springframework.data.redis.core.ScanOptions;
 final class RedisLeaseNode {
 
 	/** Most leases renewed by one script call, so one call never blocks the server for long. */
-	static final int RENEW_CHUNK = 256;
+	static final int RENEW_CHUNK = 1000;
 
 	private static final byte[] ONE = { '1' };
 

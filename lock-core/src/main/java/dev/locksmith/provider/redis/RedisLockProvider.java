@@ -96,7 +96,7 @@ public final class RedisLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Extends all leases with one script call per {@value RedisLeaseNode#RENEW_CHUNK} leases (on a Redis
+	 * Extends all leases with one script call per 1,000 leases (on a Redis
 	 * Cluster: one call per hash slot).
 	 * @param renewals the leases and their new TTLs
 	 * @return the leases that were live and are now extended

@@ -159,6 +159,21 @@ class RedisLockProviderTest {
 	}
 
 	@Test
+	void renewalOfMoreLeasesThanOneChunkTakesOneCallPerChunk() {
+		List<Renewal> renewals = new ArrayList<>();
+		for (int i = 0; i < RedisLeaseNode.RENEW_CHUNK + 5; i++) {
+			LeaseRequest request = request(key(), LeaseType.WRITE, Duration.ofSeconds(5));
+			provider.acquire(request);
+			renewals.add(new Renewal(request.ref(), Duration.ofSeconds(20)));
+		}
+		long before = evalshaCalls();
+		assertThat(provider.renew(renewals)).hasSize(renewals.size());
+		assertThat(evalshaCalls() - before).isEqualTo(2);
+		assertThat(pttl(renewals.get(renewals.size() - 1).lease().key())).isGreaterThan(10_000);
+		renewals.forEach((renewal) -> provider.forceRelease(renewal.lease().key()));
+	}
+
+	@Test
 	void releaseWakesWaiterOfAnotherClientThroughOneSubscription() throws Exception {
 		String key = key();
 		LeaseRequest held = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
