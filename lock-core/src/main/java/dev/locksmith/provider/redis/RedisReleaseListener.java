@@ -11,10 +11,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.SubscriptionListener;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * The one pub/sub subscription of a provider: listens on the release channel (each message is a
@@ -31,8 +33,13 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 
 	private final AtomicLong subscriptions = new AtomicLong();
 
+	private final RedisConnectionFactory connectionFactory;
+
+	private volatile boolean closed;
+
 	RedisReleaseListener(RedisConnectionFactory connectionFactory, String channel, ReleaseSignals signals) {
 		this.signals = signals;
+		this.connectionFactory = connectionFactory;
 		this.container = new RedisMessageListenerContainer();
 		this.container.setConnectionFactory(connectionFactory);
 		// Messages are dispatched on the client's I/O thread: signalling a waiter never blocks.
@@ -41,15 +48,48 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 		subscriber.setDaemon(true);
 		this.container.setSubscriptionExecutor(subscriber);
 		this.container.setErrorHandler((ex) -> logger.warn("Locksmith release subscription failed", ex));
+		ExponentialBackOff recovery = new ExponentialBackOff(100, 2);
+		recovery.setMaxInterval(2000);
+		this.container.setRecoveryBackoff(recovery);
 		this.container.addMessageListener(this, new ChannelTopic(channel));
 		this.container.afterPropertiesSet();
 	}
 
 	/**
-	 * Starts listening (the subscription is retried in the background while Redis cannot be reached).
+	 * Starts listening without blocking the caller. The container retries a failed first subscription on
+	 * the starting thread, recursively, for as long as Redis cannot be reached; so a daemon thread first
+	 * waits (with backoff) until Redis answers, then starts the container. Later disconnects are handled
+	 * by the client's own reconnect and re-subscription.
 	 */
 	void start() {
-		this.container.start();
+		Thread starter = new Thread(this::startWhenReachable, "locksmith-redis-subscribe");
+		starter.setDaemon(true);
+		starter.start();
+	}
+
+	private void startWhenReachable() {
+		long delayMillis = 50;
+		while (!this.closed) {
+			try (RedisConnection connection = this.connectionFactory.getConnection()) {
+				connection.ping();
+				synchronized (this) {
+					if (!this.closed) {
+						this.container.start();
+					}
+				}
+				return;
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Redis not reachable for the Locksmith release subscription yet: {}", ex.getMessage());
+			}
+			try {
+				Thread.sleep(delayMillis);
+			}
+			catch (InterruptedException ex) {
+				return;
+			}
+			delayMillis = Math.min(delayMillis * 2, 1000);
+		}
 	}
 
 	/**
@@ -74,7 +114,8 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 	}
 
 	@Override
-	public void close() {
+	public synchronized void close() {
+		this.closed = true;
 		try {
 			this.container.destroy();
 		}

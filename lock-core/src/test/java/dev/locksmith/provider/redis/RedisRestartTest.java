@@ -124,6 +124,21 @@ class RedisRestartTest {
 		}
 	}
 
+	@Test
+	void aProviderBuiltWhileRedisIsDownSubscribesWhenItComesUp() throws Exception {
+		this.redis.stop();
+		try (RedisLockProvider early = RedisLockProvider.builder(this.factory).build();
+				ReleaseSubscription waiter = early.subscribe("restart:early")) {
+			assertThat(early.releaseSubscriptions()).isZero();
+			this.redis.start();
+			await().atMost(Duration.ofSeconds(15)).until(() -> early.releaseSubscriptions() >= 1);
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
+			LockHandle held = this.locks.acquire("early", LockOptions.ttl(Duration.ofSeconds(60)));
+			held.release();
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(5))).as("woken by the release").isTrue();
+		}
+	}
+
 	private static long ms(long millis) {
 		return TimeUnit.MILLISECONDS.toNanos(millis);
 	}
