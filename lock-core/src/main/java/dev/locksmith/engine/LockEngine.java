@@ -472,7 +472,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					if (subscription == null && this.provider.notifiesReleases()) {
 						// Subscribe, then try again at once: a release between the denial and the
 						// subscription would otherwise be missed.
-						subscription = this.provider.subscribe(backendKey);
+						subscription = this.provider.subscribe(backendKey, type);
 						continue;
 					}
 					Duration hint = grant.retryAfter();
