@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
@@ -39,6 +41,12 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * released or extended when a quorum of nodes (by default a majority) agree, and the grant is only kept
  * when the time the round took, plus a clock-drift allowance of 1% of the TTL plus 2 ms, is below the
  * TTL. A failed attempt is undone on every node.
+ *
+ * <p><b>Semaphores.</b> A majority does not keep a semaphore of L permits safe: holders could spread over
+ * the nodes so that each node stays within L while more than L permits are out. Permit leases are
+ * therefore only granted (and count as extended or released) on more than N·L/(L+1) nodes: for three
+ * nodes, two for a limit of 1 but all three for a limit of 2 or more, so such a semaphore is unavailable
+ * while a node is down.
  *
  * <p><b>Fencing.</b> The token of a grant is the highest token among the nodes that granted it. Each
  * node's counter is strictly increasing, and any two quorums share a node, but the token reported for a
@@ -61,6 +69,9 @@ public final class RedlockLockProvider implements LockProvider {
 	private final ReleaseSignals signals = new ReleaseSignals();
 
 	private final ExecutorService executor;
+
+	/** Lease id → nodes that must hold it, for permit leases that need more than the quorum. */
+	private final Map<String, Integer> permitQuorums = new ConcurrentHashMap<>();
 
 	private RedlockLockProvider(Builder builder) {
 		this.nodes = new ArrayList<>();
@@ -125,22 +136,27 @@ public final class RedlockLockProvider implements LockProvider {
 				hints.add((grant.retryAfter() != null) ? grant.retryAfter() : Duration.ZERO);
 			}
 		}
-		if (granted >= this.quorum && inTime) {
+		int required = requiredQuorum(request);
+		if (granted >= required && inTime) {
+			if (required > this.quorum) {
+				this.permitQuorums.put(request.leaseId(), required);
+			}
 			return Grant.granted(token);
 		}
 		onAll((node) -> node.release(request.ref()));
-		requireQuorumAnswered(request.key(), "acquire", outcomes);
-		if (!inTime || granted + hints.size() < this.quorum) {
+		requireAnswered(request.key(), "acquire", outcomes, required);
+		if (!inTime || granted + hints.size() < required) {
 			return Grant.denied(Duration.ZERO);
 		}
 		Collections.sort(hints);
-		return Grant.denied(hints.get(this.quorum - granted - 1));
+		return Grant.denied(hints.get(required - granted - 1));
 	}
 
 	@Override
 	public boolean release(LeaseRef lease) {
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
-		if (count(outcomes) >= this.quorum) {
+		Integer required = this.permitQuorums.remove(lease.leaseId());
+		if (count(outcomes) >= ((required != null) ? required : this.quorum)) {
 			return true;
 		}
 		requireQuorumAnswered(lease.key(), "release", outcomes);
@@ -176,7 +192,8 @@ public final class RedlockLockProvider implements LockProvider {
 				}
 			}
 			Renewal renewal = renewals.get(i);
-			if (count >= this.quorum && elapsed + drift(renewal.ttl()) < renewal.ttl().toNanos()) {
+			int required = this.permitQuorums.getOrDefault(renewal.lease().leaseId(), this.quorum);
+			if (count >= required && elapsed + drift(renewal.ttl()) < renewal.ttl().toNanos()) {
 				extended.add(renewal.lease());
 			}
 		}
@@ -303,6 +320,10 @@ public final class RedlockLockProvider implements LockProvider {
 	}
 
 	private void requireQuorumAnswered(String key, String operation, List<? extends Outcome<?>> outcomes) {
+		requireAnswered(key, operation, outcomes, this.quorum);
+	}
+
+	private void requireAnswered(String key, String operation, List<? extends Outcome<?>> outcomes, int required) {
 		int failed = 0;
 		LockProviderUnavailableException first = null;
 		for (Outcome<?> outcome : outcomes) {
@@ -311,11 +332,25 @@ public final class RedlockLockProvider implements LockProvider {
 				first = (first != null) ? first : outcome.error;
 			}
 		}
-		if (this.nodes.size() - failed < this.quorum) {
+		if (this.nodes.size() - failed < required) {
 			throw new LockProviderUnavailableException(key, "Redlock " + operation + " of '" + key + "' failed: only "
-					+ (this.nodes.size() - failed) + " of " + this.nodes.size() + " Redis nodes answered, quorum is "
-					+ this.quorum, first);
+					+ (this.nodes.size() - failed) + " of " + this.nodes.size() + " Redis nodes answered, "
+					+ required + " needed", first);
 		}
+	}
+
+	/**
+	 * Returns how many nodes must grant a request. For permits of a semaphore with limit L, a majority is
+	 * not enough: holders could spread over the nodes so that each node stays within L while more than L
+	 * permits are out. That is impossible only when every holder is on more than N·L/(L+1) nodes.
+	 */
+	private int requiredQuorum(LeaseRequest request) {
+		if (request.type() != LeaseType.PERMITS || request.limit() <= 1) {
+			return this.quorum;
+		}
+		long nodes = this.nodes.size();
+		int safe = (int) (nodes * request.limit() / (request.limit() + 1) + 1);
+		return Math.max(this.quorum, safe);
 	}
 
 	private static int count(List<Outcome<Boolean>> outcomes) {

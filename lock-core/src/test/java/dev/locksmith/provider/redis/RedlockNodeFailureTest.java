@@ -127,6 +127,29 @@ class RedlockNodeFailureTest {
 	}
 
 	@Test
+	void semaphoresNeedEnoughNodesThatHoldersCannotSpreadPastTheLimit() throws Exception {
+		// limit 2 over 3 nodes: a majority would let 3 holders in (each node seeing only 2 of them)
+		LockHandle first = this.locks.semaphore("sem", 2).acquire(1, LockOptions.waitTime(Duration.ZERO));
+		LockHandle second = this.locks.semaphore("sem", 2).acquire(1, LockOptions.waitTime(Duration.ZERO));
+		for (LettuceConnectionFactory factory : this.factories) {
+			assertThat(new RedisLeaseNode(factory, RedisLockProvider.DEFAULT_CHANNEL).inspect("redlock:sem"))
+				.as("every node holds both permits")
+				.hasSize(2);
+		}
+		first.close();
+		second.close();
+		assertThat(this.locks.semaphore("sem", 2).available()).isEqualTo(2);
+
+		this.servers.get(2).stop();
+		assertThatExceptionOfType(LockProviderUnavailableException.class)
+			.isThrownBy(() -> this.locks.semaphore("sem", 2).acquire(1, LockOptions.waitTime(Duration.ZERO)))
+			.withMessageContaining("3 needed");
+		try (LockHandle single = this.locks.semaphore("single", 1).acquire(1, LockOptions.waitTime(Duration.ZERO))) {
+			assertThat(single.isValid()).as("a one-permit semaphore needs only a majority").isTrue();
+		}
+	}
+
+	@Test
 	void builderRejectsBadSettings() {
 		assertThatIllegalArgumentException().isThrownBy(() -> RedlockLockProvider.builder(List.of()))
 			.withMessageContaining("nodes");
