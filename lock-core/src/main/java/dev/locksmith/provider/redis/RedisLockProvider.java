@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 
 import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.spi.Grant;
@@ -157,6 +158,18 @@ public final class RedisLockProvider implements LockProvider {
 	@Override
 	public ReleaseSubscription subscribe(String key) {
 		return this.signals.subscribe(key);
+	}
+
+	/**
+	 * Subscribes a waiter for a lease of {@code type}: a release wakes every shared waiter but one
+	 * exclusive waiter (see {@link ReleaseSignals}).
+	 * @param key the backend key
+	 * @param type the lease type the waiter wants
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		return this.signals.subscribe(key, type);
 	}
 
 	@Override

@@ -270,6 +270,18 @@ public final class RedlockLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Subscribes a waiter for a lease of {@code type}: a release wakes every shared waiter but one
+	 * exclusive waiter (see {@link ReleaseSignals}).
+	 * @param key the backend key
+	 * @param type the lease type the waiter wants
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		return this.signals.subscribe(key, type);
+	}
+
+	/**
 	 * Checks that a quorum of nodes answers.
 	 * @throws LockProviderUnavailableException if fewer than a quorum answer
 	 */
