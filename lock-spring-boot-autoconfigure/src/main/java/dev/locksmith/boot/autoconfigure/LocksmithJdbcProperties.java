@@ -1,0 +1,86 @@
+package dev.locksmith.boot.autoconfigure;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
+import org.springframework.boot.sql.init.DatabaseInitializationMode;
+
+/**
+ * JDBC provider settings ({@code locksmith.jdbc.*}), bound only when the JDBC provider is configured.
+ * Schema initialisation follows Boot's conventions: {@code initialize-schema} (embedded databases by
+ * default) runs the {@code schema-@@platform@@.sql} script shipped with lock-core.
+ */
+@ConfigurationProperties("locksmith.jdbc")
+public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
+
+	static final String DEFAULT_SCHEMA_LOCATION = "classpath:dev/locksmith/provider/jdbc/schema-@@platform@@.sql";
+
+	/**
+	 * Locking mode: a lock table on any database, or PostgreSQL advisory locks.
+	 */
+	private JdbcMode mode = JdbcMode.TABLE;
+
+	/**
+	 * Lock table name, in table mode.
+	 */
+	private String tableName = "locksmith_lock";
+
+	/**
+	 * Advisory-lock namespace (the first key of the two-int advisory lock space), in advisory mode.
+	 */
+	private long namespace = 0;
+
+	/**
+	 * Creates the properties with Boot's default schema initialisation mode (embedded databases only).
+	 */
+	public LocksmithJdbcProperties() {
+		setInitializeSchema(DatabaseInitializationMode.EMBEDDED);
+	}
+
+	@Override
+	public String getDefaultSchemaLocation() {
+		return DEFAULT_SCHEMA_LOCATION;
+	}
+
+	public JdbcMode getMode() {
+		return this.mode;
+	}
+
+	public void setMode(JdbcMode mode) {
+		this.mode = mode;
+	}
+
+	public String getTableName() {
+		return this.tableName;
+	}
+
+	public void setTableName(String tableName) {
+		if (tableName == null || !tableName.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+			throw new IllegalArgumentException(
+					"locksmith.jdbc.table-name must be a plain SQL identifier (letters, digits, '_', '.'), was '"
+							+ tableName + "'");
+		}
+		this.tableName = tableName;
+	}
+
+	public long getNamespace() {
+		return this.namespace;
+	}
+
+	public void setNamespace(long namespace) {
+		this.namespace = namespace;
+	}
+
+	/**
+	 * JDBC locking modes.
+	 */
+	public enum JdbcMode {
+
+		/** A lock table (schema script per platform), on any database. */
+		TABLE,
+
+		/** PostgreSQL session advisory locks. */
+		ADVISORY
+
+	}
+
+}

@@ -1,0 +1,450 @@
+package dev.locksmith.boot.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+import dev.locksmith.Backoff;
+import dev.locksmith.LockOptions;
+
+/**
+ * Configuration properties for Locksmith ({@code locksmith.*}). Defaults equal the library's defaults
+ * ({@link dev.locksmith.Locksmith#libraryDefaults()}), except the key prefix. The properties validate
+ * themselves when bound, so a bad value fails startup with a message naming the property.
+ */
+@ConfigurationProperties("locksmith")
+public class LocksmithProperties implements Validator {
+
+	/**
+	 * Lock backend.
+	 */
+	private Provider provider = Provider.MEMORY;
+
+	/**
+	 * Prefix prepended to every lock key on the backend.
+	 */
+	private String keyPrefix = "lock:";
+
+	/**
+	 * Lease time to live of locks that do not set their own.
+	 */
+	private Duration defaultTtl = Duration.ofSeconds(30);
+
+	/**
+	 * How long a blocking acquisition waits for a held lock before giving up.
+	 */
+	private Duration waitTime = Duration.ofSeconds(10);
+
+	/**
+	 * Whether leases without an explicit TTL are renewed automatically while held.
+	 */
+	private boolean autoExtend = true;
+
+	/**
+	 * Owner id stored with every lease. Generated (host name, process id, random suffix) when empty.
+	 */
+	private @Nullable String ownerId;
+
+	private final Retry retry = new Retry();
+
+	private final Redis redis = new Redis();
+
+	private final Aspect aspect = new Aspect();
+
+	private final Actuator actuator = new Actuator();
+
+	public Provider getProvider() {
+		return this.provider;
+	}
+
+	public void setProvider(Provider provider) {
+		this.provider = provider;
+	}
+
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	public Duration getDefaultTtl() {
+		return this.defaultTtl;
+	}
+
+	public void setDefaultTtl(Duration defaultTtl) {
+		this.defaultTtl = defaultTtl;
+	}
+
+	public Duration getWaitTime() {
+		return this.waitTime;
+	}
+
+	public void setWaitTime(Duration waitTime) {
+		this.waitTime = waitTime;
+	}
+
+	public boolean isAutoExtend() {
+		return this.autoExtend;
+	}
+
+	public void setAutoExtend(boolean autoExtend) {
+		this.autoExtend = autoExtend;
+	}
+
+	public @Nullable String getOwnerId() {
+		return this.ownerId;
+	}
+
+	public void setOwnerId(@Nullable String ownerId) {
+		this.ownerId = ownerId;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	public Aspect getAspect() {
+		return this.aspect;
+	}
+
+	public Actuator getActuator() {
+		return this.actuator;
+	}
+
+	/**
+	 * Returns the default lock options these properties describe.
+	 * @return the options for {@link dev.locksmith.Locksmith.Builder#defaults(LockOptions)}
+	 */
+	public LockOptions toLockOptions() {
+		return LockOptions.defaults()
+			.withTtl(this.defaultTtl)
+			.withWaitTime(this.waitTime)
+			.withAutoExtend(this.autoExtend)
+			.withBackoff(this.retry.toBackoff());
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return LocksmithProperties.class.isAssignableFrom(type);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		LocksmithProperties properties = (LocksmithProperties) target;
+		if (properties.provider == Provider.ETCD) {
+			errors.rejectValue("provider", "unsupported",
+					"the etcd provider is not available yet; use memory, redis or jdbc");
+		}
+		if (properties.keyPrefix == null) {
+			errors.rejectValue("keyPrefix", "required", "must not be null (use an empty string for no prefix)");
+		}
+		requirePositive(errors, "defaultTtl", properties.defaultTtl);
+		requireNotNegative(errors, "waitTime", properties.waitTime);
+		properties.retry.validate(errors);
+		properties.redis.validate(errors);
+	}
+
+	static void requirePositive(Errors errors, String field, @Nullable Duration value) {
+		if (value == null || value.isNegative() || value.isZero()) {
+			errors.rejectValue(field, "positive", "must be positive, was " + value);
+		}
+	}
+
+	static void requireNotNegative(Errors errors, String field, @Nullable Duration value) {
+		if (value == null || value.isNegative()) {
+			errors.rejectValue(field, "notNegative", "must be zero or positive, was " + value);
+		}
+	}
+
+	/**
+	 * The lock backends.
+	 */
+	public enum Provider {
+
+		/** Locks in this JVM only: for tests, development and single-instance applications. */
+		MEMORY,
+
+		/** Redis (one node with optional replica acknowledgement, or Redlock over independent masters). */
+		REDIS,
+
+		/** A table on any JDBC database, or PostgreSQL advisory locks. */
+		JDBC,
+
+		/** etcd: not available yet; rejected at startup. */
+		ETCD
+
+	}
+
+	/**
+	 * Retry backoff while waiting for a lock.
+	 */
+	public static class Retry {
+
+		/**
+		 * Delay before the second attempt.
+		 */
+		private Duration initialDelay = Duration.ofMillis(Backoff.DEFAULT_INITIAL_DELAY_MILLIS);
+
+		/**
+		 * Upper bound of one delay.
+		 */
+		private Duration maxDelay = Duration.ofMillis(Backoff.DEFAULT_MAX_DELAY_MILLIS);
+
+		/**
+		 * Growth factor between delays, at least 1.
+		 */
+		private double multiplier = Backoff.DEFAULT_MULTIPLIER;
+
+		/**
+		 * Fraction, from 0 to 1, by which each delay is randomly spread.
+		 */
+		private double jitter = Backoff.DEFAULT_JITTER;
+
+		/**
+		 * Most attempts per acquisition; 0 for unlimited within the wait time.
+		 */
+		private int maxAttempts = 0;
+
+		public Duration getInitialDelay() {
+			return this.initialDelay;
+		}
+
+		public void setInitialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+		}
+
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public double getJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(double jitter) {
+			this.jitter = jitter;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		/**
+		 * Returns the backoff these properties describe.
+		 * @return the backoff
+		 */
+		public Backoff toBackoff() {
+			return Backoff.of(this.initialDelay, this.maxDelay, this.multiplier, this.jitter, this.maxAttempts);
+		}
+
+		void validate(Errors errors) {
+			requirePositive(errors, "retry.initialDelay", this.initialDelay);
+			if (this.maxDelay == null || (this.initialDelay != null && this.maxDelay.compareTo(this.initialDelay) < 0)) {
+				errors.rejectValue("retry.maxDelay", "range",
+						"must not be less than locksmith.retry.initial-delay (" + this.initialDelay + "), was "
+								+ this.maxDelay);
+			}
+			if (!(this.multiplier >= 1.0) || Double.isInfinite(this.multiplier)) {
+				errors.rejectValue("retry.multiplier", "range", "must be at least 1, was " + this.multiplier);
+			}
+			if (!(this.jitter >= 0.0 && this.jitter <= 1.0)) {
+				errors.rejectValue("retry.jitter", "range", "must be between 0 and 1, was " + this.jitter);
+			}
+			if (this.maxAttempts < 0) {
+				errors.rejectValue("retry.maxAttempts", "range",
+						"must be zero (unlimited) or positive, was " + this.maxAttempts);
+			}
+		}
+
+	}
+
+	/**
+	 * Redis provider settings. The connection itself comes from the application's
+	 * {@code RedisConnectionFactory} ({@code spring.data.redis.*}) in single mode.
+	 */
+	public static class Redis {
+
+		/**
+		 * Deployment mode: one Redis (or a primary with replicas), or Redlock over independent masters.
+		 */
+		private RedisMode mode = RedisMode.SINGLE;
+
+		/**
+		 * Redis URLs of the independent masters, for Redlock mode (for example redis://host:6379).
+		 */
+		private List<String> nodes = new ArrayList<>();
+
+		/**
+		 * Masters that must grant a Redlock lease; 0 for a majority of the nodes.
+		 */
+		private int quorum = 0;
+
+		/**
+		 * Replicas that must acknowledge a grant (Redis WAIT) before it counts, in single mode.
+		 */
+		private int minReplicas = 0;
+
+		/**
+		 * How long to wait for replica acknowledgements.
+		 */
+		private Duration replicaTimeout = Duration.ofSeconds(1);
+
+		public RedisMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(RedisMode mode) {
+			this.mode = mode;
+		}
+
+		public List<String> getNodes() {
+			return this.nodes;
+		}
+
+		public void setNodes(List<String> nodes) {
+			this.nodes = nodes;
+		}
+
+		public int getQuorum() {
+			return this.quorum;
+		}
+
+		public void setQuorum(int quorum) {
+			this.quorum = quorum;
+		}
+
+		public int getMinReplicas() {
+			return this.minReplicas;
+		}
+
+		public void setMinReplicas(int minReplicas) {
+			this.minReplicas = minReplicas;
+		}
+
+		public Duration getReplicaTimeout() {
+			return this.replicaTimeout;
+		}
+
+		public void setReplicaTimeout(Duration replicaTimeout) {
+			this.replicaTimeout = replicaTimeout;
+		}
+
+		void validate(Errors errors) {
+			if (this.minReplicas < 0) {
+				errors.rejectValue("redis.minReplicas", "range", "must be zero or positive, was " + this.minReplicas);
+			}
+			requirePositive(errors, "redis.replicaTimeout", this.replicaTimeout);
+			if (this.quorum < 0) {
+				errors.rejectValue("redis.quorum", "range", "must be zero (majority) or positive, was " + this.quorum);
+			}
+			if (this.mode == RedisMode.REDLOCK) {
+				if (this.nodes.isEmpty()) {
+					errors.rejectValue("redis.nodes", "required", "must list the Redis URLs of the masters in redlock mode");
+				}
+				else if (this.quorum > this.nodes.size()) {
+					errors.rejectValue("redis.quorum", "range",
+							"must not exceed the number of locksmith.redis.nodes (" + this.nodes.size() + "), was "
+									+ this.quorum);
+				}
+			}
+		}
+
+	}
+
+	/**
+	 * Redis deployment modes.
+	 */
+	public enum RedisMode {
+
+		/** One Redis, through the application's {@code RedisConnectionFactory}. */
+		SINGLE,
+
+		/** Redlock over the independent masters listed in {@code locksmith.redis.nodes}. */
+		REDLOCK
+
+	}
+
+	/**
+	 * {@code @DistributedLock} aspect settings.
+	 */
+	public static class Aspect {
+
+		/**
+		 * Whether methods annotated with @DistributedLock are locked.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Order of the lock advice; lower runs first. The default runs outside @Transactional (whose
+		 * advice has the lowest precedence), so a lock outlives the transaction it guards.
+		 */
+		private int order = Ordered.LOWEST_PRECEDENCE - 100;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getOrder() {
+			return this.order;
+		}
+
+		public void setOrder(int order) {
+			this.order = order;
+		}
+
+	}
+
+	/**
+	 * Actuator settings.
+	 */
+	public static class Actuator {
+
+		/**
+		 * Whether the locks endpoint offers a delete operation that force-releases any key.
+		 */
+		private boolean forceReleaseEnabled = false;
+
+		public boolean isForceReleaseEnabled() {
+			return this.forceReleaseEnabled;
+		}
+
+		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
+			this.forceReleaseEnabled = forceReleaseEnabled;
+		}
+
+	}
+
+}
