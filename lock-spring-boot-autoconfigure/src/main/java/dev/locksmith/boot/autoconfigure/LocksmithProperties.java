@@ -145,11 +145,11 @@ public class LocksmithProperties implements Validator {
 	public void validate(Object target, Errors errors) {
 		LocksmithProperties properties = (LocksmithProperties) target;
 		if (properties.provider == Provider.ETCD) {
-			errors.rejectValue("provider", "unsupported",
-					"the etcd provider is not available yet; use memory, redis or jdbc");
+			reject(errors, "provider", "unsupported",
+					"is etcd, but the etcd provider is not available yet; use memory, redis or jdbc");
 		}
 		if (properties.keyPrefix == null) {
-			errors.rejectValue("keyPrefix", "required", "must not be null (use an empty string for no prefix)");
+			reject(errors, "keyPrefix", "required", "must not be null (use an empty string for no prefix)");
 		}
 		requirePositive(errors, "defaultTtl", properties.defaultTtl);
 		requireNotNegative(errors, "waitTime", properties.waitTime);
@@ -157,15 +157,26 @@ public class LocksmithProperties implements Validator {
 		properties.redis.validate(errors);
 	}
 
+	/**
+	 * Rejects {@code field} with a message that starts with the property's name.
+	 */
+	static void reject(Errors errors, String field, String code, String message) {
+		errors.rejectValue(field, code, propertyName(field) + " " + message);
+	}
+
+	private static String propertyName(String field) {
+		return "locksmith." + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+	}
+
 	static void requirePositive(Errors errors, String field, @Nullable Duration value) {
 		if (value == null || value.isNegative() || value.isZero()) {
-			errors.rejectValue(field, "positive", "must be positive, was " + value);
+			reject(errors, field, "positive", "must be positive, was " + value);
 		}
 	}
 
 	static void requireNotNegative(Errors errors, String field, @Nullable Duration value) {
 		if (value == null || value.isNegative()) {
-			errors.rejectValue(field, "notNegative", "must be zero or positive, was " + value);
+			reject(errors, field, "notNegative", "must be zero or positive, was " + value);
 		}
 	}
 
@@ -269,18 +280,18 @@ public class LocksmithProperties implements Validator {
 		void validate(Errors errors) {
 			requirePositive(errors, "retry.initialDelay", this.initialDelay);
 			if (this.maxDelay == null || (this.initialDelay != null && this.maxDelay.compareTo(this.initialDelay) < 0)) {
-				errors.rejectValue("retry.maxDelay", "range",
+				reject(errors, "retry.maxDelay", "range",
 						"must not be less than locksmith.retry.initial-delay (" + this.initialDelay + "), was "
 								+ this.maxDelay);
 			}
 			if (!(this.multiplier >= 1.0) || Double.isInfinite(this.multiplier)) {
-				errors.rejectValue("retry.multiplier", "range", "must be at least 1, was " + this.multiplier);
+				reject(errors, "retry.multiplier", "range", "must be at least 1, was " + this.multiplier);
 			}
 			if (!(this.jitter >= 0.0 && this.jitter <= 1.0)) {
-				errors.rejectValue("retry.jitter", "range", "must be between 0 and 1, was " + this.jitter);
+				reject(errors, "retry.jitter", "range", "must be between 0 and 1, was " + this.jitter);
 			}
 			if (this.maxAttempts < 0) {
-				errors.rejectValue("retry.maxAttempts", "range",
+				reject(errors, "retry.maxAttempts", "range",
 						"must be zero (unlimited) or positive, was " + this.maxAttempts);
 			}
 		}
@@ -360,18 +371,18 @@ public class LocksmithProperties implements Validator {
 
 		void validate(Errors errors) {
 			if (this.minReplicas < 0) {
-				errors.rejectValue("redis.minReplicas", "range", "must be zero or positive, was " + this.minReplicas);
+				reject(errors, "redis.minReplicas", "range", "must be zero or positive, was " + this.minReplicas);
 			}
 			requirePositive(errors, "redis.replicaTimeout", this.replicaTimeout);
 			if (this.quorum < 0) {
-				errors.rejectValue("redis.quorum", "range", "must be zero (majority) or positive, was " + this.quorum);
+				reject(errors, "redis.quorum", "range", "must be zero (majority) or positive, was " + this.quorum);
 			}
 			if (this.mode == RedisMode.REDLOCK) {
 				if (this.nodes.isEmpty()) {
-					errors.rejectValue("redis.nodes", "required", "must list the Redis URLs of the masters in redlock mode");
+					reject(errors, "redis.nodes", "required", "must list the Redis URLs of the masters in redlock mode");
 				}
 				else if (this.quorum > this.nodes.size()) {
-					errors.rejectValue("redis.quorum", "range",
+					reject(errors, "redis.quorum", "range",
 							"must not exceed the number of locksmith.redis.nodes (" + this.nodes.size() + "), was "
 									+ this.quorum);
 				}
