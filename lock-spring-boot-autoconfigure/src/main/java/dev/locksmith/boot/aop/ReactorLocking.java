@@ -34,12 +34,14 @@ final class ReactorLocking {
 			.subscribeOn(Schedulers.boundedElastic());
 		if (adapter.isMultiValue()) {
 			Flux<Object> flux = Flux.usingWhen(acquire, (held) -> body(proxyInvocation, operation, adapter, held),
-					ReactorLocking::release, ReactorLocking::releaseAfter, ReactorLocking::releaseOnCancel);
+					ReactorLocking::release, ReactorLocking::releaseAfter, ReactorLocking::releaseOnCancel)
+				.onErrorMap(ReactorLocking::unwrapLost);
 			return adapter.fromPublisher(flux);
 		}
 		Mono<Object> mono = Mono.usingWhen(acquire,
 				(held) -> Mono.from(body(proxyInvocation, operation, adapter, held)), ReactorLocking::release,
-				ReactorLocking::releaseAfter, ReactorLocking::releaseOnCancel);
+				ReactorLocking::releaseAfter, ReactorLocking::releaseOnCancel)
+			.onErrorMap(ReactorLocking::unwrapLost);
 		return adapter.fromPublisher(mono);
 	}
 
@@ -63,6 +65,15 @@ final class ReactorLocking {
 			body = body.takeUntilOther(lost);
 		}
 		return body;
+	}
+
+	/**
+	 * Reactor wraps an error of the completion cleanup in a plain {@code RuntimeException}; report the
+	 * loss itself.
+	 */
+	private static Throwable unwrapLost(Throwable error) {
+		return (error.getClass() == RuntimeException.class && error.getCause() instanceof LockLostException lost)
+				? lost : error;
 	}
 
 	private static Publisher<?> release(HeldLock held) {
