@@ -6,8 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 import dev.locksmith.boot.annotation.DistributedLock;
@@ -15,19 +13,16 @@ import dev.locksmith.boot.annotation.OnLocked;
 
 /**
  * A data migration that runs once across instances: every instance tries at startup, one wins the lock,
- * the others skip. The ledger (a table, in a real application) records that it ran.
+ * the others skip. The ledger (a table, in a real application) records that it ran. Started by
+ * {@link SampleApplication#runMigrations}: a call from another bean, so that it goes through the lock
+ * advice (a method calling its own {@code @DistributedLock} method bypasses the proxy).
  */
 @Component
-public class MigrationJob implements ApplicationRunner {
+public class MigrationJob {
 
 	private static final Logger logger = LoggerFactory.getLogger(MigrationJob.class);
 
 	private final Set<String> ledger = ConcurrentHashMap.newKeySet();
-
-	@Override
-	public void run(ApplicationArguments args) {
-		migrate("v2");
-	}
 
 	/**
 	 * Runs migration {@code version} unless it already ran or another instance is running it.

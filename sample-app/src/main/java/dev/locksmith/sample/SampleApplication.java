@@ -1,7 +1,9 @@
 package dev.locksmith.sample;
 
+import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
@@ -20,6 +22,16 @@ public class SampleApplication {
 	 */
 	public static void main(String[] args) {
 		SpringApplication.run(SampleApplication.class, args);
+	}
+
+	/**
+	 * Runs the pending migration at startup; on several instances only one runs it.
+	 * @param migrations the migration job
+	 * @return the runner
+	 */
+	@Bean
+	ApplicationRunner runMigrations(MigrationJob migrations) {
+		return (args) -> migrations.migrate("v2");
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.locksmith.sample;
 import java.util.List;
 import java.util.Map;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,6 +35,9 @@ class SampleApplicationTests {
 	@Autowired
 	private MigrationJob migrations;
 
+	@Autowired
+	private MeterRegistry meters;
+
 	private RestClient http() {
 		return RestClient.create("http://localhost:" + this.port);
 	}
@@ -49,7 +53,9 @@ class SampleApplicationTests {
 	}
 
 	@Test
-	void migrationRanOnceAtStartup() {
+	void migrationRanOnceAtStartupUnderItsLock() {
+		assertThat(this.meters.get("locksmith.lock.acquire").tags("name", "migration").timer().count())
+			.isGreaterThanOrEqualTo(1);
 		assertThat(this.migrations.migrate("v2")).as("already in the ledger").isFalse();
 	}
 
