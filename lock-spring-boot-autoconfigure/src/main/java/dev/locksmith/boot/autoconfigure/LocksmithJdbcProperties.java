@@ -12,6 +12,9 @@ import org.springframework.boot.sql.init.DatabaseInitializationMode;
 @ConfigurationProperties("locksmith.jdbc")
 public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 
+	/** The advisory provider's default namespace ({@code "Locksmit"} in ASCII). */
+	static final long DEFAULT_NAMESPACE = 0x4c6f636b736d6974L;
+
 	static final String DEFAULT_SCHEMA_LOCATION = "classpath:dev/locksmith/provider/jdbc/schema-@@platform@@.sql";
 
 	/**
@@ -25,9 +28,10 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 	private String tableName = "locksmith_lock";
 
 	/**
-	 * Advisory-lock namespace (the first key of the two-int advisory lock space), in advisory mode.
+	 * Namespace hashed into every advisory lock id, in advisory mode, so applications sharing a database
+	 * do not collide.
 	 */
-	private long namespace = 0;
+	private long namespace = DEFAULT_NAMESPACE;
 
 	/**
 	 * Creates the properties with Boot's default schema initialisation mode (embedded databases only).

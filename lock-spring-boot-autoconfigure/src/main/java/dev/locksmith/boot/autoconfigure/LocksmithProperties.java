@@ -327,7 +327,7 @@ public class LocksmithProperties implements Validator {
 		/**
 		 * How long to wait for replica acknowledgements.
 		 */
-		private Duration replicaTimeout = Duration.ofSeconds(1);
+		private Duration replicaTimeout = Duration.ofMillis(500);
 
 		public RedisMode getMode() {
 			return this.mode;
@@ -376,6 +376,14 @@ public class LocksmithProperties implements Validator {
 			requirePositive(errors, "redis.replicaTimeout", this.replicaTimeout);
 			if (this.quorum < 0) {
 				reject(errors, "redis.quorum", "range", "must be zero (majority) or positive, was " + this.quorum);
+			}
+			for (int i = 0; i < this.nodes.size(); i++) {
+				try {
+					RedisNodeUrl.parse(this.nodes.get(i));
+				}
+				catch (IllegalArgumentException ex) {
+					reject(errors, "redis.nodes[" + i + "]", "url", ex.getMessage());
+				}
 			}
 			if (this.mode == RedisMode.REDLOCK) {
 				if (this.nodes.isEmpty()) {

@@ -211,6 +211,24 @@ class LocksmithAutoConfigurationTests {
 	}
 
 	@Test
+	void badRedisNodeUrlsFailNamingTheProperty() {
+		this.contextRunner.withPropertyValues("locksmith.redis.nodes=redis://a:1,http://b:2")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.redis.nodes[1]")
+				.hasMessageContaining("scheme must be redis or rediss"));
+	}
+
+	@Test
+	void redisNodeUrlsAreParsed() {
+		RedisNodeUrl node = RedisNodeUrl.parse("rediss://user:p%40ss@example.org:6380/2");
+		assertThat(node).isEqualTo(new RedisNodeUrl("example.org", 6380, 2, "user", "p@ss", true));
+		assertThat(RedisNodeUrl.parse("redis://:secret@localhost"))
+			.isEqualTo(new RedisNodeUrl("localhost", 6379, 0, null, "secret", false));
+	}
+
+	@Test
 	void redisProviderWithoutRedisOnTheClasspathFailsWithAClearMessage() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
 			.withPropertyValues("locksmith.provider=redis")
