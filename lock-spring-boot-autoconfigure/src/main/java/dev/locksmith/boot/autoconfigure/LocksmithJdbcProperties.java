@@ -23,7 +23,8 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 	private JdbcMode mode = JdbcMode.TABLE;
 
 	/**
-	 * Lock table name, in table mode.
+	 * Lock table name (in advisory mode, the table that records holders for inspection). The schema script
+	 * creates the default name; create a renamed table yourself.
 	 */
 	private String tableName = "locksmith_lock";
 

@@ -23,7 +23,7 @@ import dev.locksmith.LockOptions;
 public class LocksmithProperties implements Validator {
 
 	/**
-	 * Lock backend.
+	 * Lock backend: memory, redis or jdbc (etcd is not available yet).
 	 */
 	private Provider provider = Provider.MEMORY;
 
