@@ -275,6 +275,31 @@ class LocksmithAutoConfigurationTests {
 	}
 
 	@Test
+	void annotatedBeansAreProxiedEvenWithoutBootsAopAutoConfiguration() {
+		List<LockEvent> events = new CopyOnWriteArrayList<>();
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(LocksmithAutoConfiguration.class, DistributedLockAutoConfiguration.class))
+			.withBean(LockListener.class, () -> events::add)
+			.withBean(Job.class)
+			.run((context) -> {
+				assertThat(context.getBean(Job.class).run()).isEqualTo("job");
+				assertThat(events).extracting(LockEvent::key).containsExactly("job", "job");
+			});
+	}
+
+	@Test
+	void annotatedBeansAreNotLockedWhenTheAdviceIsOff() {
+		List<LockEvent> events = new CopyOnWriteArrayList<>();
+		this.contextRunner.withPropertyValues("locksmith.aspect.enabled=false")
+			.withBean(LockListener.class, () -> events::add)
+			.withBean(Job.class)
+			.run((context) -> {
+				assertThat(context.getBean(Job.class).run()).isEqualTo("unlocked");
+				assertThat(events).isEmpty();
+			});
+	}
+
+	@Test
 	void adviceBacksOffWhenTheApplicationDefinesItsAdvisor() {
 		org.springframework.aop.support.NameMatchMethodPointcutAdvisor mine = new org.springframework.aop.support.NameMatchMethodPointcutAdvisor(
 				(org.aopalliance.intercept.MethodInterceptor) (invocation) -> invocation.proceed());
@@ -337,6 +362,15 @@ class LocksmithAutoConfigurationTests {
 		});
 		this.contextRunner.withPropertyValues("management.health.locksmith.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(LocksmithHealthIndicator.class));
+	}
+
+	public static class Job {
+
+		@dev.locksmith.boot.annotation.DistributedLock(key = "'job'")
+		public String run() {
+			return dev.locksmith.boot.annotation.LockContext.current().map(LockHandle::key).orElse("unlocked");
+		}
+
 	}
 
 }
