@@ -5,7 +5,6 @@ import io.micrometer.observation.ObservationRegistry;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
-import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -26,12 +25,14 @@ import org.springframework.util.function.SingletonSupplier;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.DistributedLock;
 import dev.locksmith.boot.aop.DistributedLockInterceptor;
+import dev.locksmith.boot.aop.DistributedLockPointcut;
 import dev.locksmith.boot.aop.LockOperationSource;
 
 /**
  * Auto-configuration of the {@link DistributedLock @DistributedLock} advice: an advisor matching methods
  * annotated directly, through a meta-annotation or on an interface, ordered by
- * {@code locksmith.aspect.order} (outside {@code @Transactional} by default). Its collaborators are
+ * {@code locksmith.aspect.order} (outside {@code @Transactional} by default). Invalid annotations fail
+ * startup when the annotated bean is proxied. Its collaborators are
  * resolved on first use, so that creating the advisor early does not create the lock service early.
  */
 @AutoConfiguration(after = { LocksmithAutoConfiguration.class, AopAutoConfiguration.class })
@@ -64,10 +65,10 @@ public final class DistributedLockAutoConfiguration {
 	@Bean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	@ConditionalOnMissingBean(name = "distributedLockAdvisor")
-	static Advisor distributedLockAdvisor(DistributedLockInterceptor distributedLockInterceptor,
-			Environment environment) {
+	static Advisor distributedLockAdvisor(LockOperationSource distributedLockOperationSource,
+			DistributedLockInterceptor distributedLockInterceptor, Environment environment) {
 		DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(
-				new AnnotationMatchingPointcut(null, DistributedLock.class, true), distributedLockInterceptor);
+				new DistributedLockPointcut(distributedLockOperationSource), distributedLockInterceptor);
 		advisor.setOrder(environment.getProperty("locksmith.aspect.order", Integer.class, DEFAULT_ORDER));
 		return advisor;
 	}

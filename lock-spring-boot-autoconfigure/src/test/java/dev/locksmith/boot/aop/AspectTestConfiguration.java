@@ -154,26 +154,6 @@ class AspectTestConfiguration {
 			this.calls.incrementAndGet();
 		}
 
-		@DistributedLock(name = "no-key")
-		public void noKey() {
-			this.calls.incrementAndGet();
-		}
-
-		@DistributedLock(key = "'bad-ttl'", ttl = "banana")
-		public void badTtl() {
-			this.calls.incrementAndGet();
-		}
-
-		@DistributedLock(key = "'bad-retry'", retryMultiplier = "0.5")
-		public void badRetry() {
-			this.calls.incrementAndGet();
-		}
-
-		@DistributedLock(key = "'bad-token'")
-		public void badToken(@FencingToken String token) {
-			this.calls.incrementAndGet();
-		}
-
 		@DistributedLock(key = "'token:' + #id")
 		public long[] token(String id, @FencingToken long token) {
 			return new long[] { token, LockContext.currentToken() };

@@ -103,23 +103,6 @@ class DistributedLockAspectTests {
 	}
 
 	@Test
-	void invalidAnnotationsFailNamingTheMethodAndAttribute() {
-		assertThatIllegalArgumentException().isThrownBy(this.service::noKey)
-			.withMessageContaining("noKey()")
-			.withMessageContaining("key expression must not be empty");
-		assertThatIllegalArgumentException().isThrownBy(this.service::badTtl)
-			.withMessageContaining("badTtl()")
-			.withMessageContaining("ttl = \"banana\"");
-		assertThatIllegalArgumentException().isThrownBy(this.service::badRetry)
-			.withMessageContaining("badRetry()")
-			.withMessageContaining("multiplier");
-		assertThatIllegalArgumentException().isThrownBy(() -> this.service.badToken("x"))
-			.withMessageContaining("badToken(String)")
-			.withMessageContaining("@FencingToken");
-		assertThat(this.service.calls()).hasValue(0);
-	}
-
-	@Test
 	void fencingTokenReplacesTheCallersValueAndMatchesTheContext() {
 		long[] first = this.service.token("a", -1);
 		long[] second = this.service.token("a", 12345);
