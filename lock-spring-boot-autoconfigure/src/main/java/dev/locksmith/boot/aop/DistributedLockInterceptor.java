@@ -68,11 +68,13 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		String key = this.operations.key(operation, invocation.getArguments(), target, targetClass);
-		Optional<LockHandle> outer = LockContext.find(key);
-		if (outer.isPresent()) {
-			// Nested call on a key this call chain already holds: join the outer lease.
-			operation.injectToken(invocation.getArguments(), outer.get().fencingToken());
-			return invocation.proceed();
+		LockHandle outer = heldInThisCallChain(key);
+		if (outer != null) {
+			// Nested call on a key this call chain (or its transaction) already holds: join that lease.
+			operation.injectToken(invocation.getArguments(), outer.fencingToken());
+			try (LockContext.Scope scope = LockContext.bind(outer)) {
+				return invocation.proceed();
+			}
 		}
 		return switch (operation.resultKind) {
 			case SYNC -> invokeLocked(invocation, operation, key);
@@ -80,6 +82,14 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			case REACTIVE -> REACTOR_PRESENT ? ReactorLocking.invoke(this, invocation, operation, key)
 					: invokeLocked(invocation, operation, key);
 		};
+	}
+
+	private static @Nullable LockHandle heldInThisCallChain(String key) {
+		Optional<LockHandle> bound = LockContext.find(key);
+		if (bound.isPresent()) {
+			return bound.get();
+		}
+		return TRANSACTIONS_PRESENT ? TransactionRelease.find(key) : null;
 	}
 
 	private @Nullable Object invokeLocked(MethodInvocation invocation, LockOperation operation, String key)
@@ -101,7 +111,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 				interrupter.disarm();
 			}
 			if (releaseWithTransaction && held.handle.isValid()) {
-				TransactionRelease.releaseAfterCompletion(held);
+				TransactionRelease.releaseAfterCompletion(key, held);
 			}
 			else {
 				held.releaseAfter(ex);
@@ -112,7 +122,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			interrupter.disarm();
 		}
 		if (releaseWithTransaction && held.handle.isValid()) {
-			TransactionRelease.releaseAfterCompletion(held);
+			TransactionRelease.releaseAfterCompletion(key, held);
 			return result;
 		}
 		LockLostException lost = held.release();

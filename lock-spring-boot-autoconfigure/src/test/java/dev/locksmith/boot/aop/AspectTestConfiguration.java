@@ -191,6 +191,12 @@ class AspectTestConfiguration {
 			return "ran";
 		}
 
+		@DistributedLock(key = "'busy'", waitTime = "5s")
+		public String waitLong() {
+			this.calls.incrementAndGet();
+			return "ran";
+		}
+
 		@DistributedLock(key = "'busy'", waitTime = "5s", retryMaxAttempts = "1")
 		public String oneAttempt() {
 			this.calls.incrementAndGet();

@@ -147,7 +147,7 @@ class DistributedLockAspectTests {
 			CountDownLatch started = new CountDownLatch(1);
 			Future<String> call = executor.submit(() -> {
 				started.countDown();
-				return this.service.oneAttempt();
+				return this.service.waitLong();
 			});
 			started.await();
 			held.close();

@@ -89,6 +89,15 @@ class TransactionOrderingTests {
 		assertThat(this.log).containsExactly("ACQUIRED in transaction: true", "completed: rolled back", "RELEASED");
 	}
 
+	@Test
+	void laterCallsInTheSameTransactionJoinTheLockItHolds() {
+		long[] tokens = this.batch.insertTwice("dave");
+		assertThat(tokens[0]).isPositive().isEqualTo(tokens[1]);
+		assertThat(this.locks.isLocked("account:dave")).isFalse();
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class)).isEqualTo(2);
+		assertThat(this.log).containsExactly("ACQUIRED in transaction: true", "RELEASED");
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableTransactionManagement
 	@ImportAutoConfiguration({ AopAutoConfiguration.class, LocksmithAutoConfiguration.class,
@@ -180,8 +189,9 @@ class TransactionOrderingTests {
 		}
 
 		@DistributedLock(key = "'account:' + #owner")
-		public void insert(String owner) {
+		public long insert(String owner) {
 			this.jdbc.update("insert into account(owner) values (?)", owner);
+			return dev.locksmith.boot.annotation.LockContext.currentToken();
 		}
 
 		public void logCompletion() {
@@ -213,6 +223,11 @@ class TransactionOrderingTests {
 			this.accounts.logCompletion();
 			this.accounts.insert(owner);
 			return this.locks.isLocked("account:" + owner);
+		}
+
+		@Transactional
+		public long[] insertTwice(String owner) {
+			return new long[] { this.accounts.insert(owner), this.accounts.insert(owner) };
 		}
 
 		@Transactional
