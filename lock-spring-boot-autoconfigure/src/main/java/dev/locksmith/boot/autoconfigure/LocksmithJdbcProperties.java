@@ -46,18 +46,34 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 		return DEFAULT_SCHEMA_LOCATION;
 	}
 
+	/**
+	 * Returns the mode.
+	 * @return the mode
+	 */
 	public JdbcMode getMode() {
 		return this.mode;
 	}
 
+	/**
+	 * Sets the mode.
+	 * @param mode the mode
+	 */
 	public void setMode(JdbcMode mode) {
 		this.mode = mode;
 	}
 
+	/**
+	 * Returns the table name.
+	 * @return the table name
+	 */
 	public String getTableName() {
 		return this.tableName;
 	}
 
+	/**
+	 * Sets the table name.
+	 * @param tableName the table name
+	 */
 	public void setTableName(String tableName) {
 		if (tableName == null || !tableName.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
 			throw new IllegalArgumentException(
@@ -67,10 +83,18 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 		this.tableName = tableName;
 	}
 
+	/**
+	 * Returns the namespace.
+	 * @return the namespace
+	 */
 	public long getNamespace() {
 		return this.namespace;
 	}
 
+	/**
+	 * Sets the namespace.
+	 * @param namespace the namespace
+	 */
 	public void setNamespace(long namespace) {
 		this.namespace = namespace;
 	}

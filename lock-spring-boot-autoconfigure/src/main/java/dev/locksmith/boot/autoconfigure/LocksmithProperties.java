@@ -60,66 +60,130 @@ public class LocksmithProperties implements Validator {
 
 	private final Actuator actuator = new Actuator();
 
+	/**
+	 * Returns the provider.
+	 * @return the provider
+	 */
 	public Provider getProvider() {
 		return this.provider;
 	}
 
+	/**
+	 * Sets the provider.
+	 * @param provider the provider
+	 */
 	public void setProvider(Provider provider) {
 		this.provider = provider;
 	}
 
+	/**
+	 * Returns the key prefix.
+	 * @return the key prefix
+	 */
 	public String getKeyPrefix() {
 		return this.keyPrefix;
 	}
 
+	/**
+	 * Sets the key prefix.
+	 * @param keyPrefix the key prefix
+	 */
 	public void setKeyPrefix(String keyPrefix) {
 		this.keyPrefix = keyPrefix;
 	}
 
+	/**
+	 * Returns the default ttl.
+	 * @return the default ttl
+	 */
 	public Duration getDefaultTtl() {
 		return this.defaultTtl;
 	}
 
+	/**
+	 * Sets the default ttl.
+	 * @param defaultTtl the default ttl
+	 */
 	public void setDefaultTtl(Duration defaultTtl) {
 		this.defaultTtl = defaultTtl;
 	}
 
+	/**
+	 * Returns the wait time.
+	 * @return the wait time
+	 */
 	public Duration getWaitTime() {
 		return this.waitTime;
 	}
 
+	/**
+	 * Sets the wait time.
+	 * @param waitTime the wait time
+	 */
 	public void setWaitTime(Duration waitTime) {
 		this.waitTime = waitTime;
 	}
 
+	/**
+	 * Returns the auto extend flag.
+	 * @return the auto extend
+	 */
 	public boolean isAutoExtend() {
 		return this.autoExtend;
 	}
 
+	/**
+	 * Sets the auto extend.
+	 * @param autoExtend the auto extend
+	 */
 	public void setAutoExtend(boolean autoExtend) {
 		this.autoExtend = autoExtend;
 	}
 
+	/**
+	 * Returns the owner id.
+	 * @return the owner id
+	 */
 	public @Nullable String getOwnerId() {
 		return this.ownerId;
 	}
 
+	/**
+	 * Sets the owner id.
+	 * @param ownerId the owner id
+	 */
 	public void setOwnerId(@Nullable String ownerId) {
 		this.ownerId = ownerId;
 	}
 
+	/**
+	 * Returns the retry.
+	 * @return the retry
+	 */
 	public Retry getRetry() {
 		return this.retry;
 	}
 
+	/**
+	 * Returns the redis.
+	 * @return the redis
+	 */
 	public Redis getRedis() {
 		return this.redis;
 	}
 
+	/**
+	 * Returns the aspect.
+	 * @return the aspect
+	 */
 	public Aspect getAspect() {
 		return this.aspect;
 	}
 
+	/**
+	 * Returns the actuator.
+	 * @return the actuator
+	 */
 	public Actuator getActuator() {
 		return this.actuator;
 	}
@@ -229,42 +293,82 @@ public class LocksmithProperties implements Validator {
 		 */
 		private int maxAttempts = 0;
 
+		/**
+		 * Returns the initial delay.
+		 * @return the initial delay
+		 */
 		public Duration getInitialDelay() {
 			return this.initialDelay;
 		}
 
+		/**
+		 * Sets the initial delay.
+		 * @param initialDelay the initial delay
+		 */
 		public void setInitialDelay(Duration initialDelay) {
 			this.initialDelay = initialDelay;
 		}
 
+		/**
+		 * Returns the max delay.
+		 * @return the max delay
+		 */
 		public Duration getMaxDelay() {
 			return this.maxDelay;
 		}
 
+		/**
+		 * Sets the max delay.
+		 * @param maxDelay the max delay
+		 */
 		public void setMaxDelay(Duration maxDelay) {
 			this.maxDelay = maxDelay;
 		}
 
+		/**
+		 * Returns the multiplier.
+		 * @return the multiplier
+		 */
 		public double getMultiplier() {
 			return this.multiplier;
 		}
 
+		/**
+		 * Sets the multiplier.
+		 * @param multiplier the multiplier
+		 */
 		public void setMultiplier(double multiplier) {
 			this.multiplier = multiplier;
 		}
 
+		/**
+		 * Returns the jitter.
+		 * @return the jitter
+		 */
 		public double getJitter() {
 			return this.jitter;
 		}
 
+		/**
+		 * Sets the jitter.
+		 * @param jitter the jitter
+		 */
 		public void setJitter(double jitter) {
 			this.jitter = jitter;
 		}
 
+		/**
+		 * Returns the max attempts.
+		 * @return the max attempts
+		 */
 		public int getMaxAttempts() {
 			return this.maxAttempts;
 		}
 
+		/**
+		 * Sets the max attempts.
+		 * @param maxAttempts the max attempts
+		 */
 		public void setMaxAttempts(int maxAttempts) {
 			this.maxAttempts = maxAttempts;
 		}
@@ -329,42 +433,82 @@ public class LocksmithProperties implements Validator {
 		 */
 		private Duration replicaTimeout = Duration.ofMillis(500);
 
+		/**
+		 * Returns the mode.
+		 * @return the mode
+		 */
 		public RedisMode getMode() {
 			return this.mode;
 		}
 
+		/**
+		 * Sets the mode.
+		 * @param mode the mode
+		 */
 		public void setMode(RedisMode mode) {
 			this.mode = mode;
 		}
 
+		/**
+		 * Returns the nodes.
+		 * @return the nodes
+		 */
 		public List<String> getNodes() {
 			return this.nodes;
 		}
 
+		/**
+		 * Sets the nodes.
+		 * @param nodes the nodes
+		 */
 		public void setNodes(List<String> nodes) {
 			this.nodes = nodes;
 		}
 
+		/**
+		 * Returns the quorum.
+		 * @return the quorum
+		 */
 		public int getQuorum() {
 			return this.quorum;
 		}
 
+		/**
+		 * Sets the quorum.
+		 * @param quorum the quorum
+		 */
 		public void setQuorum(int quorum) {
 			this.quorum = quorum;
 		}
 
+		/**
+		 * Returns the min replicas.
+		 * @return the min replicas
+		 */
 		public int getMinReplicas() {
 			return this.minReplicas;
 		}
 
+		/**
+		 * Sets the min replicas.
+		 * @param minReplicas the min replicas
+		 */
 		public void setMinReplicas(int minReplicas) {
 			this.minReplicas = minReplicas;
 		}
 
+		/**
+		 * Returns the replica timeout.
+		 * @return the replica timeout
+		 */
 		public Duration getReplicaTimeout() {
 			return this.replicaTimeout;
 		}
 
+		/**
+		 * Sets the replica timeout.
+		 * @param replicaTimeout the replica timeout
+		 */
 		public void setReplicaTimeout(Duration replicaTimeout) {
 			this.replicaTimeout = replicaTimeout;
 		}
@@ -428,18 +572,34 @@ public class LocksmithProperties implements Validator {
 		 */
 		private int order = Ordered.LOWEST_PRECEDENCE - 100;
 
+		/**
+		 * Returns the enabled flag.
+		 * @return the enabled
+		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
+		/**
+		 * Sets the enabled.
+		 * @param enabled the enabled
+		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}
 
+		/**
+		 * Returns the order.
+		 * @return the order
+		 */
 		public int getOrder() {
 			return this.order;
 		}
 
+		/**
+		 * Sets the order.
+		 * @param order the order
+		 */
 		public void setOrder(int order) {
 			this.order = order;
 		}
@@ -456,10 +616,18 @@ public class LocksmithProperties implements Validator {
 		 */
 		private boolean forceReleaseEnabled = false;
 
+		/**
+		 * Returns the force release enabled flag.
+		 * @return the force release enabled
+		 */
 		public boolean isForceReleaseEnabled() {
 			return this.forceReleaseEnabled;
 		}
 
+		/**
+		 * Sets the force release enabled.
+		 * @param forceReleaseEnabled the force release enabled
+		 */
 		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
 			this.forceReleaseEnabled = forceReleaseEnabled;
 		}
