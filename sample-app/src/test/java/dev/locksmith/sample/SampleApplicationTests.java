@@ -74,6 +74,10 @@ class SampleApplicationTests {
 			Map<String, Object> inspected = http().get().uri("/actuator/locks/job:7").retrieve().body(JSON);
 			assertThat(inspected).containsEntry("key", "job:7").containsEntry("locked", true);
 		}
+		try (LockHandle held = this.locks.acquire("reports/2026/11")) {
+			Map<String, Object> inspected = http().get().uri("/actuator/locks/reports/2026/11").retrieve().body(JSON);
+			assertThat(inspected).containsEntry("key", "reports/2026/11").containsEntry("locked", true);
+		}
 	}
 
 	@Test

@@ -26,12 +26,13 @@ public class ForceReleaseLocksEndpoint extends LocksEndpoint {
 
 	/**
 	 * Force-releases a key.
-	 * @param key the lock key (without the key prefix)
+	 * @param key the lock key (without the key prefix); the path segments of a key containing {@code /}
 	 * @return whether anything was removed
 	 */
 	@DeleteOperation
-	public ForceReleaseDescriptor release(@Selector String key) {
-		return new ForceReleaseDescriptor(key, lockService().forceRelease(key));
+	public ForceReleaseDescriptor release(@Selector(match = Selector.Match.ALL_REMAINING) String... key) {
+		String joined = joinKey(key);
+		return new ForceReleaseDescriptor(joined, lockService().forceRelease(joined));
 	}
 
 	/**

@@ -50,12 +50,16 @@ public class LocksEndpoint {
 
 	/**
 	 * Reads one key's state from the backend.
-	 * @param key the lock key (without the key prefix)
+	 * @param key the lock key (without the key prefix); the path segments of a key containing {@code /}
 	 * @return the key's state
 	 */
 	@ReadOperation
-	public LockDescriptor lock(@Selector String key) {
-		return LockDescriptor.of(this.locks.inspect(key));
+	public LockDescriptor lock(@Selector(match = Selector.Match.ALL_REMAINING) String... key) {
+		return LockDescriptor.of(this.locks.inspect(joinKey(key)));
+	}
+
+	static String joinKey(String... segments) {
+		return String.join("/", segments);
 	}
 
 	MutexService lockService() {
