@@ -110,7 +110,7 @@ class AspectTestConfiguration {
 
 		final AtomicReference<String> interruption = new AtomicReference<>();
 
-		int counter;
+		volatile int counter;
 
 		LockedService(MutexService locks) {
 			this.locks = locks;
