@@ -128,10 +128,23 @@ final class EngineHandle implements LockHandle {
 		return this.mayStillExist;
 	}
 
-	/** Records a successful renewal whose request was sent at {@code sentAtNanos}. */
-	void renewed(long sentAtNanos, Duration newTtl) {
+	/**
+	 * Records a successful automatic renewal whose request was sent at {@code sentAtNanos}. Renewals keep
+	 * the TTL, so the later-sent one gives the later deadline: the deadline only moves forward.
+	 */
+	void renewed(long sentAtNanos) {
+		this.deadlineNanos.accumulateAndGet(sentAtNanos + validityNanos(this.ttl), Math::max);
+		this.renewalCount.incrementAndGet();
+	}
+
+	/**
+	 * Records an explicit extension to {@code newTtl} sent at {@code sentAtNanos}: the backend now expires
+	 * the lease {@code newTtl} after receiving it, which may be earlier than before, so the deadline is set
+	 * rather than maximised. Later renewals use the new TTL.
+	 */
+	void extended(long sentAtNanos, Duration newTtl) {
 		this.ttl = newTtl;
-		this.deadlineNanos.accumulateAndGet(sentAtNanos + validityNanos(newTtl), Math::max);
+		this.deadlineNanos.set(sentAtNanos + validityNanos(newTtl));
 		this.renewalCount.incrementAndGet();
 	}
 

@@ -472,7 +472,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					if (subscription == null && this.provider.notifiesReleases()) {
 						// Subscribe, then try again at once: a release between the denial and the
 						// subscription would otherwise be missed.
-						subscription = this.provider.subscribe(backendKey);
+						subscription = this.provider.subscribe(backendKey, type);
 						continue;
 					}
 					Duration hint = grant.retryAfter();
@@ -658,7 +658,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			lost(handle, false, "the backend no longer had it when it was extended");
 			throw handle.lostException("cannot be extended");
 		}
-		handle.renewed(sentAt, ttl);
+		handle.extended(sentAt, ttl);
 		this.statistics.renewSuccess.increment();
 		fire(LockEvent.Type.RENEWED, handle, handle.key(), handle.name(), 0, null);
 	}

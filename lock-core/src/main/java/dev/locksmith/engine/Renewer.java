@@ -181,7 +181,7 @@ final class Renewer {
 		}
 		for (EngineHandle handle : handles) {
 			if (extended.contains(handle.ref)) {
-				handle.renewed(sentAt, handle.ttl());
+				handle.renewed(sentAt);
 				this.engine.renewedEvent(handle);
 				handle.dueNanos = sentAt + handle.renewIntervalNanos();
 				requeue(handle);

@@ -128,6 +128,11 @@ public final class CountingLockProvider implements LockProvider {
 	}
 
 	@Override
+	public ReleaseSubscription subscribe(String key, dev.locksmith.LeaseType type) {
+		return this.delegate.subscribe(key, type);
+	}
+
+	@Override
 	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
 		this.delegate.setLeaseLossListener(listener);
 	}

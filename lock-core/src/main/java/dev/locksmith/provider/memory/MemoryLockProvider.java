@@ -199,6 +199,11 @@ public final class MemoryLockProvider implements LockProvider {
 	}
 
 	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		return this.signals.subscribe(key, type);
+	}
+
+	@Override
 	public void ping() {
 	}
 
