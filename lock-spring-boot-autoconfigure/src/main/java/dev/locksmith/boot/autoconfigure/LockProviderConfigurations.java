@@ -20,13 +20,6 @@ abstract class LockProviderConfigurations {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnMissingBean({ LockProvider.class, MutexService.class })
-	@ConditionalOnProperty(name = "locksmith.provider", havingValue = "redis")
-	static class Redis {
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnMissingBean({ LockProvider.class, MutexService.class })
 	@ConditionalOnProperty(name = "locksmith.provider", havingValue = "jdbc")
 	static class Jdbc {
 

@@ -23,8 +23,9 @@ import dev.locksmith.spi.LockProvider;
 @AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration" })
 @EnableConfigurationProperties(LocksmithProperties.class)
-@Import({ LockProviderConfigurations.Redis.class, LockProviderConfigurations.Jdbc.class,
-		LockProviderConfigurations.Memory.class, LockProviderConfigurations.Unavailable.class })
+@Import({ RedisProviderConfigurations.Single.class, RedisProviderConfigurations.Redlock.class,
+		LockProviderConfigurations.Jdbc.class, LockProviderConfigurations.Memory.class,
+		LockProviderConfigurations.Unavailable.class })
 public final class LocksmithAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
