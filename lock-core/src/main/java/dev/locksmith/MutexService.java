@@ -218,7 +218,19 @@ public interface MutexService {
 	 * @param limit the most keys to return, at least 1
 	 * @return the page
 	 */
-	LockPage list(int offset, int limit);
+	default LockPage list(int offset, int limit) {
+		return list("", offset, limit);
+	}
+
+	/**
+	 * Lists held keys that start with {@code keyPrefix} from the backend, ordered by key. The filter runs
+	 * on the backend (a key pattern or an SQL prefix), so other keys cost nothing.
+	 * @param keyPrefix the prefix of the keys to list (empty for all)
+	 * @param offset how many keys to skip
+	 * @param limit the most keys to return, at least 1
+	 * @return the page
+	 */
+	LockPage list(String keyPrefix, int offset, int limit);
 
 	/**
 	 * Removes every lease on {@code key}, whoever holds it. An administrative escape hatch: the holders

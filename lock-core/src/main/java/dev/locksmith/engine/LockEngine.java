@@ -332,14 +332,15 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	}
 
 	@Override
-	public LockPage list(int offset, int limit) {
+	public LockPage list(String keyPrefix, int offset, int limit) {
+		java.util.Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
 		if (offset < 0) {
 			throw new IllegalArgumentException("MutexService.list: offset must not be negative, was " + offset);
 		}
 		if (limit < 1) {
 			throw new IllegalArgumentException("MutexService.list: limit must be at least 1, was " + limit);
 		}
-		LockPage page = this.provider.list(this.keyPrefix, offset, limit);
+		LockPage page = this.provider.list(this.keyPrefix + keyPrefix, offset, limit);
 		List<LockInfo> locks = new ArrayList<>(page.locks().size());
 		for (LockInfo info : page.locks()) {
 			String key = info.key().startsWith(this.keyPrefix) ? info.key().substring(this.keyPrefix.length())

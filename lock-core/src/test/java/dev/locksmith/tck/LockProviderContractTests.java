@@ -667,6 +667,10 @@ public abstract class LockProviderContractTests {
 			assertThat(all.locks()).extracting(LockInfo::key).contains(base + ":0", base + ":1", base + ":2");
 			assertThat(all.total()).isGreaterThanOrEqualTo(3);
 			assertThat(this.b.list(0, 1).locks()).hasSize(1);
+			LockPage mine = this.b.list(base + ":", 0, 10);
+			assertThat(mine.total()).as("only keys under the prefix").isEqualTo(3);
+			assertThat(mine.locks()).extracting(LockInfo::key).containsExactly(base + ":0", base + ":1", base + ":2");
+			assertThat(this.b.list(base + ":", 1, 1).locks()).extracting(LockInfo::key).containsExactly(base + ":1");
 			assertThat(this.b.list(1, 2).locks()).hasSizeLessThanOrEqualTo(2);
 		}
 		finally {

@@ -228,11 +228,11 @@ public final class ServiceLocks {
 			throw LockServiceException.badRequest("per_page",
 					"per_page must be between 1 and " + MAX_PER_PAGE + ", was " + perPage);
 		}
-		// MutexService.list covers every key of the application; keep the service locks only.
+		// Only keys under the service prefix are read from the backend.
 		List<ServiceLock> all = new ArrayList<>();
 		int offset = 0;
 		while (true) {
-			LockPage chunk = this.locks.list(offset, LIST_CHUNK);
+			LockPage chunk = this.locks.list(this.keyPrefix, offset, LIST_CHUNK);
 			for (LockInfo info : chunk.locks()) {
 				if (info.key().startsWith(this.keyPrefix)) {
 					String service = info.key().substring(this.keyPrefix.length());
