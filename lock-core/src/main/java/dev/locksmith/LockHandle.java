@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * <p><b>Validity.</b> The local deadline is measured with a monotonic clock from the moment the acquire
  * request was sent, minus a drift allowance, so {@link #remaining()} never overstates the lease. An
- * auto-extended lease moves its deadline forward on each renewal; the deadline never moves backwards.
+ * auto-extended lease moves its deadline forward on each renewal; {@link #extend(Duration)} sets it to the
+ * new TTL from the moment the extension was sent (earlier, if the new TTL is shorter).
  *
  * <p><b>Loss.</b> A lease is lost when a renewal finds it gone from the backend, or when its local
  * deadline passes while it is still held (the backend could not be reached in time, or the lease was

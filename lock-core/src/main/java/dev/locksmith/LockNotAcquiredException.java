@@ -24,7 +24,7 @@ public class LockNotAcquiredException extends LockException {
 	 * @param waited how long the caller waited
 	 * @param message the detail message
 	 */
-	protected LockNotAcquiredException(String key, Duration waited, String message) {
+	public LockNotAcquiredException(String key, Duration waited, String message) {
 		super(key, message, null);
 		this.waited = waited;
 	}

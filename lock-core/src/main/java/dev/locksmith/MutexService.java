@@ -67,6 +67,18 @@ public interface MutexService {
 	<T, E extends Exception> T withLock(String key, LockOptions options, LockedCallable<T, E> action) throws E;
 
 	/**
+	 * Acquires {@code key} with {@code options}, runs the action and releases the lock.
+	 * @param <E> the action's exception type
+	 * @param key the lock key
+	 * @param options the options
+	 * @param action the action
+	 * @throws E if the action fails (the lock is released first)
+	 * @throws LockNotAcquiredException if the lock was not acquired within the wait time
+	 * @throws LockLostException if the lease was lost while the action ran (thrown after it returned)
+	 */
+	<E extends Exception> void withLock(String key, LockOptions options, LockedRunnable<E> action) throws E;
+
+	/**
 	 * Tries to acquire {@code key}, waiting up to {@code waitTime}; if acquired, runs the action and
 	 * releases the lock.
 	 * @param <T> the result type

@@ -120,6 +120,19 @@ public interface LockProvider extends AutoCloseable {
 	ReleaseSubscription subscribe(String key);
 
 	/**
+	 * Subscribes to releases of one key on behalf of a waiter for a lease of {@code type}, so that a
+	 * release can wake one exclusive waiter instead of all of them (see {@link ReleaseSignals}). The
+	 * default ignores the type and calls {@link #subscribe(String)}; providers that use
+	 * {@link ReleaseSignals} pass it on.
+	 * @param key the backend key
+	 * @param type the lease type the waiter wants
+	 * @return an armed subscription
+	 */
+	default ReleaseSubscription subscribe(String key, dev.locksmith.LeaseType type) {
+		return subscribe(key);
+	}
+
+	/**
 	 * Registers the listener to call when the backend reports, on its own, that a lease was lost (for
 	 * example a PostgreSQL session that held advisory locks died). Providers that cannot tell keep the
 	 * default, which ignores it; the engine's renewals find lost leases anyway.

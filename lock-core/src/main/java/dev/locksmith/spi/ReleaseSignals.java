@@ -1,29 +1,50 @@
 package dev.locksmith.spi;
 
+import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+
+import dev.locksmith.LeaseType;
 
 /**
  * The in-process half of release notification, for providers to reuse: waiters {@link #subscribe} to a
  * key, and whatever learns of a release (the in-memory store itself, a Redis pub/sub listener, a
- * PostgreSQL {@code LISTEN} connection) calls {@link #signal}. One instance per provider; thread-safe and
- * free of {@code synchronized} blocks, so virtual threads never pin while waiting.
+ * PostgreSQL {@code LISTEN} connection) calls {@link #signal}.
+ *
+ * <p>A release wakes every waiter for a shared lease (readers and semaphore permits, several of which
+ * may fit) but only the oldest waiter for an exclusive lease that is not already woken: waking all of
+ * them would send every one to the backend for one lock that only one can get. A woken exclusive
+ * waiter that leaves without using its wake-up (it timed out at that moment) passes it on to the next.
+ *
+ * <p>One instance per provider; thread-safe and free of {@code synchronized} blocks, so virtual threads
+ * never pin while waiting.
  */
 public final class ReleaseSignals {
 
-	private final ConcurrentHashMap<String, Set<Subscription>> waiters = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<String, Waiters> waiters = new ConcurrentHashMap<>();
 
 	/**
-	 * Registers interest in releases of {@code key}.
+	 * Registers interest in releases of {@code key} for a lease of any type (woken on every release).
 	 * @param key the backend key
 	 * @return an armed subscription; close it when done waiting
 	 */
 	public ReleaseSubscription subscribe(String key) {
-		Subscription subscription = new Subscription(key);
-		this.waiters.compute(key, (k, set) -> {
-			Set<Subscription> result = (set != null) ? set : ConcurrentHashMap.newKeySet();
+		return subscribe(key, LeaseType.READ);
+	}
+
+	/**
+	 * Registers interest in releases of {@code key} by a waiter for a lease of {@code type}.
+	 * @param key the backend key
+	 * @param type what the waiter wants: {@link LeaseType#WRITE} waiters are woken one at a time
+	 * @return an armed subscription; close it when done waiting
+	 */
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		Subscription subscription = new Subscription(key, type == LeaseType.WRITE);
+		this.waiters.compute(key, (k, existing) -> {
+			Waiters result = (existing != null) ? existing : new Waiters();
 			result.add(subscription);
 			return result;
 		});
@@ -31,13 +52,14 @@ public final class ReleaseSignals {
 	}
 
 	/**
-	 * Wakes every waiter on {@code key}.
+	 * Reports a release of {@code key}: wakes every shared waiter and the oldest exclusive waiter that
+	 * is not already woken.
 	 * @param key the backend key that was released
 	 */
 	public void signal(String key) {
-		Set<Subscription> set = this.waiters.get(key);
-		if (set != null) {
-			set.forEach(Subscription::signal);
+		Waiters current = this.waiters.get(key);
+		if (current != null) {
+			current.signal();
 		}
 	}
 
@@ -45,7 +67,7 @@ public final class ReleaseSignals {
 	 * Wakes every waiter on every key, for example after a reconnect when notifications may have been missed.
 	 */
 	public void signalAll() {
-		this.waiters.values().forEach((set) -> set.forEach(Subscription::signal));
+		this.waiters.values().forEach(Waiters::signalEveryone);
 	}
 
 	/**
@@ -66,26 +88,92 @@ public final class ReleaseSignals {
 	}
 
 	private void remove(Subscription subscription) {
-		this.waiters.computeIfPresent(subscription.key, (k, set) -> {
-			set.remove(subscription);
-			return set.isEmpty() ? null : set;
+		this.waiters.computeIfPresent(subscription.key, (k, current) -> {
+			current.remove(subscription);
+			return current.isEmpty() ? null : current;
 		});
+		if (subscription.exclusive && subscription.hasUnusedSignal()) {
+			signal(subscription.key);
+		}
+	}
+
+	/** The waiters on one key: shared ones in a set, exclusive ones in subscription order. */
+	private static final class Waiters {
+
+		private final Set<Subscription> shared = ConcurrentHashMap.newKeySet();
+
+		private final ConcurrentLinkedQueue<Subscription> exclusive = new ConcurrentLinkedQueue<>();
+
+		void add(Subscription subscription) {
+			if (subscription.exclusive) {
+				this.exclusive.add(subscription);
+			}
+			else {
+				this.shared.add(subscription);
+			}
+		}
+
+		void remove(Subscription subscription) {
+			if (subscription.exclusive) {
+				this.exclusive.remove(subscription);
+			}
+			else {
+				this.shared.remove(subscription);
+			}
+		}
+
+		boolean isEmpty() {
+			return this.shared.isEmpty() && this.exclusive.isEmpty();
+		}
+
+		void signal() {
+			this.shared.forEach(Subscription::signal);
+			for (Iterator<Subscription> it = this.exclusive.iterator(); it.hasNext();) {
+				if (it.next().signalIfIdle()) {
+					return;
+				}
+			}
+		}
+
+		void signalEveryone() {
+			this.shared.forEach(Subscription::signal);
+			this.exclusive.forEach(Subscription::signal);
+		}
+
 	}
 
 	private final class Subscription implements ReleaseSubscription {
 
 		private final String key;
 
+		private final boolean exclusive;
+
 		private final Semaphore signals = new Semaphore(0);
 
-		Subscription(String key) {
+		private volatile boolean closed;
+
+		Subscription(String key, boolean exclusive) {
 			this.key = key;
+			this.exclusive = exclusive;
 		}
 
 		void signal() {
 			if (this.signals.availablePermits() == 0) {
 				this.signals.release();
 			}
+		}
+
+		/** Signals this waiter unless it already has a wake-up pending; returns whether it did. */
+		boolean signalIfIdle() {
+			if (this.closed || this.signals.availablePermits() > 0) {
+				return false;
+			}
+			this.signals.release();
+			return true;
+		}
+
+		boolean hasUnusedSignal() {
+			return this.signals.availablePermits() > 0;
 		}
 
 		@Override
@@ -99,7 +187,10 @@ public final class ReleaseSignals {
 
 		@Override
 		public void close() {
-			remove(this);
+			if (!this.closed) {
+				this.closed = true;
+				remove(this);
+			}
 		}
 
 	}

@@ -1,0 +1,147 @@
+package dev.locksmith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.LockProvider;
+
+/**
+ * The entry point for building a {@link MutexService} without Spring:
+ *
+ * <pre>{@code
+ * LockEngine locks = Locksmith.builder(new MemoryLockProvider())
+ *         .keyPrefix("lock:")
+ *         .defaults(LockOptions.defaults().withTtl(Duration.ofSeconds(30)))
+ *         .build();
+ * }</pre>
+ *
+ * Library defaults: TTL {@value #DEFAULT_TTL_SECONDS} s, wait time {@value #DEFAULT_WAIT_SECONDS} s,
+ * auto-extension on (for locks without an explicit TTL), {@link Backoff#defaults()}, no minimum hold,
+ * an empty key prefix, and a generated owner id.
+ */
+public final class Locksmith {
+
+	/** Default lease TTL in seconds. */
+	public static final long DEFAULT_TTL_SECONDS = 30;
+
+	/** Default wait time in seconds. */
+	public static final long DEFAULT_WAIT_SECONDS = 10;
+
+	private Locksmith() {
+	}
+
+	/**
+	 * Returns the library's default options: every value set.
+	 * @return the defaults
+	 */
+	public static LockOptions libraryDefaults() {
+		return LockOptions.defaults()
+			.withTtl(Duration.ofSeconds(DEFAULT_TTL_SECONDS))
+			.withWaitTime(Duration.ofSeconds(DEFAULT_WAIT_SECONDS))
+			.withAutoExtend(true)
+			.withBackoff(Backoff.defaults())
+			.withMinHold(Duration.ZERO);
+	}
+
+	/**
+	 * Starts building a service on {@code provider}.
+	 * @param provider the backend
+	 * @return the builder
+	 */
+	public static Builder builder(LockProvider provider) {
+		return new Builder(provider);
+	}
+
+	/**
+	 * Builds a {@link LockEngine}. Not thread-safe; build once.
+	 */
+	public static final class Builder {
+
+		private final LockProvider provider;
+
+		private @Nullable String ownerId;
+
+		private String keyPrefix = "";
+
+		private LockOptions defaults = libraryDefaults();
+
+		private LockClock clock = LockClock.system();
+
+		private final List<LockListener> listeners = new ArrayList<>();
+
+		private Builder(LockProvider provider) {
+			this.provider = Objects.requireNonNull(provider, "provider must not be null");
+		}
+
+		/**
+		 * Sets the owner id stored with every lease (default: host name, process id and a random suffix).
+		 * @param ownerId the owner id, or null/blank for a generated one
+		 * @return this builder
+		 */
+		public Builder ownerId(@Nullable String ownerId) {
+			this.ownerId = ownerId;
+			return this;
+		}
+
+		/**
+		 * Sets the prefix prepended to every key on the backend (default: none).
+		 * @param keyPrefix the prefix
+		 * @return this builder
+		 */
+		public Builder keyPrefix(String keyPrefix) {
+			this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets default options; values left unset keep the library defaults. Auto-extension stays on
+		 * unless set here, even when a default TTL is given.
+		 * @param defaults the default options
+		 * @return this builder
+		 */
+		public Builder defaults(LockOptions defaults) {
+			Objects.requireNonNull(defaults, "defaults must not be null");
+			LockOptions withExtend = (defaults.autoExtend() != null) ? defaults
+					: defaults.withAutoExtend(Boolean.TRUE.equals(libraryDefaults().autoExtend()));
+			this.defaults = withExtend.orElse(libraryDefaults());
+			return this;
+		}
+
+		/**
+		 * Sets the time source (default: the system clock). Tests pass a manual clock.
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(LockClock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock must not be null");
+			return this;
+		}
+
+		/**
+		 * Adds an event listener.
+		 * @param listener the listener
+		 * @return this builder
+		 */
+		public Builder listener(LockListener listener) {
+			this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+			return this;
+		}
+
+		/**
+		 * Builds the service.
+		 * @return the engine
+		 */
+		public LockEngine build() {
+			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
+					: this.ownerId;
+			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners);
+		}
+
+	}
+
+}

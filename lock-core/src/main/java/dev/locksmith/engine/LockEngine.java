@@ -1,0 +1,763 @@
+package dev.locksmith.engine;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.locksmith.Backoff;
+import dev.locksmith.DistributedReadWriteLock;
+import dev.locksmith.DistributedSemaphore;
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockAlreadyHeldException;
+import dev.locksmith.LockClock;
+import dev.locksmith.LockEvent;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockListener;
+import dev.locksmith.LockLostException;
+import dev.locksmith.LockNotAcquiredException;
+import dev.locksmith.LockOptions;
+import dev.locksmith.LockPage;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.LockStatistics;
+import dev.locksmith.LockedCallable;
+import dev.locksmith.LockedRunnable;
+import dev.locksmith.MutexService;
+import dev.locksmith.ReleaseOutcome;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.ReleaseSubscription;
+
+/**
+ * The {@link MutexService} implementation: waiting, retry, renewal, loss detection and events on top
+ * of one {@link LockProvider}. Build it with {@link dev.locksmith.Locksmith#builder}. Thread-safe.
+ * {@link #close()} stops renewals and releases the leases still held.
+ */
+public final class LockEngine implements MutexService, AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(LockEngine.class);
+
+	/** Name given to locks acquired without {@link LockOptions#withName}. */
+	public static final String DEFAULT_NAME = "default";
+
+	/** Added to a denied grant's hint so that a waiter wakes just after the blocking lease expired. */
+	private static final long HINT_SLACK_NANOS = 1_000_000L;
+
+	private static final SecureRandom RANDOM = new SecureRandom();
+
+	private final LockProvider provider;
+
+	private final String ownerId;
+
+	private final String keyPrefix;
+
+	private final LockOptions defaults;
+
+	private final LockClock clock;
+
+	private final List<LockListener> listeners;
+
+	private final EngineStatistics statistics = new EngineStatistics();
+
+	private final Renewer renewer;
+
+	private final ConcurrentHashMap<String, EngineHandle[]> heldByKey = new ConcurrentHashMap<>();
+
+	private final AtomicInteger active = new AtomicInteger();
+
+	private final String leaseIdPrefix;
+
+	private final AtomicLong leaseCounter = new AtomicLong();
+
+	private volatile boolean closed;
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options (TTL, wait time, auto-extend, backoff and minimum hold set)
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners) {
+		this.provider = Objects.requireNonNull(provider, "provider must not be null");
+		this.ownerId = requireText(ownerId, "ownerId");
+		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
+		Objects.requireNonNull(defaults, "defaults must not be null");
+		if (defaults.ttl() == null || defaults.waitTime() == null || defaults.autoExtend() == null
+				|| defaults.backoff() == null || defaults.minHold() == null) {
+			throw new IllegalArgumentException("LockEngine defaults must set ttl, waitTime, autoExtend, backoff and minHold: "
+					+ defaults);
+		}
+		this.defaults = defaults;
+		this.clock = Objects.requireNonNull(clock, "clock must not be null");
+		this.listeners = List.copyOf(listeners);
+		this.leaseIdPrefix = HexFormat.of().formatHex(randomBytes(8)) + ":";
+		this.renewer = new Renewer(this, provider, clock);
+		provider.setLeaseLossListener(this::leaseLostByProvider);
+	}
+
+	/**
+	 * Returns the backend this engine runs on.
+	 * @return the provider
+	 */
+	public LockProvider provider() {
+		return this.provider;
+	}
+
+	/**
+	 * Returns the resolved default options.
+	 * @return the defaults
+	 */
+	public LockOptions defaults() {
+		return this.defaults;
+	}
+
+	/**
+	 * Returns the key prefix used on the backend.
+	 * @return the key prefix
+	 */
+	public String keyPrefix() {
+		return this.keyPrefix;
+	}
+
+	LockClock clock() {
+		return this.clock;
+	}
+
+	/**
+	 * Runs the renewals and deadline checks that are due now. The engine's scheduler thread does this by
+	 * itself; tests that drive a manual {@link LockClock} call it after advancing the clock.
+	 */
+	public void runDueRenewals() {
+		this.renewer.runDue();
+	}
+
+	// ---------------------------------------------------------------- MutexService
+
+	@Override
+	public <T, E extends Exception> T withLock(String key, LockedCallable<T, E> action) throws E {
+		return withLock(key, LockOptions.defaults(), action);
+	}
+
+	@Override
+	public <E extends Exception> void withLock(String key, LockedRunnable<E> action) throws E {
+		withLock(key, LockOptions.defaults(), action);
+	}
+
+	@Override
+	public <E extends Exception> void withLock(String key, LockOptions options, LockedRunnable<E> action) throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		withLock(key, options, () -> {
+			action.run();
+			return null;
+		});
+	}
+
+	@Override
+	public <T, E extends Exception> T withLock(String key, LockOptions options, LockedCallable<T, E> action) throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		EngineHandle handle = acquireTracked("withLock", key, LeaseType.WRITE, 1, 1, options, true);
+		return callHolding(handle, action);
+	}
+
+	@Override
+	public <T, E extends Exception> Optional<T> tryWithLock(String key, Duration waitTime, LockedCallable<T, E> action)
+			throws E {
+		return tryWithLock(key, LockOptions.waitTime(waitTime), action);
+	}
+
+	@Override
+	public <T, E extends Exception> Optional<T> tryWithLock(String key, LockOptions options,
+			LockedCallable<T, E> action) throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		EngineHandle handle = acquireTracked("tryWithLock", key, LeaseType.WRITE, 1, 1, options, false);
+		if (handle == null) {
+			return Optional.empty();
+		}
+		return Optional.ofNullable(callHolding(handle, action));
+	}
+
+	/**
+	 * Runs {@code action} while {@code handle} is held and releases it afterwards, whatever happens.
+	 * A lease lost while the action ran is reported with {@link LockLostException}: thrown after a normal
+	 * return, or added as suppressed to the action's own exception.
+	 * @param <T> the result type
+	 * @param <E> the action's exception type
+	 * @param handle the held lease
+	 * @param action the action
+	 * @return the action's result
+	 * @throws E if the action fails
+	 */
+	public static <T, E extends Exception> T callHolding(LockHandle handle, LockedCallable<T, E> action) throws E {
+		T result;
+		try {
+			result = action.call();
+		}
+		catch (Throwable ex) {
+			try {
+				if (handle.release() == ReleaseOutcome.LOST) {
+					ex.addSuppressed(lostWhileRunning(handle));
+				}
+			}
+			catch (RuntimeException releaseFailure) {
+				ex.addSuppressed(releaseFailure);
+			}
+			throw ex;
+		}
+		if (handle.release() == ReleaseOutcome.LOST) {
+			throw lostWhileRunning(handle);
+		}
+		return result;
+	}
+
+	private static LockLostException lostWhileRunning(LockHandle handle) {
+		return new LockLostException(handle.key(), "Lock '" + handle.key() + "' (fencing token "
+				+ handle.fencingToken() + ") was lost while the locked action ran");
+	}
+
+	@Override
+	public LockHandle acquire(String key) {
+		return acquire(key, LockOptions.defaults());
+	}
+
+	@Override
+	public LockHandle acquire(String key, LockOptions options) {
+		return acquireTracked("acquire", key, LeaseType.WRITE, 1, 1, options, true);
+	}
+
+	@Override
+	public Optional<LockHandle> tryAcquire(String key) {
+		return tryAcquire(key, LockOptions.waitTime(Duration.ZERO));
+	}
+
+	@Override
+	public Optional<LockHandle> tryAcquire(String key, LockOptions options) {
+		return Optional.ofNullable(acquireTracked("tryAcquire", key, LeaseType.WRITE, 1, 1, options, false));
+	}
+
+	@Override
+	public Optional<LeaseInfo> acquireDetached(String key, LockOptions options) {
+		requireKey("acquireDetached", key);
+		LockOptions resolved = resolve(options);
+		long start = this.clock.nanoTime();
+		Attempt attempt = acquireLoop(key, LeaseType.WRITE, 1, 1, resolved, UUID.randomUUID().toString(), start);
+		if (attempt == null) {
+			return Optional.empty();
+		}
+		Instant now = this.clock.now();
+		return Optional.of(new LeaseInfo(attempt.request.leaseId(), this.ownerId, LeaseType.WRITE, 1, attempt.token,
+				now, now.plus(resolved.ttl()), resolved.metadata()));
+	}
+
+	@Override
+	public boolean releaseLease(String key, String leaseId) {
+		requireKey("releaseLease", key);
+		requireText(leaseId, "leaseId");
+		return this.provider.release(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId));
+	}
+
+	@Override
+	public boolean extendLease(String key, String leaseId, Duration ttl) {
+		requireKey("extendLease", key);
+		requireText(leaseId, "leaseId");
+		if (ttl == null || ttl.isZero() || ttl.isNegative()) {
+			throw new IllegalArgumentException("MutexService.extendLease: ttl must be positive, was " + ttl);
+		}
+		return this.provider.extend(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId), ttl);
+	}
+
+	@Override
+	public DistributedReadWriteLock readWrite(String name) {
+		requireKey("readWrite", name);
+		return new EngineReadWriteLock(this, name);
+	}
+
+	@Override
+	public DistributedSemaphore semaphore(String name, int permits) {
+		requireKey("semaphore", name);
+		if (permits < 1) {
+			throw new IllegalArgumentException(
+					"MutexService.semaphore: permits must be at least 1, was " + permits + " for '" + name + "'");
+		}
+		return new EngineSemaphore(this, name, permits);
+	}
+
+	@Override
+	public boolean isLocked(String key) {
+		return inspect(key).isLocked();
+	}
+
+	@Override
+	public int activeLockCount() {
+		return this.active.get();
+	}
+
+	@Override
+	public List<LockHandle> heldLocks() {
+		List<EngineHandle> all = new ArrayList<>();
+		for (EngineHandle[] handles : this.heldByKey.values()) {
+			for (EngineHandle handle : handles) {
+				all.add(handle);
+			}
+		}
+		all.sort(Comparator.comparingLong((EngineHandle handle) -> handle.sequence));
+		return List.copyOf(all);
+	}
+
+	@Override
+	public LockInfo inspect(String key) {
+		requireKey("inspect", key);
+		LockInfo info = this.provider.inspect(this.keyPrefix + key);
+		return new LockInfo(key, info.phase(), info.leases());
+	}
+
+	@Override
+	public LockPage list(int offset, int limit) {
+		if (offset < 0) {
+			throw new IllegalArgumentException("MutexService.list: offset must not be negative, was " + offset);
+		}
+		if (limit < 1) {
+			throw new IllegalArgumentException("MutexService.list: limit must be at least 1, was " + limit);
+		}
+		LockPage page = this.provider.list(this.keyPrefix, offset, limit);
+		List<LockInfo> locks = new ArrayList<>(page.locks().size());
+		for (LockInfo info : page.locks()) {
+			String key = info.key().startsWith(this.keyPrefix) ? info.key().substring(this.keyPrefix.length())
+					: info.key();
+			locks.add(new LockInfo(key, info.phase(), info.leases()));
+		}
+		return new LockPage(locks, page.total());
+	}
+
+	@Override
+	public boolean forceRelease(String key) {
+		requireKey("forceRelease", key);
+		return this.provider.forceRelease(this.keyPrefix + key);
+	}
+
+	@Override
+	public LockStatistics statistics() {
+		return this.statistics.snapshot(this.active.get());
+	}
+
+	@Override
+	public String providerName() {
+		return this.provider.name();
+	}
+
+	@Override
+	public String ownerId() {
+		return this.ownerId;
+	}
+
+	/**
+	 * Stops renewals and releases every lease this engine still holds (best effort). Does not close the
+	 * provider.
+	 */
+	@Override
+	public void close() {
+		if (this.closed) {
+			return;
+		}
+		this.closed = true;
+		for (LockHandle handle : heldLocks()) {
+			try {
+				handle.release();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not release {} on close", handle, ex);
+			}
+		}
+		this.renewer.shutdown();
+	}
+
+	// ---------------------------------------------------------------- acquisition
+
+	@Nullable EngineHandle acquireTracked(String method, String key, LeaseType type, int permits, int limit,
+			LockOptions options, boolean throwIfNotAcquired) {
+		requireKey(method, key);
+		Objects.requireNonNull(options, "options must not be null");
+		if (this.closed) {
+			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
+		}
+		String backendKey = this.keyPrefix + key;
+		if (type != LeaseType.PERMITS) {
+			checkNotHeldByThisThread(key, backendKey, type);
+		}
+		LockOptions resolved = resolve(options);
+		long start = this.clock.nanoTime();
+		Attempt attempt = acquireLoop(key, type, permits, limit, resolved, null, start);
+		if (attempt == null) {
+			if (throwIfNotAcquired) {
+				throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start));
+			}
+			return null;
+		}
+		EngineHandle handle = new EngineHandle(this, attempt.request.ref(), key, nameOf(resolved), permits,
+				attempt.token, this.clock.now(), attempt.sentAt, attempt.sentAt, resolved.ttl(), resolved.metadata(),
+				Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.leaseCounter.get());
+		register(handle);
+		this.statistics.acquired.increment();
+		fire(LockEvent.Type.ACQUIRED, handle, key, handle.name(), this.clock.nanoTime() - start, null);
+		return handle;
+	}
+
+	private record Attempt(LeaseRequest request, long token, long sentAt) {
+	}
+
+	/**
+	 * Tries until granted or the wait time runs out. Returns null when not acquired; throws
+	 * {@link LockProviderUnavailableException} when the last attempt failed on the backend.
+	 */
+	private @Nullable Attempt acquireLoop(String key, LeaseType type, int permits, int limit, LockOptions options,
+			@Nullable String fixedLeaseId, long start) {
+		String backendKey = this.keyPrefix + key;
+		long waitNanos = options.waitTime().toNanos();
+		Backoff backoff = options.backoff();
+		int attempts = 0;
+		ReleaseSubscription subscription = null;
+		LockProviderUnavailableException lastError = null;
+		try {
+			while (true) {
+				attempts++;
+				String leaseId = (fixedLeaseId != null) ? fixedLeaseId
+						: this.leaseIdPrefix + Long.toString(this.leaseCounter.incrementAndGet(), 36);
+				LeaseRequest request = new LeaseRequest(backendKey, type, leaseId, this.ownerId, options.ttl(),
+						permits, limit, options.metadata());
+				long sentAt = this.clock.nanoTime();
+				Grant grant = null;
+				try {
+					grant = this.provider.acquire(request);
+					lastError = null;
+				}
+				catch (LockProviderUnavailableException ex) {
+					lastError = ex;
+				}
+				catch (RuntimeException ex) {
+					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
+							+ "' failed to acquire '" + key + "': " + ex.getMessage(), ex);
+				}
+				if (grant != null && grant.isGranted()) {
+					return new Attempt(request, grant.fencingToken(), sentAt);
+				}
+				long remaining = start + waitNanos - this.clock.nanoTime();
+				if (remaining <= 0 || !backoff.allowsAnotherAttempt(attempts)) {
+					return failed(key, options, start, lastError);
+				}
+				long sleep;
+				if (grant == null) {
+					sleep = backoff.delayNanos(attempts);
+				}
+				else {
+					if (subscription == null && this.provider.notifiesReleases()) {
+						// Subscribe, then try again at once: a release between the denial and the
+						// subscription would otherwise be missed.
+						subscription = this.provider.subscribe(backendKey, type);
+						continue;
+					}
+					Duration hint = grant.retryAfter();
+					sleep = (hint != null) ? saturatedAdd(hint.toNanos(), HINT_SLACK_NANOS) : Long.MAX_VALUE;
+					if (subscription == null || hint == null) {
+						sleep = Math.min(sleep, backoff.delayNanos(attempts));
+					}
+				}
+				if (!pause(subscription, Math.min(sleep, remaining))) {
+					failed(key, options, start, null);
+					throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start),
+							"Interrupted while waiting for lock '" + key + "'");
+				}
+			}
+		}
+		finally {
+			if (subscription != null) {
+				subscription.close();
+			}
+		}
+	}
+
+	private @Nullable Attempt failed(String key, LockOptions options, long start,
+			@Nullable LockProviderUnavailableException error) {
+		this.statistics.failed.increment();
+		fire(LockEvent.Type.FAILED, null, key, nameOf(options), this.clock.nanoTime() - start, error);
+		if (error != null) {
+			throw error;
+		}
+		return null;
+	}
+
+	/** Waits up to {@code nanos}; returns false if interrupted (the flag is restored). */
+	private static boolean pause(@Nullable ReleaseSubscription subscription, long nanos) {
+		try {
+			if (subscription != null) {
+				subscription.await(nanos);
+			}
+			else {
+				java.util.concurrent.TimeUnit.NANOSECONDS.sleep(nanos);
+			}
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private void checkNotHeldByThisThread(String key, String backendKey, LeaseType type) {
+		EngineHandle[] handles = this.heldByKey.get(backendKey);
+		if (handles == null) {
+			return;
+		}
+		Thread current = Thread.currentThread();
+		for (EngineHandle handle : handles) {
+			if (handle.acquiringThread == current && handle.isHeld()
+					&& (type == LeaseType.WRITE || handle.type() == LeaseType.WRITE)) {
+				throw new LockAlreadyHeldException(key);
+			}
+		}
+	}
+
+	private LockOptions resolve(LockOptions options) {
+		return options.orElse(this.defaults);
+	}
+
+	private static String nameOf(LockOptions options) {
+		String name = options.name();
+		return (name != null) ? name : DEFAULT_NAME;
+	}
+
+	// ---------------------------------------------------------------- held handles
+
+	private void register(EngineHandle handle) {
+		this.heldByKey.compute(handle.ref.key(), (k, handles) -> {
+			if (handles == null) {
+				return new EngineHandle[] { handle };
+			}
+			EngineHandle[] more = java.util.Arrays.copyOf(handles, handles.length + 1);
+			more[handles.length] = handle;
+			return more;
+		});
+		this.active.incrementAndGet();
+		this.renewer.add(handle);
+	}
+
+	private void unregister(EngineHandle handle) {
+		this.renewer.remove(handle);
+		boolean[] removed = new boolean[1];
+		this.heldByKey.computeIfPresent(handle.ref.key(), (k, handles) -> {
+			if (handles.length == 1) {
+				removed[0] = handles[0] == handle;
+				return removed[0] ? null : handles;
+			}
+			List<EngineHandle> rest = new ArrayList<>(handles.length);
+			for (EngineHandle each : handles) {
+				if (each != handle) {
+					rest.add(each);
+				}
+			}
+			removed[0] = rest.size() < handles.length;
+			return rest.toArray(new EngineHandle[0]);
+		});
+		if (removed[0]) {
+			this.active.decrementAndGet();
+		}
+	}
+
+	ReleaseOutcome release(EngineHandle handle) {
+		unregister(handle);
+		long heldNanos = this.clock.nanoTime() - handle.acquiredNanos;
+		boolean interrupted = Thread.interrupted();
+		boolean wasHeld;
+		try {
+			long keepNanos = handle.minHold.toNanos() - heldNanos;
+			wasHeld = (keepNanos > 0) ? this.provider.extend(handle.ref, ceilMillis(keepNanos))
+					: this.provider.release(handle.ref);
+		}
+		catch (RuntimeException ex) {
+			this.statistics.released.increment();
+			this.statistics.holdNanos.add(heldNanos);
+			fire(LockEvent.Type.RELEASED, handle, handle.key(), handle.name(), heldNanos, ex);
+			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
+					: new LockProviderUnavailableException(handle.key(), "Lock provider '" + this.provider.name()
+							+ "' failed to release '" + handle.key() + "'; the lease expires by its TTL", ex);
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		this.statistics.holdNanos.add(heldNanos);
+		if (wasHeld) {
+			this.statistics.released.increment();
+			fire(LockEvent.Type.RELEASED, handle, handle.key(), handle.name(), heldNanos, null);
+			return ReleaseOutcome.RELEASED;
+		}
+		handle.markLostOnRelease();
+		this.statistics.lost.increment();
+		fire(LockEvent.Type.LOST, handle, handle.key(), handle.name(), heldNanos, null);
+		handle.fireLostCallbacks();
+		return ReleaseOutcome.LOST;
+	}
+
+	/** Releases a handle that was declared lost, in case the backend still has it (best effort). */
+	void releaseLost(EngineHandle handle) {
+		if (!handle.mayStillExist()) {
+			return;
+		}
+		boolean interrupted = Thread.interrupted();
+		try {
+			this.provider.release(handle.ref);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not release lost lease {}", handle, ex);
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	void extend(EngineHandle handle, Duration ttl) {
+		long sentAt = this.clock.nanoTime();
+		if (sentAt >= handle.deadlineNanos()) {
+			lost(handle, true, "its local deadline passed before it was extended");
+			throw handle.lostException("cannot be extended");
+		}
+		boolean extended;
+		try {
+			extended = this.provider.extend(handle.ref, ttl);
+		}
+		catch (LockProviderUnavailableException ex) {
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			throw new LockProviderUnavailableException(handle.key(),
+					"Lock provider '" + this.provider.name() + "' failed to extend '" + handle.key() + "'", ex);
+		}
+		if (!extended) {
+			lost(handle, false, "the backend no longer had it when it was extended");
+			throw handle.lostException("cannot be extended");
+		}
+		handle.extended(sentAt, ttl);
+		this.statistics.renewSuccess.increment();
+		fire(LockEvent.Type.RENEWED, handle, handle.key(), handle.name(), 0, null);
+	}
+
+	void lost(EngineHandle handle, boolean mayStillExist, String reason) {
+		if (!handle.markLost(mayStillExist)) {
+			return;
+		}
+		unregister(handle);
+		long heldNanos = this.clock.nanoTime() - handle.acquiredNanos;
+		this.statistics.lost.increment();
+		this.statistics.holdNanos.add(heldNanos);
+		logger.warn("Lock '{}' (fencing token {}) lost: {}", handle.key(), handle.fencingToken(), reason);
+		fire(LockEvent.Type.LOST, handle, handle.key(), handle.name(), heldNanos, null);
+		handle.fireLostCallbacks();
+	}
+
+	void renewedEvent(EngineHandle handle) {
+		this.statistics.renewSuccess.increment();
+		fire(LockEvent.Type.RENEWED, handle, handle.key(), handle.name(), 0, null);
+	}
+
+	void renewFailed(EngineHandle handle, RuntimeException error) {
+		this.statistics.renewFailed.increment();
+		fire(LockEvent.Type.RENEW_FAILED, handle, handle.key(), handle.name(), 0, error);
+	}
+
+	private void leaseLostByProvider(LeaseRef ref) {
+		EngineHandle[] handles = this.heldByKey.get(ref.key());
+		if (handles == null) {
+			return;
+		}
+		for (EngineHandle handle : handles) {
+			if (handle.ref.equals(ref)) {
+				lost(handle, false, "the backend reported it lost");
+			}
+		}
+	}
+
+	private void fire(LockEvent.Type type, @Nullable LockHandle handle, String key, String name, long nanos,
+			@Nullable Throwable error) {
+		if (this.listeners.isEmpty()) {
+			return;
+		}
+		LockEvent event = new LockEvent(type, key, name, this.provider.name(), Duration.ofNanos(Math.max(0, nanos)),
+				handle, error);
+		for (LockListener listener : this.listeners) {
+			try {
+				listener.onEvent(event);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Lock listener {} failed on {}", listener, type, ex);
+			}
+		}
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	static String requireKey(String method, @Nullable String key) {
+		if (key == null || key.isBlank()) {
+			throw new IllegalArgumentException("MutexService." + method + ": key must not be null or blank, was "
+					+ (key == null ? "null" : "'" + key + "'"));
+		}
+		return key;
+	}
+
+	private static String requireText(@Nullable String value, String what) {
+		if (value == null || value.isBlank()) {
+			throw new IllegalArgumentException(what + " must not be null or blank");
+		}
+		return value;
+	}
+
+	private static Duration ceilMillis(long nanos) {
+		return Duration.ofMillis((nanos + 999_999L) / 1_000_000L);
+	}
+
+	private static long saturatedAdd(long a, long b) {
+		long sum = a + b;
+		return (sum < 0) ? Long.MAX_VALUE : sum;
+	}
+
+	private static byte[] randomBytes(int count) {
+		byte[] bytes = new byte[count];
+		RANDOM.nextBytes(bytes);
+		return bytes;
+	}
+
+	/**
+	 * Returns a generated owner id: the host name (from {@code HOSTNAME}, else {@code host}), the process id
+	 * and a random suffix, so that two services in one process are two owners.
+	 * @return a fresh owner id
+	 */
+	public static String generateOwnerId() {
+		String host = System.getenv("HOSTNAME");
+		if (host == null || host.isBlank()) {
+			host = "host";
+		}
+		return host + "-" + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(randomBytes(3));
+	}
+
+}

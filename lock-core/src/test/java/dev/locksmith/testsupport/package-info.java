@@ -1,0 +1,8 @@
+/**
+ * Test support shipped in lock-core's test-jar: a manual clock, a counting provider decorator, and
+ * real servers (Redis, PostgreSQL) started by the tests themselves.
+ */
+@NullMarked
+package dev.locksmith.testsupport;
+
+import org.jspecify.annotations.NullMarked;
