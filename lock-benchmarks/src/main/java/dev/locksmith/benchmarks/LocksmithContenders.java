@@ -4,7 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.locksmith.LockOptions;
+import dev.locksmith.Locksmith;
 import dev.locksmith.benchmarks.contender.Contender;
+import dev.locksmith.benchmarks.contender.LocksmithContender;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.benchmarks.report.Results;
 
 /**
@@ -26,11 +31,21 @@ final class LocksmithContenders {
 	 */
 	List<Contender> create(Results results) {
 		List<Contender> contenders = new ArrayList<>();
-		for (String missing : List.of(ContenderNames.LOCKSMITH_MEMORY, ContenderNames.LOCKSMITH_REDIS,
+		contenders.add(memory());
+		for (String missing : List.of(ContenderNames.LOCKSMITH_REDIS,
 				ContenderNames.LOCKSMITH_JDBC, ContenderNames.LOCKSMITH_ADVISORY)) {
 			results.note("S1", missing, "not in this build");
 		}
 		return contenders;
+	}
+
+	private static Contender memory() {
+		LockEngine engine = Locksmith.builder(new MemoryLockProvider()).build();
+		return new LocksmithContender(ContenderNames.LOCKSMITH_MEMORY, "memory", engine, engine);
+	}
+
+	private static LockOptions renewingDefaults(Duration ttl) {
+		return Locksmith.libraryDefaults().withTtl(ttl).withAutoExtend(true);
 	}
 
 	/**
