@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.locksmith.benchmarks.contender.Contender;
 import dev.locksmith.benchmarks.contender.RedissonContender;
@@ -58,6 +59,7 @@ public final class BenchmarkMain {
 	private static int run(String[] args) throws Exception {
 		Settings settings = Settings.defaults();
 		boolean jmh = true;
+		Set<String> only = Set.of("S1", "S2", "S3", "S4", "S5");
 		Path out = Path.of("lock-benchmarks", "target", "benchmark-results");
 		for (int i = 0; i < args.length; i++) {
 			switch (args[i]) {
@@ -65,8 +67,9 @@ public final class BenchmarkMain {
 				case "--reps" -> settings = withReps(settings, Integer.parseInt(args[++i]));
 				case "--no-jmh" -> jmh = false;
 				case "--out" -> out = Path.of(args[++i]);
+				case "--scenarios" -> only = Set.of(args[++i].toUpperCase(java.util.Locale.ROOT).split(","));
 				default -> throw new IllegalArgumentException("BenchmarkMain: unknown option '" + args[i]
-						+ "' (known: --quick, --reps N, --no-jmh, --out DIR)");
+						+ "' (known: --quick, --reps N, --no-jmh, --out DIR, --scenarios S1,S2,S3,S4,S5)");
 			}
 		}
 		long started = System.nanoTime();
@@ -78,16 +81,19 @@ public final class BenchmarkMain {
 			Contenders factory = new Contenders(servers);
 			factory.createSchemas();
 			LocksmithContenders locksmith = new LocksmithContenders(factory);
+			locksmith.createSchema();
 			List<Contender> contenders = new ArrayList<>(locksmith.create(results));
 			contenders.addAll(factory.competitors());
 			contenders.forEach((c) -> order.add(c.name()));
 			try {
-				runScenarios(contenders, settings, results);
+				runScenarios(contenders, settings, results, only);
 			}
 			finally {
 				contenders.forEach(Contender::close);
 			}
-			runRenewal(servers, factory, locksmith, settings, results);
+			if (only.contains("S5")) {
+				runRenewal(servers, factory, locksmith, settings, results);
+			}
 		}
 		double[] jmhResults = { Double.NaN, Double.NaN };
 		if (jmh) {
@@ -112,11 +118,15 @@ public final class BenchmarkMain {
 				s.waiterParked(), s.leaseCounts(), s.renewalTtl());
 	}
 
-	private static void runScenarios(List<Contender> contenders, Settings settings, Results results) {
+	private static void runScenarios(List<Contender> contenders, Settings settings, Results results,
+			Set<String> only) {
 		Scenarios scenarios = new Scenarios(settings, results);
 		Results discard = new Results();
 		Scenarios warmup = new Scenarios(settings, discard);
 		System.out.println("Warm-up pass over every contender");
+		if (only.stream().noneMatch((s) -> s.matches("S[1-4]"))) {
+			return;
+		}
 		for (Contender contender : contenders) {
 			attempt(discard, "S1", contender, () -> warmup.s1(contender, 0));
 		}
@@ -126,12 +136,16 @@ public final class BenchmarkMain {
 			int r = rep;
 			System.out.printf("Repetition %d/%d%n", rep, settings.repetitions());
 			for (Contender c : round) {
-				attempt(results, "S1", c, () -> scenarios.s1(c, r));
+				if (only.contains("S1")) {
+					attempt(results, "S1", c, () -> scenarios.s1(c, r));
+				}
 			}
 			for (Contender c : round) {
-				attempt(results, "S2", c, () -> scenarios.s2(c, r));
+				if (only.contains("S2")) {
+					attempt(results, "S2", c, () -> scenarios.s2(c, r));
+				}
 			}
-			for (int threads : settings.s3Threads()) {
+			for (int threads : only.contains("S3") ? settings.s3Threads() : List.<Integer>of()) {
 				for (Contender c : round) {
 					if (!c.canWait()) {
 						results.note("S3 " + threads + "t", c.name(), "n/a (cannot wait)");
@@ -140,7 +154,7 @@ public final class BenchmarkMain {
 					attempt(results, "S3 " + threads + "t", c, () -> scenarios.s3(c, threads, r));
 				}
 			}
-			for (Contender c : round) {
+			for (Contender c : only.contains("S4") ? round : List.<Contender>of()) {
 				if (!c.canWait()) {
 					results.note("S4", c.name(), "n/a (cannot wait)");
 					continue;
