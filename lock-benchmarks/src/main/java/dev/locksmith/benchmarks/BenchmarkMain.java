@@ -84,11 +84,15 @@ public final class BenchmarkMain {
 			locksmith.createSchema();
 			List<Contender> contenders = new ArrayList<>(locksmith.create(results));
 			contenders.addAll(factory.competitors());
+			// A second instance of every contender, with its own clients and pools: the other "node" in S3/S4.
+			List<Contender> peers = new ArrayList<>(locksmith.create(new Results()));
+			peers.addAll(factory.competitors());
 			contenders.forEach((c) -> order.add(c.name()));
 			try {
-				runScenarios(contenders, settings, results, only);
+				runScenarios(contenders, peers, settings, results, only);
 			}
 			finally {
+				peers.forEach(Contender::close);
 				contenders.forEach(Contender::close);
 			}
 			if (only.contains("S5")) {
@@ -118,8 +122,8 @@ public final class BenchmarkMain {
 				s.waiterParked(), s.leaseCounts(), s.renewalTtl());
 	}
 
-	private static void runScenarios(List<Contender> contenders, Settings settings, Results results,
-			Set<String> only) {
+	private static void runScenarios(List<Contender> contenders, List<Contender> peers, Settings settings,
+			Results results, Set<String> only) {
 		Scenarios scenarios = new Scenarios(settings, results);
 		Results discard = new Results();
 		Scenarios warmup = new Scenarios(settings, discard);
@@ -151,7 +155,8 @@ public final class BenchmarkMain {
 						results.note("S3 " + threads + "t", c.name(), "n/a (cannot wait)");
 						continue;
 					}
-					attempt(results, "S3 " + threads + "t", c, () -> scenarios.s3(c, threads, r));
+					attempt(results, "S3 " + threads + "t", c,
+							() -> scenarios.s3(c, peerOf(c, contenders, peers), threads, r));
 				}
 			}
 			for (Contender c : only.contains("S4") ? round : List.<Contender>of()) {
@@ -159,9 +164,13 @@ public final class BenchmarkMain {
 					results.note("S4", c.name(), "n/a (cannot wait)");
 					continue;
 				}
-				attempt(results, "S4", c, () -> scenarios.s4(c, r));
+				attempt(results, "S4", c, () -> scenarios.s4(c, peerOf(c, contenders, peers), r));
 			}
 		}
+	}
+
+	private static Contender peerOf(Contender contender, List<Contender> contenders, List<Contender> peers) {
+		return peers.get(contenders.indexOf(contender));
 	}
 
 	private static void runRenewal(BenchmarkServers servers, Contenders factory, LocksmithContenders locksmith,

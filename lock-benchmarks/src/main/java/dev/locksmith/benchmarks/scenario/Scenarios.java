@@ -129,21 +129,23 @@ public final class Scenarios {
 	}
 
 	/**
-	 * S3: {@code threads} threads contend for one key with blocking acquisition; the critical section
-	 * does a read-then-write of an unsynchronised counter, which must equal the number of sections.
+	 * S3: {@code threads} threads contend for one key with blocking acquisition, alternately on two
+	 * instances of the contender (two application nodes); the critical section does a read-then-write of
+	 * an unsynchronised counter, which must equal the number of sections.
 	 * @param contender the contender (must be able to wait)
+	 * @param peer a second instance of the same contender, with its own clients
 	 * @param threads number of threads
 	 * @param rep repetition number
 	 * @throws Exception if the contender fails
 	 */
-	public void s3(Contender contender, int threads, int rep) throws Exception {
+	public void s3(Contender contender, Contender peer, int threads, int rep) throws Exception {
 		String key = "bench:s3:" + slug(contender) + ":" + threads + ":" + rep;
-		contend(contender, key + ":w", threads, this.settings.warmup(), rep, false);
-		contend(contender, key, threads, this.settings.measure(), rep, true);
+		contend(contender, peer, key + ":w", threads, this.settings.warmup(), rep, false);
+		contend(contender, peer, key, threads, this.settings.measure(), rep, true);
 	}
 
-	private void contend(Contender contender, String key, int threads, Duration duration, int rep, boolean record)
-			throws Exception {
+	private void contend(Contender contender, Contender peer, String key, int threads, Duration duration, int rep,
+			boolean record) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(threads);
 		UnsafeCounter counter = new UnsafeCounter();
 		try {
@@ -152,6 +154,7 @@ public final class Scenarios {
 			AtomicLong deadline = new AtomicLong();
 			List<Future<long[]>> futures = new ArrayList<>();
 			for (int t = 0; t < threads; t++) {
+				Contender node = ((t % 2) == 0) ? contender : peer;
 				futures.add(pool.submit(() -> {
 					ready.countDown();
 					go.await();
@@ -159,7 +162,7 @@ public final class Scenarios {
 					long sections = 0;
 					long timeouts = 0;
 					while (System.nanoTime() < end) {
-						Held held = contender.acquire(key, LONG_WAIT);
+						Held held = node.acquire(key, LONG_WAIT);
 						if (held == null) {
 							timeouts++;
 							continue;
@@ -205,21 +208,23 @@ public final class Scenarios {
 	}
 
 	/**
-	 * S4: hand-off latency. A holder takes a fresh key, a waiter blocks on it, the holder releases; the
-	 * time from the release call returning to the waiter holding the lock is measured.
-	 * @param contender the contender (must be able to wait)
+	 * S4: hand-off latency. A holder on one instance (node) takes a fresh key, a waiter on the other
+	 * instance blocks on it, the holder releases; the time from the release call returning to the waiter
+	 * holding the lock is measured.
+	 * @param contender the contender (must be able to wait); the waiter's node
+	 * @param peer a second instance of the same contender; the holder's node
 	 * @param rep repetition number
 	 * @throws Exception if the contender fails
 	 */
-	public void s4(Contender contender, int rep) throws Exception {
+	public void s4(Contender contender, Contender peer, int rep) throws Exception {
 		ExecutorService waiter = Executors.newSingleThreadExecutor();
 		try {
-			handoff(contender, waiter, "bench:s4:" + slug(contender) + ":" + rep + ":w", 2);
+			handoff(contender, peer, waiter, "bench:s4:" + slug(contender) + ":" + rep + ":w", 2);
 			int n = this.settings.handoffs();
 			long[] nanos = new long[n];
 			long[] fromCall = new long[n];
 			for (int i = 0; i < n; i++) {
-				long[] sample = handoff(contender, waiter, "bench:s4:" + slug(contender) + ":" + rep + ":" + i, 1);
+				long[] sample = handoff(contender, peer, waiter, "bench:s4:" + slug(contender) + ":" + rep + ":" + i, 1);
 				nanos[i] = sample[0];
 				fromCall[i] = sample[1];
 			}
@@ -237,11 +242,12 @@ public final class Scenarios {
 	 * Runs hand-offs; returns {from release returning, from release called} of the last one, in ns. A
 	 * waiter that holds the lock before the release call has returned counts as 0 in the first figure.
 	 */
-	private long[] handoff(Contender contender, ExecutorService waiter, String key, int times) throws Exception {
+	private long[] handoff(Contender contender, Contender peer, ExecutorService waiter, String key, int times)
+			throws Exception {
 		long[] nanos = new long[2];
 		for (int i = 0; i < times; i++) {
 			String k = key + ":" + i;
-			Held holder = contender.acquire(k, Duration.ZERO);
+			Held holder = peer.acquire(k, Duration.ZERO);
 			if (holder == null) {
 				throw new IllegalStateException(contender.name() + " did not acquire the fresh key " + k);
 			}
