@@ -38,6 +38,11 @@ public final class ContenderNames {
 	/** Raw PostgreSQL advisory-lock floor. */
 	public static final String FLOOR_PG = "floor: JDBC pg_advisory_lock";
 
+	/** Every contender, in table order. */
+	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
+			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS,
+			FLOOR_PG);
+
 	private ContenderNames() {
 	}
 
