@@ -1,0 +1,666 @@
+package dev.locksmith.provider.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockPage;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
+
+/**
+ * Table-mode JDBC provider: every lease is a row in one table ({@value #DEFAULT_TABLE_NAME} by default) of
+ * a PostgreSQL, H2, MySQL or MariaDB database, detected from the connection.
+ *
+ * <p><b>How a grant works.</b> Each key has one counter row ({@code lease_id = ''}, {@code lease_type =
+ * 'KEY'}) that holds the key's fencing counter. An acquisition is one short {@code READ COMMITTED}
+ * transaction: one statement locks that row and increments its counter (created on first use; on PostgreSQL
+ * {@code INSERT … ON CONFLICT … DO UPDATE … RETURNING}, on MySQL {@code ON DUPLICATE KEY UPDATE}), then the
+ * key's live lease rows are read, and if the request fits, the lease row is inserted with the new token and
+ * the transaction commits; otherwise it rolls back (the counter too). Before that transaction, a plain read
+ * of the key's leases turns most attempts on a held key into a denial that takes no lock at all. (A single
+ * statement cannot do the multi-row check safely: under {@code READ COMMITTED} its reads of other rows use
+ * the snapshot taken before it waited for the row lock.) Every write on a key's rows happens
+ * under that one row lock, so grants never deadlock and never raise serialization errors, and the token
+ * strictly increases per key across every lease type. The counter row stays when the key is released, so
+ * tokens never repeat.
+ *
+ * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
+ * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
+ * act on a live lease. Expired rows are purged by the next acquisition of the key.
+ *
+ * <p><b>Waiting.</b> On PostgreSQL, releases send {@code pg_notify} in the same statement and one
+ * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM; elsewhere
+ * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
+ *
+ * <p>Connections are borrowed from the {@link DataSource} and committed by the provider itself, so a lock
+ * never joins the caller's transaction. Errors from the database are reported as
+ * {@link LockProviderUnavailableException} naming the key. Thread-safe.
+ */
+public final class JdbcLockProvider implements LockProvider {
+
+	/** The default table name. */
+	public static final String DEFAULT_TABLE_NAME = "locksmith_lock";
+
+	private static final Pattern IDENTIFIER = Pattern
+		.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
+
+	private static final String COLUMNS = "lock_key, lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at, expires_at";
+
+	private final DataSource dataSource;
+
+	private final String table;
+
+	private final JdbcDialect dialect;
+
+	private final String channel;
+
+	private final ReleaseSignals signals = new ReleaseSignals();
+
+	private final @Nullable PostgresReleaseListener listener;
+
+	private final boolean setReadCommitted;
+
+	private final String selectLeasesSql;
+
+	private final String purgeExpiredSql;
+
+	private final String insertLeaseSql;
+
+	private final String releaseSql;
+
+	private final String extendSql;
+
+	private final String inspectSql;
+
+	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
+		this.dataSource = builder.dataSource;
+		this.setReadCommitted = setReadCommitted;
+		this.table = builder.tableName;
+		this.dialect = dialect;
+		this.channel = this.table.toLowerCase(Locale.ROOT).replace('.', '_');
+		this.listener = (dialect == JdbcDialect.POSTGRESQL)
+				? new PostgresReleaseListener(this.dataSource, this.channel, this.signals) : null;
+		String now = dialect.now();
+		this.selectLeasesSql = "SELECT lease_type, permits, expires_at, " + now + " AS db_now FROM " + this.table
+				+ " WHERE lock_key = ? AND lease_id <> ''";
+		this.purgeExpiredSql = "DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= "
+				+ now;
+		this.insertLeaseSql = "INSERT INTO " + this.table + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, " + now + ", "
+				+ dialect.nowPlusMillis() + ")";
+		String releaseWhere = " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > "
+				+ now;
+		this.releaseSql = (dialect == JdbcDialect.POSTGRESQL)
+				? "WITH released AS (DELETE FROM " + this.table + releaseWhere
+						+ " RETURNING lock_key) SELECT pg_notify(?, lock_key) FROM released"
+				: "DELETE FROM " + this.table + releaseWhere;
+		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
+				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
+		this.inspectSql = "SELECT " + COLUMNS + " FROM " + this.table
+				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + now + " ORDER BY fencing_token";
+	}
+
+	/**
+	 * Starts a builder for a provider on {@code dataSource}.
+	 * @param dataSource the database to keep the lock table in
+	 * @return the builder
+	 */
+	public static Builder builder(DataSource dataSource) {
+		Objects.requireNonNull(dataSource, "JdbcLockProvider.builder: dataSource must not be null");
+		return new Builder(dataSource);
+	}
+
+	/**
+	 * Returns {@code "jdbc"}.
+	 * @return the provider name
+	 */
+	@Override
+	public String name() {
+		return "jdbc";
+	}
+
+	/**
+	 * Returns the lock table's name.
+	 * @return the table name
+	 */
+	public String tableName() {
+		return this.table;
+	}
+
+	/**
+	 * Returns the platform detected from the connection, as used in schema script names: {@code postgresql},
+	 * {@code h2}, {@code mysql} or {@code mariadb}.
+	 * @return the platform
+	 */
+	public String platform() {
+		return this.dialect.platform();
+	}
+
+	/**
+	 * Checks that the lock table exists with the expected columns.
+	 * @throws IllegalStateException naming the table and the schema script when it is missing or incomplete
+	 */
+	public void verifySchema() {
+		String sql = "SELECT " + COLUMNS + " FROM " + this.table + " WHERE 1 = 0";
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.executeQuery(sql).close();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Locksmith lock table '" + this.table
+					+ "' is missing or lacks columns (" + COLUMNS + "). Create it with the script "
+					+ "classpath:dev/locksmith/provider/jdbc/schema-" + this.dialect.platform()
+					+ ".sql, or set locksmith.jdbc.initialize-schema=always. Database error: " + ex.getMessage(), ex);
+		}
+	}
+
+	@Override
+	public Grant acquire(LeaseRequest request) {
+		String key = request.key();
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			if (autoCommit) {
+				// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
+				// that neither takes nor waits for the key's row lock.
+				long blockedForMillis = readLeases(connection, key).conflictRemainingMillis(request);
+				if (blockedForMillis >= 0) {
+					return Grant.denied(Duration.ofMillis(blockedForMillis));
+				}
+			}
+			int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
+			if (this.setReadCommitted) {
+				connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+			}
+			connection.setAutoCommit(false);
+			try {
+				Grant grant = acquireInTransaction(connection, request);
+				if (grant.isGranted()) {
+					connection.commit();
+				}
+				else {
+					connection.rollback();
+				}
+				return grant;
+			}
+			catch (SQLException | RuntimeException ex) {
+				rollbackQuietly(connection, ex);
+				throw ex;
+			}
+			finally {
+				connection.setAutoCommit(autoCommit);
+				if (this.setReadCommitted) {
+					connection.setTransactionIsolation(isolation);
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw unavailable(key, "acquire", ex);
+		}
+	}
+
+	private Grant acquireInTransaction(Connection connection, LeaseRequest request) throws SQLException {
+		String key = request.key();
+		long token = this.dialect.lockKeyRow(connection, this.table, key);
+		LiveLeases live = readLeases(connection, key);
+		long blockedForMillis = live.conflictRemainingMillis(request);
+		if (blockedForMillis >= 0) {
+			return Grant.denied(Duration.ofMillis(blockedForMillis));
+		}
+		if (live.anyExpired) {
+			try (PreparedStatement purge = connection.prepareStatement(this.purgeExpiredSql)) {
+				purge.setString(1, key);
+				purge.executeUpdate();
+			}
+		}
+		try (PreparedStatement insert = connection.prepareStatement(this.insertLeaseSql)) {
+			insert.setString(1, key);
+			insert.setString(2, request.leaseId());
+			insert.setString(3, request.type().name());
+			insert.setString(4, request.owner());
+			insert.setInt(5, (request.type() == LeaseType.PERMITS) ? request.permits() : 1);
+			insert.setString(6, MetadataCodec.encode(request.metadata()));
+			insert.setLong(7, token);
+			insert.setLong(8, request.ttl().toMillis());
+			insert.executeUpdate();
+		}
+		return Grant.granted(token);
+	}
+
+	private LiveLeases readLeases(Connection connection, String key) throws SQLException {
+		LiveLeases live = new LiveLeases();
+		try (PreparedStatement select = connection.prepareStatement(this.selectLeasesSql)) {
+			select.setString(1, key);
+			try (ResultSet rs = select.executeQuery()) {
+				while (rs.next()) {
+					Instant expiresAt = this.dialect.readInstant(rs, "expires_at");
+					Instant now = this.dialect.readInstant(rs, "db_now");
+					long remaining = Duration.between(now, expiresAt).toMillis();
+					if (!expiresAt.isAfter(now)) {
+						live.anyExpired = true;
+						continue;
+					}
+					live.add(LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"), Math.max(1, remaining));
+				}
+			}
+		}
+		return live;
+	}
+
+	@Override
+	public boolean release(LeaseRef lease) {
+		String key = lease.key();
+		try (Connection connection = this.dataSource.getConnection()) {
+			ensureAutoCommit(connection);
+			boolean released;
+			try (PreparedStatement statement = connection.prepareStatement(this.releaseSql)) {
+				statement.setString(1, key);
+				statement.setString(2, lease.leaseId());
+				statement.setString(3, lease.type().name());
+				if (this.dialect == JdbcDialect.POSTGRESQL) {
+					statement.setString(4, this.channel);
+					try (ResultSet rs = statement.executeQuery()) {
+						released = rs.next();
+					}
+				}
+				else {
+					released = statement.executeUpdate() > 0;
+				}
+			}
+			if (released && !isListening()) {
+				// with LISTEN active, the notification itself wakes local waiters (once, not twice)
+				this.signals.signal(key);
+			}
+			return released;
+		}
+		catch (SQLException ex) {
+			throw unavailable(key, "release", ex);
+		}
+	}
+
+	@Override
+	public boolean extend(LeaseRef lease, Duration ttl) {
+		checkTtl(ttl, "extend");
+		try (Connection connection = this.dataSource.getConnection()) {
+			ensureAutoCommit(connection);
+			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
+				bindExtend(statement, lease, ttl);
+				return statement.executeUpdate() > 0;
+			}
+		}
+		catch (SQLException ex) {
+			throw unavailable(lease.key(), "extend", ex);
+		}
+	}
+
+	/**
+	 * Extends all given leases with one JDBC batch (a single round trip on drivers that pipeline batches,
+	 * such as PostgreSQL's).
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		Set<LeaseRef> extended = new HashSet<>();
+		if (renewals.isEmpty()) {
+			return extended;
+		}
+		for (Renewal renewal : renewals) {
+			checkTtl(renewal.ttl(), "renew");
+		}
+		String what = renewals.size() + " leases (first: " + renewals.get(0).lease().key() + ")";
+		try (Connection connection = this.dataSource.getConnection()) {
+			ensureAutoCommit(connection);
+			int[] counts;
+			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
+				for (Renewal renewal : renewals) {
+					bindExtend(statement, renewal.lease(), renewal.ttl());
+					statement.addBatch();
+				}
+				counts = statement.executeBatch();
+			}
+			for (int i = 0; i < renewals.size(); i++) {
+				LeaseRef lease = renewals.get(i).lease();
+				int count = (i < counts.length) ? counts[i] : Statement.SUCCESS_NO_INFO;
+				if (count > 0 || (count == Statement.SUCCESS_NO_INFO && extend(lease, renewals.get(i).ttl()))) {
+					extended.add(lease);
+				}
+			}
+			return extended;
+		}
+		catch (SQLException ex) {
+			throw unavailable(what, "renew", ex);
+		}
+	}
+
+	private void bindExtend(PreparedStatement statement, LeaseRef lease, Duration ttl) throws SQLException {
+		statement.setLong(1, ttl.toMillis());
+		statement.setString(2, lease.key());
+		statement.setString(3, lease.leaseId());
+		statement.setString(4, lease.type().name());
+	}
+
+	@Override
+	public LockInfo inspect(String key) {
+		try (Connection connection = this.dataSource.getConnection()) {
+			ensureAutoCommit(connection);
+			return inspect(connection, key);
+		}
+		catch (SQLException ex) {
+			throw unavailable(key, "inspect", ex);
+		}
+	}
+
+	private LockInfo inspect(Connection connection, String key) throws SQLException {
+		List<LeaseInfo> leases = new ArrayList<>();
+		try (PreparedStatement statement = connection.prepareStatement(this.inspectSql)) {
+			statement.setString(1, key);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					leases.add(new LeaseInfo(rs.getString("lease_id"), rs.getString("owner"),
+							LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"),
+							rs.getLong("fencing_token"), this.dialect.readInstant(rs, "locked_at"),
+							this.dialect.readInstant(rs, "expires_at"), MetadataCodec.decode(rs.getString("metadata"))));
+				}
+			}
+		}
+		return LockInfo.of(key, leases);
+	}
+
+	@Override
+	public LockPage list(String keyPrefix, int offset, int limit) {
+		if (offset < 0 || limit < 0) {
+			throw new IllegalArgumentException(
+					"JdbcLockProvider.list: offset and limit must not be negative, got " + offset + " and " + limit);
+		}
+		String where = " FROM " + this.table + " WHERE lock_key LIKE ? ESCAPE '!' AND lease_id <> '' AND expires_at > "
+				+ this.dialect.now();
+		String pattern = keyPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+		try (Connection connection = this.dataSource.getConnection()) {
+			ensureAutoCommit(connection);
+			long total;
+			try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(DISTINCT lock_key)" + where)) {
+				count.setString(1, pattern);
+				try (ResultSet rs = count.executeQuery()) {
+					rs.next();
+					total = rs.getLong(1);
+				}
+			}
+			List<String> keys = new ArrayList<>();
+			try (PreparedStatement page = connection
+				.prepareStatement("SELECT DISTINCT lock_key" + where + " ORDER BY lock_key LIMIT ? OFFSET ?")) {
+				page.setString(1, pattern);
+				page.setInt(2, limit);
+				page.setInt(3, offset);
+				try (ResultSet rs = page.executeQuery()) {
+					while (rs.next()) {
+						keys.add(rs.getString(1));
+					}
+				}
+			}
+			List<LockInfo> locks = new ArrayList<>();
+			for (String key : keys) {
+				LockInfo info = inspect(connection, key);
+				if (info.isLocked()) {
+					locks.add(info);
+				}
+			}
+			return new LockPage(locks, total);
+		}
+		catch (SQLException ex) {
+			throw unavailable(keyPrefix + "*", "list", ex);
+		}
+	}
+
+	/**
+	 * Deletes every lease row of the key (the counter row stays, so fencing tokens keep increasing) and
+	 * wakes waiters.
+	 */
+	@Override
+	public boolean forceRelease(String key) {
+		try (Connection connection = this.dataSource.getConnection()) {
+			ensureAutoCommit(connection);
+			int live;
+			try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + this.table
+					+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + this.dialect.now())) {
+				statement.setString(1, key);
+				live = statement.executeUpdate();
+			}
+			try (PreparedStatement statement = connection
+				.prepareStatement("DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''")) {
+				statement.setString(1, key);
+				statement.executeUpdate();
+			}
+			if (live > 0) {
+				if (this.dialect == JdbcDialect.POSTGRESQL) {
+					try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+						notify.setString(1, this.channel);
+						notify.setString(2, key);
+						notify.executeQuery().close();
+					}
+				}
+				if (!isListening()) {
+					this.signals.signal(key);
+				}
+			}
+			return live > 0;
+		}
+		catch (SQLException ex) {
+			throw unavailable(key, "force-release", ex);
+		}
+	}
+
+	/**
+	 * Returns {@code true} on PostgreSQL ({@code LISTEN/NOTIFY}), {@code false} elsewhere.
+	 */
+	@Override
+	public boolean notifiesReleases() {
+		return this.listener != null;
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(String key) {
+		return subscribe(key, LeaseType.READ);
+	}
+
+	/**
+	 * Subscribes through {@link ReleaseSignals}: a release wakes every shared waiter but one exclusive
+	 * waiter. On PostgreSQL the first subscription starts the provider's {@code LISTEN} connection.
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		PostgresReleaseListener pgListener = this.listener;
+		if (pgListener != null) {
+			pgListener.ensureStarted();
+		}
+		return this.signals.subscribe(key, type);
+	}
+
+	private boolean isListening() {
+		PostgresReleaseListener pgListener = this.listener;
+		return pgListener != null && pgListener.isListening();
+	}
+
+	@Override
+	public void ping() {
+		try (Connection connection = this.dataSource.getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.executeQuery("SELECT COUNT(*) FROM " + this.table + " WHERE 1 = 0").close();
+		}
+		catch (SQLException ex) {
+			throw unavailable("ping", "ping", ex);
+		}
+	}
+
+	/**
+	 * Stops the {@code LISTEN} connection, if any. Leases stay in the table until released or expired.
+	 */
+	@Override
+	public void close() {
+		if (this.listener != null) {
+			this.listener.close();
+		}
+	}
+
+	private LockProviderUnavailableException unavailable(String key, String operation, SQLException ex) {
+		return new LockProviderUnavailableException(key, "JDBC lock provider could not " + operation + " '" + key
+				+ "' (table " + this.table + "): " + ex.getMessage(), ex);
+	}
+
+	private static void checkTtl(Duration ttl, String method) {
+		if (ttl.isNegative() || ttl.isZero()) {
+			throw new IllegalArgumentException("JdbcLockProvider." + method + ": ttl must be positive, got " + ttl);
+		}
+	}
+
+	private static void ensureAutoCommit(Connection connection) throws SQLException {
+		if (!connection.getAutoCommit()) {
+			connection.setAutoCommit(true);
+		}
+	}
+
+	private static void rollbackQuietly(Connection connection, Exception original) {
+		try {
+			connection.rollback();
+		}
+		catch (SQLException ex) {
+			original.addSuppressed(ex);
+		}
+	}
+
+	static String checkIdentifier(String name, String what) {
+		if (name == null || !IDENTIFIER.matcher(name).matches()) {
+			throw new IllegalArgumentException(what + ": '" + name
+					+ "' is not a valid SQL identifier (letters, digits and underscores, at most 63, not starting "
+					+ "with a digit; optionally schema-qualified as schema.name)");
+		}
+		return name;
+	}
+
+	/**
+	 * The live leases on one key, as read under the key's row lock.
+	 */
+	private static final class LiveLeases {
+
+		private int writers;
+
+		private int readers;
+
+		private int permits;
+
+		private long minRemaining = Long.MAX_VALUE;
+
+		private boolean anyExpired;
+
+		void add(LeaseType type, int count, long remainingMillis) {
+			switch (type) {
+				case WRITE -> this.writers++;
+				case READ -> this.readers++;
+				case PERMITS -> this.permits += count;
+			}
+			this.minRemaining = Math.min(this.minRemaining, remainingMillis);
+		}
+
+		/**
+		 * Returns -1 if the request fits, else the shortest remaining TTL among the live leases (when the
+		 * first of them runs out, the request may fit).
+		 */
+		long conflictRemainingMillis(LeaseRequest request) {
+			boolean fits = switch (request.type()) {
+				case WRITE -> this.writers == 0 && this.readers == 0 && this.permits == 0;
+				case READ -> this.writers == 0 && this.permits == 0;
+				case PERMITS -> this.writers == 0 && this.readers == 0 && this.permits + request.permits() <= request.limit();
+			};
+			return fits ? -1 : this.minRemaining;
+		}
+
+	}
+
+	/**
+	 * Builds a {@link JdbcLockProvider}.
+	 */
+	public static final class Builder {
+
+		private final DataSource dataSource;
+
+		private String tableName = DEFAULT_TABLE_NAME;
+
+		private boolean verifySchema = true;
+
+		private Builder(DataSource dataSource) {
+			this.dataSource = dataSource;
+		}
+
+		/**
+		 * Sets the lock table's name (default {@value JdbcLockProvider#DEFAULT_TABLE_NAME}); may be qualified
+		 * with a schema ({@code locks.locksmith_lock}).
+		 * @param tableName the table name
+		 * @return this builder
+		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
+		 */
+		public Builder tableName(String tableName) {
+			this.tableName = checkIdentifier(tableName, "JdbcLockProvider.Builder.tableName");
+			return this;
+		}
+
+		/**
+		 * Sets whether {@link #build()} checks that the lock table exists and fails fast when it does not
+		 * (default {@code true}).
+		 * @param verifySchema whether to check the table on build
+		 * @return this builder
+		 */
+		public Builder verifySchema(boolean verifySchema) {
+			this.verifySchema = verifySchema;
+			return this;
+		}
+
+		/**
+		 * Detects the database from a connection and builds the provider.
+		 * @return the provider
+		 * @throws IllegalStateException if the database cannot be reached or is not supported, or (with
+		 * {@link #verifySchema(boolean)}) the lock table is missing
+		 */
+		public JdbcLockProvider build() {
+			JdbcDialect dialect;
+			boolean setReadCommitted;
+			try (Connection connection = this.dataSource.getConnection()) {
+				dialect = JdbcDialect.detect(connection.getMetaData());
+				// Grants rely on READ COMMITTED (no serialization errors); set it per acquisition only when the
+				// pool's connections default to something else (MySQL's REPEATABLE READ, a SERIALIZABLE default).
+				setReadCommitted = connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED;
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(
+						"JdbcLockProvider: cannot open a connection to detect the database: " + ex.getMessage(), ex);
+			}
+			JdbcLockProvider provider = new JdbcLockProvider(this, dialect, setReadCommitted);
+			if (this.verifySchema) {
+				provider.verifySchema();
+			}
+			return provider;
+		}
+
+	}
+
+}

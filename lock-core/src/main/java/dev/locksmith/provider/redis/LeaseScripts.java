@@ -1,0 +1,187 @@
+package dev.locksmith.provider.redis;
+
+/**
+ * The Lua scripts behind every lease operation, one atomic script per operation. Expiry is computed from
+ * the server's {@code TIME}, never from the caller's clock.
+ *
+ * <p><b>Data layout</b> for a backend key {@code K}:
+ * <ul>
+ * <li>{@code {K}} is a hash with one field per live lease: lease id &rarr;
+ * {@code expiresAtMs|token|lockedAtMs|type|permits|owner|metadata} (owner and metadata URL-encoded). The
+ * hash's own {@code PEXPIRE} is the latest expiry of its leases, so an abandoned key disappears by
+ * itself; expired fields of a hash with several leases are purged by every script that reads it.</li>
+ * <li>{@code {K}:fence} is the fencing counter, kept forever. Each grant stores
+ * {@code max(counter + 1, server time in microseconds)}, so a counter lost in a restart is re-seeded
+ * above every token issued before (as long as the server clock did not step back).</li>
+ * </ul>
+ * The hash tag {@code {K}} puts both keys in one Redis Cluster slot.
+ */
+final class LeaseScripts {
+
+	/** Reads the server time in ms ({@code now}) and µs ({@code nowUs}). */
+	private static final String NOW = """
+			local t = redis.call('TIME')
+			local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
+			local now = math.floor(nowUs / 1000)
+			""";
+
+	/**
+	 * {@code settle(key, now)}: purges expired leases of a hash and sets its expiry to the latest live
+	 * lease's. Deleting the last field deletes the key.
+	 */
+	private static final String SETTLE = """
+			local function settle(key, now)
+			  local all = redis.call('HGETALL', key)
+			  local latest = 0
+			  for i = 1, #all, 2 do
+			    local exp = tonumber(string.match(all[i + 1], '^(%d+)'))
+			    if exp <= now then
+			      redis.call('HDEL', key, all[i])
+			    elseif exp > latest then
+			      latest = exp
+			    end
+			  end
+			  if latest > 0 then
+			    redis.call('PEXPIRE', key, latest - now)
+			  end
+			end
+			""";
+
+	/**
+	 * Acquire. KEYS: lease hash, fencing counter. ARGV: lease id, type ({@code W}, {@code R} or {@code P}),
+	 * ttl ms, permits, limit, encoded owner and metadata. Returns the fencing token (positive) when granted,
+	 * or {@code -1 - hintMs} when denied, where the hint is how long until the blocking leases expire.
+	 */
+	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + """
+			local typ = ARGV[2]
+			local ttl = tonumber(ARGV[3])
+			local latest = 0
+			if redis.call('EXISTS', KEYS[1]) == 1 then
+			  local all = redis.call('HGETALL', KEYS[1])
+			  local hard = 0
+			  local used = 0
+			  local permits = {}
+			  for i = 1, #all, 2 do
+			    local exp, lt, lp = string.match(all[i + 1], '^(%d+)|%d+|%d+|(%a)|(%d+)|')
+			    exp = tonumber(exp)
+			    if exp <= now then
+			      redis.call('HDEL', KEYS[1], all[i])
+			    else
+			      if exp > latest then latest = exp end
+			      if typ == 'W' or lt ~= typ then
+			        if exp > hard then hard = exp end
+			      elseif typ == 'P' then
+			        used = used + tonumber(lp)
+			        permits[#permits + 1] = { exp, tonumber(lp) }
+			      end
+			    end
+			  end
+			  local excess = used + tonumber(ARGV[4]) - tonumber(ARGV[5])
+			  if hard > 0 or excess > 0 then
+			    local free = hard
+			    if excess > 0 then
+			      table.sort(permits, function(a, b) return a[1] < b[1] end)
+			      for _, p in ipairs(permits) do
+			        excess = excess - p[2]
+			        if excess <= 0 then
+			          if p[1] > free then free = p[1] end
+			          break
+			        end
+			      end
+			    end
+			    return -1 - math.max(free - now, 0)
+			  end
+			end
+			local token = nowUs
+			local last = redis.call('GET', KEYS[2])
+			if last then
+			  last = tonumber(last) + 1
+			  if last > token then token = last end
+			end
+			local ts = string.format('%.0f', token)
+			redis.call('SET', KEYS[2], ts)
+			local exp = now + ttl
+			redis.call('HSET', KEYS[1], ARGV[1],
+			  string.format('%.0f|%s|%.0f|%s|%s|', exp, ts, now, typ, ARGV[4]) .. ARGV[6])
+			if exp > latest then latest = exp end
+			redis.call('PEXPIRE', KEYS[1], latest - now)
+			return token
+			""");
+
+	/**
+	 * Release. KEYS: lease hash. ARGV: lease id, release channel, backend key. Returns 1 if the lease was
+	 * live (and publishes the backend key on the channel), 0 otherwise.
+	 */
+	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + """
+			local v = redis.call('HGET', KEYS[1], ARGV[1])
+			if not v then return 0 end
+			redis.call('HDEL', KEYS[1], ARGV[1])
+			settle(KEYS[1], now)
+			if tonumber(string.match(v, '^(%d+)')) <= now then return 0 end
+			redis.call('PUBLISH', ARGV[2], ARGV[3])
+			return 1
+			""");
+
+	/**
+	 * Extend many leases. KEYS: lease hashes. ARGV: lease id and ttl ms for each key, in order. Returns one
+	 * 1 (extended) or 0 (gone) per key. Setting the expiry may shorten a lease.
+	 */
+	static final LuaScript EXTEND = new LuaScript("extend", NOW + SETTLE + """
+			local result = {}
+			for i = 1, #KEYS do
+			  local ok = 0
+			  local v = redis.call('HGET', KEYS[i], ARGV[2 * i - 1])
+			  if v then
+			    local bar = string.find(v, '|', 1, true)
+			    local ttl = tonumber(ARGV[2 * i])
+			    if tonumber(string.sub(v, 1, bar - 1)) > now then
+			      redis.call('HSET', KEYS[i], ARGV[2 * i - 1], string.format('%.0f', now + ttl) .. string.sub(v, bar))
+			      ok = 1
+			    end
+			    if ok == 1 and redis.call('HLEN', KEYS[i]) == 1 then
+			      redis.call('PEXPIRE', KEYS[i], ttl)
+			    else
+			      settle(KEYS[i], now)
+			    end
+			  end
+			  result[i] = ok
+			end
+			return result
+			""");
+
+	/**
+	 * Inspect. KEYS: lease hash. Returns the server time in ms followed by lease id and value of every live
+	 * lease. Read-only.
+	 */
+	static final LuaScript INSPECT = new LuaScript("inspect", NOW + """
+			local result = { string.format('%.0f', now) }
+			local all = redis.call('HGETALL', KEYS[1])
+			for i = 1, #all, 2 do
+			  if tonumber(string.match(all[i + 1], '^(%d+)')) > now then
+			    result[#result + 1] = all[i]
+			    result[#result + 1] = all[i + 1]
+			  end
+			end
+			return result
+			""");
+
+	/**
+	 * Force release. KEYS: lease hash. ARGV: release channel, backend key. Deletes every lease; returns 1
+	 * (and publishes) if any was live. The fencing counter is kept.
+	 */
+	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + """
+			local all = redis.call('HGETALL', KEYS[1])
+			local live = 0
+			for i = 1, #all, 2 do
+			  if tonumber(string.match(all[i + 1], '^(%d+)')) > now then live = live + 1 end
+			end
+			redis.call('DEL', KEYS[1])
+			if live == 0 then return 0 end
+			redis.call('PUBLISH', ARGV[1], ARGV[2])
+			return 1
+			""");
+
+	private LeaseScripts() {
+	}
+
+}

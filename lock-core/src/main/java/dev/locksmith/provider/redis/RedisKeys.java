@@ -1,0 +1,75 @@
+package dev.locksmith.provider.redis;
+
+import java.nio.charset.StandardCharsets;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps a backend key {@code K} to its Redis keys: the lease hash {@code {K}} and the fencing counter
+ * {@code {K}:fence}. Both share the hash tag, so they live in one Redis Cluster slot (unless {@code K}
+ * starts with a closing brace, which makes the tag empty).
+ */
+final class RedisKeys {
+
+	private static final String FENCE_SUFFIX = ":fence";
+
+	private RedisKeys() {
+	}
+
+	/**
+	 * Returns the Redis key of the lease hash.
+	 * @param key the backend key
+	 * @return {@code {key}}
+	 */
+	static String leaseKey(String key) {
+		return "{" + key + "}";
+	}
+
+	/**
+	 * Returns the Redis key of the lease hash, encoded.
+	 * @param key the backend key
+	 * @return the UTF-8 bytes of {@code {key}}
+	 */
+	static byte[] leaseKeyBytes(String key) {
+		return leaseKey(key).getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Returns the Redis key of the fencing counter, encoded.
+	 * @param key the backend key
+	 * @return the UTF-8 bytes of {@code {key}:fence}
+	 */
+	static byte[] fenceKeyBytes(String key) {
+		return ("{" + key + "}" + FENCE_SUFFIX).getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Returns the {@code SCAN MATCH} pattern for lease hashes whose backend key starts with a prefix.
+	 * @param keyPrefix the backend key prefix
+	 * @return the glob pattern, with the prefix's glob characters escaped
+	 */
+	static String scanPattern(String keyPrefix) {
+		StringBuilder pattern = new StringBuilder(keyPrefix.length() + 4).append('{');
+		for (int i = 0; i < keyPrefix.length(); i++) {
+			char c = keyPrefix.charAt(i);
+			if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+				pattern.append('\\');
+			}
+			pattern.append(c);
+		}
+		return pattern.append("*}").toString();
+	}
+
+	/**
+	 * Returns the backend key of a lease hash's Redis key.
+	 * @param redisKey a key found by {@link #scanPattern}
+	 * @return the backend key, or {@code null} if {@code redisKey} is not a lease hash
+	 */
+	static @Nullable String backendKey(String redisKey) {
+		if (redisKey.length() < 2 || redisKey.charAt(0) != '{' || redisKey.charAt(redisKey.length() - 1) != '}') {
+			return null;
+		}
+		return redisKey.substring(1, redisKey.length() - 1);
+	}
+
+}

@@ -1,0 +1,241 @@
+package dev.locksmith.provider.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.Renewal;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.connection.ClusterSlotHashUtil;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+
+/**
+ * The lease operations against one Redis server (or one cluster), each one script and one round trip.
+ * Shared by the single-server provider and by each node of the Redlock provider. Thread-safe.
+ */
+final class RedisLeaseNode {
+
+	/** Most leases renewed by one script call, so one call never blocks the server for long. */
+	static final int RENEW_CHUNK = 1000;
+
+	private static final byte[] ONE = { '1' };
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final byte[] channel;
+
+	private volatile @Nullable CachedTail cachedTail;
+
+	RedisLeaseNode(RedisConnectionFactory connectionFactory, String channel) {
+		this.connectionFactory = connectionFactory;
+		this.channel = bytes(channel);
+	}
+
+	/**
+	 * Tries to take a lease and, when {@code minReplicas > 0}, waits for that many replicas to confirm
+	 * it; a grant they do not confirm is released again and reported as denied.
+	 * @param request the lease to take
+	 * @param minReplicas replicas that must confirm, 0 for none
+	 * @param replicaTimeout how long to wait for them
+	 * @return the grant or denial
+	 */
+	Grant acquire(LeaseRequest request, int minReplicas, Duration replicaTimeout) {
+		String key = request.key();
+		byte[] permits = (request.permits() == 1) ? ONE : bytes(Integer.toString(request.permits()));
+		byte[] limit = (request.limit() == 1) ? ONE : bytes(Integer.toString(request.limit()));
+		byte[] leaseId = bytes(request.leaseId());
+		return execute(key, "acquire", (connection) -> {
+			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.fenceKeyBytes(key), leaseId, bytes(LeaseCodec.typeCode(request.type())),
+					bytes(Long.toString(millis(request.ttl()))), permits, limit,
+					tail(request.owner(), request.metadata()));
+			long result = (reply != null) ? reply : -1;
+			if (result < 0) {
+				return Grant.denied(Duration.ofMillis(-1 - result));
+			}
+			if (minReplicas > 0 && ReplicaWait.await(connection, minReplicas, replicaTimeout) < minReplicas) {
+				LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 1, RedisKeys.leaseKeyBytes(key), leaseId,
+						this.channel, bytes(key));
+				return Grant.denied(null);
+			}
+			return Grant.granted(result);
+		});
+	}
+
+	/**
+	 * Releases a lease if it is live and publishes the release.
+	 * @param lease the lease
+	 * @return whether it was live
+	 */
+	boolean release(LeaseRef lease) {
+		String key = lease.key();
+		return execute(key, "release", (connection) -> {
+			Long reply = LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 1, RedisKeys.leaseKeyBytes(key),
+					bytes(lease.leaseId()), this.channel, bytes(key));
+			return reply != null && reply == 1;
+		});
+	}
+
+	/**
+	 * Extends leases: one script call per {@value #RENEW_CHUNK} leases on a standalone server; on a
+	 * cluster, one call per hash slot (a script may only touch keys of one slot).
+	 * @param renewals the leases and their new TTLs
+	 * @return for each renewal, in order, whether it was live and is now extended
+	 */
+	boolean[] extend(List<Renewal> renewals) {
+		boolean[] extended = new boolean[renewals.size()];
+		if (renewals.isEmpty()) {
+			return extended;
+		}
+		String description = (renewals.size() == 1) ? renewals.get(0).lease().key()
+				: renewals.size() + " leases (first " + renewals.get(0).lease().key() + ")";
+		return execute(description, "renew", (connection) -> {
+			for (List<Integer> batch : batches(connection, renewals)) {
+				byte[][] keysAndArgs = new byte[batch.size() * 3][];
+				for (int i = 0; i < batch.size(); i++) {
+					Renewal renewal = renewals.get(batch.get(i));
+					keysAndArgs[i] = RedisKeys.leaseKeyBytes(renewal.lease().key());
+					keysAndArgs[batch.size() + 2 * i] = bytes(renewal.lease().leaseId());
+					keysAndArgs[batch.size() + 2 * i + 1] = bytes(Long.toString(millis(renewal.ttl())));
+				}
+				List<Object> reply = LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, batch.size(), keysAndArgs);
+				for (int i = 0; i < batch.size(); i++) {
+					extended[batch.get(i)] = reply != null && Long.valueOf(1).equals(reply.get(i));
+				}
+			}
+			return extended;
+		});
+	}
+
+	/**
+	 * Reads the live leases of a key, oldest grant first.
+	 * @param key the backend key
+	 * @return the live leases
+	 */
+	List<LeaseInfo> inspect(String key) {
+		return execute(key, "inspect", (connection) -> {
+			List<Object> reply = LeaseScripts.INSPECT.run(connection, ReturnType.MULTI, 1,
+					RedisKeys.leaseKeyBytes(key));
+			List<LeaseInfo> leases = new ArrayList<>();
+			if (reply != null) {
+				for (int i = 1; i + 1 < reply.size(); i += 2) {
+					leases.add(LeaseCodec.decode(string(reply.get(i)), string(reply.get(i + 1))));
+				}
+			}
+			leases.sort((a, b) -> Long.compare(a.fencingToken(), b.fencingToken()));
+			return leases;
+		});
+	}
+
+	/**
+	 * Finds the backend keys of every lease hash whose backend key starts with {@code keyPrefix}.
+	 * @param keyPrefix the prefix
+	 * @return the backend keys, unordered, possibly including keys whose leases just expired
+	 */
+	List<String> scan(String keyPrefix) {
+		return execute("list '" + keyPrefix + "*'", "scan", (connection) -> {
+			List<String> keys = new ArrayList<>();
+			ScanOptions options = ScanOptions.scanOptions().match(RedisKeys.scanPattern(keyPrefix)).count(1000).build();
+			try (Cursor<byte[]> cursor = connection.keyCommands().scan(options)) {
+				while (cursor.hasNext()) {
+					String backendKey = RedisKeys.backendKey(string(cursor.next()));
+					if (backendKey != null && backendKey.startsWith(keyPrefix)) {
+						keys.add(backendKey);
+					}
+				}
+			}
+			return keys;
+		});
+	}
+
+	/**
+	 * Deletes every lease of a key (keeping its fencing counter) and publishes the release.
+	 * @param key the backend key
+	 * @return whether any lease was live
+	 */
+	boolean forceRelease(String key) {
+		return execute(key, "force-release", (connection) -> {
+			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 1,
+					RedisKeys.leaseKeyBytes(key), this.channel, bytes(key));
+			return reply != null && reply == 1;
+		});
+	}
+
+	/**
+	 * Checks that the server answers.
+	 */
+	void ping() {
+		execute("ping", "ping", RedisConnection::ping);
+	}
+
+	private List<List<Integer>> batches(RedisConnection connection, List<Renewal> renewals) {
+		Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+		boolean cluster = connection instanceof RedisClusterConnection;
+		List<List<Integer>> batches = new ArrayList<>();
+		for (int i = 0; i < renewals.size(); i++) {
+			int slot = cluster ? ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(renewals.get(i).lease().key())) : 0;
+			List<Integer> batch = bySlot.computeIfAbsent(slot, (s) -> new ArrayList<>());
+			batch.add(i);
+			if (batch.size() == RENEW_CHUNK) {
+				batches.add(batch);
+				bySlot.remove(slot);
+			}
+		}
+		batches.addAll(bySlot.values());
+		return batches;
+	}
+
+	private <T> T execute(String key, String operation, Function<RedisConnection, T> action) {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			return action.apply(connection);
+		}
+		catch (DataAccessException | IllegalStateException ex) {
+			throw new LockProviderUnavailableException(key,
+					"Redis " + operation + " of '" + key + "' failed: " + ex.getMessage(), ex);
+		}
+	}
+
+	private byte[] tail(String owner, Map<String, String> metadata) {
+		if (!metadata.isEmpty()) {
+			return bytes(LeaseCodec.encodeTail(owner, metadata));
+		}
+		CachedTail cached = this.cachedTail;
+		if (cached == null || !cached.owner.equals(owner)) {
+			cached = new CachedTail(owner, bytes(LeaseCodec.encodeTail(owner, metadata)));
+			this.cachedTail = cached;
+		}
+		return cached.encoded;
+	}
+
+	private static long millis(Duration ttl) {
+		return Math.max(1, ttl.toMillis());
+	}
+
+	private static byte[] bytes(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+	private static String string(Object reply) {
+		return (reply instanceof byte[] raw) ? new String(raw, StandardCharsets.UTF_8) : String.valueOf(reply);
+	}
+
+	private record CachedTail(String owner, byte[] encoded) {
+	}
+
+}

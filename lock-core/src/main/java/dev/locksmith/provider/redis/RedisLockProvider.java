@@ -1,0 +1,275 @@
+package dev.locksmith.provider.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockPage;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
+
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/**
+ * A {@link LockProvider} on one Redis server, a primary with replicas, or a Redis Cluster, through Spring
+ * Data Redis (Lettuce recommended, see {@link RedisClientSettings}).
+ *
+ * <p>Every operation is one atomic Lua script and one round trip ({@code EVALSHA}): acquire checks the
+ * live leases, issues the fencing token and stores the lease with its expiry computed from the server's
+ * {@code TIME}; release and extend act only on the exact lease id; release publishes the key on the
+ * release channel. Renewal extends many leases with one script call. Waiters are woken through one
+ * pub/sub subscription per provider. See {@link LeaseScripts} for the data layout and the fencing
+ * guarantee.
+ *
+ * <p>With {@link Builder#minReplicas(int) minReplicas} set, a grant is confirmed with {@code WAIT}; when
+ * fewer replicas confirm within {@link Builder#replicaTimeout(Duration) replicaTimeout} the lease is
+ * released again and the attempt reports "not acquired". This narrows, but does not close, the window
+ * in which a failover loses a lease.
+ *
+ * <p>Thread-safe. {@link #close()} stops the subscription; it does not close the connection factory.
+ */
+public final class RedisLockProvider implements LockProvider {
+
+	/** The default pub/sub channel on which releases are published. */
+	public static final String DEFAULT_CHANNEL = "locksmith:releases";
+
+	private final RedisLeaseNode node;
+
+	private final ReleaseSignals signals = new ReleaseSignals();
+
+	private final RedisReleaseListener listener;
+
+	private final int minReplicas;
+
+	private final Duration replicaTimeout;
+
+	private RedisLockProvider(Builder builder) {
+		this.node = new RedisLeaseNode(builder.connectionFactory, builder.channel);
+		this.minReplicas = builder.minReplicas;
+		this.replicaTimeout = builder.replicaTimeout;
+		this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals);
+		this.listener.start();
+	}
+
+	/**
+	 * Starts a builder.
+	 * @param connectionFactory the connection factory (its lifecycle stays with the caller)
+	 * @return the builder
+	 */
+	public static Builder builder(RedisConnectionFactory connectionFactory) {
+		return new Builder(connectionFactory);
+	}
+
+	/**
+	 * Returns {@code redis}.
+	 * @return the provider name
+	 */
+	@Override
+	public String name() {
+		return "redis";
+	}
+
+	@Override
+	public Grant acquire(LeaseRequest request) {
+		return this.node.acquire(request, this.minReplicas, this.replicaTimeout);
+	}
+
+	@Override
+	public boolean release(LeaseRef lease) {
+		return this.node.release(lease);
+	}
+
+	@Override
+	public boolean extend(LeaseRef lease, Duration ttl) {
+		return this.node.extend(List.of(new Renewal(lease, ttl)))[0];
+	}
+
+	/**
+	 * Extends all leases with one script call per 1,000 leases (on a Redis
+	 * Cluster: one call per hash slot).
+	 * @param renewals the leases and their new TTLs
+	 * @return the leases that were live and are now extended
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		boolean[] extended = this.node.extend(renewals);
+		Set<LeaseRef> result = new HashSet<>();
+		for (int i = 0; i < extended.length; i++) {
+			if (extended[i]) {
+				result.add(renewals.get(i).lease());
+			}
+		}
+		return result;
+	}
+
+	@Override
+	public LockInfo inspect(String key) {
+		return LockInfo.of(key, this.node.inspect(key));
+	}
+
+	/**
+	 * Lists held keys with {@code SCAN} over the lease hashes. The page is ordered by key; the total counts
+	 * the lease hashes found, so it may briefly include a key whose last lease expired a moment ago.
+	 * @param keyPrefix the prefix every listed key starts with (may be empty)
+	 * @param offset how many keys to skip
+	 * @param limit the most keys to return
+	 * @return the page
+	 */
+	@Override
+	public LockPage list(String keyPrefix, int offset, int limit) {
+		List<String> keys = new ArrayList<>(this.node.scan(keyPrefix));
+		Collections.sort(keys);
+		List<LockInfo> page = new ArrayList<>();
+		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
+			List<LeaseInfo> leases = this.node.inspect(keys.get(i));
+			if (!leases.isEmpty()) {
+				page.add(LockInfo.of(keys.get(i), leases));
+			}
+		}
+		return new LockPage(page, keys.size());
+	}
+
+	@Override
+	public boolean forceRelease(String key) {
+		return this.node.forceRelease(key);
+	}
+
+	/**
+	 * Returns {@code true}: releases are published on the release channel.
+	 * @return {@code true}
+	 */
+	@Override
+	public boolean notifiesReleases() {
+		return true;
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(String key) {
+		return this.signals.subscribe(key);
+	}
+
+	/**
+	 * Subscribes a waiter for a lease of {@code type}: a release wakes every shared waiter but one
+	 * exclusive waiter (see {@link ReleaseSignals}).
+	 * @param key the backend key
+	 * @param type the lease type the waiter wants
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		return this.signals.subscribe(key, type);
+	}
+
+	@Override
+	public void ping() {
+		this.node.ping();
+	}
+
+	/**
+	 * Stops the release subscription. The connection factory stays open.
+	 */
+	@Override
+	public void close() {
+		this.listener.close();
+	}
+
+	/**
+	 * Returns how often the release channel was subscribed (more than once after reconnects), for tests
+	 * and diagnostics.
+	 * @return the subscription count
+	 */
+	long releaseSubscriptions() {
+		return this.listener.subscriptions();
+	}
+
+	@Override
+	public String toString() {
+		return "RedisLockProvider[minReplicas=" + this.minReplicas + "]";
+	}
+
+	/**
+	 * Builds a {@link RedisLockProvider}.
+	 */
+	public static final class Builder {
+
+		private final RedisConnectionFactory connectionFactory;
+
+		private int minReplicas;
+
+		private Duration replicaTimeout = Duration.ofMillis(500);
+
+		private String channel = DEFAULT_CHANNEL;
+
+		private Builder(RedisConnectionFactory connectionFactory) {
+			this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
+		}
+
+		/**
+		 * Sets how many replicas must confirm each grant ({@code WAIT}) before it counts; 0 (the default)
+		 * skips the check.
+		 * @param minReplicas replicas that must confirm, at least 0
+		 * @return this builder
+		 * @throws IllegalArgumentException if negative
+		 */
+		public Builder minReplicas(int minReplicas) {
+			if (minReplicas < 0) {
+				throw new IllegalArgumentException("minReplicas must be at least 0, but was " + minReplicas);
+			}
+			this.minReplicas = minReplicas;
+			return this;
+		}
+
+		/**
+		 * Sets how long to wait for replicas to confirm a grant (default 500 ms).
+		 * @param replicaTimeout the timeout, positive
+		 * @return this builder
+		 * @throws IllegalArgumentException if not positive
+		 */
+		public Builder replicaTimeout(Duration replicaTimeout) {
+			Objects.requireNonNull(replicaTimeout, "replicaTimeout");
+			if (replicaTimeout.isNegative() || replicaTimeout.isZero()) {
+				throw new IllegalArgumentException("replicaTimeout must be positive, but was " + replicaTimeout);
+			}
+			this.replicaTimeout = replicaTimeout;
+			return this;
+		}
+
+		/**
+		 * Sets the pub/sub channel on which releases are published (default {@value RedisLockProvider#DEFAULT_CHANNEL}).
+		 * Every process sharing locks must use the same channel.
+		 * @param channel the channel name, not blank
+		 * @return this builder
+		 * @throws IllegalArgumentException if blank
+		 */
+		public Builder channel(String channel) {
+			Objects.requireNonNull(channel, "channel");
+			if (channel.isBlank()) {
+				throw new IllegalArgumentException("channel must not be blank");
+			}
+			this.channel = channel;
+			return this;
+		}
+
+		/**
+		 * Builds the provider and starts its release subscription.
+		 * @return the provider
+		 */
+		public RedisLockProvider build() {
+			return new RedisLockProvider(this);
+		}
+
+	}
+
+}

@@ -1,0 +1,461 @@
+package dev.locksmith.provider.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockPage;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/**
+ * A {@link LockProvider} over N independent Redis masters (the Redlock algorithm). Each operation runs
+ * the same scripts as {@link RedisLockProvider} on every node in parallel; a lease counts as granted,
+ * released or extended when a quorum of nodes (by default a majority) agree, and the grant is only kept
+ * when the time the round took, plus a clock-drift allowance of 1% of the TTL plus 2 ms, is below the
+ * TTL. A failed attempt is undone on every node.
+ *
+ * <p><b>Semaphores.</b> A majority does not keep a semaphore of L permits safe: holders could spread over
+ * the nodes so that each node stays within L while more than L permits are out. Permit leases are
+ * therefore only granted (and count as extended or released) on more than N·L/(L+1) nodes: for three
+ * nodes, two for a limit of 1 but all three for a limit of 2 or more, so such a semaphore is unavailable
+ * while a node is down.
+ *
+ * <p><b>Fencing.</b> The token of a grant is the highest token among the nodes that granted it. Each
+ * node's counter is strictly increasing, and any two quorums share a node, but the token reported for a
+ * later grant is not guaranteed to exceed an earlier one: the two may come from different nodes.
+ * Because every node seeds its counter from its own microsecond clock, tokens do increase in practice
+ * as long as the masters' clocks agree to within the time between two grants, but that is not a promise.
+ * Use the single-server provider (or JDBC) where a storage system must reject stale writers.
+ *
+ * <p>Thread-safe. {@link #close()} stops the subscriptions and the fan-out threads; the connection
+ * factories stay open.
+ */
+public final class RedlockLockProvider implements LockProvider {
+
+	private final List<RedisLeaseNode> nodes;
+
+	private final List<RedisReleaseListener> listeners;
+
+	private final int quorum;
+
+	private final ReleaseSignals signals = new ReleaseSignals();
+
+	private final ExecutorService executor;
+
+	/** Lease id → nodes that must hold it, for permit leases that need more than the quorum. */
+	private final Map<String, Integer> permitQuorums = new ConcurrentHashMap<>();
+
+	private RedlockLockProvider(Builder builder) {
+		this.nodes = new ArrayList<>();
+		this.listeners = new ArrayList<>();
+		this.quorum = (builder.quorum > 0) ? builder.quorum : builder.nodes.size() / 2 + 1;
+		AtomicInteger threads = new AtomicInteger();
+		this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+				(task) -> {
+					Thread thread = new Thread(task, "locksmith-redlock-" + threads.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				});
+		for (RedisConnectionFactory factory : builder.nodes) {
+			this.nodes.add(new RedisLeaseNode(factory, builder.channel));
+			RedisReleaseListener listener = new RedisReleaseListener(factory, builder.channel, this.signals);
+			this.listeners.add(listener);
+			listener.start();
+		}
+	}
+
+	/**
+	 * Starts a builder.
+	 * @param nodes one connection factory per independent master (their lifecycle stays with the caller)
+	 * @return the builder
+	 */
+	public static Builder builder(List<RedisConnectionFactory> nodes) {
+		return new Builder(nodes);
+	}
+
+	/**
+	 * Returns {@code redlock}.
+	 * @return the provider name
+	 */
+	@Override
+	public String name() {
+		return "redlock";
+	}
+
+	/**
+	 * Returns how many nodes must agree.
+	 * @return the quorum
+	 */
+	public int quorum() {
+		return this.quorum;
+	}
+
+	@Override
+	public Grant acquire(LeaseRequest request) {
+		long start = System.nanoTime();
+		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, 0, Duration.ZERO));
+		boolean inTime = inTime(start, request.ttl());
+		int granted = 0;
+		long token = 0;
+		List<Duration> hints = new ArrayList<>();
+		for (Outcome<Grant> outcome : outcomes) {
+			Grant grant = outcome.value;
+			if (grant != null && grant.isGranted()) {
+				granted++;
+				token = Math.max(token, grant.fencingToken());
+			}
+			else if (grant != null) {
+				hints.add((grant.retryAfter() != null) ? grant.retryAfter() : Duration.ZERO);
+			}
+		}
+		int required = requiredQuorum(request);
+		if (granted >= required && inTime) {
+			if (required > this.quorum) {
+				this.permitQuorums.put(request.leaseId(), required);
+			}
+			return Grant.granted(token);
+		}
+		onAll((node) -> node.release(request.ref()));
+		requireAnswered(request.key(), "acquire", outcomes, required);
+		if (!inTime || granted + hints.size() < required) {
+			return Grant.denied(Duration.ZERO);
+		}
+		Collections.sort(hints);
+		return Grant.denied(hints.get(required - granted - 1));
+	}
+
+	@Override
+	public boolean release(LeaseRef lease) {
+		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
+		Integer required = this.permitQuorums.remove(lease.leaseId());
+		if (count(outcomes) >= ((required != null) ? required : this.quorum)) {
+			return true;
+		}
+		requireQuorumAnswered(lease.key(), "release", outcomes);
+		return false;
+	}
+
+	@Override
+	public boolean extend(LeaseRef lease, Duration ttl) {
+		return renew(List.of(new Renewal(lease, ttl))).contains(lease);
+	}
+
+	/**
+	 * Extends the leases on every node in parallel, one script call per node; a lease counts as extended
+	 * when a quorum extended it in time.
+	 * @param renewals the leases and their new TTLs
+	 * @return the leases that are now extended on a quorum
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		if (renewals.isEmpty()) {
+			return Set.of();
+		}
+		long start = System.nanoTime();
+		List<Outcome<boolean[]>> outcomes = onAll((node) -> node.extend(renewals));
+		requireQuorumAnswered(renewals.get(0).lease().key(), "renew", outcomes);
+		long elapsed = System.nanoTime() - start;
+		Set<LeaseRef> extended = new HashSet<>();
+		for (int i = 0; i < renewals.size(); i++) {
+			int count = 0;
+			for (Outcome<boolean[]> outcome : outcomes) {
+				if (outcome.value != null && outcome.value[i]) {
+					count++;
+				}
+			}
+			Renewal renewal = renewals.get(i);
+			int required = this.permitQuorums.getOrDefault(renewal.lease().leaseId(), this.quorum);
+			if (count >= required && elapsed + drift(renewal.ttl()) < renewal.ttl().toNanos()) {
+				extended.add(renewal.lease());
+			}
+		}
+		return extended;
+	}
+
+	/**
+	 * Reads the key on every node and reports the leases that a quorum holds, each with the highest token
+	 * and the earliest expiry any of those nodes reports.
+	 * @param key the backend key
+	 * @return the key's state
+	 */
+	@Override
+	public LockInfo inspect(String key) {
+		List<Outcome<List<LeaseInfo>>> outcomes = onAll((node) -> node.inspect(key));
+		requireQuorumAnswered(key, "inspect", outcomes);
+		Map<String, List<LeaseInfo>> byId = new LinkedHashMap<>();
+		for (Outcome<List<LeaseInfo>> outcome : outcomes) {
+			if (outcome.value != null) {
+				outcome.value.forEach((lease) -> byId.computeIfAbsent(lease.leaseId(), (id) -> new ArrayList<>()).add(lease));
+			}
+		}
+		List<LeaseInfo> leases = new ArrayList<>();
+		for (List<LeaseInfo> copies : byId.values()) {
+			if (copies.size() >= this.quorum) {
+				leases.add(merge(copies));
+			}
+		}
+		leases.sort((a, b) -> Long.compare(a.fencingToken(), b.fencingToken()));
+		return LockInfo.of(key, leases);
+	}
+
+	@Override
+	public LockPage list(String keyPrefix, int offset, int limit) {
+		List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
+		requireQuorumAnswered("list '" + keyPrefix + "*'", "list", outcomes);
+		Set<String> union = new HashSet<>();
+		outcomes.forEach((outcome) -> {
+			if (outcome.value != null) {
+				union.addAll(outcome.value);
+			}
+		});
+		List<String> keys = new ArrayList<>(union);
+		Collections.sort(keys);
+		List<LockInfo> page = new ArrayList<>();
+		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
+			LockInfo info = inspect(keys.get(i));
+			if (info.isLocked()) {
+				page.add(info);
+			}
+		}
+		return new LockPage(page, keys.size());
+	}
+
+	@Override
+	public boolean forceRelease(String key) {
+		List<Outcome<Boolean>> outcomes = onAll((node) -> node.forceRelease(key));
+		requireQuorumAnswered(key, "force-release", outcomes);
+		return count(outcomes) > 0;
+	}
+
+	/**
+	 * Returns {@code true}: every node publishes releases.
+	 * @return {@code true}
+	 */
+	@Override
+	public boolean notifiesReleases() {
+		return true;
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(String key) {
+		return this.signals.subscribe(key);
+	}
+
+	/**
+	 * Subscribes a waiter for a lease of {@code type}: a release wakes every shared waiter but one
+	 * exclusive waiter (see {@link ReleaseSignals}).
+	 * @param key the backend key
+	 * @param type the lease type the waiter wants
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		return this.signals.subscribe(key, type);
+	}
+
+	/**
+	 * Checks that a quorum of nodes answers.
+	 * @throws LockProviderUnavailableException if fewer than a quorum answer
+	 */
+	@Override
+	public void ping() {
+		requireQuorumAnswered("ping", "ping", onAll((node) -> {
+			node.ping();
+			return Boolean.TRUE;
+		}));
+	}
+
+	/**
+	 * Stops the subscriptions and the fan-out threads. The connection factories stay open.
+	 */
+	@Override
+	public void close() {
+		this.listeners.forEach(RedisReleaseListener::close);
+		this.executor.shutdown();
+	}
+
+	@Override
+	public String toString() {
+		return "RedlockLockProvider[nodes=" + this.nodes.size() + ", quorum=" + this.quorum + "]";
+	}
+
+	private <T> List<Outcome<T>> onAll(Function<RedisLeaseNode, T> action) {
+		List<CompletableFuture<Outcome<T>>> futures = new ArrayList<>(this.nodes.size());
+		for (RedisLeaseNode node : this.nodes) {
+			futures.add(CompletableFuture.supplyAsync(() -> {
+				try {
+					return new Outcome<>(action.apply(node), null);
+				}
+				catch (LockProviderUnavailableException ex) {
+					return new Outcome<>(null, ex);
+				}
+			}, this.executor));
+		}
+		List<Outcome<T>> outcomes = new ArrayList<>(futures.size());
+		for (CompletableFuture<Outcome<T>> future : futures) {
+			try {
+				outcomes.add(future.join());
+			}
+			catch (CompletionException ex) {
+				throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : ex;
+			}
+		}
+		return outcomes;
+	}
+
+	private void requireQuorumAnswered(String key, String operation, List<? extends Outcome<?>> outcomes) {
+		requireAnswered(key, operation, outcomes, this.quorum);
+	}
+
+	private void requireAnswered(String key, String operation, List<? extends Outcome<?>> outcomes, int required) {
+		int failed = 0;
+		LockProviderUnavailableException first = null;
+		for (Outcome<?> outcome : outcomes) {
+			if (outcome.error != null) {
+				failed++;
+				first = (first != null) ? first : outcome.error;
+			}
+		}
+		if (this.nodes.size() - failed < required) {
+			throw new LockProviderUnavailableException(key, "Redlock " + operation + " of '" + key + "' failed: only "
+					+ (this.nodes.size() - failed) + " of " + this.nodes.size() + " Redis nodes answered, "
+					+ required + " needed", first);
+		}
+	}
+
+	/**
+	 * Returns how many nodes must grant a request. For permits of a semaphore with limit L, a majority is
+	 * not enough: holders could spread over the nodes so that each node stays within L while more than L
+	 * permits are out. That is impossible only when every holder is on more than N·L/(L+1) nodes.
+	 */
+	private int requiredQuorum(LeaseRequest request) {
+		if (request.type() != LeaseType.PERMITS || request.limit() <= 1) {
+			return this.quorum;
+		}
+		long nodes = this.nodes.size();
+		int safe = (int) (nodes * request.limit() / (request.limit() + 1) + 1);
+		return Math.max(this.quorum, safe);
+	}
+
+	private static int count(List<Outcome<Boolean>> outcomes) {
+		int count = 0;
+		for (Outcome<Boolean> outcome : outcomes) {
+			if (Boolean.TRUE.equals(outcome.value)) {
+				count++;
+			}
+		}
+		return count;
+	}
+
+	private static boolean inTime(long startNanos, Duration ttl) {
+		return System.nanoTime() - startNanos + drift(ttl) < ttl.toNanos();
+	}
+
+	private static long drift(Duration ttl) {
+		return ttl.toNanos() / 100 + TimeUnit.MILLISECONDS.toNanos(2);
+	}
+
+	private static LeaseInfo merge(List<LeaseInfo> copies) {
+		LeaseInfo merged = copies.get(0);
+		long token = merged.fencingToken();
+		var expiresAt = merged.expiresAt();
+		for (LeaseInfo copy : copies) {
+			token = Math.max(token, copy.fencingToken());
+			expiresAt = copy.expiresAt().isBefore(expiresAt) ? copy.expiresAt() : expiresAt;
+		}
+		return new LeaseInfo(merged.leaseId(), merged.owner(), merged.type(), merged.permits(), token,
+				merged.lockedAt(), expiresAt, merged.metadata());
+	}
+
+	private record Outcome<T>(@Nullable T value, @Nullable LockProviderUnavailableException error) {
+	}
+
+	/**
+	 * Builds a {@link RedlockLockProvider}.
+	 */
+	public static final class Builder {
+
+		private final List<RedisConnectionFactory> nodes;
+
+		private int quorum;
+
+		private String channel = RedisLockProvider.DEFAULT_CHANNEL;
+
+		private Builder(List<RedisConnectionFactory> nodes) {
+			Objects.requireNonNull(nodes, "nodes");
+			if (nodes.isEmpty()) {
+				throw new IllegalArgumentException("nodes must name at least one Redis master");
+			}
+			this.nodes = List.copyOf(nodes);
+		}
+
+		/**
+		 * Sets how many nodes must agree; 0 (the default) means a majority.
+		 * @param quorum the quorum, from 0 to the number of nodes
+		 * @return this builder
+		 * @throws IllegalArgumentException if out of range
+		 */
+		public Builder quorum(int quorum) {
+			if (quorum < 0 || quorum > this.nodes.size()) {
+				throw new IllegalArgumentException(
+						"quorum must be between 0 (majority) and " + this.nodes.size() + ", but was " + quorum);
+			}
+			this.quorum = quorum;
+			return this;
+		}
+
+		/**
+		 * Sets the pub/sub channel on which releases are published (default
+		 * {@value RedisLockProvider#DEFAULT_CHANNEL}).
+		 * @param channel the channel name, not blank
+		 * @return this builder
+		 * @throws IllegalArgumentException if blank
+		 */
+		public Builder channel(String channel) {
+			Objects.requireNonNull(channel, "channel");
+			if (channel.isBlank()) {
+				throw new IllegalArgumentException("channel must not be blank");
+			}
+			this.channel = channel;
+			return this;
+		}
+
+		/**
+		 * Builds the provider and starts one release subscription per node.
+		 * @return the provider
+		 */
+		public RedlockLockProvider build() {
+			return new RedlockLockProvider(this);
+		}
+
+	}
+
+}

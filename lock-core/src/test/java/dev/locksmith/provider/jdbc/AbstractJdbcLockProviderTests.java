@@ -1,0 +1,274 @@
+package dev.locksmith.provider.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockPage;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * JDBC-specific checks of the table mode, run against each database by a subclass.
+ */
+abstract class AbstractJdbcLockProviderTests {
+
+	/** Critical sections per thread in the contention test (16 threads); {@code -Dlocksmith.jdbc.contention=…}. */
+	static final int CONTENTION_ROUNDS = Integer.getInteger("locksmith.jdbc.contention", 1000);
+
+	private JdbcLockProvider provider;
+
+	/** Returns a data source on a database that already holds the lock table. */
+	protected abstract DataSource dataSource();
+
+	/** Returns the platform the provider should detect. */
+	protected abstract String expectedPlatform();
+
+	static void runSchema(DataSource dataSource, String platform) {
+		new ResourceDatabasePopulator(
+				new ClassPathResource("dev/locksmith/provider/jdbc/schema-" + platform + ".sql"))
+			.execute(dataSource);
+	}
+
+	@BeforeEach
+	void createProvider() {
+		this.provider = JdbcLockProvider.builder(dataSource()).build();
+	}
+
+	@AfterEach
+	void closeProvider() {
+		this.provider.close();
+	}
+
+	static LeaseRequest request(String key, LeaseType type, Duration ttl) {
+		return new LeaseRequest(key, type, UUID.randomUUID().toString(), "owner-1", ttl, 1, 1, Map.of("app", "test"));
+	}
+
+	static LeaseRequest permits(String key, int permits, int limit) {
+		return new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "owner-1", Duration.ofSeconds(30),
+				permits, limit, Map.of());
+	}
+
+	static String key() {
+		return "key-" + UUID.randomUUID();
+	}
+
+	@Test
+	void detectsPlatformAndSchemaScriptIsIdempotent() {
+		assertThat(this.provider.platform()).isEqualTo(expectedPlatform());
+		assertThat(this.provider.name()).isEqualTo("jdbc");
+		runSchema(dataSource(), expectedPlatform());
+		this.provider.verifySchema();
+		this.provider.ping();
+	}
+
+	@Test
+	void missingTableFailsFastNamingTheTable() {
+		assertThatIllegalStateException()
+			.isThrownBy(() -> JdbcLockProvider.builder(dataSource()).tableName("no_such_lock_table").build())
+			.withMessageContaining("no_such_lock_table")
+			.withMessageContaining("schema-" + expectedPlatform() + ".sql");
+	}
+
+	@Test
+	void badTableNameIsRejected() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> JdbcLockProvider.builder(dataSource()).tableName("locks; DROP TABLE x"))
+			.withMessageContaining("tableName");
+	}
+
+	@Test
+	void writeExcludesAndTokensIncreaseAcrossReleases() {
+		String key = key();
+		LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		Grant granted = this.provider.acquire(first);
+		assertThat(granted.isGranted()).isTrue();
+		Grant denied = this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30)));
+		assertThat(denied.isGranted()).isFalse();
+		assertThat(denied.retryAfter()).isNotNull().isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+		assertThat(this.provider.acquire(request(key, LeaseType.READ, Duration.ofSeconds(30))).isGranted()).isFalse();
+		assertThat(this.provider.release(new LeaseRef(key, LeaseType.WRITE, "someone-else"))).isFalse();
+		assertThat(this.provider.release(first.ref())).isTrue();
+		assertThat(this.provider.release(first.ref())).isFalse();
+		Grant next = this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30)));
+		assertThat(next.isGranted()).isTrue();
+		assertThat(next.fencingToken()).isGreaterThan(granted.fencingToken());
+	}
+
+	@Test
+	void expiryIsDecidedByTheDatabaseAndExpiredHolderCannotReleaseTheNext() {
+		String key = key();
+		LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofMillis(300));
+		assertThat(this.provider.acquire(first).isGranted()).isTrue();
+		LeaseRequest second = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.provider.acquire(second).isGranted());
+		assertThat(this.provider.extend(first.ref(), Duration.ofSeconds(10))).isFalse();
+		assertThat(this.provider.release(first.ref())).isFalse();
+		LockInfo info = this.provider.inspect(key);
+		assertThat(info.leases()).singleElement().satisfies((lease) -> assertThat(lease.leaseId()).isEqualTo(second.leaseId()));
+	}
+
+	@Test
+	void extendAndBatchedRenewMoveTheDatabaseExpiry() {
+		String a = key();
+		String b = key();
+		LeaseRequest leaseA = request(a, LeaseType.WRITE, Duration.ofMillis(400));
+		LeaseRequest leaseB = request(b, LeaseType.READ, Duration.ofMillis(400));
+		assertThat(this.provider.acquire(leaseA).isGranted()).isTrue();
+		assertThat(this.provider.acquire(leaseB).isGranted()).isTrue();
+		assertThat(this.provider.extend(leaseA.ref(), Duration.ofSeconds(30))).isTrue();
+		Set<LeaseRef> renewed = this.provider.renew(List.of(new Renewal(leaseA.ref(), Duration.ofSeconds(30)),
+				new Renewal(leaseB.ref(), Duration.ofSeconds(30)),
+				new Renewal(new LeaseRef(a, LeaseType.WRITE, "unknown"), Duration.ofSeconds(30))));
+		assertThat(renewed).containsExactlyInAnyOrder(leaseA.ref(), leaseB.ref());
+		assertThat(this.provider.inspect(a).expiresAt()).isAfter(this.provider.inspect(a).lockedAt().plusSeconds(20));
+		assertThat(this.provider.inspect(b).expiresAt()).isAfter(this.provider.inspect(b).lockedAt().plusSeconds(20));
+	}
+
+	@Test
+	void readersShareAndExcludeWritersAndPermits() {
+		String key = key();
+		LeaseRequest r1 = request(key, LeaseType.READ, Duration.ofSeconds(30));
+		LeaseRequest r2 = request(key, LeaseType.READ, Duration.ofSeconds(30));
+		Grant g1 = this.provider.acquire(r1);
+		Grant g2 = this.provider.acquire(r2);
+		assertThat(g1.isGranted()).isTrue();
+		assertThat(g2.isGranted()).isTrue();
+		assertThat(g2.fencingToken()).isGreaterThan(g1.fencingToken());
+		assertThat(this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+		assertThat(this.provider.acquire(permits(key, 1, 5)).isGranted()).isFalse();
+		assertThat(this.provider.inspect(key).leases()).hasSize(2);
+		assertThat(this.provider.release(r1.ref())).isTrue();
+		assertThat(this.provider.release(r2.ref())).isTrue();
+		assertThat(this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+	}
+
+	@Test
+	void permitsCountUpToTheLimit() {
+		String key = key();
+		LeaseRequest two = permits(key, 2, 3);
+		assertThat(this.provider.acquire(two).isGranted()).isTrue();
+		assertThat(this.provider.acquire(permits(key, 2, 3)).isGranted()).isFalse();
+		LeaseRequest one = permits(key, 1, 3);
+		assertThat(this.provider.acquire(one).isGranted()).isTrue();
+		assertThat(this.provider.acquire(permits(key, 1, 3)).isGranted()).isFalse();
+		assertThat(this.provider.acquire(request(key, LeaseType.READ, Duration.ofSeconds(30))).isGranted()).isFalse();
+		assertThat(this.provider.inspect(key).leases()).extracting((lease) -> lease.permits()).containsExactly(2, 1);
+		assertThat(this.provider.release(two.ref())).isTrue();
+		assertThat(this.provider.acquire(permits(key, 2, 3)).isGranted()).isTrue();
+	}
+
+	@Test
+	void inspectListAndForceReleaseKeepTheCounter() {
+		String prefix = "list-" + UUID.randomUUID() + ":";
+		LeaseRequest a = request(prefix + "a", LeaseType.WRITE, Duration.ofSeconds(30));
+		LeaseRequest b = request(prefix + "b_%", LeaseType.WRITE, Duration.ofSeconds(30));
+		Grant grantA = this.provider.acquire(a);
+		assertThat(grantA.isGranted()).isTrue();
+		assertThat(this.provider.acquire(b).isGranted()).isTrue();
+		LockInfo info = this.provider.inspect(prefix + "a");
+		assertThat(info.isLocked()).isTrue();
+		assertThat(info.holder()).isEqualTo("owner-1");
+		assertThat(info.fencingToken()).isEqualTo(grantA.fencingToken());
+		assertThat(info.metadata()).containsEntry("app", "test");
+		assertThat(info.expiresAt()).isAfter(info.lockedAt());
+		LockPage page = this.provider.list(prefix, 0, 10);
+		assertThat(page.total()).isEqualTo(2);
+		assertThat(page.locks()).extracting(LockInfo::key).containsExactly(prefix + "a", prefix + "b_%");
+		assertThat(this.provider.list(prefix, 1, 10).locks()).extracting(LockInfo::key).containsExactly(prefix + "b_%");
+		assertThat(this.provider.list(prefix + "b_", 0, 10).total()).isEqualTo(1);
+		assertThat(this.provider.forceRelease(prefix + "a")).isTrue();
+		assertThat(this.provider.forceRelease(prefix + "a")).isFalse();
+		assertThat(this.provider.inspect(prefix + "a").isLocked()).isFalse();
+		Grant after = this.provider.acquire(request(prefix + "a", LeaseType.WRITE, Duration.ofSeconds(30)));
+		assertThat(after.fencingToken()).isGreaterThan(grantA.fencingToken());
+	}
+
+	@Test
+	void releaseWakesASubscribedWaiter() throws InterruptedException {
+		String key = key();
+		LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		assertThat(this.provider.acquire(holder).isGranted()).isTrue();
+		try (ReleaseSubscription subscription = this.provider.subscribe(key)) {
+			assertThat(this.provider.release(holder.ref())).isTrue();
+			assertThat(subscription.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
+		}
+	}
+
+	@Test
+	void aLockTakenInsideATransactionIsVisibleAtOnceAndOutlivesItsRollback() {
+		String key = key();
+		LeaseRequest request = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		TransactionTemplate transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource()));
+		transaction.executeWithoutResult((status) -> {
+			assertThat(this.provider.acquire(request).isGranted()).isTrue();
+			// another connection sees the lock while the caller's transaction is still open
+			try (JdbcLockProvider other = JdbcLockProvider.builder(dataSource()).build()) {
+				assertThat(other.inspect(key).isLocked()).isTrue();
+				assertThat(other.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+			}
+			status.setRollbackOnly();
+		});
+		assertThat(this.provider.inspect(key).leases()).extracting((lease) -> lease.leaseId())
+			.containsExactly(request.leaseId());
+		assertThat(this.provider.release(request.ref())).isTrue();
+	}
+
+	@Test
+	void databaseErrorsBecomeUnavailableNamingTheKey() {
+		JdbcLockProvider unchecked = JdbcLockProvider.builder(dataSource())
+			.tableName("missing_table")
+			.verifySchema(false)
+			.build();
+		org.assertj.core.api.Assertions
+			.assertThatThrownBy(() -> unchecked.acquire(request("the-key", LeaseType.WRITE, Duration.ofSeconds(1))))
+			.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class)
+			.hasMessageContaining("the-key");
+	}
+
+	/**
+	 * 16 threads × {@link #CONTENTION_ROUNDS} critical sections on one key: no overlap, no lost update, no
+	 * SQL exception.
+	 */
+	@Test
+	void contentionOnOneKeyKeepsExclusionWithoutSqlErrors() throws Exception {
+		Contention.check(this.provider, expectedPlatform(), 16, CONTENTION_ROUNDS);
+	}
+
+	static void execute(DataSource dataSource, String sql) {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.locksmith.provider.jdbc;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.testsupport.PostgresTestServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Table mode on a real PostgreSQL (embedded, started by the test).
+ */
+class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
+
+	private static HikariDataSource dataSource;
+
+	@BeforeAll
+	static void createDatabase() {
+		dataSource = PostgresTestServer.newDatabase();
+		runSchema(dataSource, "postgresql");
+	}
+
+	@AfterAll
+	static void closeDatabase() {
+		dataSource.close();
+	}
+
+	@Override
+	protected DataSource dataSource() {
+		return dataSource;
+	}
+
+	@Override
+	protected String expectedPlatform() {
+		return "postgresql";
+	}
+
+	@Test
+	void notifyWakesAWaiterOfAnotherProviderInstance() throws InterruptedException {
+		try (JdbcLockProvider holderSide = JdbcLockProvider.builder(dataSource).build();
+				JdbcLockProvider waiterSide = JdbcLockProvider.builder(dataSource).build()) {
+			assertThat(waiterSide.notifiesReleases()).isTrue();
+			String key = key();
+			LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(holderSide.acquire(holder).isGranted()).isTrue();
+			try (ReleaseSubscription subscription = waiterSide.subscribe(key)) {
+				assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+				assertThat(holderSide.release(holder.ref())).isTrue();
+				assertThat(subscription.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
+			}
+			assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+		}
+	}
+
+	@Test
+	void schemaQualifiedTableNameWorks() {
+		execute(dataSource, "CREATE SCHEMA IF NOT EXISTS locks");
+		execute(dataSource, "CREATE TABLE IF NOT EXISTS locks.my_locks (LIKE locksmith_lock INCLUDING ALL)");
+		try (JdbcLockProvider custom = JdbcLockProvider.builder(dataSource).tableName("locks.my_locks").build()) {
+			String key = key();
+			assertThat(custom.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+			assertThat(custom.inspect(key).isLocked()).isTrue();
+		}
+	}
+
+}

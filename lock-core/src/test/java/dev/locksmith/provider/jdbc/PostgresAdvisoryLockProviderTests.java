@@ -1,0 +1,194 @@
+package dev.locksmith.provider.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
+import dev.locksmith.Locksmith;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.testsupport.PostgresTestServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Advisory-mode specifics on a real PostgreSQL: session loss, lock ids, the sequence, contention.
+ */
+class PostgresAdvisoryLockProviderTests {
+
+	private static HikariDataSource dataSource;
+
+	@BeforeAll
+	static void createDatabase() {
+		dataSource = PostgresTestServer.newDatabase(60);
+		AbstractJdbcLockProviderTests.runSchema(dataSource, "postgresql");
+	}
+
+	@AfterAll
+	static void closeDatabase() {
+		dataSource.close();
+	}
+
+	private static PostgresAdvisoryLockProvider provider() {
+		return PostgresAdvisoryLockProvider.builder(dataSource).livenessCheckInterval(Duration.ofMillis(200)).build();
+	}
+
+	@Test
+	void killingTheHoldersSessionReportsLossPromptlyAndFreesTheLock() throws Exception {
+		try (PostgresAdvisoryLockProvider holderProvider = provider();
+				LockEngine holder = Locksmith.builder(holderProvider).build();
+				PostgresAdvisoryLockProvider otherProvider = provider();
+				LockEngine other = Locksmith.builder(otherProvider).build()) {
+			String key = "killed-" + UUID.randomUUID();
+			int activeBefore = dataSource.getHikariPoolMXBean().getActiveConnections();
+			// a 10-minute lease: only the session's death can explain a prompt loss
+			LockHandle handle = holder.acquire(key, LockOptions.ttl(Duration.ofMinutes(10)));
+			CountDownLatch lost = new CountDownLatch(1);
+			handle.onLost(lost::countDown);
+			List<Integer> pids = holderPids(holderProvider.lockId(key));
+			assertThat(pids).hasSize(1);
+			long killedAt = System.nanoTime();
+			try (Connection admin = dataSource.getConnection();
+					PreparedStatement kill = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
+				kill.setInt(1, pids.get(0));
+				kill.executeQuery().close();
+			}
+			assertThat(lost.await(5, TimeUnit.SECONDS)).as("loss reported").isTrue();
+			System.out.printf("[advisory] loss reported %d ms after pg_terminate_backend%n",
+					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
+			assertThat(handle.isValid()).isFalse();
+			// the dead pinned connection went back to the pool's books (and out of the pool)
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> dataSource.getHikariPoolMXBean().getActiveConnections() <= activeBefore);
+			try (LockHandle next = other.acquire(key, LockOptions.waitTime(Duration.ofSeconds(5)))) {
+				assertThat(next.fencingToken()).isGreaterThan(handle.fencingToken());
+			}
+		}
+	}
+
+	@Test
+	void namespacesSeparateLockIds() {
+		try (PostgresAdvisoryLockProvider first = provider();
+				PostgresAdvisoryLockProvider second = PostgresAdvisoryLockProvider.builder(dataSource).namespace(42).build()) {
+			assertThat(first.name()).isEqualTo("jdbc-advisory");
+			try (PostgresAdvisoryLockProvider third = provider()) {
+				assertThat(first.lockId("k")).isEqualTo(third.lockId("k"));
+			}
+			assertThat(first.lockId("k")).isNotEqualTo(second.lockId("k")).isNotEqualTo(first.lockId("k2"));
+		}
+	}
+
+	@Test
+	void readersAndPermitsExcludeEachOtherAndSlotsCountPermits() {
+		try (PostgresAdvisoryLockProvider a = provider(); PostgresAdvisoryLockProvider b = provider()) {
+			String key = "kinds-" + UUID.randomUUID();
+			LeaseRequest reader = request(key, LeaseType.READ, 1, 1);
+			assertThat(a.acquire(reader).isGranted()).isTrue();
+			assertThat(b.acquire(request(key, LeaseType.READ, 1, 1)).isGranted()).isTrue();
+			assertThat(b.acquire(request(key, LeaseType.PERMITS, 1, 3)).isGranted()).isFalse();
+			assertThat(b.acquire(request(key, LeaseType.WRITE, 1, 1)).isGranted()).isFalse();
+			String sem = "slots-" + UUID.randomUUID();
+			LeaseRequest two = request(sem, LeaseType.PERMITS, 2, 3);
+			Grant first = a.acquire(two);
+			assertThat(first.isGranted()).isTrue();
+			assertThat(b.acquire(request(sem, LeaseType.PERMITS, 2, 3)).isGranted()).isFalse();
+			Grant one = b.acquire(request(sem, LeaseType.PERMITS, 1, 3));
+			assertThat(one.isGranted()).isTrue();
+			assertThat(one.fencingToken()).isGreaterThan(first.fencingToken());
+			assertThat(b.acquire(request(sem, LeaseType.READ, 1, 1)).isGranted()).isFalse();
+			assertThat(a.inspect(sem).leases()).extracting((lease) -> lease.permits()).containsExactly(2, 1);
+			assertThat(a.release(two.ref())).isTrue();
+			assertThat(b.acquire(request(sem, LeaseType.PERMITS, 2, 3)).isGranted()).isTrue();
+		}
+	}
+
+	@Test
+	void deniedAttemptsReturnTheirConnection() {
+		try (PostgresAdvisoryLockProvider a = provider()) {
+			String key = "pool-" + UUID.randomUUID();
+			assertThat(a.acquire(request(key, LeaseType.WRITE, 1, 1)).isGranted()).isTrue();
+			int before = dataSource.getHikariPoolMXBean().getActiveConnections();
+			for (int i = 0; i < 100; i++) {
+				assertThat(a.acquire(request(key, LeaseType.WRITE, 1, 1)).isGranted()).isFalse();
+				assertThat(a.acquire(request(key, LeaseType.READ, 1, 1)).isGranted()).isFalse();
+			}
+			assertThat(dataSource.getHikariPoolMXBean().getActiveConnections()).isEqualTo(before);
+		}
+	}
+
+	@Test
+	void rejectsBadSettingsAndOtherDatabases() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> PostgresAdvisoryLockProvider.builder(dataSource).livenessCheckInterval(Duration.ZERO))
+			.withMessageContaining("livenessCheckInterval");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> PostgresAdvisoryLockProvider.builder(dataSource).sequenceName("bad name"))
+			.withMessageContaining("sequenceName");
+		try (HikariDataSource h2 = JdbcLockProviderH2Tests.h2DataSource("advisory-rejects")) {
+			assertThatIllegalStateException().isThrownBy(() -> PostgresAdvisoryLockProvider.builder(h2).build())
+				.withMessageContaining("PostgreSQL");
+		}
+	}
+
+	@Test
+	void createsAMissingSequence() throws SQLException {
+		String sequence = "seq_" + UUID.randomUUID().toString().replace("-", "");
+		try (PostgresAdvisoryLockProvider custom = PostgresAdvisoryLockProvider.builder(dataSource)
+			.sequenceName(sequence)
+			.build()) {
+			LeaseRequest request = request("seq-" + UUID.randomUUID(), LeaseType.WRITE, 1, 1);
+			Grant grant = custom.acquire(request);
+			assertThat(grant.fencingToken()).isEqualTo(1);
+			assertThat(custom.release(request.ref())).isTrue();
+		}
+	}
+
+	@Test
+	void contentionOnOneKeyKeepsExclusionWithoutSqlErrors() throws Exception {
+		try (PostgresAdvisoryLockProvider a = provider()) {
+			Contention.check(a, "postgresql-advisory", 16, AbstractJdbcLockProviderTests.CONTENTION_ROUNDS);
+		}
+	}
+
+	private static LeaseRequest request(String key, LeaseType type, int permits, int limit) {
+		return new LeaseRequest(key, type, UUID.randomUUID().toString(), "owner", Duration.ofSeconds(30), permits, limit,
+				Map.of());
+	}
+
+	private static List<Integer> holderPids(long lockId) throws SQLException {
+		List<Integer> pids = new ArrayList<>();
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement statement = connection.prepareStatement("SELECT pid FROM pg_locks WHERE locktype = "
+						+ "'advisory' AND granted AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = ?")) {
+			statement.setLong(1, lockId >>> 32);
+			statement.setLong(2, lockId & 0xFFFFFFFFL);
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					pids.add(rs.getInt(1));
+				}
+			}
+		}
+		return pids;
+	}
+
+}

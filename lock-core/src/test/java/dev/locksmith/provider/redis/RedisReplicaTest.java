@@ -1,0 +1,85 @@
+package dev.locksmith.provider.redis;
+
+import java.time.Duration;
+import java.util.Properties;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.testsupport.RedisTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Replica confirmation ({@code minReplicas}) against a real primary with one real replica.
+ */
+class RedisReplicaTest {
+
+	private static RedisTestServer primary;
+
+	private static RedisTestServer replica;
+
+	private static LettuceConnectionFactory primaryFactory;
+
+	private static LettuceConnectionFactory replicaFactory;
+
+	@BeforeAll
+	static void startServers() {
+		primary = new RedisTestServer();
+		replica = RedisTestServer.replicaOf(primary);
+		primaryFactory = primary.connectionFactory();
+		replicaFactory = replica.connectionFactory();
+		await().atMost(Duration.ofSeconds(15)).until(() -> {
+			try (RedisConnection connection = primaryFactory.getConnection()) {
+				Properties info = connection.serverCommands().info("replication");
+				return "1".equals(info.getProperty("connected_slaves"))
+						&& String.valueOf(info.getProperty("slave0")).contains("state=online");
+			}
+		});
+	}
+
+	@AfterAll
+	static void stopServers() {
+		primaryFactory.destroy();
+		replicaFactory.destroy();
+		replica.close();
+		primary.close();
+	}
+
+	@Test
+	void aGrantConfirmedByTheReplicaIsOnTheReplica() {
+		try (RedisLockProvider provider = RedisLockProvider.builder(primaryFactory).minReplicas(1).build()) {
+			LeaseRequest request = RedisLockProviderTest.request(RedisLockProviderTest.key(), LeaseType.WRITE,
+					Duration.ofSeconds(30));
+			Grant grant = provider.acquire(request);
+			assertThat(grant.isGranted()).isTrue();
+			assertThat(new RedisLeaseNode(replicaFactory, RedisLockProvider.DEFAULT_CHANNEL).inspect(request.key()))
+				.as("WAIT returned only after the replica had the lease")
+				.singleElement()
+				.satisfies((lease) -> assertThat(lease.fencingToken()).isEqualTo(grant.fencingToken()));
+			assertThat(provider.release(request.ref())).isTrue();
+		}
+	}
+
+	@Test
+	void tooFewReplicasMeansNotAcquiredAndNothingHeld() {
+		try (RedisLockProvider provider = RedisLockProvider.builder(primaryFactory)
+			.minReplicas(2)
+			.replicaTimeout(Duration.ofMillis(100))
+			.build()) {
+			LeaseRequest request = RedisLockProviderTest.request(RedisLockProviderTest.key(), LeaseType.WRITE,
+					Duration.ofSeconds(30));
+			Grant grant = provider.acquire(request);
+			assertThat(grant.isGranted()).isFalse();
+			assertThat(provider.inspect(request.key()).isLocked()).isFalse();
+		}
+	}
+
+}

@@ -1,0 +1,291 @@
+package dev.locksmith.testsupport;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.DefaultClientResources;
+import org.jspecify.annotations.Nullable;
+import redis.embedded.core.ExecutableProvider;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import dev.locksmith.provider.redis.RedisClientSettings;
+
+/**
+ * A real {@code redis-server} process for tests: the one on the {@code PATH} if there is one, otherwise
+ * the binary bundled with embedded-redis. It listens on a free port on 127.0.0.1, keeps nothing on disk
+ * (so a restart loses all data, like a crashed server without persistence), and can be stopped and
+ * started again on the same port. Shipped in lock-core's test-jar for the other modules' tests.
+ *
+ * <pre>{@code
+ * try (RedisTestServer redis = new RedisTestServer()) {
+ *     LettuceConnectionFactory factory = redis.connectionFactory();
+ *     ...
+ *     factory.destroy();
+ * }
+ * }</pre>
+ */
+public final class RedisTestServer implements AutoCloseable {
+
+	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
+
+	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+	private static volatile @Nullable File executable;
+
+	private static volatile @Nullable ClientResources clientResources;
+
+	static {
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+	}
+
+	private final int port;
+
+	private final List<String> extraArguments;
+
+	private final Path directory;
+
+	private @Nullable Process process;
+
+	/**
+	 * Starts a server on a free port.
+	 */
+	public RedisTestServer() {
+		this(List.of());
+	}
+
+	private RedisTestServer(List<String> extraArguments) {
+		this.extraArguments = List.copyOf(extraArguments);
+		try {
+			this.port = freePort();
+			this.directory = Files.createTempDirectory("locksmith-redis-");
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not prepare redis-server", ex);
+		}
+		start();
+	}
+
+	/**
+	 * Starts a server on a free port that replicates {@code primary}.
+	 * @param primary the server to replicate
+	 * @return the running replica
+	 */
+	public static RedisTestServer replicaOf(RedisTestServer primary) {
+		return new RedisTestServer(List.of("--replicaof", "127.0.0.1", Integer.toString(primary.port())));
+	}
+
+	/**
+	 * Returns the port the server listens on (the same across restarts).
+	 * @return the port
+	 */
+	public int port() {
+		return this.port;
+	}
+
+	/**
+	 * Returns the host the server listens on.
+	 * @return {@code 127.0.0.1}
+	 */
+	public String host() {
+		return "127.0.0.1";
+	}
+
+	/**
+	 * Returns whether the server process is running.
+	 * @return {@code true} if running
+	 */
+	public synchronized boolean isRunning() {
+		return this.process != null && this.process.isAlive();
+	}
+
+	/**
+	 * Starts the server (again, after {@link #stop()}) on the same port, with no data. Does nothing if it
+	 * runs.
+	 */
+	public synchronized void start() {
+		if (isRunning()) {
+			return;
+		}
+		List<String> command = new ArrayList<>();
+		try {
+			command.addAll(List.of(executable().getAbsolutePath(), "--port", Integer.toString(this.port), "--bind",
+					"127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
+					"--dir", this.directory.toString(), "--loglevel", "warning"));
+			command.addAll(this.extraArguments);
+			Process started = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(this.directory.resolve("redis.log").toFile())
+				.start();
+			RUNNING.add(started);
+			this.process = started;
+			awaitPong(started);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not start " + command, ex);
+		}
+	}
+
+	/**
+	 * Kills the server at once (no save, so its data is gone), keeping the port for {@link #start()}.
+	 */
+	public synchronized void stop() {
+		Process running = this.process;
+		if (running == null) {
+			return;
+		}
+		running.destroyForcibly();
+		try {
+			running.waitFor(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		RUNNING.remove(running);
+		this.process = null;
+	}
+
+	/**
+	 * Creates and starts a Lettuce connection factory for this server with the timeouts of
+	 * {@link RedisClientSettings} (1 s command timeout) and fast reconnects. The caller destroys it.
+	 * @return a started connection factory
+	 */
+	public LettuceConnectionFactory connectionFactory() {
+		return connectionFactory(Duration.ofSeconds(1));
+	}
+
+	/**
+	 * Creates and starts a Lettuce connection factory for this server. The caller destroys it.
+	 * @param commandTimeout the command timeout
+	 * @return a started connection factory
+	 */
+	public LettuceConnectionFactory connectionFactory(Duration commandTimeout) {
+		LettuceClientConfiguration client = LettuceClientConfiguration.builder()
+			.commandTimeout(commandTimeout)
+			.clientOptions(RedisClientSettings.clientOptions(commandTimeout))
+			.clientResources(sharedClientResources())
+			.build();
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration(host(), this.port), client);
+		factory.afterPropertiesSet();
+		factory.start();
+		return factory;
+	}
+
+	/**
+	 * Stops the server.
+	 */
+	@Override
+	public void close() {
+		stop();
+	}
+
+	@Override
+	public String toString() {
+		return "RedisTestServer[" + host() + ":" + this.port + "]";
+	}
+
+	private void awaitPong(Process started) throws IOException {
+		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+		while (System.nanoTime() < deadline) {
+			if (!started.isAlive()) {
+				throw new IllegalStateException("redis-server exited with " + started.exitValue() + ": "
+						+ Files.readString(this.directory.resolve("redis.log")));
+			}
+			if (answersPing()) {
+				return;
+			}
+			try {
+				Thread.sleep(20);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while starting redis-server", ex);
+			}
+		}
+		throw new IllegalStateException("redis-server did not answer on port " + this.port + " within "
+				+ STARTUP_TIMEOUT);
+	}
+
+	private boolean answersPing() {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(host(), this.port), 200);
+			socket.setSoTimeout(500);
+			OutputStream out = socket.getOutputStream();
+			out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			InputStream in = socket.getInputStream();
+			byte[] reply = new byte[7];
+			int read = in.readNBytes(reply, 0, 7);
+			return read == 7 && new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static synchronized File executable() throws IOException {
+		File found = executable;
+		if (found == null) {
+			found = onPath();
+			if (found == null) {
+				found = ExecutableProvider.newJarResourceProvider().get();
+				found.setExecutable(true);
+			}
+			executable = found;
+		}
+		return found;
+	}
+
+	private static @Nullable File onPath() {
+		String path = System.getenv("PATH");
+		if (path == null) {
+			return null;
+		}
+		for (String dir : path.split(File.pathSeparator)) {
+			File candidate = new File(dir, "redis-server");
+			if (candidate.isFile() && candidate.canExecute()) {
+				return candidate;
+			}
+		}
+		return null;
+	}
+
+	private static synchronized ClientResources sharedClientResources() {
+		ClientResources resources = clientResources;
+		if (resources == null) {
+			resources = DefaultClientResources.builder()
+				.ioThreadPoolSize(2)
+				.computationThreadPoolSize(2)
+				.reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofMillis(500), 2, TimeUnit.MILLISECONDS))
+				.build();
+			clientResources = resources;
+		}
+		return resources;
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			socket.setReuseAddress(true);
+			return socket.getLocalPort();
+		}
+	}
+
+}
