@@ -10,13 +10,21 @@ package dev.locksmith.provider.redis;
  * {@code expiresAtMs|token|lockedAtMs|type|permits|owner|metadata} (owner and metadata URL-encoded). The
  * hash's own {@code PEXPIRE} is the latest expiry of its leases, so an abandoned key disappears by
  * itself; expired fields of a hash with several leases are purged by every script that reads it.</li>
- * <li>{@code {K}:fence} is the fencing counter, kept forever. Each grant stores
+ * <li>{@code {K}:fence} is the fencing counter. Each grant stores
  * {@code max(counter + 1, server time in microseconds)}, so a counter lost in a restart is re-seeded
- * above every token issued before (as long as the server clock did not step back).</li>
+ * above every token issued before (as long as the server clock did not step back). It expires one day
+ * after the key's last grant (re-seeded the same way), so unused keys do not pile up.</li>
  * </ul>
  * The hash tag {@code {K}} puts both keys in one Redis Cluster slot.
  */
 final class LeaseScripts {
+
+	/**
+	 * How long a fencing counter outlives the last grant on its key (one day), so keys that are no longer
+	 * used do not stay in Redis forever. A counter that expired is re-seeded from the server clock, a day
+	 * or more after its last token, so tokens still increase.
+	 */
+	static final long FENCE_IDLE_MILLIS = 24 * 60 * 60 * 1000L;
 
 	/** Reads the server time in ms ({@code now}) and µs ({@code nowUs}). */
 	private static final String NOW = """
@@ -52,7 +60,7 @@ final class LeaseScripts {
 	 * ttl ms, permits, limit, encoded owner and metadata. Returns the fencing token (positive) when granted,
 	 * or {@code -1 - hintMs} when denied, where the hint is how long until the blocking leases expire.
 	 */
-	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + """
+	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + "local FENCE_IDLE_MS = " + FENCE_IDLE_MILLIS + "\n" + """
 			local typ = ARGV[2]
 			local ttl = tonumber(ARGV[3])
 			local latest = 0
@@ -99,7 +107,7 @@ final class LeaseScripts {
 			  if last > token then token = last end
 			end
 			local ts = string.format('%.0f', token)
-			redis.call('SET', KEYS[2], ts)
+			redis.call('SET', KEYS[2], ts, 'PX', FENCE_IDLE_MS + ttl)
 			local exp = now + ttl
 			redis.call('HSET', KEYS[1], ARGV[1],
 			  string.format('%.0f|%s|%.0f|%s|%s|', exp, ts, now, typ, ARGV[4]) .. ARGV[6])

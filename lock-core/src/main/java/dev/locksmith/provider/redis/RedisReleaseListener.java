@@ -8,79 +8,81 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.SubscriptionListener;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.RedisMessageListenerContainer;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * The one pub/sub subscription of a provider: listens on the release channel (each message is a
  * released backend key) and wakes the local waiters of that key through {@link ReleaseSignals}. Every
  * (re)subscription wakes every waiter, since releases may have been missed while disconnected.
+ *
+ * <p>A daemon thread subscribes, retrying with backoff while Redis cannot be reached, so building a
+ * provider never blocks. Once subscribed, Lettuce reconnects and re-subscribes by itself (and reports
+ * the re-subscription here). With a blocking client (Jedis) the thread stays in the subscription.
  */
 final class RedisReleaseListener implements MessageListener, SubscriptionListener, AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisReleaseListener.class);
 
-	private final ReleaseSignals signals;
+	private static final long MAX_RETRY_MILLIS = 1000;
 
-	private final RedisMessageListenerContainer container;
+	private final RedisConnectionFactory connectionFactory;
+
+	private final byte[] channel;
+
+	private final ReleaseSignals signals;
 
 	private final AtomicLong subscriptions = new AtomicLong();
 
-	private final RedisConnectionFactory connectionFactory;
+	private final Object lock = new Object();
+
+	private @Nullable RedisConnection connection;
 
 	private volatile boolean closed;
 
 	RedisReleaseListener(RedisConnectionFactory connectionFactory, String channel, ReleaseSignals signals) {
-		this.signals = signals;
 		this.connectionFactory = connectionFactory;
-		this.container = new RedisMessageListenerContainer();
-		this.container.setConnectionFactory(connectionFactory);
-		// Messages are dispatched on the client's I/O thread: signalling a waiter never blocks.
-		this.container.setTaskExecutor(Runnable::run);
-		SimpleAsyncTaskExecutor subscriber = new SimpleAsyncTaskExecutor("locksmith-redis-subscriber-");
-		subscriber.setDaemon(true);
-		this.container.setSubscriptionExecutor(subscriber);
-		this.container.setErrorHandler((ex) -> logger.warn("Locksmith release subscription failed", ex));
-		ExponentialBackOff recovery = new ExponentialBackOff(100, 2);
-		recovery.setMaxInterval(2000);
-		this.container.setRecoveryBackoff(recovery);
-		this.container.addMessageListener(this, new ChannelTopic(channel));
-		this.container.afterPropertiesSet();
+		this.channel = channel.getBytes(StandardCharsets.UTF_8);
+		this.signals = signals;
 	}
 
 	/**
-	 * Starts listening without blocking the caller. The container retries a failed first subscription on
-	 * the starting thread, recursively, for as long as Redis cannot be reached; so a daemon thread first
-	 * waits (with backoff) until Redis answers, then starts the container. Later disconnects are handled
-	 * by the client's own reconnect and re-subscription.
+	 * Starts subscribing in the background.
 	 */
 	void start() {
-		Thread starter = new Thread(this::startWhenReachable, "locksmith-redis-subscribe");
-		starter.setDaemon(true);
-		starter.start();
+		Thread subscriber = new Thread(this::subscribeUntilClosed, "locksmith-redis-subscribe");
+		subscriber.setDaemon(true);
+		subscriber.start();
 	}
 
-	private void startWhenReachable() {
+	private void subscribeUntilClosed() {
 		long delayMillis = 50;
 		while (!this.closed) {
-			try (RedisConnection connection = this.connectionFactory.getConnection()) {
-				connection.ping();
-				synchronized (this) {
-					if (!this.closed) {
-						this.container.start();
+			RedisConnection candidate = null;
+			try {
+				candidate = this.connectionFactory.getConnection();
+				synchronized (this.lock) {
+					if (this.closed) {
+						candidate.close();
+						return;
 					}
+					this.connection = candidate;
 				}
-				return;
+				// Lettuce returns once subscribed; a blocking client returns when unsubscribed.
+				candidate.subscribe(this, this.channel);
+				if (candidate.isSubscribed() || this.closed) {
+					return;
+				}
 			}
 			catch (RuntimeException ex) {
-				logger.debug("Redis not reachable for the Locksmith release subscription yet: {}", ex.getMessage());
+				logger.debug("Locksmith release subscription not possible yet: {}", ex.getMessage());
+				closeQuietly(candidate);
+			}
+			synchronized (this.lock) {
+				this.connection = null;
 			}
 			try {
 				Thread.sleep(delayMillis);
@@ -88,7 +90,7 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 			catch (InterruptedException ex) {
 				return;
 			}
-			delayMillis = Math.min(delayMillis * 2, 1000);
+			delayMillis = Math.min(delayMillis * 2, MAX_RETRY_MILLIS);
 		}
 	}
 
@@ -113,14 +115,38 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 		this.signals.signalAll();
 	}
 
+	/**
+	 * Unsubscribes and closes the subscription's connection.
+	 */
 	@Override
-	public synchronized void close() {
-		this.closed = true;
-		try {
-			this.container.destroy();
+	public void close() {
+		RedisConnection current;
+		synchronized (this.lock) {
+			this.closed = true;
+			current = this.connection;
+			this.connection = null;
 		}
-		catch (Exception ex) {
-			logger.debug("Could not stop the Locksmith release subscription", ex);
+		if (current != null) {
+			try {
+				if (current.isSubscribed() && current.getSubscription() != null) {
+					current.getSubscription().close();
+				}
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not unsubscribe the Locksmith release listener", ex);
+			}
+			closeQuietly(current);
+		}
+	}
+
+	private static void closeQuietly(@Nullable RedisConnection connection) {
+		if (connection != null) {
+			try {
+				connection.close();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not close a Locksmith release connection", ex);
+			}
 		}
 	}
 

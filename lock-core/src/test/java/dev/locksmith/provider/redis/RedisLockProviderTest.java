@@ -245,6 +245,11 @@ class RedisLockProviderTest {
 		}
 		assertThat(provider.inspect(key).isLocked()).isFalse();
 		assertThat(provider.forceRelease(key)).isFalse();
+		try (RedisConnection connection = factory.getConnection()) {
+			assertThat(connection.keyCommands().pTtl(RedisKeys.fenceKeyBytes(key)))
+				.as("the counter outlives the key's last grant by a day")
+				.isBetween(LeaseScripts.FENCE_IDLE_MILLIS, LeaseScripts.FENCE_IDLE_MILLIS + 10_000);
+		}
 		assertThat(provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(10))).fencingToken())
 			.isGreaterThan(token);
 	}

@@ -38,7 +38,7 @@ class RedisRestartTest {
 	@BeforeEach
 	void start() {
 		this.redis = new RedisTestServer();
-		this.factory = this.redis.connectionFactory(Duration.ofMillis(300));
+		this.factory = this.redis.connectionFactory();
 		this.provider = RedisLockProvider.builder(this.factory).build();
 		this.locks = Locksmith.builder(this.provider).keyPrefix("restart:").build();
 	}

@@ -1,5 +1,6 @@
 package dev.locksmith.provider.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,6 +43,15 @@ class RedlockLockProviderContractTest extends LockProviderContractTests {
 		servers.forEach(RedisTestServer::close);
 		clients.clear();
 		servers.clear();
+	}
+
+	/**
+	 * 500 ms instead of 300 ms: a lease must not run out while the test thread waits for the CPU on a busy
+	 * shared machine (every call is a network round trip here).
+	 */
+	@Override
+	protected Duration shortTtl() {
+		return Duration.ofMillis(500);
 	}
 
 	@Override

@@ -43,7 +43,7 @@ class RedlockNodeFailureTest {
 		for (int i = 0; i < 3; i++) {
 			RedisTestServer server = new RedisTestServer();
 			this.servers.add(server);
-			this.factories.add(server.connectionFactory(Duration.ofMillis(300)));
+			this.factories.add(server.connectionFactory());
 		}
 		this.provider = RedlockLockProvider.builder(new ArrayList<RedisConnectionFactory>(this.factories)).build();
 		this.locks = Locksmith.builder(this.provider).keyPrefix("redlock:").build();

@@ -1,0 +1,145 @@
+package dev.locksmith.boot.actuate;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockInfo;
+import dev.locksmith.MutexService;
+
+/**
+ * The {@code locks} actuator endpoint: {@code GET /actuator/locks} lists the leases this instance holds;
+ * {@code GET /actuator/locks/{key}} reads a key's state from the backend, whoever holds it. Read-only;
+ * {@link ForceReleaseLocksEndpoint} adds the force-release operation when it is enabled.
+ */
+@Endpoint(id = "locks")
+public class LocksEndpoint {
+
+	private final MutexService locks;
+
+	/**
+	 * Creates the endpoint.
+	 * @param locks the lock service
+	 */
+	public LocksEndpoint(MutexService locks) {
+		this.locks = locks;
+	}
+
+	/**
+	 * Lists the leases this instance holds.
+	 * @return the held leases
+	 */
+	@ReadOperation
+	public HeldLocksDescriptor locks() {
+		Instant now = Instant.now();
+		List<HeldLockDescriptor> held = this.locks.heldLocks()
+			.stream()
+			.map((handle) -> HeldLockDescriptor.of(handle, now))
+			.toList();
+		return new HeldLocksDescriptor(this.locks.providerName(), this.locks.ownerId(), held.size(), held);
+	}
+
+	/**
+	 * Reads one key's state from the backend.
+	 * @param key the lock key (without the key prefix); the path segments of a key containing {@code /}
+	 * @return the key's state
+	 */
+	@ReadOperation
+	public LockDescriptor lock(@Selector(match = Selector.Match.ALL_REMAINING) String... key) {
+		return LockDescriptor.of(this.locks.inspect(joinKey(key)));
+	}
+
+	static String joinKey(String... segments) {
+		return String.join("/", segments);
+	}
+
+	MutexService lockService() {
+		return this.locks;
+	}
+
+	/**
+	 * The leases this instance holds.
+	 *
+	 * @param provider the provider name
+	 * @param owner this instance's owner id
+	 * @param count how many leases are held
+	 * @param locks the held leases
+	 */
+	public record HeldLocksDescriptor(String provider, String owner, int count,
+			List<HeldLockDescriptor> locks) implements OperationResponseBody {
+	}
+
+	/**
+	 * One lease this instance holds.
+	 *
+	 * @param key the lock key
+	 * @param name the lock name (the metrics tag)
+	 * @param type the lease type
+	 * @param token the fencing token
+	 * @param acquiredAt when the lease was granted
+	 * @param expiresAt when the lease expires unless renewed, by this instance's local deadline
+	 * @param renewals how many times it has been renewed
+	 */
+	public record HeldLockDescriptor(String key, String name, String type, long token, Instant acquiredAt,
+			Instant expiresAt, long renewals) {
+
+		static HeldLockDescriptor of(LockHandle handle, Instant now) {
+			return new HeldLockDescriptor(handle.key(), handle.name(), handle.type().name(), handle.fencingToken(),
+					handle.acquiredAt(), now.plus(handle.remaining()), handle.renewals());
+		}
+
+	}
+
+	/**
+	 * A key's state on the backend.
+	 *
+	 * @param key the lock key
+	 * @param locked whether anyone holds it
+	 * @param holder the owner of the newest lease
+	 * @param token the fencing token of the newest lease
+	 * @param lockedAt when the newest lease was granted (backend clock)
+	 * @param expiresAt when the newest lease expires unless renewed (backend clock)
+	 * @param leases every live lease
+	 */
+	public record LockDescriptor(String key, boolean locked, @Nullable String holder, @Nullable Long token,
+			@Nullable Instant lockedAt, @Nullable Instant expiresAt,
+			List<LeaseDescriptor> leases) implements OperationResponseBody {
+
+		static LockDescriptor of(LockInfo info) {
+			return new LockDescriptor(info.key(), info.isLocked(), info.holder(), info.fencingToken(), info.lockedAt(),
+					info.expiresAt(), info.leases().stream().map(LeaseDescriptor::of).toList());
+		}
+
+	}
+
+	/**
+	 * One live lease on the backend.
+	 *
+	 * @param owner the holder's owner id
+	 * @param type the lease type
+	 * @param permits the permits held
+	 * @param token the fencing token
+	 * @param lockedAt when the lease was granted
+	 * @param expiresAt when it expires unless renewed
+	 * @param metadata the metadata stored with it
+	 */
+	public record LeaseDescriptor(String owner, String type, int permits, long token, Instant lockedAt,
+			Instant expiresAt, Map<String, String> metadata) {
+
+		static LeaseDescriptor of(LeaseInfo lease) {
+			return new LeaseDescriptor(lease.owner(), lease.type().name(), lease.permits(), lease.fencingToken(),
+					lease.lockedAt(), lease.expiresAt(), lease.metadata());
+		}
+
+	}
+
+}

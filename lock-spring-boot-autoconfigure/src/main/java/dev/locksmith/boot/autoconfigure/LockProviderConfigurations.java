@@ -1,0 +1,64 @@
+package dev.locksmith.boot.autoconfigure;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.locksmith.MutexService;
+import dev.locksmith.provider.memory.MemoryLockProvider;
+import dev.locksmith.spi.LockProvider;
+
+/**
+ * The provider configurations imported by {@link LocksmithAutoConfiguration}, tried in order; each backs
+ * off when a {@link LockProvider} or {@link MutexService} bean exists.
+ */
+abstract class LockProviderConfigurations {
+
+	private LockProviderConfigurations() {
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean({ LockProvider.class, MutexService.class })
+	@ConditionalOnProperty(name = "locksmith.provider", havingValue = "jdbc")
+	static class Jdbc {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean({ LockProvider.class, MutexService.class })
+	@ConditionalOnProperty(name = "locksmith.provider", havingValue = "memory", matchIfMissing = true)
+	static class Memory {
+
+		@Bean(destroyMethod = "close")
+		MemoryLockProvider locksmithLockProvider() {
+			return new MemoryLockProvider();
+		}
+
+	}
+
+	/**
+	 * Reached when the chosen provider could not be configured (its libraries are missing): fails startup
+	 * with a message that says what to add.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean({ LockProvider.class, MutexService.class })
+	static class Unavailable {
+
+		@Bean
+		LockProvider locksmithLockProvider(LocksmithProperties properties) {
+			String provider = properties.getProvider().name().toLowerCase(java.util.Locale.ROOT);
+			String needs = switch (properties.getProvider()) {
+				case REDIS -> "spring-data-redis (spring-boot-starter-data-redis) and lock-core's Redis provider "
+						+ "(dev.locksmith.provider.redis.RedisLockProvider) on the classpath";
+				case JDBC -> "spring-jdbc (spring-boot-starter-jdbc) and lock-core's JDBC provider "
+						+ "(dev.locksmith.provider.jdbc.JdbcLockProvider) on the classpath";
+				default -> "a provider implementation on the classpath";
+			};
+			throw new IllegalStateException(
+					"locksmith.provider=" + provider + " could not be configured: it needs " + needs);
+		}
+
+	}
+
+}

@@ -1,0 +1,43 @@
+package dev.locksmith.boot.autoconfigure;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+import dev.locksmith.LockListener;
+import dev.locksmith.Locksmith;
+import dev.locksmith.MutexService;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.LockProvider;
+
+/**
+ * Auto-configuration of the {@link MutexService}: a {@link LockEngine} on the {@link LockProvider} chosen
+ * by {@code locksmith.provider} (memory by default; Redis from the application's
+ * {@code RedisConnectionFactory}, JDBC from its {@code DataSource}), with every {@link LockListener} bean
+ * attached. Runs after Boot's Redis and DataSource auto-configurations; every bean backs off when the
+ * application defines its own.
+ */
+@AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration" })
+@EnableConfigurationProperties(LocksmithProperties.class)
+@Import({ RedisProviderConfigurations.Single.class, RedisProviderConfigurations.Redlock.class,
+		LockProviderConfigurations.Jdbc.class, LockProviderConfigurations.Memory.class,
+		LockProviderConfigurations.Unavailable.class })
+public final class LocksmithAutoConfiguration {
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean(MutexService.class)
+	LockEngine locksmithLockEngine(LockProvider locksmithLockProvider, LocksmithProperties properties,
+			ObjectProvider<LockListener> listeners) {
+		Locksmith.Builder builder = Locksmith.builder(locksmithLockProvider)
+			.ownerId(properties.getOwnerId())
+			.keyPrefix(properties.getKeyPrefix())
+			.defaults(properties.toLockOptions());
+		listeners.orderedStream().forEach(builder::listener);
+		return builder.build();
+	}
+
+}

@@ -1,0 +1,637 @@
+package dev.locksmith.boot.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.Ordered;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+import dev.locksmith.Backoff;
+import dev.locksmith.LockOptions;
+
+/**
+ * Configuration properties for Locksmith ({@code locksmith.*}). Defaults equal the library's defaults
+ * ({@link dev.locksmith.Locksmith#libraryDefaults()}), except the key prefix. The properties validate
+ * themselves when bound, so a bad value fails startup with a message naming the property.
+ */
+@ConfigurationProperties("locksmith")
+public class LocksmithProperties implements Validator {
+
+	/**
+	 * Lock backend: memory, redis or jdbc (etcd is not available yet).
+	 */
+	private Provider provider = Provider.MEMORY;
+
+	/**
+	 * Prefix prepended to every lock key on the backend.
+	 */
+	private String keyPrefix = "lock:";
+
+	/**
+	 * Lease time to live of locks that do not set their own.
+	 */
+	private Duration defaultTtl = Duration.ofSeconds(30);
+
+	/**
+	 * How long a blocking acquisition waits for a held lock before giving up.
+	 */
+	private Duration waitTime = Duration.ofSeconds(10);
+
+	/**
+	 * Whether leases without an explicit TTL are renewed automatically while held.
+	 */
+	private boolean autoExtend = true;
+
+	/**
+	 * Owner id stored with every lease. Generated (host name, process id, random suffix) when empty.
+	 */
+	private @Nullable String ownerId;
+
+	private final Retry retry = new Retry();
+
+	private final Redis redis = new Redis();
+
+	private final Aspect aspect = new Aspect();
+
+	private final Actuator actuator = new Actuator();
+
+	/**
+	 * Returns the provider.
+	 * @return the provider
+	 */
+	public Provider getProvider() {
+		return this.provider;
+	}
+
+	/**
+	 * Sets the provider.
+	 * @param provider the provider
+	 */
+	public void setProvider(Provider provider) {
+		this.provider = provider;
+	}
+
+	/**
+	 * Returns the key prefix.
+	 * @return the key prefix
+	 */
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	/**
+	 * Sets the key prefix.
+	 * @param keyPrefix the key prefix
+	 */
+	public void setKeyPrefix(String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	/**
+	 * Returns the default ttl.
+	 * @return the default ttl
+	 */
+	public Duration getDefaultTtl() {
+		return this.defaultTtl;
+	}
+
+	/**
+	 * Sets the default ttl.
+	 * @param defaultTtl the default ttl
+	 */
+	public void setDefaultTtl(Duration defaultTtl) {
+		this.defaultTtl = defaultTtl;
+	}
+
+	/**
+	 * Returns the wait time.
+	 * @return the wait time
+	 */
+	public Duration getWaitTime() {
+		return this.waitTime;
+	}
+
+	/**
+	 * Sets the wait time.
+	 * @param waitTime the wait time
+	 */
+	public void setWaitTime(Duration waitTime) {
+		this.waitTime = waitTime;
+	}
+
+	/**
+	 * Returns the auto extend flag.
+	 * @return the auto extend
+	 */
+	public boolean isAutoExtend() {
+		return this.autoExtend;
+	}
+
+	/**
+	 * Sets the auto extend.
+	 * @param autoExtend the auto extend
+	 */
+	public void setAutoExtend(boolean autoExtend) {
+		this.autoExtend = autoExtend;
+	}
+
+	/**
+	 * Returns the owner id.
+	 * @return the owner id
+	 */
+	public @Nullable String getOwnerId() {
+		return this.ownerId;
+	}
+
+	/**
+	 * Sets the owner id.
+	 * @param ownerId the owner id
+	 */
+	public void setOwnerId(@Nullable String ownerId) {
+		this.ownerId = ownerId;
+	}
+
+	/**
+	 * Returns the retry.
+	 * @return the retry
+	 */
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	/**
+	 * Returns the redis.
+	 * @return the redis
+	 */
+	public Redis getRedis() {
+		return this.redis;
+	}
+
+	/**
+	 * Returns the aspect.
+	 * @return the aspect
+	 */
+	public Aspect getAspect() {
+		return this.aspect;
+	}
+
+	/**
+	 * Returns the actuator.
+	 * @return the actuator
+	 */
+	public Actuator getActuator() {
+		return this.actuator;
+	}
+
+	/**
+	 * Returns the default lock options these properties describe.
+	 * @return the options for {@link dev.locksmith.Locksmith.Builder#defaults(LockOptions)}
+	 */
+	public LockOptions toLockOptions() {
+		return LockOptions.defaults()
+			.withTtl(this.defaultTtl)
+			.withWaitTime(this.waitTime)
+			.withAutoExtend(this.autoExtend)
+			.withBackoff(this.retry.toBackoff());
+	}
+
+	@Override
+	public boolean supports(Class<?> type) {
+		return LocksmithProperties.class.isAssignableFrom(type);
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		LocksmithProperties properties = (LocksmithProperties) target;
+		if (properties.provider == Provider.ETCD) {
+			reject(errors, "provider", "unsupported",
+					"is etcd, but the etcd provider is not available yet; use memory, redis or jdbc");
+		}
+		if (properties.keyPrefix == null) {
+			reject(errors, "keyPrefix", "required", "must not be null (use an empty string for no prefix)");
+		}
+		requirePositive(errors, "defaultTtl", properties.defaultTtl);
+		requireNotNegative(errors, "waitTime", properties.waitTime);
+		properties.retry.validate(errors);
+		properties.redis.validate(errors);
+	}
+
+	/**
+	 * Rejects {@code field} with a message that starts with the property's name.
+	 */
+	static void reject(Errors errors, String field, String code, String message) {
+		errors.rejectValue(field, code, propertyName(field) + " " + message);
+	}
+
+	private static String propertyName(String field) {
+		return "locksmith." + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+	}
+
+	static void requirePositive(Errors errors, String field, @Nullable Duration value) {
+		if (value == null || value.isNegative() || value.isZero()) {
+			reject(errors, field, "positive", "must be positive, was " + value);
+		}
+	}
+
+	static void requireNotNegative(Errors errors, String field, @Nullable Duration value) {
+		if (value == null || value.isNegative()) {
+			reject(errors, field, "notNegative", "must be zero or positive, was " + value);
+		}
+	}
+
+	/**
+	 * The lock backends.
+	 */
+	public enum Provider {
+
+		/** Locks in this JVM only: for tests, development and single-instance applications. */
+		MEMORY,
+
+		/** Redis (one node with optional replica acknowledgement, or Redlock over independent masters). */
+		REDIS,
+
+		/** A table on any JDBC database, or PostgreSQL advisory locks. */
+		JDBC,
+
+		/** etcd: not available yet; rejected at startup. */
+		ETCD
+
+	}
+
+	/**
+	 * Retry backoff while waiting for a lock.
+	 */
+	public static class Retry {
+
+		/**
+		 * Delay before the second attempt.
+		 */
+		private Duration initialDelay = Duration.ofMillis(Backoff.DEFAULT_INITIAL_DELAY_MILLIS);
+
+		/**
+		 * Upper bound of one delay.
+		 */
+		private Duration maxDelay = Duration.ofMillis(Backoff.DEFAULT_MAX_DELAY_MILLIS);
+
+		/**
+		 * Growth factor between delays, at least 1.
+		 */
+		private double multiplier = Backoff.DEFAULT_MULTIPLIER;
+
+		/**
+		 * Fraction, from 0 to 1, by which each delay is randomly spread.
+		 */
+		private double jitter = Backoff.DEFAULT_JITTER;
+
+		/**
+		 * Most attempts per acquisition; 0 for unlimited within the wait time.
+		 */
+		private int maxAttempts = 0;
+
+		/**
+		 * Returns the initial delay.
+		 * @return the initial delay
+		 */
+		public Duration getInitialDelay() {
+			return this.initialDelay;
+		}
+
+		/**
+		 * Sets the initial delay.
+		 * @param initialDelay the initial delay
+		 */
+		public void setInitialDelay(Duration initialDelay) {
+			this.initialDelay = initialDelay;
+		}
+
+		/**
+		 * Returns the max delay.
+		 * @return the max delay
+		 */
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		/**
+		 * Sets the max delay.
+		 * @param maxDelay the max delay
+		 */
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		/**
+		 * Returns the multiplier.
+		 * @return the multiplier
+		 */
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		/**
+		 * Sets the multiplier.
+		 * @param multiplier the multiplier
+		 */
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		/**
+		 * Returns the jitter.
+		 * @return the jitter
+		 */
+		public double getJitter() {
+			return this.jitter;
+		}
+
+		/**
+		 * Sets the jitter.
+		 * @param jitter the jitter
+		 */
+		public void setJitter(double jitter) {
+			this.jitter = jitter;
+		}
+
+		/**
+		 * Returns the max attempts.
+		 * @return the max attempts
+		 */
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		/**
+		 * Sets the max attempts.
+		 * @param maxAttempts the max attempts
+		 */
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		/**
+		 * Returns the backoff these properties describe.
+		 * @return the backoff
+		 */
+		public Backoff toBackoff() {
+			return Backoff.of(this.initialDelay, this.maxDelay, this.multiplier, this.jitter, this.maxAttempts);
+		}
+
+		void validate(Errors errors) {
+			requirePositive(errors, "retry.initialDelay", this.initialDelay);
+			if (this.maxDelay == null || (this.initialDelay != null && this.maxDelay.compareTo(this.initialDelay) < 0)) {
+				reject(errors, "retry.maxDelay", "range",
+						"must not be less than locksmith.retry.initial-delay (" + this.initialDelay + "), was "
+								+ this.maxDelay);
+			}
+			if (!(this.multiplier >= 1.0) || Double.isInfinite(this.multiplier)) {
+				reject(errors, "retry.multiplier", "range", "must be at least 1, was " + this.multiplier);
+			}
+			if (!(this.jitter >= 0.0 && this.jitter <= 1.0)) {
+				reject(errors, "retry.jitter", "range", "must be between 0 and 1, was " + this.jitter);
+			}
+			if (this.maxAttempts < 0) {
+				reject(errors, "retry.maxAttempts", "range",
+						"must be zero (unlimited) or positive, was " + this.maxAttempts);
+			}
+		}
+
+	}
+
+	/**
+	 * Redis provider settings. The connection itself comes from the application's
+	 * {@code RedisConnectionFactory} ({@code spring.data.redis.*}) in single mode.
+	 */
+	public static class Redis {
+
+		/**
+		 * Deployment mode: one Redis (or a primary with replicas), or Redlock over independent masters.
+		 */
+		private RedisMode mode = RedisMode.SINGLE;
+
+		/**
+		 * Redis URLs of the independent masters, for Redlock mode (for example redis://host:6379).
+		 */
+		private List<String> nodes = new ArrayList<>();
+
+		/**
+		 * Masters that must grant a Redlock lease; 0 for a majority of the nodes.
+		 */
+		private int quorum = 0;
+
+		/**
+		 * Replicas that must acknowledge a grant (Redis WAIT) before it counts, in single mode.
+		 */
+		private int minReplicas = 0;
+
+		/**
+		 * How long to wait for replica acknowledgements.
+		 */
+		private Duration replicaTimeout = Duration.ofMillis(500);
+
+		/**
+		 * Returns the mode.
+		 * @return the mode
+		 */
+		public RedisMode getMode() {
+			return this.mode;
+		}
+
+		/**
+		 * Sets the mode.
+		 * @param mode the mode
+		 */
+		public void setMode(RedisMode mode) {
+			this.mode = mode;
+		}
+
+		/**
+		 * Returns the nodes.
+		 * @return the nodes
+		 */
+		public List<String> getNodes() {
+			return this.nodes;
+		}
+
+		/**
+		 * Sets the nodes.
+		 * @param nodes the nodes
+		 */
+		public void setNodes(List<String> nodes) {
+			this.nodes = nodes;
+		}
+
+		/**
+		 * Returns the quorum.
+		 * @return the quorum
+		 */
+		public int getQuorum() {
+			return this.quorum;
+		}
+
+		/**
+		 * Sets the quorum.
+		 * @param quorum the quorum
+		 */
+		public void setQuorum(int quorum) {
+			this.quorum = quorum;
+		}
+
+		/**
+		 * Returns the min replicas.
+		 * @return the min replicas
+		 */
+		public int getMinReplicas() {
+			return this.minReplicas;
+		}
+
+		/**
+		 * Sets the min replicas.
+		 * @param minReplicas the min replicas
+		 */
+		public void setMinReplicas(int minReplicas) {
+			this.minReplicas = minReplicas;
+		}
+
+		/**
+		 * Returns the replica timeout.
+		 * @return the replica timeout
+		 */
+		public Duration getReplicaTimeout() {
+			return this.replicaTimeout;
+		}
+
+		/**
+		 * Sets the replica timeout.
+		 * @param replicaTimeout the replica timeout
+		 */
+		public void setReplicaTimeout(Duration replicaTimeout) {
+			this.replicaTimeout = replicaTimeout;
+		}
+
+		void validate(Errors errors) {
+			if (this.minReplicas < 0) {
+				reject(errors, "redis.minReplicas", "range", "must be zero or positive, was " + this.minReplicas);
+			}
+			requirePositive(errors, "redis.replicaTimeout", this.replicaTimeout);
+			if (this.quorum < 0) {
+				reject(errors, "redis.quorum", "range", "must be zero (majority) or positive, was " + this.quorum);
+			}
+			for (int i = 0; i < this.nodes.size(); i++) {
+				try {
+					RedisNodeUrl.parse(this.nodes.get(i));
+				}
+				catch (IllegalArgumentException ex) {
+					reject(errors, "redis.nodes[" + i + "]", "url", ex.getMessage());
+				}
+			}
+			if (this.mode == RedisMode.REDLOCK) {
+				if (this.nodes.isEmpty()) {
+					reject(errors, "redis.nodes", "required", "must list the Redis URLs of the masters in redlock mode");
+				}
+				else if (this.quorum > this.nodes.size()) {
+					reject(errors, "redis.quorum", "range",
+							"must not exceed the number of locksmith.redis.nodes (" + this.nodes.size() + "), was "
+									+ this.quorum);
+				}
+			}
+		}
+
+	}
+
+	/**
+	 * Redis deployment modes.
+	 */
+	public enum RedisMode {
+
+		/** One Redis, through the application's {@code RedisConnectionFactory}. */
+		SINGLE,
+
+		/** Redlock over the independent masters listed in {@code locksmith.redis.nodes}. */
+		REDLOCK
+
+	}
+
+	/**
+	 * {@code @DistributedLock} aspect settings.
+	 */
+	public static class Aspect {
+
+		/**
+		 * Whether methods annotated with @DistributedLock are locked.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Order of the lock advice; lower runs first. The default runs outside @Transactional (whose
+		 * advice has the lowest precedence), so a lock outlives the transaction it guards.
+		 */
+		private int order = Ordered.LOWEST_PRECEDENCE - 100;
+
+		/**
+		 * Returns the enabled flag.
+		 * @return the enabled
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets the enabled.
+		 * @param enabled the enabled
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		/**
+		 * Returns the order.
+		 * @return the order
+		 */
+		public int getOrder() {
+			return this.order;
+		}
+
+		/**
+		 * Sets the order.
+		 * @param order the order
+		 */
+		public void setOrder(int order) {
+			this.order = order;
+		}
+
+	}
+
+	/**
+	 * Actuator settings.
+	 */
+	public static class Actuator {
+
+		/**
+		 * Whether the locks endpoint offers a delete operation that force-releases any key.
+		 */
+		private boolean forceReleaseEnabled = false;
+
+		/**
+		 * Returns the force release enabled flag.
+		 * @return the force release enabled
+		 */
+		public boolean isForceReleaseEnabled() {
+			return this.forceReleaseEnabled;
+		}
+
+		/**
+		 * Sets the force release enabled.
+		 * @param forceReleaseEnabled the force release enabled
+		 */
+		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
+			this.forceReleaseEnabled = forceReleaseEnabled;
+		}
+
+	}
+
+}

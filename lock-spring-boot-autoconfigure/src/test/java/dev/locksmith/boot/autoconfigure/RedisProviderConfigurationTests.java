@@ -1,0 +1,174 @@
+package dev.locksmith.boot.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import dev.locksmith.LockHandle;
+import dev.locksmith.MutexService;
+import dev.locksmith.boot.annotation.DistributedLock;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.provider.redis.RedisLockProvider;
+import dev.locksmith.provider.redis.RedlockLockProvider;
+import dev.locksmith.testsupport.RedisTestServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Redis provider wired from Boot's Redis auto-configuration, against real Redis servers.
+ */
+class RedisProviderConfigurationTests {
+
+	private static RedisTestServer primary;
+
+	private static RedisTestServer second;
+
+	private static RedisTestServer third;
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, LocksmithAutoConfiguration.class));
+
+	@BeforeAll
+	static void startServers() {
+		primary = new RedisTestServer();
+		second = new RedisTestServer();
+		third = new RedisTestServer();
+	}
+
+	@AfterAll
+	static void stopServers() {
+		primary.close();
+		second.close();
+		third.close();
+	}
+
+	@Test
+	void singleModeUsesTheApplicationsConnectionFactory() {
+		this.contextRunner
+			.withPropertyValues("locksmith.provider=redis", "spring.data.redis.host=" + primary.host(),
+					"spring.data.redis.port=" + primary.port(), "locksmith.key-prefix=boot-test:")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(RedisLockProvider.class).doesNotHaveBean(RedlockLockProvider.class);
+				MutexService locks = context.getBean(MutexService.class);
+				assertThat(locks.providerName()).isEqualTo("redis");
+				try (LockHandle handle = locks.acquire("order:1")) {
+					assertThat(handle.fencingToken()).isPositive();
+					assertThat(locks.isLocked("order:1")).isTrue();
+					assertThat(context.getBean(LockEngine.class).provider().inspect("boot-test:order:1").isLocked())
+						.isTrue();
+				}
+				assertThat(locks.isLocked("order:1")).isFalse();
+			});
+	}
+
+	@Test
+	void singleModeWithoutAConnectionFactoryFailsWithAClearMessage() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(LocksmithAutoConfiguration.class))
+			.withPropertyValues("locksmith.provider=redis")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.provider=redis needs one RedisConnectionFactory bean"));
+	}
+
+	@Test
+	void redlockModeConnectsToEveryNode() {
+		this.contextRunner
+			.withPropertyValues("locksmith.provider=redis", "locksmith.redis.mode=redlock",
+					"locksmith.redis.nodes=" + url(primary) + "," + url(second) + "," + url(third),
+					"locksmith.redis.quorum=2")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(RedlockLockProvider.class).doesNotHaveBean(RedisLockProvider.class);
+				MutexService locks = context.getBean(MutexService.class);
+				try (LockHandle handle = locks.acquire("redlock:1")) {
+					assertThat(locks.isLocked("redlock:1")).isTrue();
+				}
+				assertThat(locks.isLocked("redlock:1")).isFalse();
+			});
+	}
+
+	@Test
+	void annotatedMethodsAreMutuallyExclusiveAcrossTwoInstances() {
+		SharedCounter counter = new SharedCounter();
+		ApplicationContextRunner instance = this.contextRunner
+			.withConfiguration(AutoConfigurations.of(AopAutoConfiguration.class, DistributedLockAutoConfiguration.class))
+			.withPropertyValues("locksmith.provider=redis", "spring.data.redis.host=" + primary.host(),
+					"spring.data.redis.port=" + primary.port())
+			.withBean(SharedCounter.class, () -> counter)
+			.withBean(Incrementer.class);
+		instance.run((first) -> instance.run((second) -> {
+			List<Incrementer> incrementers = List.of(first.getBean(Incrementer.class), second.getBean(Incrementer.class));
+			ExecutorService executor = Executors.newFixedThreadPool(4);
+			try {
+				List<Future<?>> futures = new ArrayList<>();
+				for (int t = 0; t < 4; t++) {
+					Incrementer incrementer = incrementers.get(t % 2);
+					futures.add(executor.submit(() -> {
+						for (int i = 0; i < 20; i++) {
+							incrementer.increment();
+						}
+						return null;
+					}));
+				}
+				for (Future<?> future : futures) {
+					future.get();
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+			assertThat(counter.value).isEqualTo(80);
+			assertThat(first.getBean(MutexService.class).ownerId())
+				.isNotEqualTo(second.getBean(MutexService.class).ownerId());
+		}));
+	}
+
+	@Test
+	void propertyDefaultsEqualTheProviderDefaults() {
+		LocksmithProperties.Redis redis = new LocksmithProperties().getRedis();
+		assertThat(redis.getReplicaTimeout()).isEqualTo(Duration.ofMillis(500));
+		assertThat(redis.getMinReplicas()).isZero();
+		assertThat(redis.getQuorum()).as("0: a majority, as RedlockLockProvider's default").isZero();
+	}
+
+	/** A counter shared by two application contexts: volatile, but its read-then-write is not atomic. */
+	static class SharedCounter {
+
+		volatile int value;
+
+	}
+
+	public static class Incrementer {
+
+		private final SharedCounter counter;
+
+		public Incrementer(SharedCounter counter) {
+			this.counter = counter;
+		}
+
+		@DistributedLock(key = "'shared-counter'", waitTime = "30s")
+		public void increment() {
+			int read = this.counter.value;
+			Thread.yield();
+			this.counter.value = read + 1;
+		}
+
+	}
+
+	private static String url(RedisTestServer server) {
+		return "redis://" + server.host() + ":" + server.port();
+	}
+
+}

@@ -1,0 +1,1 @@
+create table account (id identity primary key, owner varchar(64) not null);
