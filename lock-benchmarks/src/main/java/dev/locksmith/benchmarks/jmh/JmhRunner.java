@@ -39,7 +39,7 @@ public final class JmhRunner {
 	public static double[] run(Results results, boolean quick) {
 		Options options = new OptionsBuilder().include(JmhRunner.class.getPackageName() + "\\..*Benchmark.*")
 			.forks(1)
-			.warmupIterations(quick ? 2 : 3)
+			.warmupIterations(quick ? 3 : 5)
 			.warmupTime(TimeValue.seconds(1))
 			.measurementIterations(quick ? 3 : 5)
 			.measurementTime(TimeValue.seconds(1))
