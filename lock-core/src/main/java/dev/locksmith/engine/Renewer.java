@@ -72,7 +72,7 @@ final class Renewer {
 			this.maxWindowNanos = window;
 		}
 		this.queue.add(handle);
-		wakeAt(handle.dueNanos - window);
+		wakeAt(handle.dueNanos);
 	}
 
 	void remove(EngineHandle handle) {
@@ -204,7 +204,9 @@ final class Renewer {
 		}
 		try {
 			EngineHandle first = this.queue.first();
-			wakeAt(first.dueNanos - window(first));
+			// Wake when the earliest handle is due (not earlier): the run then also takes every handle due
+			// within the window after it, so handles acquired close together are renewed in one call.
+			wakeAt(first.dueNanos);
 		}
 		catch (java.util.NoSuchElementException ex) {
 			// emptied concurrently

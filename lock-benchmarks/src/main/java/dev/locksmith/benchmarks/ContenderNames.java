@@ -1,0 +1,49 @@
+package dev.locksmith.benchmarks;
+
+/**
+ * Display names of the contenders, shared by the factory, the tables and the goal check.
+ */
+public final class ContenderNames {
+
+	/** Locksmith with the in-memory provider. */
+	public static final String LOCKSMITH_MEMORY = "Locksmith memory";
+
+	/** Locksmith with the Redis provider. */
+	public static final String LOCKSMITH_REDIS = "Locksmith Redis";
+
+	/** Locksmith with the JDBC table provider on PostgreSQL. */
+	public static final String LOCKSMITH_JDBC = "Locksmith JDBC table";
+
+	/** Locksmith with the PostgreSQL advisory-lock provider. */
+	public static final String LOCKSMITH_ADVISORY = "Locksmith JDBC advisory";
+
+	/** Redisson {@code RLock}. */
+	public static final String REDISSON = "Redisson RLock";
+
+	/** Spring Integration {@code RedisLockRegistry}. */
+	public static final String SI_REDIS = "SI RedisLockRegistry";
+
+	/** Spring Integration {@code JdbcLockRegistry}. */
+	public static final String SI_JDBC = "SI JdbcLockRegistry";
+
+	/** ShedLock Redis provider. */
+	public static final String SHEDLOCK_REDIS = "ShedLock Redis";
+
+	/** ShedLock JDBC provider. */
+	public static final String SHEDLOCK_JDBC = "ShedLock JDBC";
+
+	/** Raw Lettuce floor. */
+	public static final String FLOOR_REDIS = "floor: Lettuce SET NX PX + CAD";
+
+	/** Raw PostgreSQL advisory-lock floor. */
+	public static final String FLOOR_PG = "floor: JDBC pg_advisory_lock";
+
+	/** Every contender, in table order. */
+	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
+			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS,
+			FLOOR_PG);
+
+	private ContenderNames() {
+	}
+
+}

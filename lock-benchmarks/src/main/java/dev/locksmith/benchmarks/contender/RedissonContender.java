@@ -1,0 +1,64 @@
+package dev.locksmith.benchmarks.contender;
+
+import dev.locksmith.benchmarks.ContenderNames;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+import org.redisson.Redisson;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/**
+ * Redisson {@link RLock} with its defaults: lease renewed by the watchdog, waiters woken by pub/sub.
+ */
+public final class RedissonContender implements Contender {
+
+	private final RedissonClient client;
+
+	/**
+	 * Creates the client.
+	 * @param redisUri Redis URI
+	 * @param watchdogTimeout lock watchdog timeout (Redisson default 30 s; renewal every third of it)
+	 */
+	public RedissonContender(String redisUri, Duration watchdogTimeout) {
+		Config config = new Config();
+		config.setLockWatchdogTimeout(watchdogTimeout.toMillis());
+		config.useSingleServer()
+			.setAddress(redisUri)
+			.setConnectionPoolSize(32)
+			.setConnectionMinimumIdleSize(16);
+		this.client = Redisson.create(config);
+	}
+
+	@Override
+	public String name() {
+		return ContenderNames.REDISSON;
+	}
+
+	@Override
+	public String backend() {
+		return "redis";
+	}
+
+	@Override
+	public boolean canWait() {
+		return true;
+	}
+
+	@Override
+	public @Nullable Held acquire(String key, Duration waitTime) throws InterruptedException {
+		RLock lock = this.client.getLock(key);
+		if (!lock.tryLock(waitTime.toMillis(), TimeUnit.MILLISECONDS)) {
+			return null;
+		}
+		return lock::unlock;
+	}
+
+	@Override
+	public void close() {
+		this.client.shutdown();
+	}
+
+}
