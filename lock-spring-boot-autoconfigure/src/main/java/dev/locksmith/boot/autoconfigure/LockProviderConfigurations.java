@@ -10,19 +10,13 @@ import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LockProvider;
 
 /**
- * The provider configurations imported by {@link LocksmithAutoConfiguration}, tried in order; each backs
- * off when a {@link LockProvider} or {@link MutexService} bean exists.
+ * The in-memory provider configuration and the fallback that explains a provider that could not be
+ * configured, imported by {@link LocksmithAutoConfiguration} after the Redis and JDBC ones; each backs off
+ * when a {@link LockProvider} or {@link MutexService} bean exists.
  */
 abstract class LockProviderConfigurations {
 
 	private LockProviderConfigurations() {
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnMissingBean({ LockProvider.class, MutexService.class })
-	@ConditionalOnProperty(name = "locksmith.provider", havingValue = "jdbc")
-	static class Jdbc {
-
 	}
 
 	@Configuration(proxyBeanMethods = false)
