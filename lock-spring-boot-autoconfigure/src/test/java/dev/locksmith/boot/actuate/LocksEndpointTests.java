@@ -82,4 +82,27 @@ class LocksEndpointTests {
 		assertThat(indicator.health().getDetails()).containsEntry("provider", "memory").containsEntry("owner", "me");
 	}
 
+	@Test
+	void healthDegradesWhileRenewalsFailAndRecoversAfterASuccess() {
+		dev.locksmith.testsupport.ManualClock clock = new dev.locksmith.testsupport.ManualClock();
+		dev.locksmith.testsupport.CountingLockProvider backend = new dev.locksmith.testsupport.CountingLockProvider(
+				new MemoryLockProvider(clock));
+		try (LockEngine engine = Locksmith.builder(backend).clock(clock).build()) {
+			LocksmithHealthIndicator indicator = new LocksmithHealthIndicator(engine, backend);
+			engine.acquire("renewed", LockOptions.ttl(Duration.ofSeconds(30)).withAutoExtend(true));
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+			backend.failWith("blip");
+			clock.advance(Duration.ofSeconds(10));
+			engine.runDueRenewals();
+			assertThat(indicator.health().getStatus()).as("the ping fails too").isEqualTo(Status.DOWN);
+			clock.advance(Duration.ofSeconds(1));
+			engine.runDueRenewals();
+			backend.recover();
+			assertThat(indicator.health().getStatus()).isEqualTo(LocksmithHealthIndicator.DEGRADED);
+			clock.advance(Duration.ofSeconds(1));
+			engine.runDueRenewals();
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+		}
+	}
+
 }
