@@ -8,9 +8,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -97,6 +99,8 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private final String inspectSql;
 
+	private final @Nullable String renewAllSql;
+
 	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
 		this.dataSource = builder.dataSource;
 		this.setReadCommitted = setReadCommitted;
@@ -120,6 +124,11 @@ public final class JdbcLockProvider implements LockProvider {
 				: "DELETE FROM " + this.table + releaseWhere;
 		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
 				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
+		this.renewAllSql = (dialect == JdbcDialect.POSTGRESQL) ? "UPDATE " + this.table
+				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
+				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
+				+ " WHERE t.lock_key = r.lock_key AND t.lease_id = r.lease_id AND t.lease_type = r.lease_type"
+				+ " AND t.lease_id <> '' AND t.expires_at > now() RETURNING t.lease_id" : null;
 		this.inspectSql = "SELECT " + COLUMNS + " FROM " + this.table
 				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + now + " ORDER BY fencing_token";
 	}
@@ -317,8 +326,8 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Extends all given leases with one JDBC batch (a single round trip on drivers that pipeline batches,
-	 * such as PostgreSQL's).
+	 * Extends all given leases in one round trip: on PostgreSQL with a single {@code UPDATE … FROM unnest(…)}
+	 * statement, however many leases there are; elsewhere with one JDBC batch of per-lease updates.
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
@@ -332,6 +341,9 @@ public final class JdbcLockProvider implements LockProvider {
 		String what = renewals.size() + " leases (first: " + renewals.get(0).lease().key() + ")";
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
+			if (this.renewAllSql != null) {
+				return renewAll(connection, this.renewAllSql, renewals);
+			}
 			int[] counts;
 			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
 				for (Renewal renewal : renewals) {
@@ -352,6 +364,40 @@ public final class JdbcLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			throw unavailable(what, "renew", ex);
 		}
+	}
+
+	private static Set<LeaseRef> renewAll(Connection connection, String sql, List<Renewal> renewals)
+			throws SQLException {
+		int n = renewals.size();
+		String[] keys = new String[n];
+		String[] leaseIds = new String[n];
+		String[] types = new String[n];
+		Long[] ttls = new Long[n];
+		Map<String, LeaseRef> byLeaseId = new HashMap<>(n * 2);
+		for (int i = 0; i < n; i++) {
+			LeaseRef lease = renewals.get(i).lease();
+			keys[i] = lease.key();
+			leaseIds[i] = lease.leaseId();
+			types[i] = lease.type().name();
+			ttls[i] = renewals.get(i).ttl().toMillis();
+			byLeaseId.put(lease.leaseId(), lease);
+		}
+		Set<LeaseRef> extended = new HashSet<>();
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setArray(1, connection.createArrayOf("text", keys));
+			statement.setArray(2, connection.createArrayOf("text", leaseIds));
+			statement.setArray(3, connection.createArrayOf("text", types));
+			statement.setArray(4, connection.createArrayOf("bigint", ttls));
+			try (ResultSet rs = statement.executeQuery()) {
+				while (rs.next()) {
+					LeaseRef lease = byLeaseId.get(rs.getString(1));
+					if (lease != null) {
+						extended.add(lease);
+					}
+				}
+			}
+		}
+		return extended;
 	}
 
 	private void bindExtend(PreparedStatement statement, LeaseRef lease, Duration ttl) throws SQLException {

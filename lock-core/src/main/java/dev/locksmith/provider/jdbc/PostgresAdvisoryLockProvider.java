@@ -54,7 +54,10 @@ import dev.locksmith.spi.ReleaseSubscription;
  *
  * <p><b>Fencing tokens</b> come from a sequence ({@value #DEFAULT_SEQUENCE_NAME}, shipped in
  * {@code schema-postgresql.sql}; created with {@code CREATE SEQUENCE IF NOT EXISTS} on build when missing),
- * drawn on the pinned connection right after the locks were granted, so they strictly increase per key.
+ * drawn on the pinned connection once the locks were granted (for a WRITE lease in the same statement that
+ * takes the lock and records the lease, so a write acquisition is one round trip and its release another), so
+ * they strictly increase per key. The grant commits synchronously (the token's sequence must survive a crash);
+ * the release commits asynchronously, since a record only counts while its advisory lock is held.
  *
  * <p><b>TTL and loss.</b> Advisory locks have no expiry of their own. A lease ends when it is released, when
  * its session dies (process crash, network loss, {@code pg_terminate_backend}) or when its TTL runs out
@@ -169,17 +172,11 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			if (!connection.getAutoCommit()) {
 				connection.setAutoCommit(true);
 			}
-			long token = switch (request.type()) {
-				case WRITE -> tryWrite(connection, key);
-				case READ -> trySharedKind(connection, key, 'R', 'P') ? nextToken(connection) : 0;
-				case PERMITS -> (trySharedKind(connection, key, 'P', 'R')
-						&& tryPermitSlots(connection, key, request.permits(), request.limit())) ? nextToken(connection) : 0;
-			};
+			long token = (request.type() == LeaseType.WRITE) ? tryWriteAndRecord(connection, request)
+					: tryShared(connection, request);
 			if (token <= 0) {
-				unlockAll(connection);
 				return Grant.denied(null);
 			}
-			record(connection, request, token);
 			HeldLease lease = new HeldLease(request.ref(), connection);
 			this.leases.put(request.leaseId(), lease);
 			scheduleExpiry(lease, request.ttl().toMillis());
@@ -201,12 +198,47 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		}
 	}
 
-	private long tryWrite(Connection connection, String key) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(
-				"SELECT CASE WHEN pg_try_advisory_lock(?) THEN nextval('" + this.sequence + "') ELSE 0 END")) {
-			statement.setLong(1, hash(key, 'L'));
+	/**
+	 * Takes the main lock exclusively and, only if that succeeded, draws the token and records the lease
+	 * (purging the records of dead sessions on the key): one statement, one round trip. The data-modifying
+	 * CTEs run once, after {@code grant}, and do nothing when the lock was not granted.
+	 */
+	private long tryWriteAndRecord(Connection connection, LeaseRequest request) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement("WITH grant_ AS (SELECT CASE WHEN"
+				+ " pg_try_advisory_lock(?) THEN nextval('" + this.sequence + "') ELSE 0 END AS token),"
+				+ " stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''"
+				+ " AND (SELECT token FROM grant_) > 0),"
+				+ " recorded AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
+				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0)"
+				+ " SELECT token FROM grant_")) {
+			statement.setLong(1, hash(request.key(), 'L'));
+			statement.setString(2, request.key());
+			statement.setString(3, request.key());
+			statement.setString(4, request.leaseId());
+			statement.setString(5, request.type().name());
+			statement.setString(6, request.owner());
+			statement.setString(7, MetadataCodec.encode(request.metadata()));
+			statement.setLong(8, request.ttl().toMillis());
 			return queryLong(statement);
 		}
+	}
+
+	/**
+	 * Takes a READ or PERMITS lease and records it; on denial, gives back the locks taken on the way.
+	 * @return the token, or 0 when denied
+	 */
+	private long tryShared(Connection connection, LeaseRequest request) throws SQLException {
+		String key = request.key();
+		boolean granted = (request.type() == LeaseType.READ) ? trySharedKind(connection, key, 'R', 'P')
+				: trySharedKind(connection, key, 'P', 'R')
+						&& tryPermitSlots(connection, key, request.permits(), request.limit());
+		if (!granted) {
+			unlockAll(connection);
+			return 0;
+		}
+		long token = nextToken(connection);
+		record(connection, request, token);
+		return token;
 	}
 
 	/**
@@ -247,15 +279,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	}
 
 	private void record(Connection connection, LeaseRequest request, long token) throws SQLException {
-		String purge = (request.type() == LeaseType.WRITE)
-				// an exclusive holder knows every other recorded lease on the key is stale (a dead session's)
-				? "WITH stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '') " : "";
-		try (PreparedStatement statement = connection.prepareStatement(purge + "INSERT INTO " + this.table + " ("
+		try (PreparedStatement statement = connection.prepareStatement("INSERT INTO " + this.table + " ("
 				+ COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond')")) {
 			int i = 1;
-			if (request.type() == LeaseType.WRITE) {
-				statement.setString(i++, request.key());
-			}
 			statement.setString(i++, request.key());
 			statement.setString(i++, request.leaseId());
 			statement.setString(i++, request.type().name());
@@ -309,8 +335,11 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			held.ended = true;
 			this.leases.remove(held.ref.leaseId(), held);
 			cancelExpiry(held);
+			// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
+			// gone too, and a record counts as live only while its advisory lock is held.
 			try (PreparedStatement statement = held.connection.prepareStatement("WITH gone AS (DELETE FROM " + this.table
-					+ " WHERE lock_key = ? AND lease_id = ?) SELECT pg_advisory_unlock_all(), pg_notify(?, ?)")) {
+					+ " WHERE lock_key = ? AND lease_id = ?) SELECT pg_advisory_unlock_all(), pg_notify(?, ?),"
+					+ " set_config('synchronous_commit', 'off', true)")) {
 				statement.setString(1, held.ref.key());
 				statement.setString(2, held.ref.leaseId());
 				statement.setString(3, this.channel);

@@ -21,6 +21,7 @@ import org.springframework.data.redis.connection.ClusterSlotHashUtil;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisPipelineException;
 import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
@@ -93,8 +94,9 @@ final class RedisLeaseNode {
 	}
 
 	/**
-	 * Extends leases: one script call per {@value #RENEW_CHUNK} leases on a standalone server; on a
-	 * cluster, one call per hash slot (a script may only touch keys of one slot).
+	 * Extends leases in one round trip: one script call per {@value #RENEW_CHUNK} leases (so no single call
+	 * blocks the server for long), pipelined when there are several; on a cluster, one call per hash slot
+	 * (a script may only touch keys of one slot), sent one after the other.
 	 * @param renewals the leases and their new TTLs
 	 * @return for each renewal, in order, whether it was live and is now extended
 	 */
@@ -106,21 +108,64 @@ final class RedisLeaseNode {
 		String description = (renewals.size() == 1) ? renewals.get(0).lease().key()
 				: renewals.size() + " leases (first " + renewals.get(0).lease().key() + ")";
 		return execute(description, "renew", (connection) -> {
-			for (List<Integer> batch : batches(connection, renewals)) {
-				byte[][] keysAndArgs = new byte[batch.size() * 3][];
+			List<List<Integer>> batches = batches(connection, renewals);
+			List<byte[][]> arguments = new ArrayList<>(batches.size());
+			for (List<Integer> batch : batches) {
+				arguments.add(extendArguments(renewals, batch));
+			}
+			List<Object> replies = (batches.size() > 1 && !(connection instanceof RedisClusterConnection))
+					? extendPipelined(connection, arguments) : null;
+			for (int b = 0; b < batches.size(); b++) {
+				List<Integer> batch = batches.get(b);
+				Object reply = (replies != null) ? replies.get(b)
+						: LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, batch.size(), arguments.get(b));
 				for (int i = 0; i < batch.size(); i++) {
-					Renewal renewal = renewals.get(batch.get(i));
-					keysAndArgs[i] = RedisKeys.leaseKeyBytes(renewal.lease().key());
-					keysAndArgs[batch.size() + 2 * i] = bytes(renewal.lease().leaseId());
-					keysAndArgs[batch.size() + 2 * i + 1] = bytes(Long.toString(millis(renewal.ttl())));
-				}
-				List<Object> reply = LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, batch.size(), keysAndArgs);
-				for (int i = 0; i < batch.size(); i++) {
-					extended[batch.get(i)] = reply != null && Long.valueOf(1).equals(reply.get(i));
+					extended[batch.get(i)] = reply instanceof List<?> flags && Long.valueOf(1).equals(flags.get(i));
 				}
 			}
 			return extended;
 		});
+	}
+
+	private static byte[][] extendArguments(List<Renewal> renewals, List<Integer> batch) {
+		byte[][] keysAndArgs = new byte[batch.size() * 3][];
+		for (int i = 0; i < batch.size(); i++) {
+			Renewal renewal = renewals.get(batch.get(i));
+			keysAndArgs[i] = RedisKeys.leaseKeyBytes(renewal.lease().key());
+			keysAndArgs[batch.size() + 2 * i] = bytes(renewal.lease().leaseId());
+			keysAndArgs[batch.size() + 2 * i + 1] = bytes(Long.toString(millis(renewal.ttl())));
+		}
+		return keysAndArgs;
+	}
+
+	/**
+	 * Sends every chunk's {@code EVALSHA} in one pipeline. If the server does not know the script yet, runs
+	 * the first chunk with {@link LuaScript#run} (which loads it) and pipelines again: extending a lease twice
+	 * is harmless.
+	 * @return one reply per chunk, in order
+	 */
+	private static List<Object> extendPipelined(RedisConnection connection, List<byte[][]> arguments) {
+		try {
+			return pipelineExtend(connection, arguments);
+		}
+		catch (RedisPipelineException ex) {
+			if (!LuaScript.isNoScript(ex)
+					&& ex.getPipelineResult().stream().noneMatch((r) -> r instanceof Throwable t && LuaScript.isNoScript(t))) {
+				throw ex;
+			}
+			byte[][] first = arguments.get(0);
+			LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, first.length / 3, first);
+			return pipelineExtend(connection, arguments);
+		}
+	}
+
+	private static List<Object> pipelineExtend(RedisConnection connection, List<byte[][]> arguments) {
+		connection.openPipeline();
+		for (byte[][] keysAndArgs : arguments) {
+			connection.scriptingCommands().evalSha(LeaseScripts.EXTEND.sha1(), ReturnType.MULTI, keysAndArgs.length / 3,
+					keysAndArgs);
+		}
+		return connection.closePipeline();
 	}
 
 	/**
