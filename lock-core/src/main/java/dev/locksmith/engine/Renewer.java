@@ -100,11 +100,18 @@ final class Renewer {
 			return;
 		}
 		long delay = Math.max(0, atNanos - this.clock.nanoTime());
-		this.executor.schedule(this::scheduledRun, delay, TimeUnit.NANOSECONDS);
+		this.executor.schedule(() -> scheduledRun(atNanos), delay, TimeUnit.NANOSECONDS);
 	}
 
-	private void scheduledRun() {
-		this.scheduledFor.set(Long.MAX_VALUE);
+	/**
+	 * Runs if this task is still the pending one. A task superseded by an earlier one (which ran, or will run
+	 * first) is stale and does nothing: otherwise every run would leave one more stray run behind, and runs
+	 * would multiply into many small renewal calls.
+	 */
+	private void scheduledRun(long atNanos) {
+		if (!this.scheduledFor.compareAndSet(atNanos, Long.MAX_VALUE)) {
+			return;
+		}
 		try {
 			runDue();
 		}
@@ -171,6 +178,8 @@ final class Renewer {
 			extended = this.provider.renew(renewals);
 		}
 		catch (RuntimeException ex) {
+			logger.warn("Renewal of {} lease(s) failed, retrying until their deadlines: {}", handles.size(), ex.toString());
+			logger.debug("Renewal failure", ex);
 			for (EngineHandle handle : handles) {
 				this.engine.renewFailed(handle, ex);
 				handle.dueNanos = Math.min(now + Math.min(RETRY_NANOS, handle.renewIntervalNanos()),
