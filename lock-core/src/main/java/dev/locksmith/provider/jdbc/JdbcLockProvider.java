@@ -8,11 +8,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -128,7 +126,7 @@ public final class JdbcLockProvider implements LockProvider {
 				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
 				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
 				+ " WHERE t.lock_key = r.lock_key AND t.lease_id = r.lease_id AND t.lease_type = r.lease_type"
-				+ " AND t.lease_id <> '' AND t.expires_at > now() RETURNING t.lease_id" : null;
+				+ " AND t.lease_id <> '' AND t.expires_at > now() RETURNING t.lock_key, t.lease_id, t.lease_type" : null;
 		this.inspectSql = "SELECT " + COLUMNS + " FROM " + this.table
 				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + now + " ORDER BY fencing_token";
 	}
@@ -373,14 +371,12 @@ public final class JdbcLockProvider implements LockProvider {
 		String[] leaseIds = new String[n];
 		String[] types = new String[n];
 		Long[] ttls = new Long[n];
-		Map<String, LeaseRef> byLeaseId = new HashMap<>(n * 2);
 		for (int i = 0; i < n; i++) {
 			LeaseRef lease = renewals.get(i).lease();
 			keys[i] = lease.key();
 			leaseIds[i] = lease.leaseId();
 			types[i] = lease.type().name();
 			ttls[i] = renewals.get(i).ttl().toMillis();
-			byLeaseId.put(lease.leaseId(), lease);
 		}
 		Set<LeaseRef> extended = new HashSet<>();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -390,10 +386,7 @@ public final class JdbcLockProvider implements LockProvider {
 			statement.setArray(4, connection.createArrayOf("bigint", ttls));
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
-					LeaseRef lease = byLeaseId.get(rs.getString(1));
-					if (lease != null) {
-						extended.add(lease);
-					}
+					extended.add(new LeaseRef(rs.getString(1), LeaseType.valueOf(rs.getString(3)), rs.getString(2)));
 				}
 			}
 		}

@@ -1,6 +1,9 @@
 package dev.locksmith.provider.jdbc;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -11,8 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.locksmith.LeaseType;
+import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
 import dev.locksmith.testsupport.PostgresTestServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,6 +64,31 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 				assertThat(subscription.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
 			}
 			assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+		}
+	}
+
+	@Test
+	void renewalOfManyLeasesIsOneStatementThatExtendsOnlyLiveOnes() {
+		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource).build()) {
+			List<Renewal> renewals = new ArrayList<>();
+			for (int i = 0; i < 3000; i++) {
+				LeaseRequest request = request(key(), (i % 3 == 0) ? LeaseType.READ : LeaseType.WRITE, Duration.ofSeconds(5));
+				assertThat(provider.acquire(request).isGranted()).isTrue();
+				renewals.add(new Renewal(request.ref(), Duration.ofSeconds(60)));
+			}
+			LeaseRef released = renewals.get(7).lease();
+			assertThat(provider.release(released)).isTrue();
+			LeaseRef wrongType = new LeaseRef(renewals.get(8).lease().key(), LeaseType.READ,
+					renewals.get(8).lease().leaseId());
+			renewals.add(new Renewal(wrongType, Duration.ofSeconds(60)));
+			long start = System.nanoTime();
+			Set<LeaseRef> extended = provider.renew(renewals);
+			System.out.printf("[jdbc] renewed %d leases in one statement in %d ms%n", extended.size(),
+					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+			assertThat(extended).hasSize(2999).doesNotContain(released, wrongType);
+			LeaseRef last = renewals.get(2999).lease();
+			assertThat(provider.inspect(last.key()).expiresAt())
+				.isAfter(provider.inspect(last.key()).lockedAt().plusSeconds(50));
 		}
 	}
 
