@@ -49,6 +49,12 @@ import dev.locksmith.spi.Renewal;
  * strictly increases per key across every lease type. The counter row stays when the key is released, so
  * tokens never repeat.
  *
+ * <p>On PostgreSQL (with READ COMMITTED connections in autocommit mode) a WRITE lease skips all of that and
+ * takes one round trip: two statements sent together, which the server runs as one implicit transaction.
+ * The first locks the counter row ({@code INSERT … ON CONFLICT … DO UPDATE … WHERE false} creates or locks
+ * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
+ * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
+ *
  * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
  * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
  * act on a live lease. Expired rows are purged by the next acquisition of the key.
@@ -99,6 +105,8 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private final @Nullable String renewAllSql;
 
+	private final @Nullable String acquireWriteSql;
+
 	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
 		this.dataSource = builder.dataSource;
 		this.setReadCommitted = setReadCommitted;
@@ -122,6 +130,20 @@ public final class JdbcLockProvider implements LockProvider {
 				: "DELETE FROM " + this.table + releaseWhere;
 		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
 				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
+		this.acquireWriteSql = (dialect == JdbcDialect.POSTGRESQL && !setReadCommitted) ? "INSERT INTO " + this.table
+				+ " (" + COLUMNS + ") VALUES (?, '', 'KEY', '', 0, '', 0, now(), now()) ON CONFLICT (lock_key, lease_id)"
+				// DO UPDATE … WHERE false updates nothing but locks the existing row
+				+ " DO UPDATE SET fencing_token = " + this.table + ".fencing_token WHERE false;"
+				+ " WITH live AS (SELECT expires_at FROM " + this.table
+				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > now()),"
+				+ " granted AS (UPDATE " + this.table + " SET fencing_token = fencing_token + 1 WHERE lock_key = ?"
+				+ " AND lease_id = '' AND NOT EXISTS (SELECT 1 FROM live) RETURNING fencing_token),"
+				+ " purged AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= now()"
+				+ " AND EXISTS (SELECT 1 FROM granted)),"
+				+ " inserted AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, 'WRITE', ?, 1, ?,"
+				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted)"
+				+ " SELECT (SELECT fencing_token FROM granted),"
+				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
 		this.renewAllSql = (dialect == JdbcDialect.POSTGRESQL) ? "UPDATE " + this.table
 				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
 				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
@@ -190,6 +212,9 @@ public final class JdbcLockProvider implements LockProvider {
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
+			if (autoCommit && this.acquireWriteSql != null && request.type() == LeaseType.WRITE) {
+				return acquireWrite(connection, this.acquireWriteSql, request);
+			}
 			if (autoCommit) {
 				// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
 				// that neither takes nor waits for the key's row lock.
@@ -226,6 +251,42 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 		catch (SQLException ex) {
 			throw unavailable(key, "acquire", ex);
+		}
+	}
+
+	/**
+	 * PostgreSQL, READ COMMITTED, autocommit: a WRITE lease in one round trip. The two statements of
+	 * {@link #acquireWriteSql} travel in one message sequence with one {@code Sync}, so they run as one implicit
+	 * transaction: the first locks the key's counter row, and the second, with a snapshot taken after that
+	 * lock was granted, checks the live leases and only if there are none increments the token, purges
+	 * expired rows and inserts the lease. It returns the token, or null and the shortest remaining TTL.
+	 */
+	private static Grant acquireWrite(Connection connection, String sql, LeaseRequest request) throws SQLException {
+		String key = request.key();
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, key);
+			statement.setString(2, key);
+			statement.setString(3, key);
+			statement.setString(4, key);
+			statement.setString(5, key);
+			statement.setString(6, request.leaseId());
+			statement.setString(7, request.owner());
+			statement.setString(8, MetadataCodec.encode(request.metadata()));
+			statement.setLong(9, request.ttl().toMillis());
+			boolean resultSet = statement.execute();
+			while (!resultSet && statement.getUpdateCount() != -1) {
+				resultSet = statement.getMoreResults();
+			}
+			try (ResultSet rs = statement.getResultSet()) {
+				if (rs == null || !rs.next()) {
+					throw new SQLException("acquire of '" + key + "' returned no result");
+				}
+				long token = rs.getLong(1);
+				if (rs.wasNull()) {
+					return Grant.denied(Duration.ofMillis(Math.max(1, rs.getLong(2))));
+				}
+				return Grant.granted(token);
+			}
 		}
 	}
 
