@@ -65,12 +65,7 @@ final class LuaScript {
 		return this.sha1;
 	}
 
-	/**
-	 * Tells whether a failure (or one of its causes) is the server's {@code NOSCRIPT} reply.
-	 * @param ex the failure
-	 * @return whether the server did not know the script
-	 */
-	static boolean isNoScript(Throwable ex) {
+	private static boolean isNoScript(Throwable ex) {
 		for (Throwable t = ex; t != null; t = t.getCause()) {
 			String message = t.getMessage();
 			if (message != null && message.contains("NOSCRIPT")) {

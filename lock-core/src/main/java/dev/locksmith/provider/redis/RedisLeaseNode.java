@@ -21,10 +21,10 @@ import org.springframework.data.redis.connection.ClusterSlotHashUtil;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.RedisPipelineException;
 import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.util.ClassUtils;
 
 /**
  * The lease operations against one Redis server (or one cluster), each one script and one round trip.
@@ -36,6 +36,9 @@ final class RedisLeaseNode {
 	static final int RENEW_CHUNK = 1000;
 
 	private static final byte[] ONE = { '1' };
+
+	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisFuture",
+			RedisLeaseNode.class.getClassLoader());
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -94,9 +97,10 @@ final class RedisLeaseNode {
 	}
 
 	/**
-	 * Extends leases in one round trip: one script call per {@value #RENEW_CHUNK} leases (so no single call
-	 * blocks the server for long), pipelined when there are several; on a cluster, one call per hash slot
-	 * (a script may only touch keys of one slot), sent one after the other.
+	 * Extends leases: one script call per {@value #RENEW_CHUNK} leases (so no single call blocks the server
+	 * for long). With Lettuce, several calls are pipelined on the connection, so the whole renewal is one
+	 * round trip; otherwise, and on a cluster (one call per hash slot, since a script may only touch keys of
+	 * one slot), they are sent one after the other.
 	 * @param renewals the leases and their new TTLs
 	 * @return for each renewal, in order, whether it was live and is now extended
 	 */
@@ -113,8 +117,12 @@ final class RedisLeaseNode {
 			for (List<Integer> batch : batches) {
 				arguments.add(extendArguments(renewals, batch));
 			}
-			List<Object> replies = (batches.size() > 1 && !(connection instanceof RedisClusterConnection))
-					? extendPipelined(connection, arguments) : null;
+			List<Object> replies = null;
+			if (batches.size() > 1 && LETTUCE_PRESENT && !(connection instanceof RedisClusterConnection)) {
+				int[] keyCounts = batches.stream().mapToInt(List::size).toArray();
+				replies = LettuceScriptPipeline.evalAll(connection, LeaseScripts.EXTEND, arguments, keyCounts,
+						LettuceScriptPipeline.timeoutMillis(this.connectionFactory));
+			}
 			for (int b = 0; b < batches.size(); b++) {
 				List<Integer> batch = batches.get(b);
 				Object reply = (replies != null) ? replies.get(b)
@@ -136,36 +144,6 @@ final class RedisLeaseNode {
 			keysAndArgs[batch.size() + 2 * i + 1] = bytes(Long.toString(millis(renewal.ttl())));
 		}
 		return keysAndArgs;
-	}
-
-	/**
-	 * Sends every chunk's {@code EVALSHA} in one pipeline. If the server does not know the script yet, runs
-	 * the first chunk with {@link LuaScript#run} (which loads it) and pipelines again: extending a lease twice
-	 * is harmless.
-	 * @return one reply per chunk, in order
-	 */
-	private static List<Object> extendPipelined(RedisConnection connection, List<byte[][]> arguments) {
-		try {
-			return pipelineExtend(connection, arguments);
-		}
-		catch (RedisPipelineException ex) {
-			if (!LuaScript.isNoScript(ex)
-					&& ex.getPipelineResult().stream().noneMatch((r) -> r instanceof Throwable t && LuaScript.isNoScript(t))) {
-				throw ex;
-			}
-			byte[][] first = arguments.get(0);
-			LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, first.length / 3, first);
-			return pipelineExtend(connection, arguments);
-		}
-	}
-
-	private static List<Object> pipelineExtend(RedisConnection connection, List<byte[][]> arguments) {
-		connection.openPipeline();
-		for (byte[][] keysAndArgs : arguments) {
-			connection.scriptingCommands().evalSha(LeaseScripts.EXTEND.sha1(), ReturnType.MULTI, keysAndArgs.length / 3,
-					keysAndArgs);
-		}
-		return connection.closePipeline();
 	}
 
 	/**

@@ -168,8 +168,12 @@ class RedisLockProviderTest {
 		}
 		LeaseRef gone = renewals.get(RedisLeaseNode.RENEW_CHUNK + 1).lease();
 		provider.release(gone);
+		provider.renew(renewals.subList(0, 1)); // the provider's connection is open
 		long before = evalshaCalls();
+		long connectionsBefore = serverStat("stats", "total_connections_received");
 		assertThat(provider.renew(renewals)).hasSize(renewals.size() - 1).doesNotContain(gone);
+		assertThat(serverStat("stats", "total_connections_received") - connectionsBefore)
+			.as("pipelined on the existing connection, no new one").isZero();
 		assertThat(evalshaCalls() - before).isEqualTo(3);
 		assertThat(pttl(renewals.get(0).lease().key())).isGreaterThan(10_000);
 		assertThat(pttl(renewals.get(renewals.size() - 1).lease().key())).isGreaterThan(10_000);
@@ -347,6 +351,12 @@ class RedisLockProviderTest {
 			RedisAsyncCommands<byte[], byte[]> commands = (RedisAsyncCommands<byte[], byte[]>) connection
 				.getNativeConnection();
 			return commands.pubsubNumsub(channel.getBytes()).get(5, TimeUnit.SECONDS).values().iterator().next();
+		}
+	}
+
+	private static long serverStat(String section, String name) {
+		try (RedisConnection connection = factory.getConnection()) {
+			return Long.parseLong(connection.serverCommands().info(section).getProperty(name).trim());
 		}
 	}
 
