@@ -49,6 +49,9 @@ final class Renewer {
 	/** When the pending scheduled run fires (monotonic nanos), or MAX_VALUE when none is pending. */
 	private final AtomicLong scheduledFor = new AtomicLong(Long.MAX_VALUE);
 
+	/** Whether the last renewal call failed (only touched by runs, which hold {@link #running}). */
+	private boolean failing;
+
 	/** The largest coalescing window of any handle added so far. */
 	private volatile long maxWindowNanos;
 
@@ -178,7 +181,12 @@ final class Renewer {
 			extended = this.provider.renew(renewals);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Renewal of {} lease(s) failed, retrying until their deadlines: {}", handles.size(), ex.toString());
+			// one warning per outage, not one per retry (every 100 ms)
+			if (!this.failing) {
+				logger.warn("Renewal of {} lease(s) failed, retrying until their deadlines: {}", handles.size(),
+						ex.toString());
+			}
+			this.failing = true;
 			logger.debug("Renewal failure", ex);
 			for (EngineHandle handle : handles) {
 				this.engine.renewFailed(handle, ex);
@@ -187,6 +195,10 @@ final class Renewer {
 				requeue(handle);
 			}
 			return;
+		}
+		if (this.failing) {
+			logger.info("Renewals succeed again ({} lease(s) renewed)", extended.size());
+			this.failing = false;
 		}
 		for (EngineHandle handle : handles) {
 			if (extended.contains(handle.ref)) {
