@@ -14,8 +14,12 @@ package dev.locksmith.provider.redis;
  * {@code max(counter + 1, server time in microseconds)}, so a counter lost in a restart is re-seeded
  * above every token issued before (as long as the server clock did not step back). It expires one day
  * after the key's last grant (re-seeded the same way), so unused keys do not pile up.</li>
+ * <li>{@code {K}:wait} exists while someone may be waiting for {@code K}: every denied acquisition sets it
+ * to outlive the denial's retry hint by {@link #WAIT_FLAG_SLACK_MILLIS}, so it lasts until the waiter's
+ * next attempt renews it. A release publishes only when it exists, so releases that nobody waits for
+ * cost no message to any subscriber.</li>
  * </ul>
- * The hash tag {@code {K}} puts both keys in one Redis Cluster slot.
+ * The hash tag {@code {K}} puts all three keys in one Redis Cluster slot.
  */
 final class LeaseScripts {
 
@@ -25,6 +29,13 @@ final class LeaseScripts {
 	 * or more after its last token, so tokens still increase.
 	 */
 	static final long FENCE_IDLE_MILLIS = 24 * 60 * 60 * 1000L;
+
+	/**
+	 * How long the wait flag outlives a denial's retry hint (two seconds): a waiter retries when the hint is
+	 * up, and its retry, if denied, renews the flag. A waiter later than that still retries; it only misses
+	 * the wake-up of a release in between and waits for its hint instead.
+	 */
+	static final long WAIT_FLAG_SLACK_MILLIS = 2_000L;
 
 	/** Reads the server time in ms ({@code now}) and µs ({@code nowUs}). */
 	private static final String NOW = """
@@ -56,11 +67,13 @@ final class LeaseScripts {
 			""";
 
 	/**
-	 * Acquire. KEYS: lease hash, fencing counter. ARGV: lease id, type ({@code W}, {@code R} or {@code P}),
-	 * ttl ms, permits, limit, encoded owner and metadata. Returns the fencing token (positive) when granted,
-	 * or {@code -1 - hintMs} when denied, where the hint is how long until the blocking leases expire.
+	 * Acquire. KEYS: lease hash, fencing counter, wait flag. ARGV: lease id, type ({@code W}, {@code R} or
+	 * {@code P}), ttl ms, permits, limit, encoded owner and metadata. Returns the fencing token (positive) when
+	 * granted, or {@code -1 - hintMs} when denied, where the hint is how long until the blocking leases
+	 * expire; a denial also sets the wait flag to last at least the hint plus the slack.
 	 */
-	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + "local FENCE_IDLE_MS = " + FENCE_IDLE_MILLIS + "\n" + """
+	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + "local FENCE_IDLE_MS = " + FENCE_IDLE_MILLIS
+			+ "\nlocal WAIT_SLACK_MS = " + WAIT_FLAG_SLACK_MILLIS + "\n" + """
 			local typ = ARGV[2]
 			local ttl = tonumber(ARGV[3])
 			local latest = 0
@@ -97,7 +110,11 @@ final class LeaseScripts {
 			        end
 			      end
 			    end
-			    return -1 - math.max(free - now, 0)
+			    local hint = math.max(free - now, 0)
+			    if redis.call('PTTL', KEYS[3]) < hint + WAIT_SLACK_MS then
+			      redis.call('SET', KEYS[3], '1', 'PX', hint + WAIT_SLACK_MS)
+			    end
+			    return -1 - hint
 			  end
 			end
 			local token = nowUs
@@ -117,16 +134,23 @@ final class LeaseScripts {
 			""");
 
 	/**
-	 * Release. KEYS: lease hash. ARGV: lease id, release channel, backend key. Returns 1 if the lease was
-	 * live (and publishes the backend key on the channel), 0 otherwise.
+	 * Release. KEYS: lease hash, wait flag. ARGV: lease id, release channel, backend key. Returns 1 if the
+	 * lease was live, 0 otherwise; publishes the backend key on the channel when the lease was live and the
+	 * wait flag is set.
 	 */
 	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + """
 			local v = redis.call('HGET', KEYS[1], ARGV[1])
 			if not v then return 0 end
-			redis.call('HDEL', KEYS[1], ARGV[1])
-			settle(KEYS[1], now)
+			if redis.call('HLEN', KEYS[1]) == 1 then
+			  redis.call('DEL', KEYS[1])
+			else
+			  redis.call('HDEL', KEYS[1], ARGV[1])
+			  settle(KEYS[1], now)
+			end
 			if tonumber(string.match(v, '^(%d+)')) <= now then return 0 end
-			redis.call('PUBLISH', ARGV[2], ARGV[3])
+			if redis.call('EXISTS', KEYS[2]) == 1 then
+			  redis.call('PUBLISH', ARGV[2], ARGV[3])
+			end
 			return 1
 			""");
 

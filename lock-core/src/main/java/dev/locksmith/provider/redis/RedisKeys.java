@@ -5,13 +5,16 @@ import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Maps a backend key {@code K} to its Redis keys: the lease hash {@code {K}} and the fencing counter
- * {@code {K}:fence}. Both share the hash tag, so they live in one Redis Cluster slot (unless {@code K}
+ * Maps a backend key {@code K} to its Redis keys: the lease hash {@code {K}}, the fencing counter
+ * {@code {K}:fence} and the wait flag {@code {K}:wait}. All share the hash tag, so they live in one Redis
+ * Cluster slot (unless {@code K}
  * starts with a closing brace, which makes the tag empty).
  */
 final class RedisKeys {
 
 	private static final String FENCE_SUFFIX = ":fence";
+
+	private static final String WAIT_SUFFIX = ":wait";
 
 	private RedisKeys() {
 	}
@@ -41,6 +44,15 @@ final class RedisKeys {
 	 */
 	static byte[] fenceKeyBytes(String key) {
 		return ("{" + key + "}" + FENCE_SUFFIX).getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Returns the Redis key of the wait flag, encoded.
+	 * @param key the backend key
+	 * @return the UTF-8 bytes of {@code {key}:wait}
+	 */
+	static byte[] waitKeyBytes(String key) {
+		return ("{" + key + "}" + WAIT_SUFFIX).getBytes(StandardCharsets.UTF_8);
 	}
 
 	/**

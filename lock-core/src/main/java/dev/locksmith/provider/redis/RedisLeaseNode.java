@@ -65,17 +65,17 @@ final class RedisLeaseNode {
 		byte[] limit = (request.limit() == 1) ? ONE : bytes(Integer.toString(request.limit()));
 		byte[] leaseId = bytes(request.leaseId());
 		return execute(key, "acquire", (connection) -> {
-			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-					RedisKeys.fenceKeyBytes(key), leaseId, bytes(LeaseCodec.typeCode(request.type())),
-					bytes(Long.toString(millis(request.ttl()))), permits, limit,
+			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 3, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), leaseId,
+					bytes(LeaseCodec.typeCode(request.type())), bytes(Long.toString(millis(request.ttl()))), permits, limit,
 					tail(request.owner(), request.metadata()));
 			long result = (reply != null) ? reply : -1;
 			if (result < 0) {
 				return Grant.denied(Duration.ofMillis(-1 - result));
 			}
 			if (minReplicas > 0 && ReplicaWait.await(connection, minReplicas, replicaTimeout) < minReplicas) {
-				LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 1, RedisKeys.leaseKeyBytes(key), leaseId,
-						this.channel, bytes(key));
+				LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
+						RedisKeys.waitKeyBytes(key), leaseId, this.channel, bytes(key));
 				return Grant.denied(null);
 			}
 			return Grant.granted(result);
@@ -90,8 +90,8 @@ final class RedisLeaseNode {
 	boolean release(LeaseRef lease) {
 		String key = lease.key();
 		return execute(key, "release", (connection) -> {
-			Long reply = LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 1, RedisKeys.leaseKeyBytes(key),
-					bytes(lease.leaseId()), this.channel, bytes(key));
+			Long reply = LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()), this.channel, bytes(key));
 			return reply != null && reply == 1;
 		});
 	}

@@ -209,6 +209,8 @@ class RedisLockProviderTest {
 				waiters.add(other.subscribe(key));
 			}
 			assertThat(subscribers(RedisLockProvider.DEFAULT_CHANNEL)).isEqualTo(2);
+			// a waiter is denied after subscribing: the denial flags the key so that its release is published
+			assertThat(other.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(5))).isGranted()).isFalse();
 			ReleaseSubscription unrelated = other.subscribe(key());
 			assertThat(waiters.get(0).await(TimeUnit.MILLISECONDS.toNanos(50))).isFalse();
 
@@ -224,6 +226,33 @@ class RedisLockProviderTest {
 		finally {
 			otherFactory.destroy();
 		}
+	}
+
+	@Test
+	void releasePublishesOnlyWhileADeniedAttemptHasFlaggedTheKey() {
+		String key = key();
+		LeaseRequest unwatched = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		assertThat(provider.acquire(unwatched).isGranted()).isTrue();
+		long published = commandCalls("publish");
+		assertThat(provider.release(unwatched.ref())).isTrue();
+		assertThat(commandCalls("publish")).isEqualTo(published);
+
+		LeaseRequest watched = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		assertThat(provider.acquire(watched).isGranted()).isTrue();
+		Grant denied = provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(5)));
+		assertThat(denied.isGranted()).isFalse();
+		long hint = denied.retryAfter().toMillis();
+		assertThat(waitFlagPttl(key)).isGreaterThan(hint).isLessThanOrEqualTo(hint + LeaseScripts.WAIT_FLAG_SLACK_MILLIS);
+		assertThat(provider.release(watched.ref())).isTrue();
+		assertThat(commandCalls("publish")).isEqualTo(published + 1);
+
+		// a denial with a shorter hint never shortens the flag another waiter relies on
+		LeaseRequest brief = request(key, LeaseType.WRITE, Duration.ofMillis(500));
+		assertThat(provider.acquire(brief).isGranted()).isTrue();
+		long before = waitFlagPttl(key);
+		assertThat(provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(5))).isGranted()).isFalse();
+		assertThat(waitFlagPttl(key)).isGreaterThan(before - 1_000).isGreaterThan(20_000);
+		assertThat(provider.release(brief.ref())).isTrue();
 	}
 
 	@Test
@@ -360,10 +389,21 @@ class RedisLockProviderTest {
 		}
 	}
 
+	private static long waitFlagPttl(String key) {
+		try (RedisConnection connection = factory.getConnection()) {
+			return connection.keyCommands().pTtl(RedisKeys.waitKeyBytes(key));
+		}
+	}
+
 	private static long evalshaCalls() {
+		return commandCalls("evalsha");
+	}
+
+	/** Calls of a command counted by the server, including calls from scripts. */
+	private static long commandCalls(String command) {
 		try (RedisConnection connection = factory.getConnection()) {
 			Properties stats = connection.serverCommands().info("commandstats");
-			String line = stats.getProperty("cmdstat_evalsha", "calls=0,");
+			String line = stats.getProperty("cmdstat_" + command, "calls=0,");
 			String calls = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
 			return Long.parseLong(calls);
 		}

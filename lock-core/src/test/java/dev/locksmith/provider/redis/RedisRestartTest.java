@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.locksmith.LeaseType;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
@@ -115,6 +116,8 @@ class RedisRestartTest {
 				LockEngine otherLocks = Locksmith.builder(other).keyPrefix("restart:").build()) {
 			LockHandle held = otherLocks.acquire("handoff", LockOptions.ttl(Duration.ofSeconds(60)));
 			try (ReleaseSubscription waiter = this.provider.subscribe("restart:handoff")) {
+				assertThat(this.provider.acquire(RedisLockProviderTest.request("restart:handoff", LeaseType.WRITE,
+						Duration.ofSeconds(5))).isGranted()).as("a waiter's denied attempt").isFalse();
 				held.release();
 				assertThat(waiter.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
 			}
@@ -134,6 +137,8 @@ class RedisRestartTest {
 			await().atMost(Duration.ofSeconds(15)).until(() -> early.releaseSubscriptions() >= 1);
 			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
 			LockHandle held = this.locks.acquire("early", LockOptions.ttl(Duration.ofSeconds(60)));
+			assertThat(early.acquire(RedisLockProviderTest.request("restart:early", LeaseType.WRITE, Duration.ofSeconds(5)))
+				.isGranted()).as("a waiter's denied attempt").isFalse();
 			held.release();
 			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(5))).as("woken by the release").isTrue();
 		}
