@@ -98,6 +98,32 @@ public final class Results {
 		return (values.length != 0) ? OptionalDouble.of(median(values)) : OptionalDouble.empty();
 	}
 
+	/**
+	 * Median over the repetitions of the ratio of two metrics measured in the same repetition, so that a slow
+	 * or fast stretch of the machine affects both sides of each ratio alike.
+	 * @param scenario scenario id of the numerator
+	 * @param metric metric of the numerator
+	 * @param contender contender of the numerator
+	 * @param refScenario scenario id of the denominator
+	 * @param refMetric metric of the denominator
+	 * @param refContender contender of the denominator
+	 * @return the median ratio, or empty if no repetition measured both
+	 */
+	public OptionalDouble medianPairedRatio(String scenario, String metric, String contender, String refScenario,
+			String refMetric, String refContender) {
+		Map<Integer, Double> references = new LinkedHashMap<>();
+		this.samples.stream()
+			.filter((s) -> s.scenario.equals(refScenario) && s.metric.equals(refMetric) && s.contender.equals(refContender))
+			.forEach((s) -> references.put(s.repetition, s.value));
+		double[] ratios = this.samples.stream()
+			.filter((s) -> s.scenario.equals(scenario) && s.metric.equals(metric) && s.contender.equals(contender))
+			.filter((s) -> references.containsKey(s.repetition) && references.get(s.repetition) > 0)
+			.mapToDouble((s) -> s.value / references.get(s.repetition))
+			.sorted()
+			.toArray();
+		return (ratios.length != 0) ? OptionalDouble.of(median(ratios)) : OptionalDouble.empty();
+	}
+
 	private double[] values(String scenario, String metric, String contender) {
 		return this.samples.stream()
 			.filter((s) -> s.scenario.equals(scenario) && s.metric.equals(metric) && s.contender.equals(contender))
