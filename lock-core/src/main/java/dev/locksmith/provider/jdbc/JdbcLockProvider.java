@@ -60,7 +60,10 @@ import dev.locksmith.spi.Renewal;
  * act on a live lease. Expired rows are purged by the next acquisition of the key.
  *
  * <p><b>Waiting.</b> On PostgreSQL, releases send {@code pg_notify} in the same statement and one
- * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM; elsewhere
+ * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM. A release
+ * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which every denied
+ * acquisition pushes {@value #WAIT_FLAG_SLACK_MILLIS} ms past its retry hint. A waiter subscribes before the
+ * denial it sleeps on, so a release after that denial always notifies; elsewhere
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
  *
  * <p>Connections are borrowed from the {@link DataSource} and committed by the provider itself, so a lock
@@ -71,6 +74,12 @@ public final class JdbcLockProvider implements LockProvider {
 
 	/** The default table name. */
 	public static final String DEFAULT_TABLE_NAME = "locksmith_lock";
+
+	/**
+	 * How long the wait flag set by a denial (PostgreSQL) outlives the denial's retry hint: a waiter retries
+	 * when the hint is up, and its retry, if denied, renews the flag.
+	 */
+	static final long WAIT_FLAG_SLACK_MILLIS = 2_000L;
 
 	private static final Pattern IDENTIFIER = Pattern
 		.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
@@ -107,6 +116,8 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private final @Nullable String acquireWriteSql;
 
+	private final String flagWaiterSql;
+
 	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
 		this.dataSource = builder.dataSource;
 		this.setReadCommitted = setReadCommitted;
@@ -124,10 +135,15 @@ public final class JdbcLockProvider implements LockProvider {
 				+ dialect.nowPlusMillis() + ")";
 		String releaseWhere = " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > "
 				+ now;
+		// pg_notify only while the key row's wait flag (its expires_at) is in the future
 		this.releaseSql = (dialect == JdbcDialect.POSTGRESQL)
-				? "WITH released AS (DELETE FROM " + this.table + releaseWhere
-						+ " RETURNING lock_key) SELECT pg_notify(?, lock_key) FROM released"
+				? "WITH released AS (DELETE FROM " + this.table + releaseWhere + " RETURNING lock_key),"
+						+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE EXISTS (SELECT 1 FROM "
+						+ this.table + " k WHERE k.lock_key = r.lock_key AND k.lease_id = '' AND k.expires_at > now()))"
+						+ " SELECT (SELECT count(*) FROM notified) FROM released"
 				: "DELETE FROM " + this.table + releaseWhere;
+		this.flagWaiterSql = "UPDATE " + this.table + " SET expires_at = GREATEST(expires_at, now() + CAST(? AS BIGINT)"
+				+ " * INTERVAL '1 millisecond') WHERE lock_key = ? AND lease_id = ''";
 		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
 				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
 		this.acquireWriteSql = (dialect == JdbcDialect.POSTGRESQL && !setReadCommitted) ? "INSERT INTO " + this.table
@@ -141,7 +157,11 @@ public final class JdbcLockProvider implements LockProvider {
 				+ " purged AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= now()"
 				+ " AND EXISTS (SELECT 1 FROM granted)),"
 				+ " inserted AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, 'WRITE', ?, 1, ?,"
-				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted)"
+				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted),"
+				// a denial sets the wait flag (the key row's expires_at) past the retry hint
+				+ " flagged AS (UPDATE " + this.table + " SET expires_at = GREATEST(expires_at, (SELECT min(expires_at)"
+				+ " FROM live) + " + WAIT_FLAG_SLACK_MILLIS + " * INTERVAL '1 millisecond') WHERE lock_key = ?"
+				+ " AND lease_id = '' AND EXISTS (SELECT 1 FROM live))"
 				+ " SELECT (SELECT fencing_token FROM granted),"
 				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
 		this.renewAllSql = (dialect == JdbcDialect.POSTGRESQL) ? "UPDATE " + this.table
@@ -215,42 +235,65 @@ public final class JdbcLockProvider implements LockProvider {
 			if (autoCommit && this.acquireWriteSql != null && request.type() == LeaseType.WRITE) {
 				return acquireWrite(connection, this.acquireWriteSql, request);
 			}
-			if (autoCommit) {
-				// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
-				// that neither takes nor waits for the key's row lock.
-				long blockedForMillis = readLeases(connection, key).conflictRemainingMillis(request);
-				if (blockedForMillis >= 0) {
-					return Grant.denied(Duration.ofMillis(blockedForMillis));
-				}
+			Grant grant = acquireChecked(connection, request, autoCommit);
+			Duration hint = grant.retryAfter();
+			if (!grant.isGranted() && hint != null && this.dialect == JdbcDialect.POSTGRESQL) {
+				flagWaiter(connection, key, hint);
 			}
-			int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
-			if (this.setReadCommitted) {
-				connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-			}
-			connection.setAutoCommit(false);
-			try {
-				Grant grant = acquireInTransaction(connection, request);
-				if (grant.isGranted()) {
-					connection.commit();
-				}
-				else {
-					connection.rollback();
-				}
-				return grant;
-			}
-			catch (SQLException | RuntimeException ex) {
-				rollbackQuietly(connection, ex);
-				throw ex;
-			}
-			finally {
-				connection.setAutoCommit(autoCommit);
-				if (this.setReadCommitted) {
-					connection.setTransactionIsolation(isolation);
-				}
-			}
+			return grant;
 		}
 		catch (SQLException ex) {
 			throw unavailable(key, "acquire", ex);
+		}
+	}
+
+	/**
+	 * Sets the key's wait flag (the expiry column of its counter row) to outlast a denial's retry hint, so
+	 * that releases of the key send {@code pg_notify} while a waiter may be asleep.
+	 */
+	private void flagWaiter(Connection connection, String key, Duration hint) throws SQLException {
+		ensureAutoCommit(connection);
+		try (PreparedStatement statement = connection.prepareStatement(this.flagWaiterSql)) {
+			statement.setLong(1, hint.toMillis() + WAIT_FLAG_SLACK_MILLIS);
+			statement.setString(2, key);
+			statement.executeUpdate();
+		}
+	}
+
+	/** Acquires through a plain read (autocommit only) and then a short transaction. */
+	private Grant acquireChecked(Connection connection, LeaseRequest request, boolean autoCommit) throws SQLException {
+		if (autoCommit) {
+			// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
+			// that neither takes nor waits for the key's row lock.
+			long blockedForMillis = readLeases(connection, request.key()).conflictRemainingMillis(request);
+			if (blockedForMillis >= 0) {
+				return Grant.denied(Duration.ofMillis(blockedForMillis));
+			}
+		}
+		int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
+		if (this.setReadCommitted) {
+			connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+		}
+		connection.setAutoCommit(false);
+		try {
+			Grant grant = acquireInTransaction(connection, request);
+			if (grant.isGranted()) {
+				connection.commit();
+			}
+			else {
+				connection.rollback();
+			}
+			return grant;
+		}
+		catch (SQLException | RuntimeException ex) {
+			rollbackQuietly(connection, ex);
+			throw ex;
+		}
+		finally {
+			connection.setAutoCommit(autoCommit);
+			if (this.setReadCommitted) {
+				connection.setTransactionIsolation(isolation);
+			}
 		}
 	}
 
@@ -273,6 +316,7 @@ public final class JdbcLockProvider implements LockProvider {
 			statement.setString(7, request.owner());
 			statement.setString(8, MetadataCodec.encode(request.metadata()));
 			statement.setLong(9, request.ttl().toMillis());
+			statement.setString(10, key);
 			boolean resultSet = statement.execute();
 			while (!resultSet && statement.getUpdateCount() != -1) {
 				resultSet = statement.getMoreResults();

@@ -108,7 +108,12 @@ final class PostgresReleaseListener implements AutoCloseable {
 				this.firstListen.countDown();
 				this.signals.signalAll();
 				backoffMillis = 100;
-				listen(listening.unwrap(PGConnection.class), listening);
+				try {
+					listen(listening.unwrap(PGConnection.class), listening);
+				}
+				finally {
+					unlisten(listening);
+				}
 			}
 			catch (SQLException | RuntimeException ex) {
 				if (!this.running) {
@@ -147,6 +152,20 @@ final class PostgresReleaseListener implements AutoCloseable {
 				}
 				lastActivity = System.nanoTime();
 			}
+		}
+	}
+
+	/**
+	 * Stops listening before the connection goes back to a pool: a pooled connection that still listened would
+	 * buffer every later notification unread (and, once its socket buffer filled, hold back the server's
+	 * notification queue for the whole database).
+	 */
+	private void unlisten(Connection listening) {
+		try (Statement statement = listening.createStatement()) {
+			statement.execute("UNLISTEN *");
+		}
+		catch (SQLException ex) {
+			logger.debug("Locksmith could not UNLISTEN on channel '{}' (the connection is probably gone)", this.channel, ex);
 		}
 	}
 

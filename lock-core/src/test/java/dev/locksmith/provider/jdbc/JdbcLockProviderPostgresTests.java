@@ -1,7 +1,12 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +17,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.spi.LeaseRef;
@@ -21,6 +28,7 @@ import dev.locksmith.spi.Renewal;
 import dev.locksmith.testsupport.PostgresTestServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Table mode on a real PostgreSQL (embedded, started by the test).
@@ -64,6 +72,79 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 				assertThat(subscription.await(TimeUnit.SECONDS.toNanos(5))).isTrue();
 			}
 			assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+		}
+	}
+
+	@Test
+	void releaseNotifiesOnlyWhileADenialHasFlaggedTheKey() throws Exception {
+		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource).build();
+				Connection listener = dataSource.getConnection();
+				Statement listen = listener.createStatement()) {
+			listen.execute("LISTEN locksmith_lock");
+			String quiet = key();
+			String watchedByWriter = key();
+			String watchedByReader = key();
+			LeaseRequest quietLease = request(quiet, LeaseType.WRITE, Duration.ofSeconds(30));
+			LeaseRequest writerHeld = request(watchedByWriter, LeaseType.WRITE, Duration.ofSeconds(30));
+			LeaseRequest readerHeld = request(watchedByReader, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(provider.acquire(quietLease).isGranted()).isTrue();
+			assertThat(provider.acquire(writerHeld).isGranted()).isTrue();
+			assertThat(provider.acquire(readerHeld).isGranted()).isTrue();
+			// one denial through the one-statement write path, one through the read-then-transaction path
+			assertThat(provider.acquire(request(watchedByWriter, LeaseType.WRITE, Duration.ofSeconds(5))).isGranted()).isFalse();
+			assertThat(provider.acquire(request(watchedByReader, LeaseType.READ, Duration.ofSeconds(5))).isGranted()).isFalse();
+
+			// notifications arrive in commit order: the unwatched key's release would come first
+			assertThat(provider.release(quietLease.ref())).isTrue();
+			assertThat(provider.release(writerHeld.ref())).isTrue();
+			assertThat(provider.release(readerHeld.ref())).isTrue();
+			List<String> notified = new ArrayList<>();
+			PGConnection pg = listener.unwrap(PGConnection.class);
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			while (notified.size() < 2 && System.nanoTime() < deadline) {
+				PGNotification[] batch = pg.getNotifications(1_000);
+				if (batch != null) {
+					Arrays.stream(batch)
+						.map(PGNotification::getParameter)
+						.filter(Set.of(quiet, watchedByWriter, watchedByReader)::contains)
+						.forEach(notified::add);
+				}
+			}
+			assertThat(notified).containsExactly(watchedByWriter, watchedByReader);
+		}
+	}
+
+	@Test
+	void closingTheProviderStopsListeningBeforeItsConnectionGoesBackToThePool() throws Exception {
+		try (HikariDataSource single = PostgresTestServer.newDatabase(1)) {
+			runSchema(single, "postgresql");
+			JdbcLockProvider provider = JdbcLockProvider.builder(single).build();
+			String database;
+			try (Connection connection = single.getConnection()) {
+				database = connection.getCatalog();
+			}
+			try (ReleaseSubscription subscription = provider.subscribe(key())) {
+				await().atMost(Duration.ofSeconds(5)).until(() -> listeningBackends(database) == 1);
+			}
+			provider.close();
+			try (Connection connection = single.getConnection();
+					Statement statement = connection.createStatement();
+					ResultSet channels = statement.executeQuery("SELECT count(*) FROM pg_listening_channels()")) {
+				assertThat(channels.next()).isTrue();
+				assertThat(channels.getLong(1)).isZero();
+			}
+		}
+	}
+
+	private static long listeningBackends(String database) throws Exception {
+		try (Connection admin = PostgresTestServer.adminDataSource().getConnection();
+				PreparedStatement statement = admin.prepareStatement(
+						"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND query LIKE 'LISTEN %'")) {
+			statement.setString(1, database);
+			try (ResultSet rs = statement.executeQuery()) {
+				rs.next();
+				return rs.getLong(1);
+			}
 		}
 	}
 
