@@ -62,7 +62,7 @@ import dev.locksmith.spi.Renewal;
  * <p><b>Waiting.</b> On PostgreSQL, releases send {@code pg_notify} in the same statement and one
  * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM. A release
  * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which every denied
- * acquisition pushes {@value #WAIT_FLAG_SLACK_MILLIS} ms past its retry hint. A waiter subscribes before the
+ * acquisition pushes two seconds past its retry hint. A waiter subscribes before the
  * denial it sleeps on, so a release after that denial always notifies; elsewhere
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
  *
