@@ -67,6 +67,13 @@ import dev.locksmith.spi.ReleaseSubscription;
  * {@link #setLeaseLossListener lease-loss listener}, without waiting for any TTL. {@code extend} succeeds while
  * the session lives. {@link #forceRelease} terminates the holders' sessions (needs the right to signal them).
  *
+ * <p><b>Waiting.</b> A release sends {@code pg_notify}, received by one {@code LISTEN} connection per provider,
+ * only while the key's wait flag is up: the {@code expires_at} of the key's row ({@code lease_id = ''}), which
+ * a denied acquisition pushes {@value #WAIT_FLAG_MILLIS} ms ahead (in the same statement for a WRITE lease;
+ * only when less than half of that is left, so repeated denials rarely write). A denied waiter retries within
+ * the engine's backoff (at most 1.1 s by default), and a waiter subscribes before the denial it sleeps on, so
+ * a release after that denial notifies; a release nobody waits for sends no {@code NOTIFY}.
+ *
  * <p><b>Inspection.</b> Holder, token, metadata and times are recorded in the lock table ({@code
  * locksmith_lock}, the same script as table mode) for {@link #inspect} and {@link #list}; a recorded lease
  * only counts as live while its advisory lock is actually held. Do not use table mode and advisory mode on
@@ -76,6 +83,13 @@ import dev.locksmith.spi.ReleaseSubscription;
  * application's own use. Thread-safe.
  */
 public final class PostgresAdvisoryLockProvider implements LockProvider {
+
+	/**
+	 * How far ahead a denied acquisition sets the key's wait flag: long enough to cover the engine's default
+	 * backoff between a waiter's attempts (at most 1.1 s), which is what a denial without a retry hint leads
+	 * to. A waiter whose backoff is longer only misses the notification and retries on its own schedule.
+	 */
+	public static final long WAIT_FLAG_MILLIS = 5_000;
 
 	/** The default namespace mixed into every key's hash ({@code "Locksmit"} in ASCII). */
 	public static final long DEFAULT_NAMESPACE = 0x4c6f636b736d6974L;
@@ -209,8 +223,11 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 				+ " stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''"
 				+ " AND (SELECT token FROM grant_) > 0),"
 				+ " recorded AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
-				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0)"
-				+ " SELECT token FROM grant_")) {
+				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0),"
+				+ " flagged AS (" + flagWaiterSql("(SELECT token FROM grant_) = 0") + ")"
+				// a denial only (maybe) raises the wait flag: it need not wait for the WAL flush
+				+ " SELECT token, set_config('synchronous_commit', CASE WHEN token > 0 THEN"
+				+ " current_setting('synchronous_commit') ELSE 'off' END, true) FROM grant_")) {
 			statement.setLong(1, hash(request.key(), 'L'));
 			statement.setString(2, request.key());
 			statement.setString(3, request.key());
@@ -219,7 +236,30 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			statement.setString(6, request.owner());
 			statement.setString(7, MetadataCodec.encode(request.metadata()));
 			statement.setLong(8, request.ttl().toMillis());
+			statement.setString(9, request.key());
+			statement.setString(10, request.key());
 			return queryLong(statement);
+		}
+	}
+
+	/**
+	 * The statement that raises a key's wait flag to {@value #WAIT_FLAG_MILLIS} ms ahead, unless more than half
+	 * of that is still left. Parameters: the key, twice.
+	 * @param condition an SQL condition that must also hold
+	 */
+	private String flagWaiterSql(String condition) {
+		return "INSERT INTO " + this.table + " AS k (" + COLUMNS + ") SELECT ?, '', 'KEY', '', 0, '', 0, now(), now() + "
+				+ WAIT_FLAG_MILLIS + " * INTERVAL '1 millisecond' WHERE " + condition + " AND NOT EXISTS (SELECT 1 FROM "
+				+ this.table + " WHERE lock_key = ? AND lease_id = '' AND expires_at > now() + " + (WAIT_FLAG_MILLIS / 2)
+				+ " * INTERVAL '1 millisecond') ON CONFLICT (lock_key, lease_id) DO UPDATE SET expires_at ="
+				+ " GREATEST(k.expires_at, EXCLUDED.expires_at)";
+	}
+
+	private void flagWaiter(Connection connection, String key) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(flagWaiterSql("true"))) {
+			statement.setString(1, key);
+			statement.setString(2, key);
+			statement.executeUpdate();
 		}
 	}
 
@@ -234,6 +274,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 						&& tryPermitSlots(connection, key, request.permits(), request.limit());
 		if (!granted) {
 			unlockAll(connection);
+			flagWaiter(connection, key);
 			return 0;
 		}
 		long token = nextToken(connection);
@@ -338,12 +379,15 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
 			// gone too, and a record counts as live only while its advisory lock is held.
 			try (PreparedStatement statement = held.connection.prepareStatement("WITH gone AS (DELETE FROM " + this.table
-					+ " WHERE lock_key = ? AND lease_id = ?) SELECT pg_advisory_unlock_all(), pg_notify(?, ?),"
+					+ " WHERE lock_key = ? AND lease_id = ?), notified AS (SELECT pg_notify(?, ?) WHERE EXISTS (SELECT 1 FROM "
+					+ this.table + " WHERE lock_key = ? AND lease_id = '' AND expires_at > now()))"
+					+ " SELECT pg_advisory_unlock_all(), (SELECT count(*) FROM notified),"
 					+ " set_config('synchronous_commit', 'off', true)")) {
 				statement.setString(1, held.ref.key());
 				statement.setString(2, held.ref.leaseId());
 				statement.setString(3, this.channel);
 				statement.setString(4, held.ref.key());
+				statement.setString(5, held.ref.key());
 				statement.executeQuery().close();
 				closeQuietly(held.connection);
 			}

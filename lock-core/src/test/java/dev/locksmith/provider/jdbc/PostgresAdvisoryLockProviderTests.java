@@ -4,10 +4,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +19,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockHandle;
@@ -82,6 +87,63 @@ class PostgresAdvisoryLockProviderTests {
 				.until(() -> dataSource.getHikariPoolMXBean().getActiveConnections() <= activeBefore);
 			try (LockHandle next = other.acquire(key, LockOptions.waitTime(Duration.ofSeconds(5)))) {
 				assertThat(next.fencingToken()).isGreaterThan(handle.fencingToken());
+			}
+		}
+	}
+
+	@Test
+	void releaseNotifiesOnlyWhileADenialHasFlaggedTheKey() throws Exception {
+		try (PostgresAdvisoryLockProvider provider = provider();
+				Connection listener = dataSource.getConnection();
+				Statement listen = listener.createStatement()) {
+			listen.execute("LISTEN locksmith_lock");
+			String quiet = "quiet-" + UUID.randomUUID();
+			String watchedByWriter = "watched-w-" + UUID.randomUUID();
+			String watchedByReader = "watched-r-" + UUID.randomUUID();
+			LeaseRequest quietLease = request(quiet, LeaseType.WRITE, 1, 1);
+			LeaseRequest writerHeld = request(watchedByWriter, LeaseType.WRITE, 1, 1);
+			LeaseRequest readerHeld = request(watchedByReader, LeaseType.WRITE, 1, 1);
+			assertThat(provider.acquire(quietLease).isGranted()).isTrue();
+			assertThat(provider.acquire(writerHeld).isGranted()).isTrue();
+			assertThat(provider.acquire(readerHeld).isGranted()).isTrue();
+			// one denial in the writer's one-statement grant, one on the reader's path
+			assertThat(provider.acquire(request(watchedByWriter, LeaseType.WRITE, 1, 1)).isGranted()).isFalse();
+			assertThat(provider.acquire(request(watchedByReader, LeaseType.READ, 1, 1)).isGranted()).isFalse();
+			// a second denial within half the flag's time writes nothing more
+			long flagged = waitFlagMillis(watchedByWriter);
+			assertThat(flagged).isGreaterThan(PostgresAdvisoryLockProvider.WAIT_FLAG_MILLIS / 2)
+				.isLessThanOrEqualTo(PostgresAdvisoryLockProvider.WAIT_FLAG_MILLIS);
+			assertThat(provider.acquire(request(watchedByWriter, LeaseType.WRITE, 1, 1)).isGranted()).isFalse();
+			assertThat(waitFlagMillis(watchedByWriter)).isLessThanOrEqualTo(flagged);
+
+			// notifications arrive in commit order: the unwatched key's release would come first
+			assertThat(provider.release(quietLease.ref())).isTrue();
+			assertThat(provider.release(writerHeld.ref())).isTrue();
+			assertThat(provider.release(readerHeld.ref())).isTrue();
+			List<String> notified = new ArrayList<>();
+			PGConnection pg = listener.unwrap(PGConnection.class);
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			while (notified.size() < 2 && System.nanoTime() < deadline) {
+				PGNotification[] batch = pg.getNotifications(1_000);
+				if (batch != null) {
+					Arrays.stream(batch)
+						.map(PGNotification::getParameter)
+						.filter(Set.of(quiet, watchedByWriter, watchedByReader)::contains)
+						.forEach(notified::add);
+				}
+			}
+			assertThat(notified).containsExactly(watchedByWriter, watchedByReader);
+		}
+	}
+
+	private static long waitFlagMillis(String key) throws SQLException {
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement statement = connection.prepareStatement("SELECT CAST(EXTRACT(EPOCH FROM"
+						+ " (expires_at - now())) * 1000 AS BIGINT) FROM locksmith_lock WHERE lock_key = ? AND lease_id = ''")) {
+			statement.setString(1, key);
+			try (ResultSet rs = statement.executeQuery()) {
+				assertThat(rs.next()).as("wait flag row of " + key).isTrue();
+				return rs.getLong(1);
 			}
 		}
 	}
