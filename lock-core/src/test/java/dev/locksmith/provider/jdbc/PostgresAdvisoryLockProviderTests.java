@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,8 +18,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockHandle;
@@ -120,18 +117,7 @@ class PostgresAdvisoryLockProviderTests {
 			assertThat(provider.release(quietLease.ref())).isTrue();
 			assertThat(provider.release(writerHeld.ref())).isTrue();
 			assertThat(provider.release(readerHeld.ref())).isTrue();
-			List<String> notified = new ArrayList<>();
-			PGConnection pg = listener.unwrap(PGConnection.class);
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-			while (notified.size() < 2 && System.nanoTime() < deadline) {
-				PGNotification[] batch = pg.getNotifications(1_000);
-				if (batch != null) {
-					Arrays.stream(batch)
-						.map(PGNotification::getParameter)
-						.filter(Set.of(quiet, watchedByWriter, watchedByReader)::contains)
-						.forEach(notified::add);
-				}
-			}
+			List<String> notified = Notifications.collect(listener, Set.of(quiet, watchedByWriter, watchedByReader), 2);
 			assertThat(notified).containsExactly(watchedByWriter, watchedByReader);
 		}
 	}
