@@ -158,10 +158,12 @@ public final class JdbcLockProvider implements LockProvider {
 				+ " AND EXISTS (SELECT 1 FROM granted)),"
 				+ " inserted AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, 'WRITE', ?, 1, ?,"
 				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted),"
-				// a denial sets the wait flag (the key row's expires_at) past the retry hint
-				+ " flagged AS (UPDATE " + this.table + " SET expires_at = GREATEST(expires_at, (SELECT min(expires_at)"
-				+ " FROM live) + " + WAIT_FLAG_SLACK_MILLIS + " * INTERVAL '1 millisecond') WHERE lock_key = ?"
-				+ " AND lease_id = '' AND EXISTS (SELECT 1 FROM live))"
+				// a denial sets the wait flag (the key row's expires_at) past the retry hint, unless it already
+				// outlasts the hint by half the slack (so a stream of denials rarely writes)
+				+ " flagged AS (UPDATE " + this.table + " SET expires_at = (SELECT min(expires_at) FROM live) + "
+				+ WAIT_FLAG_SLACK_MILLIS + " * INTERVAL '1 millisecond' WHERE lock_key = ? AND lease_id = ''"
+				+ " AND expires_at < (SELECT min(expires_at) FROM live) + " + (WAIT_FLAG_SLACK_MILLIS / 2)
+				+ " * INTERVAL '1 millisecond')"
 				+ " SELECT (SELECT fencing_token FROM granted),"
 				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
 		this.renewAllSql = (dialect == JdbcDialect.POSTGRESQL) ? "UPDATE " + this.table

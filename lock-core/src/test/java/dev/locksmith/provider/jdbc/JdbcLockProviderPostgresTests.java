@@ -3,8 +3,11 @@ package dev.locksmith.provider.jdbc;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -90,6 +93,11 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 			// one denial through the one-statement write path, one through the read-then-transaction path
 			assertThat(provider.acquire(request(watchedByWriter, LeaseType.WRITE, Duration.ofSeconds(5))).isGranted()).isFalse();
 			assertThat(provider.acquire(request(watchedByReader, LeaseType.READ, Duration.ofSeconds(5))).isGranted()).isFalse();
+			// the flag outlasts the holder's expiry; a second denial while it does writes nothing
+			Instant flag = waitFlag(watchedByWriter);
+			assertThat(flag).isAfter(provider.inspect(watchedByWriter).expiresAt());
+			assertThat(provider.acquire(request(watchedByWriter, LeaseType.WRITE, Duration.ofSeconds(5))).isGranted()).isFalse();
+			assertThat(waitFlag(watchedByWriter)).isEqualTo(flag);
 
 			// notifications arrive in commit order: the unwatched key's release would come first
 			assertThat(provider.release(quietLease.ref())).isTrue();
@@ -118,6 +126,18 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 					ResultSet channels = statement.executeQuery("SELECT count(*) FROM pg_listening_channels()")) {
 				assertThat(channels.next()).isTrue();
 				assertThat(channels.getLong(1)).isZero();
+			}
+		}
+	}
+
+	private static Instant waitFlag(String key) throws SQLException {
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement statement = connection
+					.prepareStatement("SELECT expires_at FROM locksmith_lock WHERE lock_key = ? AND lease_id = ''")) {
+			statement.setString(1, key);
+			try (ResultSet rs = statement.executeQuery()) {
+				assertThat(rs.next()).as("counter row of " + key).isTrue();
+				return rs.getObject(1, OffsetDateTime.class).toInstant();
 			}
 		}
 	}
