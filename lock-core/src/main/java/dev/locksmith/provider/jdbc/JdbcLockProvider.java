@@ -13,14 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
@@ -84,14 +81,6 @@ public final class JdbcLockProvider implements LockProvider {
 	 */
 	static final long WAIT_FLAG_SLACK_MILLIS = 2_000L;
 
-	/**
-	 * On PostgreSQL, grants after which a provider runs {@code ANALYZE} once on a lock table that has never been
-	 * analyzed (see {@link #checkStatistics()}).
-	 */
-	static final int ANALYZE_AFTER_GRANTS = 1_000;
-
-	private static final Logger logger = LoggerFactory.getLogger(JdbcLockProvider.class);
-
 	private static final Pattern IDENTIFIER = Pattern
 		.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
 
@@ -128,9 +117,6 @@ public final class JdbcLockProvider implements LockProvider {
 	private final @Nullable String acquireWriteSql;
 
 	private final String flagWaiterSql;
-
-	/** Grants left until the one-off {@code ANALYZE}; 0 or less when there is none to run. */
-	private final AtomicInteger grantsBeforeAnalyze = new AtomicInteger();
 
 	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
 		this.dataSource = builder.dataSource;
@@ -248,69 +234,19 @@ public final class JdbcLockProvider implements LockProvider {
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
-			Grant grant;
 			if (autoCommit && this.acquireWriteSql != null && request.type() == LeaseType.WRITE) {
-				grant = acquireWrite(connection, this.acquireWriteSql, request);
+				return acquireWrite(connection, this.acquireWriteSql, request);
 			}
-			else {
-				grant = acquireChecked(connection, request, autoCommit);
-				Duration hint = grant.retryAfter();
-				if (!grant.isGranted() && hint != null && this.dialect == JdbcDialect.POSTGRESQL) {
-					flagWaiter(connection, key, hint);
-				}
-			}
-			if (grant.isGranted() && this.grantsBeforeAnalyze.get() > 0
-					&& this.grantsBeforeAnalyze.decrementAndGet() == 0) {
-				analyzeInBackground();
+			Grant grant = acquireChecked(connection, request, autoCommit);
+			Duration hint = grant.retryAfter();
+			if (!grant.isGranted() && hint != null && this.dialect == JdbcDialect.POSTGRESQL) {
+				flagWaiter(connection, key, hint);
 			}
 			return grant;
 		}
 		catch (SQLException ex) {
 			throw unavailable(key, "acquire", ex);
 		}
-	}
-
-	/**
-	 * PostgreSQL only: checks whether the lock table was ever analyzed, and if not, arranges one
-	 * {@code ANALYZE} after {@value #ANALYZE_AFTER_GRANTS} grants. Without statistics, the plans that a pooled
-	 * connection caches for the lock statements while the table is nearly empty stay in use as it grows, and
-	 * every grant on a fresh key gets slower (measured on a new table: 0.8 ms per acquire+release at 1,000
-	 * keys, 3.4 ms at 11,000) until autovacuum analyzes the table, which can take minutes. Called by
-	 * {@link Builder#build()}.
-	 */
-	void checkStatistics() {
-		if (this.dialect != JdbcDialect.POSTGRESQL) {
-			return;
-		}
-		try (Connection connection = this.dataSource.getConnection();
-				PreparedStatement statement = connection.prepareStatement("SELECT last_analyze IS NULL AND"
-						+ " last_autoanalyze IS NULL FROM pg_stat_user_tables WHERE relid = to_regclass(?)")) {
-			statement.setString(1, this.table);
-			try (ResultSet rs = statement.executeQuery()) {
-				if (rs.next() && rs.getBoolean(1)) {
-					this.grantsBeforeAnalyze.set(ANALYZE_AFTER_GRANTS);
-				}
-			}
-		}
-		catch (SQLException ex) {
-			logger.debug("Could not read the statistics state of lock table '{}'", this.table, ex);
-		}
-	}
-
-	private void analyzeInBackground() {
-		Thread analyzer = new Thread(() -> {
-			try (Connection connection = this.dataSource.getConnection();
-					Statement statement = connection.createStatement()) {
-				statement.execute("ANALYZE " + this.table);
-				logger.debug("Analyzed lock table '{}', which had no statistics yet", this.table);
-			}
-			catch (SQLException ex) {
-				logger.info("Could not ANALYZE lock table '{}' (it has no statistics yet, so grants on new keys slow"
-						+ " down as it grows until autovacuum analyzes it): {}", this.table, ex.getMessage());
-			}
-		}, "locksmith-jdbc-analyze");
-		analyzer.setDaemon(true);
-		analyzer.start();
 	}
 
 	/**
@@ -868,7 +804,6 @@ public final class JdbcLockProvider implements LockProvider {
 			if (this.verifySchema) {
 				provider.verifySchema();
 			}
-			provider.checkStatistics();
 			return provider;
 		}
 

@@ -130,42 +130,6 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 		}
 	}
 
-	@Test
-	void aNeverAnalyzedTableIsAnalyzedOnceAfterTheFirstGrants() throws Exception {
-		try (HikariDataSource fresh = PostgresTestServer.newDatabase(4)) {
-			runSchema(fresh, "postgresql");
-			try (JdbcLockProvider provider = JdbcLockProvider.builder(fresh).build()) {
-				grantAndRelease(provider, JdbcLockProvider.ANALYZE_AFTER_GRANTS - 1);
-				assertThat(analyzeCount(fresh)).isZero();
-				grantAndRelease(provider, 1);
-				await().atMost(Duration.ofSeconds(10)).until(() -> analyzeCount(fresh) == 1);
-			}
-			// a table that has statistics is left to autovacuum
-			try (JdbcLockProvider provider = JdbcLockProvider.builder(fresh).build()) {
-				grantAndRelease(provider, JdbcLockProvider.ANALYZE_AFTER_GRANTS);
-			}
-			assertThat(analyzeCount(fresh)).isEqualTo(1);
-		}
-	}
-
-	private static void grantAndRelease(JdbcLockProvider provider, int times) {
-		for (int i = 0; i < times; i++) {
-			LeaseRequest request = request(key(), LeaseType.WRITE, Duration.ofSeconds(30));
-			assertThat(provider.acquire(request).isGranted()).isTrue();
-			assertThat(provider.release(request.ref())).isTrue();
-		}
-	}
-
-	private static long analyzeCount(DataSource database) throws SQLException {
-		try (Connection connection = database.getConnection();
-				Statement statement = connection.createStatement();
-				ResultSet rs = statement.executeQuery(
-						"SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'locksmith_lock'")) {
-			assertThat(rs.next()).isTrue();
-			return rs.getLong(1);
-		}
-	}
-
 	private static Instant waitFlag(String key) throws SQLException {
 		try (Connection connection = dataSource.getConnection();
 				PreparedStatement statement = connection
