@@ -138,8 +138,10 @@ public final class JdbcLockProvider implements LockProvider {
 		// pg_notify only while the key row's wait flag (its expires_at) is in the future
 		this.releaseSql = (dialect == JdbcDialect.POSTGRESQL)
 				? "WITH released AS (DELETE FROM " + this.table + releaseWhere + " RETURNING lock_key),"
+						// the flag is looked up by the key parameter: correlated with the CTE, the lookup got slower
+						// as the table grew
 						+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE EXISTS (SELECT 1 FROM "
-						+ this.table + " k WHERE k.lock_key = r.lock_key AND k.lease_id = '' AND k.expires_at > now()))"
+						+ this.table + " k WHERE k.lock_key = ? AND k.lease_id = '' AND k.expires_at > now()))"
 						+ " SELECT (SELECT count(*) FROM notified) FROM released"
 				: "DELETE FROM " + this.table + releaseWhere;
 		this.flagWaiterSql = "UPDATE " + this.table + " SET expires_at = GREATEST(expires_at, now() + CAST(? AS BIGINT)"
@@ -396,6 +398,7 @@ public final class JdbcLockProvider implements LockProvider {
 				statement.setString(3, lease.type().name());
 				if (this.dialect == JdbcDialect.POSTGRESQL) {
 					statement.setString(4, this.channel);
+					statement.setString(5, key);
 					try (ResultSet rs = statement.executeQuery()) {
 						released = rs.next();
 					}

@@ -159,15 +159,15 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource).build()) {
 			List<Renewal> renewals = new ArrayList<>();
 			for (int i = 0; i < 3000; i++) {
-				LeaseRequest request = request(key(), (i % 3 == 0) ? LeaseType.READ : LeaseType.WRITE, Duration.ofSeconds(5));
+				LeaseRequest request = request(key(), (i % 3 == 0) ? LeaseType.READ : LeaseType.WRITE, Duration.ofSeconds(30));
 				assertThat(provider.acquire(request).isGranted()).isTrue();
-				renewals.add(new Renewal(request.ref(), Duration.ofSeconds(60)));
+				renewals.add(new Renewal(request.ref(), Duration.ofSeconds(120)));
 			}
 			LeaseRef released = renewals.get(7).lease();
 			assertThat(provider.release(released)).isTrue();
 			LeaseRef wrongType = new LeaseRef(renewals.get(8).lease().key(), LeaseType.READ,
 					renewals.get(8).lease().leaseId());
-			renewals.add(new Renewal(wrongType, Duration.ofSeconds(60)));
+			renewals.add(new Renewal(wrongType, Duration.ofSeconds(120)));
 			long start = System.nanoTime();
 			Set<LeaseRef> extended = provider.renew(renewals);
 			System.out.printf("[jdbc] renewed %d leases in one statement in %d ms%n", extended.size(),
@@ -175,7 +175,7 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 			assertThat(extended).hasSize(2999).doesNotContain(released, wrongType);
 			LeaseRef last = renewals.get(2999).lease();
 			assertThat(provider.inspect(last.key()).expiresAt())
-				.isAfter(provider.inspect(last.key()).lockedAt().plusSeconds(50));
+				.isAfter(provider.inspect(last.key()).lockedAt().plusSeconds(100));
 		}
 	}
 
