@@ -115,6 +115,15 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	private final String channel;
 
+	/** A WRITE grant: lock, token, record and (on denial) the wait flag in one statement. */
+	private final String writeGrantSql;
+
+	/** A held lease's release on its pinned session: record, unlock, and notify if the key is flagged. */
+	private final String releaseSql;
+
+	/** Raises a key's wait flag after a denied READ or PERMITS attempt. */
+	private final String flagWaiterSql;
+
 	private final ReleaseSignals signals = new ReleaseSignals();
 
 	private final PostgresReleaseListener listener;
@@ -133,6 +142,24 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		this.namespace = builder.namespace;
 		this.channel = this.table.toLowerCase(Locale.ROOT).replace('.', '_');
 		this.listener = new PostgresReleaseListener(this.dataSource, this.channel, this.signals);
+		this.writeGrantSql = "WITH grant_ AS (SELECT CASE WHEN pg_try_advisory_lock(?) THEN nextval('" + this.sequence
+				+ "') ELSE 0 END AS token),"
+				+ " stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''"
+				+ " AND (SELECT token FROM grant_) > 0),"
+				+ " recorded AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
+				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0),"
+				+ " flagged AS (" + flagWaiterSql("(SELECT token FROM grant_) = 0") + ")"
+				// a denial only (maybe) raises the wait flag: it need not wait for the WAL flush
+				+ " SELECT token, set_config('synchronous_commit', CASE WHEN token > 0 THEN"
+				+ " current_setting('synchronous_commit') ELSE 'off' END, true) FROM grant_";
+		// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
+		// gone too, and a record counts as live only while its advisory lock is held.
+		this.releaseSql = "WITH gone AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id = ?),"
+				+ " notified AS (SELECT pg_notify(?, ?) WHERE EXISTS (SELECT 1 FROM " + this.table
+				+ " WHERE lock_key = ? AND lease_id = '' AND expires_at > now()))"
+				+ " SELECT pg_advisory_unlock_all(), (SELECT count(*) FROM notified),"
+				+ " set_config('synchronous_commit', 'off', true)";
+		this.flagWaiterSql = flagWaiterSql("true");
 		this.scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
 			Thread thread = new Thread(runnable, "locksmith-pg-advisory");
 			thread.setDaemon(true);
@@ -218,16 +245,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 * CTEs run once, after {@code grant}, and do nothing when the lock was not granted.
 	 */
 	private long tryWriteAndRecord(Connection connection, LeaseRequest request) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement("WITH grant_ AS (SELECT CASE WHEN"
-				+ " pg_try_advisory_lock(?) THEN nextval('" + this.sequence + "') ELSE 0 END AS token),"
-				+ " stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''"
-				+ " AND (SELECT token FROM grant_) > 0),"
-				+ " recorded AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
-				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0),"
-				+ " flagged AS (" + flagWaiterSql("(SELECT token FROM grant_) = 0") + ")"
-				// a denial only (maybe) raises the wait flag: it need not wait for the WAL flush
-				+ " SELECT token, set_config('synchronous_commit', CASE WHEN token > 0 THEN"
-				+ " current_setting('synchronous_commit') ELSE 'off' END, true) FROM grant_")) {
+		try (PreparedStatement statement = connection.prepareStatement(this.writeGrantSql)) {
 			statement.setLong(1, hash(request.key(), 'L'));
 			statement.setString(2, request.key());
 			statement.setString(3, request.key());
@@ -256,7 +274,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	}
 
 	private void flagWaiter(Connection connection, String key) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(flagWaiterSql("true"))) {
+		try (PreparedStatement statement = connection.prepareStatement(this.flagWaiterSql)) {
 			statement.setString(1, key);
 			statement.setString(2, key);
 			statement.executeUpdate();
@@ -376,13 +394,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			held.ended = true;
 			this.leases.remove(held.ref.leaseId(), held);
 			cancelExpiry(held);
-			// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
-			// gone too, and a record counts as live only while its advisory lock is held.
-			try (PreparedStatement statement = held.connection.prepareStatement("WITH gone AS (DELETE FROM " + this.table
-					+ " WHERE lock_key = ? AND lease_id = ?), notified AS (SELECT pg_notify(?, ?) WHERE EXISTS (SELECT 1 FROM "
-					+ this.table + " WHERE lock_key = ? AND lease_id = '' AND expires_at > now()))"
-					+ " SELECT pg_advisory_unlock_all(), (SELECT count(*) FROM notified),"
-					+ " set_config('synchronous_commit', 'off', true)")) {
+			try (PreparedStatement statement = held.connection.prepareStatement(this.releaseSql)) {
 				statement.setString(1, held.ref.key());
 				statement.setString(2, held.ref.leaseId());
 				statement.setString(3, this.channel);
