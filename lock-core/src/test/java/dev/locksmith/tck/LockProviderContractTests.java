@@ -38,7 +38,9 @@ import dev.locksmith.LockPhase;
 import dev.locksmith.Locksmith;
 import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.testsupport.CountingLockProvider;
 
@@ -690,6 +692,69 @@ public abstract class LockProviderContractTests {
 		assertThat(this.b.releaseLease(key, lease.leaseId())).isTrue();
 		assertThat(this.b.releaseLease(key, lease.leaseId())).isFalse();
 		assertThat(this.a.isLocked(key)).isFalse();
+	}
+
+	// ------------------------------------------------------------------ idempotent acquisition
+
+	/**
+	 * Returns a provider-level request, as the engine builds it.
+	 */
+	private static LeaseRequest request(String key, LeaseType type, String leaseId, Duration ttl, int permits,
+			int limit) {
+		return new LeaseRequest(PREFIX + key, type, leaseId, "owner-resend", ttl, permits, limit, Map.of());
+	}
+
+	@Test
+	void anAcquireResentWithTheSameLeaseIdReturnsTheExistingGrant() {
+		String key = key("k");
+		LeaseRequest first = request(key, LeaseType.WRITE, UUID.randomUUID().toString(), shortTtl(), 1, 1);
+		Grant granted = this.providerA.acquire(first);
+		assertThat(granted.isGranted()).isTrue();
+		// The reply was lost; the engine sends the same attempt again, with a longer TTL this time.
+		LeaseRequest resent = request(key, LeaseType.WRITE, first.leaseId(), Duration.ofSeconds(30), 1, 1);
+		Grant again = this.providerA.acquire(resent);
+		assertThat(again.isGranted()).as("the re-sent attempt finds its own lease").isTrue();
+		assertThat(again.fencingToken()).isEqualTo(granted.fencingToken());
+		LockInfo info = this.providerB.inspect(PREFIX + key);
+		assertThat(info.leases()).extracting(LeaseInfo::leaseId).containsExactly(first.leaseId());
+		if (leasesExpireByTtl()) {
+			assertThat(info.expiresAt()).as("the re-send sets the expiry from its own TTL")
+				.isAfter(Instant.now().plusSeconds(10));
+		}
+		Grant other = this.providerB
+			.acquire(request(key, LeaseType.WRITE, UUID.randomUUID().toString(), Duration.ofSeconds(30), 1, 1));
+		assertThat(other.isGranted()).isFalse();
+		assertThat(this.providerA.release(first.ref())).isTrue();
+		assertThat(this.providerB.inspect(PREFIX + key).isLocked()).isFalse();
+	}
+
+	@Test
+	void aResentPermitAcquireDoesNotTakeThePermitsTwice() {
+		String key = key("k");
+		LeaseRequest first = request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 2,
+				3);
+		long token = this.providerA.acquire(first).fencingToken();
+		Grant again = this.providerA.acquire(first);
+		assertThat(again.isGranted()).isTrue();
+		assertThat(again.fencingToken()).isEqualTo(token);
+		Grant oneMore = this.providerB
+			.acquire(request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 1, 3));
+		assertThat(oneMore.isGranted()).as("2 of 3 permits are taken once, not twice").isTrue();
+		assertThat(this.providerB.inspect(PREFIX + key).leases()).hasSize(2);
+	}
+
+	@Test
+	void aResentReadAcquireKeepsOneReadLease() {
+		String key = key("k");
+		LeaseRequest first = request(key, LeaseType.READ, UUID.randomUUID().toString(), Duration.ofSeconds(30), 1, 1);
+		long token = this.providerA.acquire(first).fencingToken();
+		Grant again = this.providerA.acquire(first);
+		assertThat(again.isGranted()).isTrue();
+		assertThat(again.fencingToken()).isEqualTo(token);
+		assertThat(this.providerB.inspect(PREFIX + key).leases()).extracting(LeaseInfo::leaseId)
+			.containsExactly(first.leaseId());
+		assertThat(this.providerA.release(first.ref())).isTrue();
+		assertThat(this.providerB.inspect(PREFIX + key).isLocked()).isFalse();
 	}
 
 	// ------------------------------------------------------------------ bad input
