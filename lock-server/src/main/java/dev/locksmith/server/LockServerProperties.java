@@ -28,7 +28,7 @@ public class LockServerProperties {
 	/** Bearer token that every request must carry ("Authorization: Bearer <token>"); none when empty. */
 	private @Nullable String token;
 
-	/** Prefix of the lock keys of service locks, keeping them apart from the application's own locks. */
+	/** Prefix of the lock keys of service locks, keeping them apart from the application's own locks; must not be empty. */
 	private String keyPrefix = "service:";
 
 	/** Largest request body (REST) or message (gRPC) accepted. */
@@ -172,8 +172,9 @@ public class LockServerProperties {
 		if (this.maxWait == null || this.maxWait.isNegative()) {
 			throw new IllegalArgumentException("locksmith.server.max-wait must be zero or positive, was " + this.maxWait);
 		}
-		if (this.keyPrefix == null) {
-			throw new IllegalArgumentException("locksmith.server.key-prefix must not be null");
+		if (this.keyPrefix == null || this.keyPrefix.isEmpty()) {
+			throw new IllegalArgumentException("locksmith.server.key-prefix must not be empty (with no prefix a "
+					+ "service name could address the application's own locks), was '" + this.keyPrefix + "'");
 		}
 		if (this.maxBodySize == null || this.maxBodySize.toBytes() < 256
 				|| this.maxBodySize.toBytes() > Integer.MAX_VALUE) {

@@ -2,9 +2,11 @@ package dev.locksmith.server;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -255,7 +257,22 @@ public final class ServiceLocks {
 	}
 
 	/**
-	 * Checks a service name or holder.
+	 * Normalises a service name or holder as every request does before using it: surrounding whitespace
+	 * stripped, then Unicode NFC, so that {@code "deploy "} and {@code "deploy"}, or a composed and a
+	 * decomposed {@code "café"}, are the same lock.
+	 * @param value the value as the client sent it
+	 * @return the normalised value
+	 */
+	static String normalise(String value) {
+		return Normalizer.normalize(value.strip(), Normalizer.Form.NFC);
+	}
+
+	/**
+	 * Checks a normalised service name or holder: not blank, at most {@value #MAX_NAME_LENGTH} characters,
+	 * and no character that cannot be seen (controls, format characters such as zero-width spaces and
+	 * bidirectional overrides, line separators, spaces other than U+0020, unpaired surrogates, private-use
+	 * or unassigned code points, variation selectors and fillers), so that two names that look the same
+	 * are the same name.
 	 * @param value the value
 	 * @return a problem description, or {@code null} if the value is fine
 	 */
@@ -266,20 +283,39 @@ public final class ServiceLocks {
 		if (value.length() > MAX_NAME_LENGTH) {
 			return "must be at most " + MAX_NAME_LENGTH + " characters, was " + value.length();
 		}
-		for (int i = 0; i < value.length(); i++) {
-			if (Character.isISOControl(value.charAt(i))) {
-				return "must not contain control characters";
+		for (int i = 0; i < value.length();) {
+			int codePoint = value.codePointAt(i);
+			if (isInvisible(codePoint)) {
+				return String.format(Locale.ROOT,
+						"must not contain control, format or invisible characters (U+%04X at position %d)", codePoint,
+						i + 1);
 			}
+			i += Character.charCount(codePoint);
 		}
 		return null;
 	}
 
+	private static boolean isInvisible(int codePoint) {
+		return switch (Character.getType(codePoint)) {
+			case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
+					Character.UNASSIGNED, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR ->
+				true;
+			case Character.SPACE_SEPARATOR -> codePoint != ' ';
+			// default-ignorable code points that Unicode files under letters or marks
+			default -> codePoint == 0x034F || codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x17B4
+					|| codePoint == 0x17B5 || (codePoint >= 0x180B && codePoint <= 0x180F) || codePoint == 0x3164
+					|| (codePoint >= 0xFE00 && codePoint <= 0xFE0F) || codePoint == 0xFFA0
+					|| (codePoint >= 0xE0100 && codePoint <= 0xE01EF);
+		};
+	}
+
 	private static String requireName(String field, @Nullable String value) {
-		String problem = checkName(value);
+		String normalised = (value != null) ? normalise(value) : null;
+		String problem = checkName(normalised);
 		if (problem != null) {
 			throw LockServiceException.badRequest(field, field + " " + problem);
 		}
-		return value;
+		return normalised;
 	}
 
 	private Duration ttl(@Nullable String text) {

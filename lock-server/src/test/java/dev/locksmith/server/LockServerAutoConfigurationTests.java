@@ -71,6 +71,16 @@ class LockServerAutoConfigurationTests {
 	}
 
 	@Test
+	void anEmptyKeyPrefixFailsStartupNamingTheProperty() {
+		this.runner.withBean(MutexService.class, () -> Locksmith.builder(new MemoryLockProvider()).build())
+			.withPropertyValues("locksmith.server.enabled=true", "locksmith.server.key-prefix=")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.server.key-prefix"));
+	}
+
+	@Test
 	void propertyDefaults() {
 		LockServerProperties properties = new LockServerProperties();
 		assertThat(properties.isEnabled()).isFalse();
