@@ -20,6 +20,11 @@ public final class LockServiceException extends RuntimeException {
 		/** A token is configured and the request did not carry it (HTTP 401, gRPC {@code UNAUTHENTICATED}). */
 		UNAUTHORIZED,
 
+		/**
+		 * A browser sent the request on behalf of another site (HTTP 403, gRPC {@code PERMISSION_DENIED}).
+		 */
+		FORBIDDEN,
+
 		/** The id is unknown, released or expired (HTTP 404, gRPC {@code NOT_FOUND}). */
 		NOT_FOUND,
 
@@ -71,6 +76,15 @@ public final class LockServiceException extends RuntimeException {
 	public static LockServiceException notFound(String id) {
 		return new LockServiceException(Reason.NOT_FOUND,
 				"lock not found: '" + abbreviate(id) + "' is unknown, released or expired", "id", null);
+	}
+
+	/**
+	 * Returns an exception for a request the server refuses to serve whoever sent it.
+	 * @param message why, and what to do instead
+	 * @return the exception
+	 */
+	public static LockServiceException forbidden(String message) {
+		return new LockServiceException(Reason.FORBIDDEN, message, null, null);
 	}
 
 	/**

@@ -134,6 +134,7 @@ public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 		Status.Code code = switch (ex.reason()) {
 			case BAD_REQUEST -> Status.Code.INVALID_ARGUMENT;
 			case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
+			case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
 			case NOT_FOUND -> Status.Code.NOT_FOUND;
 			case CONFLICT -> Status.Code.ALREADY_EXISTS;
 			case TOO_LARGE -> Status.Code.RESOURCE_EXHAUSTED;
