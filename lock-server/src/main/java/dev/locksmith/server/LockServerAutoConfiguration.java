@@ -64,8 +64,9 @@ public final class LockServerAutoConfiguration {
 		@ConditionalOnMissingBean
 		GrpcLockServer locksmithGrpcLockServer(GrpcLockService service, ServiceLocks locks,
 				LockServerProperties properties) {
-			return new GrpcLockServer(service, new BearerTokenInterceptor(locks), properties.getGrpc().getPort(),
-					(int) properties.getMaxBodySize().toBytes());
+			LockServerProperties.Grpc grpc = properties.getGrpc();
+			return new GrpcLockServer(service, new BearerTokenInterceptor(locks), grpc.getPort(),
+					(int) properties.getMaxBodySize().toBytes(), grpc.getMaxThreads(), grpc.getQueueCapacity());
 		}
 
 	}

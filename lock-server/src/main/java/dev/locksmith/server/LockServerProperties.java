@@ -25,6 +25,13 @@ public class LockServerProperties {
 	/** Longest time a create request may wait for a held lock to be released. */
 	private Duration maxWait = Duration.ofSeconds(60);
 
+	/**
+	 * Most create requests that may wait for a held lock at once (REST and gRPC together); each holds a
+	 * request thread while it waits. A create that would have to wait beyond this is refused at once with
+	 * 503 (gRPC RESOURCE_EXHAUSTED).
+	 */
+	private int maxWaitingRequests = 32;
+
 	/** Bearer token that every request must carry ("Authorization: Bearer <token>"); none when empty. */
 	private @Nullable String token;
 
@@ -99,6 +106,22 @@ public class LockServerProperties {
 	 */
 	public void setMaxWait(Duration maxWait) {
 		this.maxWait = maxWait;
+	}
+
+	/**
+	 * Returns the most create requests that may wait at once.
+	 * @return the most create requests that may wait at once
+	 */
+	public int getMaxWaitingRequests() {
+		return this.maxWaitingRequests;
+	}
+
+	/**
+	 * Sets the most create requests that may wait at once.
+	 * @param maxWaitingRequests the most create requests that may wait at once
+	 */
+	public void setMaxWaitingRequests(int maxWaitingRequests) {
+		this.maxWaitingRequests = maxWaitingRequests;
 	}
 
 	/**
@@ -181,6 +204,18 @@ public class LockServerProperties {
 			throw new IllegalArgumentException(
 					"locksmith.server.max-body-size must be between 256B and 2GB, was " + this.maxBodySize);
 		}
+		if (this.maxWaitingRequests < 1) {
+			throw new IllegalArgumentException(
+					"locksmith.server.max-waiting-requests must be at least 1, was " + this.maxWaitingRequests);
+		}
+		if (this.grpc.maxThreads < 1) {
+			throw new IllegalArgumentException(
+					"locksmith.server.grpc.max-threads must be at least 1, was " + this.grpc.maxThreads);
+		}
+		if (this.grpc.queueCapacity < 0) {
+			throw new IllegalArgumentException(
+					"locksmith.server.grpc.queue-capacity must be zero or positive, was " + this.grpc.queueCapacity);
+		}
 		if (this.grpc.port < 0 || this.grpc.port > 65535) {
 			throw new IllegalArgumentException(
 					"locksmith.server.grpc.port must be between 0 and 65535, was " + this.grpc.port);
@@ -197,6 +232,18 @@ public class LockServerProperties {
 
 		/** Port of the gRPC server; 0 picks a free port. */
 		private int port = 8765;
+
+		/**
+		 * Threads that run gRPC calls; a waiting CreateLock holds one while it waits, so keep this above
+		 * max-waiting-requests.
+		 */
+		private int maxThreads = 64;
+
+		/**
+		 * gRPC calls that may wait for a free thread; beyond max-threads plus this, calls are refused at once
+		 * with RESOURCE_EXHAUSTED.
+		 */
+		private int queueCapacity = 64;
 
 		/**
 		 * Returns whether to serve gRPC.
@@ -228,6 +275,38 @@ public class LockServerProperties {
 		 */
 		public void setPort(int port) {
 			this.port = port;
+		}
+
+		/**
+		 * Returns the number of threads that run gRPC calls.
+		 * @return the number of threads that run gRPC calls
+		 */
+		public int getMaxThreads() {
+			return this.maxThreads;
+		}
+
+		/**
+		 * Sets the number of threads that run gRPC calls.
+		 * @param maxThreads the number of threads that run gRPC calls
+		 */
+		public void setMaxThreads(int maxThreads) {
+			this.maxThreads = maxThreads;
+		}
+
+		/**
+		 * Returns how many gRPC calls may wait for a free thread.
+		 * @return how many gRPC calls may wait for a free thread
+		 */
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		/**
+		 * Sets how many gRPC calls may wait for a free thread.
+		 * @param queueCapacity how many gRPC calls may wait for a free thread
+		 */
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
 		}
 
 	}

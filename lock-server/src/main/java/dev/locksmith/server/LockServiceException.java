@@ -32,7 +32,13 @@ public final class LockServiceException extends RuntimeException {
 		CONFLICT,
 
 		/** The request body is larger than allowed (HTTP 413, gRPC {@code RESOURCE_EXHAUSTED}). */
-		TOO_LARGE
+		TOO_LARGE,
+
+		/**
+		 * A bound on waiting requests or server threads is reached (HTTP 503 with {@code Retry-After}, gRPC
+		 * {@code RESOURCE_EXHAUSTED}).
+		 */
+		OVERLOADED
 
 	}
 
@@ -104,6 +110,15 @@ public final class LockServiceException extends RuntimeException {
 	public static LockServiceException tooLarge(long limit) {
 		return new LockServiceException(Reason.TOO_LARGE, "request body is larger than " + limit + " bytes", null,
 				null);
+	}
+
+	/**
+	 * Returns an exception for a request refused because a bound is reached.
+	 * @param message which bound, naming its property
+	 * @return the exception
+	 */
+	public static LockServiceException overloaded(String message) {
+		return new LockServiceException(Reason.OVERLOADED, message, null, null);
 	}
 
 	/**

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
@@ -55,6 +56,11 @@ public final class ServiceLocks {
 
 	private final byte @Nullable [] token;
 
+	private final int maxWaitingRequests;
+
+	/** One permit per create request that may wait at once, so that waiting never takes every thread. */
+	private final Semaphore waitingSlots;
+
 	/**
 	 * Creates the service.
 	 * @param locks the lock service to keep the leases in
@@ -67,6 +73,8 @@ public final class ServiceLocks {
 		this.maxTtl = properties.getMaxTtl();
 		this.maxWait = properties.getMaxWait();
 		this.keyPrefix = properties.getKeyPrefix();
+		this.maxWaitingRequests = properties.getMaxWaitingRequests();
+		this.waitingSlots = new Semaphore(this.maxWaitingRequests);
 		String configured = properties.getToken();
 		this.token = (configured == null || configured.isEmpty()) ? null
 				: configured.getBytes(StandardCharsets.UTF_8);
@@ -97,7 +105,8 @@ public final class ServiceLocks {
 	 * @param ttl the lease time, or null/empty for the default
 	 * @param wait how long to wait, or null/empty to try once
 	 * @return the new lock
-	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked,
+	 * (overloaded) if it is held and {@code locksmith.server.max-waiting-requests} requests already wait
 	 */
 	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
 			@Nullable String wait) {
@@ -113,7 +122,8 @@ public final class ServiceLocks {
 	 * @param wait how long to wait, or null/empty to try once
 	 * @param waitLimit the longest wait whatever {@code wait} says, or {@code null} for no limit
 	 * @return the new lock
-	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked,
+	 * (overloaded) if it is held and {@code locksmith.server.max-waiting-requests} requests already wait
 	 */
 	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
 			@Nullable String wait, @Nullable Duration waitLimit) {
@@ -135,15 +145,50 @@ public final class ServiceLocks {
 	}
 
 	/**
-	 * Takes the lock with already validated arguments.
+	 * Takes the lock with already validated arguments, in one of the bounded waiting slots if it has to wait.
 	 * @param service the service name
 	 * @param who the holder
 	 * @param ttl the lease time
 	 * @param wait how long to wait
 	 * @return the new lock
-	 * @throws LockServiceException (conflict) if the service stays locked
+	 * @throws LockServiceException (conflict) if the service stays locked, (overloaded) if it is held and
+	 * every waiting slot is taken
 	 */
 	ServiceLock create(String service, String who, Duration ttl, Duration wait) {
+		if (wait.isZero()) {
+			return take(service, who, ttl, Duration.ZERO);
+		}
+		if (!this.waitingSlots.tryAcquire()) {
+			// every waiting slot is taken: a free lock is still granted, a held one is refused at once
+			try {
+				return take(service, who, ttl, Duration.ZERO);
+			}
+			catch (LockServiceException ex) {
+				if (ex.reason() == LockServiceException.Reason.CONFLICT) {
+					throw LockServiceException.overloaded(this.maxWaitingRequests + " create requests are already "
+							+ "waiting (locksmith.server.max-waiting-requests); retry later");
+				}
+				throw ex;
+			}
+		}
+		try {
+			return take(service, who, ttl, wait);
+		}
+		finally {
+			this.waitingSlots.release();
+		}
+	}
+
+	/**
+	 * Returns how many create requests are waiting for a held lock right now (at most
+	 * {@code locksmith.server.max-waiting-requests}).
+	 * @return the number of waiting create requests
+	 */
+	public int waitingRequests() {
+		return this.maxWaitingRequests - this.waitingSlots.availablePermits();
+	}
+
+	private ServiceLock take(String service, String who, Duration ttl, Duration wait) {
 		String key = this.keyPrefix + service;
 		LockOptions options = LockOptions.ttl(ttl)
 			.withWaitTime(wait)

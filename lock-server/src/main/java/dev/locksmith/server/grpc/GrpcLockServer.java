@@ -18,8 +18,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The gRPC server of the lock service: the lock service behind the token interceptor, plus server
- * reflection (v1 and v1alpha, so that every grpcurl version can discover it). Started and stopped with
- * the application context.
+ * reflection (v1 and v1alpha, so that every grpcurl version can discover it), on a bounded pool of
+ * threads ({@link CallAdmission}). Started and stopped with the application context.
  */
 public class GrpcLockServer implements SmartLifecycle {
 
@@ -33,7 +33,13 @@ public class GrpcLockServer implements SmartLifecycle {
 
 	private final int maxMessageSize;
 
+	private final int maxThreads;
+
+	private final int queueCapacity;
+
 	private volatile @Nullable Server server;
+
+	private @Nullable CallAdmission admission;
 
 	/**
 	 * Creates the server (not started).
@@ -41,12 +47,17 @@ public class GrpcLockServer implements SmartLifecycle {
 	 * @param interceptor the token check
 	 * @param port the port, 0 for a free one
 	 * @param maxMessageSize the largest inbound message, in bytes
+	 * @param maxThreads threads that run calls
+	 * @param queueCapacity calls that may wait for a thread; more are refused with {@code RESOURCE_EXHAUSTED}
 	 */
-	public GrpcLockServer(GrpcLockService service, BearerTokenInterceptor interceptor, int port, int maxMessageSize) {
+	public GrpcLockServer(GrpcLockService service, BearerTokenInterceptor interceptor, int port, int maxMessageSize,
+			int maxThreads, int queueCapacity) {
 		this.service = service;
 		this.interceptor = interceptor;
 		this.port = port;
 		this.maxMessageSize = maxMessageSize;
+		this.maxThreads = maxThreads;
+		this.queueCapacity = queueCapacity;
 	}
 
 	@Override
@@ -56,20 +67,27 @@ public class GrpcLockServer implements SmartLifecycle {
 			return;
 		}
 		BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+		CallAdmission calls = new CallAdmission(this.maxThreads, this.queueCapacity);
 		Server started = Grpc.newServerBuilderForPort(this.port, InsecureServerCredentials.create())
 			.addService(ServerInterceptors.intercept(this.service, this.interceptor))
 			.addService(ProtoReflectionServiceV1.newInstance())
 			.addService(reflectionV1Alpha)
 			.maxInboundMessageSize(this.maxMessageSize)
+			// transport callbacks run directly; every call then runs on the bounded pool or is refused
+			.directExecutor()
+			.callExecutor(calls)
+			.intercept(calls) // added last: runs first
 			.build();
 		try {
 			started.start();
 		}
 		catch (IOException ex) {
+			calls.shutdown();
 			throw new UncheckedIOException("Could not start the lock service's gRPC server on port " + this.port
 					+ " (locksmith.server.grpc.port)", ex);
 		}
 		this.server = started;
+		this.admission = calls;
 		logger.info("Lock service gRPC server (tracker.lock.v1alpha1.LockService) listening on port {}",
 				started.getPort());
 	}
@@ -90,6 +108,11 @@ public class GrpcLockServer implements SmartLifecycle {
 		catch (InterruptedException ex) {
 			running.shutdownNow();
 			Thread.currentThread().interrupt();
+		}
+		CallAdmission calls = this.admission;
+		if (calls != null) {
+			calls.shutdown();
+			this.admission = null;
 		}
 	}
 

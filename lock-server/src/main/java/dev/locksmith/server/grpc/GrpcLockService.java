@@ -137,7 +137,7 @@ public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 			case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
 			case NOT_FOUND -> Status.Code.NOT_FOUND;
 			case CONFLICT -> Status.Code.ALREADY_EXISTS;
-			case TOO_LARGE -> Status.Code.RESOURCE_EXHAUSTED;
+			case TOO_LARGE, OVERLOADED -> Status.Code.RESOURCE_EXHAUSTED;
 		};
 		ServiceLock existing = ex.existingLock();
 		if (existing == null) {

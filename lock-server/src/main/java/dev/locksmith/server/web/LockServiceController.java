@@ -171,6 +171,9 @@ public class LockServiceController {
 		if (ex.reason() == LockServiceException.Reason.UNAUTHORIZED) {
 			response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
 		}
+		if (ex.reason() == LockServiceException.Reason.OVERLOADED) {
+			response.header(HttpHeaders.RETRY_AFTER, "1");
+		}
 		return response.body(json);
 	}
 
@@ -319,6 +322,7 @@ public class LockServiceController {
 			case NOT_FOUND -> HttpStatus.NOT_FOUND;
 			case CONFLICT -> HttpStatus.CONFLICT;
 			case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+			case OVERLOADED -> HttpStatus.SERVICE_UNAVAILABLE;
 		};
 	}
 
