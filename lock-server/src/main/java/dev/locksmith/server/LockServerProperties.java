@@ -1,5 +1,6 @@
 package dev.locksmith.server;
 
+import java.net.InetAddress;
 import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
@@ -234,6 +235,15 @@ public class LockServerProperties {
 		private int port = 8765;
 
 		/**
+		 * Address the gRPC server binds to; the loopback address when not set. Set 0.0.0.0 (or ::) to serve
+		 * other hosts, with TLS (ssl.bundle), as requests and the bearer token otherwise travel in clear.
+		 */
+		private @Nullable InetAddress address;
+
+		/** TLS settings of the gRPC server. */
+		private final Ssl ssl = new Ssl();
+
+		/**
 		 * Threads that run gRPC calls; a waiting CreateLock holds one while it waits, so keep this above
 		 * max-waiting-requests.
 		 */
@@ -307,6 +317,59 @@ public class LockServerProperties {
 		 */
 		public void setQueueCapacity(int queueCapacity) {
 			this.queueCapacity = queueCapacity;
+		}
+
+		/**
+		 * Returns the address the gRPC server binds to.
+		 * @return the address, or {@code null} for the loopback address
+		 */
+		public @Nullable InetAddress getAddress() {
+			return this.address;
+		}
+
+		/**
+		 * Sets the address the gRPC server binds to.
+		 * @param address the address, or {@code null} for the loopback address
+		 */
+		public void setAddress(@Nullable InetAddress address) {
+			this.address = address;
+		}
+
+		/**
+		 * Returns the TLS settings.
+		 * @return the TLS settings
+		 */
+		public Ssl getSsl() {
+			return this.ssl;
+		}
+
+	}
+
+	/**
+	 * TLS settings of the gRPC server ({@code locksmith.server.grpc.ssl.*}).
+	 */
+	public static class Ssl {
+
+		/**
+		 * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) with the server's certificate and key;
+		 * plaintext when not set.
+		 */
+		private @Nullable String bundle;
+
+		/**
+		 * Returns the name of the SSL bundle.
+		 * @return the name of the SSL bundle, or {@code null} for plaintext
+		 */
+		public @Nullable String getBundle() {
+			return this.bundle;
+		}
+
+		/**
+		 * Sets the name of the SSL bundle.
+		 * @param bundle the name of the SSL bundle, or {@code null} for plaintext
+		 */
+		public void setBundle(@Nullable String bundle) {
+			this.bundle = bundle;
 		}
 
 	}
