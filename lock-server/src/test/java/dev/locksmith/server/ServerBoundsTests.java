@@ -118,4 +118,20 @@ class ServerBoundsTests extends LockServerTestSupport {
 				() -> assertThat(this.stub.listLocks(ListLocksRequest.getDefaultInstance()).getTotal()).isOne());
 	}
 
+	@Test
+	void refusedAndFailedCallsGiveTheirSlotBack() throws Exception {
+		// far more calls than max-threads + queue-capacity (2), one after the other: each ends with an error
+		// and must free its slot, or the server would refuse everything after the second
+		// (a slot is given back just after the client has its answer, so a call may briefly find both taken)
+		for (int i = 0; i < 20; i++) {
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(catchThrowableOfType(
+					StatusRuntimeException.class,
+					() -> this.stub.createLock(CreateLockRequest.newBuilder().setWho("no-service").build()))
+				.getStatus()
+				.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+		}
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(
+				() -> assertThat(this.stub.listLocks(ListLocksRequest.getDefaultInstance()).getTotal()).isZero());
+	}
+
 }
