@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code tracker.lock.v1alpha1.LockService} on top of {@link ServiceLocks}: the same semantics as the REST
  * API, with refusals as gRPC status codes ({@code INVALID_ARGUMENT}, {@code NOT_FOUND},
- * {@code ALREADY_EXISTS} with the holder as a {@code Lock} detail, {@code UNAVAILABLE}).
+ * {@code ALREADY_EXISTS} with the holder as a {@code Lock} detail, {@code RESOURCE_EXHAUSTED} when too many
+ * creates wait, {@code UNAVAILABLE}).
  */
 public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 
