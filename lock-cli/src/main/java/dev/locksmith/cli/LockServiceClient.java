@@ -63,6 +63,19 @@ final class LockServiceClient {
 		return send(request);
 	}
 
+	/** Sets a held lock to expire {@code ttl} (null: the server's default TTL) from now. */
+	Reply extend(String id, @Nullable String ttl) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		if (ttl != null) {
+			body.put("ttl", ttl);
+		}
+		HttpRequest.Builder request = request("lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/extend",
+				Duration.ofSeconds(30))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+		return send(request);
+	}
+
 	/** Releases a lock by id. */
 	Reply release(String id) {
 		return send(request("lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8), Duration.ofSeconds(30)).DELETE());

@@ -30,7 +30,10 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Without {@code --timeout}, {@code lock} waits until the mutex is free; {@code --timeout 0} tries once.
  * Waiting happens on the server, which wakes the caller when the holder releases (no polling). A holder
- * that locks a mutex it already holds succeeds at once.
+ * that locks a mutex it already holds succeeds at once and keeps that lease, which then expires
+ * {@code --ttl} (else the server's default TTL) from now: two runs that share a holder name share the
+ * mutex, so give every run its own holder ({@code --holder "$HOSTNAME-$$"}). Names and holders are
+ * trimmed and NFC-normalised; invisible characters are refused (exit 2).
  */
 public final class LocksmithCli {
 
@@ -105,8 +108,8 @@ public final class LocksmithCli {
 	}
 
 	private int lock(LockServiceClient client, Arguments args) {
-		String name = args.next("a mutex name");
-		String holder = args.required("--holder");
+		String name = Names.normalise("mutex name", args.next("a mutex name"));
+		String holder = Names.normalise("--holder", args.required("--holder"));
 		String timeoutText = args.option("--timeout", null);
 		String ttl = args.option("--ttl", null);
 		if (ttl != null) {
@@ -131,8 +134,18 @@ public final class LocksmithCli {
 			}
 			JsonNode existing = reply.body().path("existingLock");
 			if (holder.equals(existing.path("who").asString())) {
-				this.out.println("mutex/" + name + " already locked by " + holder);
-				return 0;
+				// the same holder holds it: keep that lease, but give it the requested TTL from now
+				LockServiceClient.Reply extended = client.extend(existing.path("id").asString(), ttl);
+				if (extended.status() == 200) {
+					this.out.println("mutex/" + name + " already locked by " + holder + "; expires "
+							+ extended.body().path("expiresAt").asString() + " (fencing token "
+							+ extended.body().path("fencingToken").asLong() + ")");
+					return 0;
+				}
+				if (extended.status() != 404) {
+					throw new CliException((extended.status() == 400) ? 2 : 3, extended.error());
+				}
+				continue; // released or expired meanwhile: lock it afresh
 			}
 			if (deadline - System.nanoTime() <= 0) {
 				this.err.println("mutex/" + name + " is locked by " + existing.path("who").asString() + " since "
@@ -143,8 +156,8 @@ public final class LocksmithCli {
 	}
 
 	private int unlock(LockServiceClient client, Arguments args) {
-		String name = args.next("a mutex name");
-		String holder = args.required("--holder");
+		String name = Names.normalise("mutex name", args.next("a mutex name"));
+		String holder = Names.normalise("--holder", args.required("--holder"));
 		args.done();
 		Optional<JsonNode> lock = client.find(name);
 		if (lock.isEmpty()) {
@@ -169,7 +182,7 @@ public final class LocksmithCli {
 	}
 
 	private int get(LockServiceClient client, Arguments args) {
-		String name = args.next("a mutex name");
+		String name = Names.normalise("mutex name", args.next("a mutex name"));
 		args.done();
 		Optional<JsonNode> lock = client.find(name);
 		this.out.println("name: " + name);

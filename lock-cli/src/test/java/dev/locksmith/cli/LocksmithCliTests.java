@@ -3,12 +3,15 @@ package dev.locksmith.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.locksmith.LeaseInfo;
 import dev.locksmith.Locksmith;
 import dev.locksmith.MutexService;
 import dev.locksmith.provider.memory.MemoryLockProvider;
@@ -79,6 +82,40 @@ class LocksmithCliTests {
 		assertThat(out()).contains("phase: Unlocked");
 		assertThat(cli("mutex", "unlock", "db-migration", "--holder", "pod-a")).isEqualTo(1);
 		assertThat(err()).contains("is not locked");
+	}
+
+	@Test
+	void relockBySameHolderKeepsTheLeaseAndExtendsItsExpiry() {
+		assertThat(cli("mutex", "lock", "nightly-report", "--holder", "cron-host", "--ttl", "10s")).isZero();
+		LeaseInfo before = this.locks.inspect("service:nightly-report").leases().get(0);
+
+		assertThat(cli("mutex", "lock", "nightly-report", "--holder", "cron-host", "--ttl", "1h", "--timeout", "0"))
+			.isZero();
+		assertThat(out()).contains("already locked by cron-host").contains("expires");
+		List<LeaseInfo> after = this.locks.inspect("service:nightly-report").leases();
+		assertThat(after).hasSize(1);
+		assertThat(after.get(0).leaseId()).as("no new lease").isEqualTo(before.leaseId());
+		assertThat(after.get(0).fencingToken()).isEqualTo(before.fencingToken());
+		assertThat(after.get(0).expiresAt()).as("the TTL was refreshed to the requested 1h")
+			.isAfter(before.expiresAt().plus(Duration.ofMinutes(55)));
+
+		assertThat(cli("mutex", "unlock", "nightly-report", "--holder", "cron-host")).isZero();
+	}
+
+	@Test
+	void namesAreNormalisedAndInvisibleCharactersRejected() {
+		assertThat(cli("mutex", "lock", "deploy\u200b", "--holder", "pod-a", "--timeout", "0")).isEqualTo(2);
+		assertThat(err()).contains("mutex name").contains("U+200B");
+		assertThat(cli("mutex", "lock", "deploy", "--holder", "pod\u2060a", "--timeout", "0")).isEqualTo(2);
+		assertThat(err()).contains("--holder").contains("U+2060");
+		assertThat(this.locks.inspect("service:deploy").isLocked()).isFalse();
+
+		assertThat(cli("mutex", "lock", "deploy ", "--holder", "pod-a ", "--timeout", "0")).isZero();
+		assertThat(cli("mutex", "get", "deploy")).isZero();
+		assertThat(out()).contains("phase: Locked").contains("holder: pod-a\n");
+		assertThat(cli("mutex", "lock", "deploy", "--holder", "pod-b", "--timeout", "0")).isEqualTo(1);
+		assertThat(cli("mutex", "unlock", " deploy", "--holder", "pod-a")).isZero();
+		assertThat(this.locks.inspect("service:deploy").isLocked()).isFalse();
 	}
 
 	@Test

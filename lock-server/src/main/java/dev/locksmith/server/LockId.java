@@ -80,7 +80,7 @@ public record LockId(String service, String leaseId) {
 				.onUnmappableCharacter(CodingErrorAction.REPORT)
 				.decode(ByteBuffer.wrap(bytes))
 				.toString();
-			if (ServiceLocks.checkName(service) != null) {
+			if (ServiceLocks.checkName(service) != null || !service.equals(ServiceLocks.normalise(service))) {
 				return Optional.empty();
 			}
 			return Optional.of(new LockId(service, leaseId));

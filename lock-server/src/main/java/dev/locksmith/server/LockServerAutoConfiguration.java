@@ -6,6 +6,9 @@ import dev.locksmith.server.grpc.GrpcLockServer;
 import dev.locksmith.server.grpc.GrpcLockService;
 import dev.locksmith.server.web.LockServiceController;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -13,6 +16,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -20,9 +25,11 @@ import org.springframework.context.annotation.Import;
 /**
  * Serves the lock service ({@code locksmith.server.enabled=true}) on the application's
  * {@link MutexService}: REST under {@code /api/v1alpha1} in a servlet web application, and gRPC on
- * {@code locksmith.server.grpc.port} unless {@code locksmith.server.grpc.enabled=false}.
+ * {@code locksmith.server.grpc.address}:{@code locksmith.server.grpc.port} (loopback by default; TLS with
+ * {@code locksmith.server.grpc.ssl.bundle}) unless {@code locksmith.server.grpc.enabled=false}.
  */
-@AutoConfiguration(afterName = "dev.locksmith.boot.autoconfigure.LocksmithAutoConfiguration")
+@AutoConfiguration(afterName = { "dev.locksmith.boot.autoconfigure.LocksmithAutoConfiguration",
+		"org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration" })
 @ConditionalOnBooleanProperty("locksmith.server.enabled")
 @ConditionalOnBean(MutexService.class)
 @EnableConfigurationProperties(LockServerProperties.class)
@@ -63,9 +70,22 @@ public final class LockServerAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		GrpcLockServer locksmithGrpcLockServer(GrpcLockService service, ServiceLocks locks,
-				LockServerProperties properties) {
-			return new GrpcLockServer(service, new BearerTokenInterceptor(locks), properties.getGrpc().getPort(),
-					(int) properties.getMaxBodySize().toBytes());
+				LockServerProperties properties, ObjectProvider<SslBundles> sslBundles) {
+			LockServerProperties.Grpc grpc = properties.getGrpc();
+			return new GrpcLockServer(service, new BearerTokenInterceptor(locks), grpc,
+					(int) properties.getMaxBodySize().toBytes(), sslBundle(grpc.getSsl().getBundle(), sslBundles));
+		}
+
+		private static @Nullable SslBundle sslBundle(@Nullable String name, ObjectProvider<SslBundles> sslBundles) {
+			if (name == null || name.isBlank()) {
+				return null;
+			}
+			SslBundles bundles = sslBundles.getIfAvailable();
+			if (bundles == null) {
+				throw new IllegalStateException("locksmith.server.grpc.ssl.bundle is '" + name
+						+ "' but no SSL bundles are configured (spring.ssl.bundle.*)");
+			}
+			return bundles.getBundle(name);
 		}
 
 	}

@@ -1,5 +1,6 @@
 package dev.locksmith.server;
 
+import java.net.InetAddress;
 import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
@@ -25,10 +26,17 @@ public class LockServerProperties {
 	/** Longest time a create request may wait for a held lock to be released. */
 	private Duration maxWait = Duration.ofSeconds(60);
 
+	/**
+	 * Most create requests that may wait for a held lock at once (REST and gRPC together); each holds a
+	 * request thread while it waits. A create that would have to wait beyond this is refused at once with
+	 * 503 (gRPC RESOURCE_EXHAUSTED).
+	 */
+	private int maxWaitingRequests = 32;
+
 	/** Bearer token that every request must carry ("Authorization: Bearer <token>"); none when empty. */
 	private @Nullable String token;
 
-	/** Prefix of the lock keys of service locks, keeping them apart from the application's own locks. */
+	/** Prefix of the lock keys of service locks, keeping them apart from the application's own locks; must not be empty. */
 	private String keyPrefix = "service:";
 
 	/** Largest request body (REST) or message (gRPC) accepted. */
@@ -102,6 +110,22 @@ public class LockServerProperties {
 	}
 
 	/**
+	 * Returns the most create requests that may wait at once.
+	 * @return the most create requests that may wait at once
+	 */
+	public int getMaxWaitingRequests() {
+		return this.maxWaitingRequests;
+	}
+
+	/**
+	 * Sets the most create requests that may wait at once.
+	 * @param maxWaitingRequests the most create requests that may wait at once
+	 */
+	public void setMaxWaitingRequests(int maxWaitingRequests) {
+		this.maxWaitingRequests = maxWaitingRequests;
+	}
+
+	/**
 	 * Returns the bearer token requests must carry.
 	 * @return the bearer token requests must carry
 	 */
@@ -172,13 +196,26 @@ public class LockServerProperties {
 		if (this.maxWait == null || this.maxWait.isNegative()) {
 			throw new IllegalArgumentException("locksmith.server.max-wait must be zero or positive, was " + this.maxWait);
 		}
-		if (this.keyPrefix == null) {
-			throw new IllegalArgumentException("locksmith.server.key-prefix must not be null");
+		if (this.keyPrefix == null || this.keyPrefix.isEmpty()) {
+			throw new IllegalArgumentException("locksmith.server.key-prefix must not be empty (with no prefix a "
+					+ "service name could address the application's own locks), was '" + this.keyPrefix + "'");
 		}
 		if (this.maxBodySize == null || this.maxBodySize.toBytes() < 256
 				|| this.maxBodySize.toBytes() > Integer.MAX_VALUE) {
 			throw new IllegalArgumentException(
 					"locksmith.server.max-body-size must be between 256B and 2GB, was " + this.maxBodySize);
+		}
+		if (this.maxWaitingRequests < 1) {
+			throw new IllegalArgumentException(
+					"locksmith.server.max-waiting-requests must be at least 1, was " + this.maxWaitingRequests);
+		}
+		if (this.grpc.maxThreads < 1) {
+			throw new IllegalArgumentException(
+					"locksmith.server.grpc.max-threads must be at least 1, was " + this.grpc.maxThreads);
+		}
+		if (this.grpc.queueCapacity < 0) {
+			throw new IllegalArgumentException(
+					"locksmith.server.grpc.queue-capacity must be zero or positive, was " + this.grpc.queueCapacity);
 		}
 		if (this.grpc.port < 0 || this.grpc.port > 65535) {
 			throw new IllegalArgumentException(
@@ -196,6 +233,27 @@ public class LockServerProperties {
 
 		/** Port of the gRPC server; 0 picks a free port. */
 		private int port = 8765;
+
+		/**
+		 * Address the gRPC server binds to; the loopback address when not set. Set 0.0.0.0 (or ::) to serve
+		 * other hosts, with TLS (ssl.bundle), as requests and the bearer token otherwise travel in clear.
+		 */
+		private @Nullable InetAddress address;
+
+		/** TLS settings of the gRPC server. */
+		private final Ssl ssl = new Ssl();
+
+		/**
+		 * Threads that run gRPC calls; a waiting CreateLock holds one while it waits, so keep this above
+		 * max-waiting-requests.
+		 */
+		private int maxThreads = 64;
+
+		/**
+		 * gRPC calls that may wait for a free thread; beyond max-threads plus this, calls are refused at once
+		 * with RESOURCE_EXHAUSTED.
+		 */
+		private int queueCapacity = 64;
 
 		/**
 		 * Returns whether to serve gRPC.
@@ -227,6 +285,91 @@ public class LockServerProperties {
 		 */
 		public void setPort(int port) {
 			this.port = port;
+		}
+
+		/**
+		 * Returns the number of threads that run gRPC calls.
+		 * @return the number of threads that run gRPC calls
+		 */
+		public int getMaxThreads() {
+			return this.maxThreads;
+		}
+
+		/**
+		 * Sets the number of threads that run gRPC calls.
+		 * @param maxThreads the number of threads that run gRPC calls
+		 */
+		public void setMaxThreads(int maxThreads) {
+			this.maxThreads = maxThreads;
+		}
+
+		/**
+		 * Returns how many gRPC calls may wait for a free thread.
+		 * @return how many gRPC calls may wait for a free thread
+		 */
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		/**
+		 * Sets how many gRPC calls may wait for a free thread.
+		 * @param queueCapacity how many gRPC calls may wait for a free thread
+		 */
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		/**
+		 * Returns the address the gRPC server binds to.
+		 * @return the address, or {@code null} for the loopback address
+		 */
+		public @Nullable InetAddress getAddress() {
+			return this.address;
+		}
+
+		/**
+		 * Sets the address the gRPC server binds to.
+		 * @param address the address, or {@code null} for the loopback address
+		 */
+		public void setAddress(@Nullable InetAddress address) {
+			this.address = address;
+		}
+
+		/**
+		 * Returns the TLS settings.
+		 * @return the TLS settings
+		 */
+		public Ssl getSsl() {
+			return this.ssl;
+		}
+
+	}
+
+	/**
+	 * TLS settings of the gRPC server ({@code locksmith.server.grpc.ssl.*}).
+	 */
+	public static class Ssl {
+
+		/**
+		 * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) with the server's certificate and key;
+		 * plaintext when not set.
+		 */
+		private @Nullable String bundle;
+
+		/**
+		 * Returns the name of the SSL bundle.
+		 * @return the name of the SSL bundle, or {@code null} for plaintext
+		 */
+		public @Nullable String getBundle() {
+			return this.bundle;
+		}
+
+		/**
+		 * Sets the name of the SSL bundle.
+		 * @param bundle the name of the SSL bundle, or {@code null} for plaintext
+		 */
+		public void setBundle(@Nullable String bundle) {
+			this.bundle = bundle;
 		}
 
 	}

@@ -20,6 +20,11 @@ public final class LockServiceException extends RuntimeException {
 		/** A token is configured and the request did not carry it (HTTP 401, gRPC {@code UNAUTHENTICATED}). */
 		UNAUTHORIZED,
 
+		/**
+		 * A browser sent the request on behalf of another site (HTTP 403, gRPC {@code PERMISSION_DENIED}).
+		 */
+		FORBIDDEN,
+
 		/** The id is unknown, released or expired (HTTP 404, gRPC {@code NOT_FOUND}). */
 		NOT_FOUND,
 
@@ -27,7 +32,13 @@ public final class LockServiceException extends RuntimeException {
 		CONFLICT,
 
 		/** The request body is larger than allowed (HTTP 413, gRPC {@code RESOURCE_EXHAUSTED}). */
-		TOO_LARGE
+		TOO_LARGE,
+
+		/**
+		 * A bound on waiting requests or server threads is reached (HTTP 503 with {@code Retry-After}, gRPC
+		 * {@code RESOURCE_EXHAUSTED}).
+		 */
+		OVERLOADED
 
 	}
 
@@ -74,6 +85,15 @@ public final class LockServiceException extends RuntimeException {
 	}
 
 	/**
+	 * Returns an exception for a request the server refuses to serve whoever sent it.
+	 * @param message why, and what to do instead
+	 * @return the exception
+	 */
+	public static LockServiceException forbidden(String message) {
+		return new LockServiceException(Reason.FORBIDDEN, message, null, null);
+	}
+
+	/**
 	 * Returns an exception for a service that is already locked.
 	 * @param existingLock the current holder, or {@code null} if it could not be read
 	 * @return the exception
@@ -90,6 +110,15 @@ public final class LockServiceException extends RuntimeException {
 	public static LockServiceException tooLarge(long limit) {
 		return new LockServiceException(Reason.TOO_LARGE, "request body is larger than " + limit + " bytes", null,
 				null);
+	}
+
+	/**
+	 * Returns an exception for a request refused because a bound is reached.
+	 * @param message which bound, naming its property
+	 * @return the exception
+	 */
+	public static LockServiceException overloaded(String message) {
+		return new LockServiceException(Reason.OVERLOADED, message, null, null);
 	}
 
 	/**

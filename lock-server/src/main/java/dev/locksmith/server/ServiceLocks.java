@@ -2,11 +2,14 @@ package dev.locksmith.server;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
@@ -53,6 +56,11 @@ public final class ServiceLocks {
 
 	private final byte @Nullable [] token;
 
+	private final int maxWaitingRequests;
+
+	/** One permit per create request that may wait at once, so that waiting never takes every thread. */
+	private final Semaphore waitingSlots;
+
 	/**
 	 * Creates the service.
 	 * @param locks the lock service to keep the leases in
@@ -65,6 +73,8 @@ public final class ServiceLocks {
 		this.maxTtl = properties.getMaxTtl();
 		this.maxWait = properties.getMaxWait();
 		this.keyPrefix = properties.getKeyPrefix();
+		this.maxWaitingRequests = properties.getMaxWaitingRequests();
+		this.waitingSlots = new Semaphore(this.maxWaitingRequests);
 		String configured = properties.getToken();
 		this.token = (configured == null || configured.isEmpty()) ? null
 				: configured.getBytes(StandardCharsets.UTF_8);
@@ -95,7 +105,8 @@ public final class ServiceLocks {
 	 * @param ttl the lease time, or null/empty for the default
 	 * @param wait how long to wait, or null/empty to try once
 	 * @return the new lock
-	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked,
+	 * (overloaded) if it is held and {@code locksmith.server.max-waiting-requests} requests already wait
 	 */
 	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
 			@Nullable String wait) {
@@ -111,7 +122,8 @@ public final class ServiceLocks {
 	 * @param wait how long to wait, or null/empty to try once
 	 * @param waitLimit the longest wait whatever {@code wait} says, or {@code null} for no limit
 	 * @return the new lock
-	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked,
+	 * (overloaded) if it is held and {@code locksmith.server.max-waiting-requests} requests already wait
 	 */
 	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
 			@Nullable String wait, @Nullable Duration waitLimit) {
@@ -133,15 +145,50 @@ public final class ServiceLocks {
 	}
 
 	/**
-	 * Takes the lock with already validated arguments.
+	 * Takes the lock with already validated arguments, in one of the bounded waiting slots if it has to wait.
 	 * @param service the service name
 	 * @param who the holder
 	 * @param ttl the lease time
 	 * @param wait how long to wait
 	 * @return the new lock
-	 * @throws LockServiceException (conflict) if the service stays locked
+	 * @throws LockServiceException (conflict) if the service stays locked, (overloaded) if it is held and
+	 * every waiting slot is taken
 	 */
 	ServiceLock create(String service, String who, Duration ttl, Duration wait) {
+		if (wait.isZero()) {
+			return take(service, who, ttl, Duration.ZERO);
+		}
+		if (!this.waitingSlots.tryAcquire()) {
+			// every waiting slot is taken: a free lock is still granted, a held one is refused at once
+			try {
+				return take(service, who, ttl, Duration.ZERO);
+			}
+			catch (LockServiceException ex) {
+				if (ex.reason() == LockServiceException.Reason.CONFLICT) {
+					throw LockServiceException.overloaded(this.maxWaitingRequests + " create requests are already "
+							+ "waiting (locksmith.server.max-waiting-requests); retry later");
+				}
+				throw ex;
+			}
+		}
+		try {
+			return take(service, who, ttl, wait);
+		}
+		finally {
+			this.waitingSlots.release();
+		}
+	}
+
+	/**
+	 * Returns how many create requests are waiting for a held lock right now (at most
+	 * {@code locksmith.server.max-waiting-requests}).
+	 * @return the number of waiting create requests
+	 */
+	public int waitingRequests() {
+		return this.maxWaitingRequests - this.waitingSlots.availablePermits();
+	}
+
+	private ServiceLock take(String service, String who, Duration ttl, Duration wait) {
 		String key = this.keyPrefix + service;
 		LockOptions options = LockOptions.ttl(ttl)
 			.withWaitTime(wait)
@@ -255,7 +302,22 @@ public final class ServiceLocks {
 	}
 
 	/**
-	 * Checks a service name or holder.
+	 * Normalises a service name or holder as every request does before using it: surrounding whitespace
+	 * stripped, then Unicode NFC, so that {@code "deploy "} and {@code "deploy"}, or a composed and a
+	 * decomposed {@code "café"}, are the same lock.
+	 * @param value the value as the client sent it
+	 * @return the normalised value
+	 */
+	static String normalise(String value) {
+		return Normalizer.normalize(value.strip(), Normalizer.Form.NFC);
+	}
+
+	/**
+	 * Checks a normalised service name or holder: not blank, at most {@value #MAX_NAME_LENGTH} characters,
+	 * and no character that cannot be seen (controls, format characters such as zero-width spaces and
+	 * bidirectional overrides, line separators, spaces other than U+0020, unpaired surrogates, private-use
+	 * or unassigned code points, variation selectors and fillers), so that two names that look the same
+	 * are the same name.
 	 * @param value the value
 	 * @return a problem description, or {@code null} if the value is fine
 	 */
@@ -266,20 +328,39 @@ public final class ServiceLocks {
 		if (value.length() > MAX_NAME_LENGTH) {
 			return "must be at most " + MAX_NAME_LENGTH + " characters, was " + value.length();
 		}
-		for (int i = 0; i < value.length(); i++) {
-			if (Character.isISOControl(value.charAt(i))) {
-				return "must not contain control characters";
+		for (int i = 0; i < value.length();) {
+			int codePoint = value.codePointAt(i);
+			if (isInvisible(codePoint)) {
+				return String.format(Locale.ROOT,
+						"must not contain control, format or invisible characters (U+%04X at position %d)", codePoint,
+						i + 1);
 			}
+			i += Character.charCount(codePoint);
 		}
 		return null;
 	}
 
+	private static boolean isInvisible(int codePoint) {
+		return switch (Character.getType(codePoint)) {
+			case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
+					Character.UNASSIGNED, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR ->
+				true;
+			case Character.SPACE_SEPARATOR -> codePoint != ' ';
+			// default-ignorable code points that Unicode files under letters or marks
+			default -> codePoint == 0x034F || codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x17B4
+					|| codePoint == 0x17B5 || (codePoint >= 0x180B && codePoint <= 0x180F) || codePoint == 0x3164
+					|| (codePoint >= 0xFE00 && codePoint <= 0xFE0F) || codePoint == 0xFFA0
+					|| (codePoint >= 0xE0100 && codePoint <= 0xE01EF);
+		};
+	}
+
 	private static String requireName(String field, @Nullable String value) {
-		String problem = checkName(value);
+		String normalised = (value != null) ? normalise(value) : null;
+		String problem = checkName(normalised);
 		if (problem != null) {
 			throw LockServiceException.badRequest(field, field + " " + problem);
 		}
-		return value;
+		return normalised;
 	}
 
 	private Duration ttl(@Nullable String text) {

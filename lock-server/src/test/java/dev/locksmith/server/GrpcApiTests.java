@@ -160,6 +160,21 @@ class GrpcApiTests extends LockServerTestSupport {
 	}
 
 	@Test
+	void namesAreNormalisedAndInvisibleCharactersRejected() {
+		Lock held = this.stub.createLock(CreateLockRequest.newBuilder().setService("deploy").setWho("first").build());
+		assertCode(() -> this.stub.createLock(CreateLockRequest.newBuilder().setService("deploy ").setWho("second").build()),
+				Status.Code.ALREADY_EXISTS);
+		assertCode(() -> this.stub.createLock(
+				CreateLockRequest.newBuilder().setService("deploy\u200b").setWho("second").build()),
+				Status.Code.INVALID_ARGUMENT, "service", "U+200B");
+		assertCode(() -> this.stub.createLock(
+				CreateLockRequest.newBuilder().setService("other").setWho("se\u200dcond").build()),
+				Status.Code.INVALID_ARGUMENT, "who");
+		assertThat(this.stub.listLocks(ListLocksRequest.getDefaultInstance()).getLocksList()).extracting(Lock::getId)
+			.containsExactly(held.getId());
+	}
+
+	@Test
 	void reflectionListsTheLockService() throws InterruptedException {
 		List<String> services = new ArrayList<>();
 		CountDownLatch done = new CountDownLatch(1);

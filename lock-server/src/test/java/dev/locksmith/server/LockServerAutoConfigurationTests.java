@@ -71,6 +71,16 @@ class LockServerAutoConfigurationTests {
 	}
 
 	@Test
+	void anEmptyKeyPrefixFailsStartupNamingTheProperty() {
+		this.runner.withBean(MutexService.class, () -> Locksmith.builder(new MemoryLockProvider()).build())
+			.withPropertyValues("locksmith.server.enabled=true", "locksmith.server.key-prefix=")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.server.key-prefix"));
+	}
+
+	@Test
 	void propertyDefaults() {
 		LockServerProperties properties = new LockServerProperties();
 		assertThat(properties.isEnabled()).isFalse();
@@ -79,6 +89,30 @@ class LockServerAutoConfigurationTests {
 		assertThat(properties.getGrpc().isEnabled()).isTrue();
 		assertThat(properties.getKeyPrefix()).isEqualTo("service:");
 		assertThat(properties.getToken()).isNull();
+		assertThat(properties.getMaxWaitingRequests()).isEqualTo(32);
+		assertThat(properties.getGrpc().getAddress()).as("loopback").isNull();
+		assertThat(properties.getGrpc().getSsl().getBundle()).as("plaintext").isNull();
+		assertThat(properties.getGrpc().getMaxThreads()).isEqualTo(64);
+		assertThat(properties.getGrpc().getQueueCapacity()).isEqualTo(64);
+	}
+
+	@Test
+	void badBoundsAndAMissingSslBundleFailStartupNamingTheProperty() {
+		for (String property : new String[] { "locksmith.server.max-waiting-requests=0",
+				"locksmith.server.grpc.max-threads=0", "locksmith.server.grpc.queue-capacity=-1" }) {
+			this.runner.withBean(MutexService.class, () -> Locksmith.builder(new MemoryLockProvider()).build())
+				.withPropertyValues("locksmith.server.enabled=true", property)
+				.run((context) -> assertThat(context).hasFailed()
+					.getFailure()
+					.rootCause()
+					.hasMessageContaining(property.substring(0, property.indexOf('='))));
+		}
+		this.runner.withBean(MutexService.class, () -> Locksmith.builder(new MemoryLockProvider()).build())
+			.withPropertyValues("locksmith.server.enabled=true", "locksmith.server.grpc.ssl.bundle=missing")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.server.grpc.ssl.bundle"));
 	}
 
 }

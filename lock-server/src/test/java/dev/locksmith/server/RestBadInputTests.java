@@ -49,6 +49,40 @@ class RestBadInputTests extends LockServerTestSupport {
 		assertThat(heldCount()).isZero();
 	}
 
+	@Test
+	void namesAreTrimmedAndNfcNormalisedSoLookAlikesAreOneLock() {
+		Reply first = post("/api/v1alpha1/lock", lockBody("deploy", "me"));
+		assertThat(first.status()).isEqualTo(200);
+		Reply trailingSpace = post("/api/v1alpha1/lock", lockBody("deploy ", "other"));
+		assertThat(trailingSpace.status()).as("'deploy ' is the lock 'deploy'").isEqualTo(409);
+		assertThat(trailingSpace.json().get("existingLock").get("id").asString()).isEqualTo(first.text("id"));
+		Reply padded = post("/api/v1alpha1/lock", lockBody("  deploy\\t", "other"));
+		assertThat(padded.status()).isEqualTo(409);
+
+		// "café" composed (U+00E9) and decomposed (e + U+0301) are one lock
+		Reply composed = post("/api/v1alpha1/lock", lockBody("caf\u00e9", " me "));
+		assertThat(composed.status()).isEqualTo(200);
+		assertThat(composed.text("service")).isEqualTo("caf\u00e9");
+		assertThat(composed.text("who")).as("who is trimmed too").isEqualTo("me");
+		assertThat(post("/api/v1alpha1/lock", lockBody("cafe\u0301", "other")).status()).isEqualTo(409);
+		assertThat(heldCount()).isEqualTo(2);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "deploy\\u200b", "de\\u200dploy", "\\ufeffdeploy", "deploy\\u2060", "deploy\\u00ad",
+			"deploy\\u202e", "deploy\\u0085", "deploy\\u00a0prod", "de\\u2028ploy", "deploy\\ud800",
+			"deploy\\ue000", "deploy\\ufe0f", "deploy\\u3164" })
+	void invisibleAndFormatCharactersAreRejectedNamingTheField(String service) {
+		Reply reply = post("/api/v1alpha1/lock", lockBody(service, "me"));
+		assertThat(reply.status()).as(service).isEqualTo(400);
+		assertThat(reply.text("field")).isEqualTo("service");
+		assertThat(reply.text("error")).contains("service").contains("U+");
+		Reply who = post("/api/v1alpha1/lock", lockBody("visible", "me" + service));
+		assertThat(who.status()).as(service).isEqualTo(400);
+		assertThat(who.text("field")).isEqualTo("who");
+		assertThat(heldCount()).isZero();
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "", "   ", "not json", "[1, 2]", "\"text\"", "{\"service\": \"x\", ", "null" })
 	void createRejectsBodiesThatAreNotJsonObjects(String body) {

@@ -1,5 +1,6 @@
 package dev.locksmith.server;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.locksmith.server.grpc.v1alpha1.CreateLockRequest;
@@ -10,6 +11,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.test.context.TestPropertySource;
@@ -66,12 +68,86 @@ class TokenProtectionTests extends LockServerTestSupport {
 			headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer s3cret");
 			LockServiceGrpc.LockServiceBlockingStub authorized = anonymous
 				.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+			// refused calls give their gRPC slot back: many more than the pool's bound, then a real call
+			for (int i = 0; i < 200; i++) {
+				assertThat(catchThrowableOfType(StatusRuntimeException.class,
+						() -> anonymous.listLocks(ListLocksRequest.getDefaultInstance()))
+					.getStatus()
+					.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+			}
 			authorized.createLock(CreateLockRequest.newBuilder().setService("guarded").setWho("me").build());
 			assertThat(authorized.listLocks(ListLocksRequest.getDefaultInstance()).getTotal()).isEqualTo(1);
 		}
 		finally {
 			channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
 		}
+	}
+
+	@Test
+	void reflectionWithoutTheTokenIsRefusedToo() throws InterruptedException {
+		ManagedChannel channel = channel();
+		try {
+			for (boolean v1 : new boolean[] { true, false }) {
+				Status status = v1 ? listServicesV1(channel) : listServicesV1Alpha(channel);
+				assertThat(status.getCode()).as(v1 ? "reflection v1" : "reflection v1alpha")
+					.isEqualTo(Status.Code.UNAUTHENTICATED);
+			}
+		}
+		finally {
+			channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		}
+	}
+
+	/** Asks the server for its services over reflection v1 and returns how the call ended. */
+	private static Status listServicesV1(ManagedChannel channel) throws InterruptedException {
+		CompletableFuture<Status> done = new CompletableFuture<>();
+		StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> requests = io.grpc.reflection.v1.ServerReflectionGrpc
+			.newStub(channel)
+			.serverReflectionInfo(new StreamObserver<>() {
+				@Override
+				public void onNext(io.grpc.reflection.v1.ServerReflectionResponse response) {
+					done.completeExceptionally(new AssertionError("services listed without the token: " + response));
+				}
+
+				@Override
+				public void onError(Throwable error) {
+					done.complete(Status.fromThrowable(error));
+				}
+
+				@Override
+				public void onCompleted() {
+					done.complete(Status.OK);
+				}
+			});
+		requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+		requests.onCompleted();
+		return done.orTimeout(10, TimeUnit.SECONDS).join();
+	}
+
+	@SuppressWarnings("deprecation")
+	private static Status listServicesV1Alpha(ManagedChannel channel) throws InterruptedException {
+		CompletableFuture<Status> done = new CompletableFuture<>();
+		StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> requests = io.grpc.reflection.v1alpha.ServerReflectionGrpc
+			.newStub(channel)
+			.serverReflectionInfo(new StreamObserver<>() {
+				@Override
+				public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse response) {
+					done.completeExceptionally(new AssertionError("services listed without the token: " + response));
+				}
+
+				@Override
+				public void onError(Throwable error) {
+					done.complete(Status.fromThrowable(error));
+				}
+
+				@Override
+				public void onCompleted() {
+					done.complete(Status.OK);
+				}
+			});
+		requests.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+		requests.onCompleted();
+		return done.orTimeout(10, TimeUnit.SECONDS).join();
 	}
 
 }

@@ -2,24 +2,32 @@ package dev.locksmith.server.grpc;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.locksmith.server.LockServerProperties;
 import io.grpc.BindableService;
-import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.boot.ssl.SslBundle;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The gRPC server of the lock service: the lock service behind the token interceptor, plus server
- * reflection (v1 and v1alpha, so that every grpcurl version can discover it). Started and stopped with
- * the application context.
+ * The gRPC server of the lock service: the lock service and server reflection (v1 and v1alpha, so that
+ * every grpcurl version can discover it), all behind the token interceptor, on a bounded pool of threads
+ * ({@link CallAdmission}); TLS from a Spring Boot SSL bundle, bound to the loopback address unless
+ * {@code locksmith.server.grpc.address} says otherwise. Started and stopped with the application context.
  */
 public class GrpcLockServer implements SmartLifecycle {
 
@@ -29,24 +37,31 @@ public class GrpcLockServer implements SmartLifecycle {
 
 	private final BearerTokenInterceptor interceptor;
 
-	private final int port;
+	private final LockServerProperties.Grpc settings;
 
 	private final int maxMessageSize;
 
+	private final @Nullable SslBundle ssl;
+
 	private volatile @Nullable Server server;
+
+	private @Nullable CallAdmission admission;
 
 	/**
 	 * Creates the server (not started).
 	 * @param service the lock service
-	 * @param interceptor the token check
-	 * @param port the port, 0 for a free one
+	 * @param interceptor the token check, applied to every service (reflection included)
+	 * @param settings address, port and thread bounds ({@code locksmith.server.grpc.*})
 	 * @param maxMessageSize the largest inbound message, in bytes
+	 * @param ssl the certificate and key to serve TLS with, or {@code null} for plaintext
 	 */
-	public GrpcLockServer(GrpcLockService service, BearerTokenInterceptor interceptor, int port, int maxMessageSize) {
+	public GrpcLockServer(GrpcLockService service, BearerTokenInterceptor interceptor,
+			LockServerProperties.Grpc settings, int maxMessageSize, @Nullable SslBundle ssl) {
 		this.service = service;
 		this.interceptor = interceptor;
-		this.port = port;
+		this.settings = settings;
 		this.maxMessageSize = maxMessageSize;
+		this.ssl = ssl;
 	}
 
 	@Override
@@ -56,22 +71,47 @@ public class GrpcLockServer implements SmartLifecycle {
 			return;
 		}
 		BindableService reflectionV1Alpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
-		Server started = Grpc.newServerBuilderForPort(this.port, InsecureServerCredentials.create())
-			.addService(ServerInterceptors.intercept(this.service, this.interceptor))
+		InetAddress address = this.settings.getAddress();
+		InetSocketAddress bind = new InetSocketAddress(
+				(address != null) ? address : InetAddress.getLoopbackAddress(), this.settings.getPort());
+		CallAdmission calls = new CallAdmission(this.settings.getMaxThreads(), this.settings.getQueueCapacity());
+		Server started = NettyServerBuilder.forAddress(bind, credentials(this.ssl))
+			.addService(this.service)
 			.addService(ProtoReflectionServiceV1.newInstance())
 			.addService(reflectionV1Alpha)
 			.maxInboundMessageSize(this.maxMessageSize)
+			// transport callbacks run directly; every call then runs on the bounded pool or is refused
+			.directExecutor()
+			.callExecutor(calls)
+			// every service, reflection included, needs the token; interceptors added later run first
+			.intercept(this.interceptor)
+			.intercept(calls)
 			.build();
 		try {
 			started.start();
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Could not start the lock service's gRPC server on port " + this.port
-					+ " (locksmith.server.grpc.port)", ex);
+			calls.shutdown();
+			throw new UncheckedIOException("Could not start the lock service's gRPC server on " + bind
+					+ " (locksmith.server.grpc.address, locksmith.server.grpc.port)", ex);
 		}
 		this.server = started;
-		logger.info("Lock service gRPC server (tracker.lock.v1alpha1.LockService) listening on port {}",
-				started.getPort());
+		this.admission = calls;
+		logger.info("Lock service gRPC server (tracker.lock.v1alpha1.LockService) listening on {} ({})",
+				started.getListenSockets(), (this.ssl != null) ? "TLS" : "plaintext");
+		if (this.ssl == null && !bind.getAddress().isLoopbackAddress()) {
+			logger.warn("Lock service gRPC server listens on {} without TLS: requests, and the bearer token if one "
+					+ "is set, travel in clear; set locksmith.server.grpc.ssl.bundle", bind);
+		}
+	}
+
+	private static ServerCredentials credentials(@Nullable SslBundle ssl) {
+		if (ssl == null) {
+			return InsecureServerCredentials.create();
+		}
+		return TlsServerCredentials.newBuilder()
+			.keyManager(ssl.getManagers().getKeyManagerFactory().getKeyManagers())
+			.build();
 	}
 
 	@Override
@@ -91,6 +131,11 @@ public class GrpcLockServer implements SmartLifecycle {
 			running.shutdownNow();
 			Thread.currentThread().interrupt();
 		}
+		CallAdmission calls = this.admission;
+		if (calls != null) {
+			calls.shutdown();
+			this.admission = null;
+		}
 	}
 
 	@Override
@@ -105,6 +150,15 @@ public class GrpcLockServer implements SmartLifecycle {
 	public int getPort() {
 		Server running = this.server;
 		return (running != null) ? running.getPort() : -1;
+	}
+
+	/**
+	 * Returns the addresses the server listens on.
+	 * @return the addresses, empty when not running
+	 */
+	public List<? extends SocketAddress> getListenAddresses() {
+		Server running = this.server;
+		return (running != null) ? running.getListenSockets() : List.of();
 	}
 
 }

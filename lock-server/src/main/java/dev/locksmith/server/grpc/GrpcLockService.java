@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@code tracker.lock.v1alpha1.LockService} on top of {@link ServiceLocks}: the same semantics as the REST
  * API, with refusals as gRPC status codes ({@code INVALID_ARGUMENT}, {@code NOT_FOUND},
- * {@code ALREADY_EXISTS} with the holder as a {@code Lock} detail, {@code UNAVAILABLE}).
+ * {@code ALREADY_EXISTS} with the holder as a {@code Lock} detail, {@code RESOURCE_EXHAUSTED} when too many
+ * creates wait, {@code UNAVAILABLE}).
  */
 public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 
@@ -134,9 +135,10 @@ public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 		Status.Code code = switch (ex.reason()) {
 			case BAD_REQUEST -> Status.Code.INVALID_ARGUMENT;
 			case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
+			case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
 			case NOT_FOUND -> Status.Code.NOT_FOUND;
 			case CONFLICT -> Status.Code.ALREADY_EXISTS;
-			case TOO_LARGE -> Status.Code.RESOURCE_EXHAUSTED;
+			case TOO_LARGE, OVERLOADED -> Status.Code.RESOURCE_EXHAUSTED;
 		};
 		ServiceLock existing = ex.existingLock();
 		if (existing == null) {

@@ -36,7 +36,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * REST endpoints of the lock service. Reads request bodies itself (any content type, bounded size) so
  * that a script's {@code curl -d '{…}'} works with or without a JSON content type, and every error is a
- * JSON object with an {@code error} message.
+ * JSON object with an {@code error} message. Requests a browser sends on behalf of another site are refused
+ * ({@link CrossSiteRequests}).
  */
 @RestController
 @RequestMapping(path = "/api/v1alpha1", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -170,6 +171,9 @@ public class LockServiceController {
 		if (ex.reason() == LockServiceException.Reason.UNAUTHORIZED) {
 			response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
 		}
+		if (ex.reason() == LockServiceException.Reason.OVERLOADED) {
+			response.header(HttpHeaders.RETRY_AFTER, "1");
+		}
 		return response.body(json);
 	}
 
@@ -198,6 +202,7 @@ public class LockServiceController {
 	}
 
 	private void authorize(HttpServletRequest request) {
+		CrossSiteRequests.check(request);
 		this.locks.authorize(request.getHeader(HttpHeaders.AUTHORIZATION));
 	}
 
@@ -313,9 +318,11 @@ public class LockServiceController {
 		return switch (reason) {
 			case BAD_REQUEST -> HttpStatus.BAD_REQUEST;
 			case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
+			case FORBIDDEN -> HttpStatus.FORBIDDEN;
 			case NOT_FOUND -> HttpStatus.NOT_FOUND;
 			case CONFLICT -> HttpStatus.CONFLICT;
 			case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+			case OVERLOADED -> HttpStatus.SERVICE_UNAVAILABLE;
 		};
 	}
 

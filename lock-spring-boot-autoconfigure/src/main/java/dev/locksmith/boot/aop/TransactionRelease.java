@@ -16,7 +16,9 @@ import dev.locksmith.LockLostException;
 
 /**
  * Defers the release of locks taken inside a running transaction until the transaction completes, and
- * lets later calls in the same transaction join them. Loaded only when spring-tx is present.
+ * lets later calls in the same transaction join them. A lock found lost before the commit fails the commit
+ * with a {@link LockLostException}, so that the work done under it rolls back. Loaded only when spring-tx
+ * is present.
  */
 final class TransactionRelease {
 
@@ -82,6 +84,19 @@ final class TransactionRelease {
 		@Override
 		public void resume() {
 			TransactionSynchronizationManager.bindResource(RESOURCE_KEY, this.locks);
+		}
+
+		/**
+		 * Fails the commit if a lock the transaction holds was lost (expired or taken over) meanwhile: the
+		 * exception makes the transaction manager roll back.
+		 */
+		@Override
+		public void beforeCommit(boolean readOnly) {
+			for (HeldLock held : this.locks.values()) {
+				if (!held.handle.isValid()) {
+					throw held.lostException();
+				}
+			}
 		}
 
 		@Override

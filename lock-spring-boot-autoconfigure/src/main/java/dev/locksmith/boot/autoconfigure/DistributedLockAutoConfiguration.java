@@ -13,8 +13,10 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
@@ -26,6 +28,7 @@ import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.DistributedLock;
 import dev.locksmith.boot.aop.DistributedLockInterceptor;
 import dev.locksmith.boot.aop.DistributedLockPointcut;
+import dev.locksmith.boot.aop.LockLostTransactionListener;
 import dev.locksmith.boot.aop.LockOperationSource;
 
 /**
@@ -71,6 +74,22 @@ public final class DistributedLockAutoConfiguration {
 				new DistributedLockPointcut(distributedLockOperationSource), distributedLockInterceptor);
 		advisor.setOrder(environment.getProperty("locksmith.aspect.order", Integer.class, DEFAULT_ORDER));
 		return advisor;
+	}
+
+	/**
+	 * Fails a commit under a lost lock (with spring-tx; Boot adds the listener to the transaction managers
+	 * it configures).
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.transaction.TransactionExecutionListener")
+	static class TransactionCommitCheck {
+
+		@Bean
+		@ConditionalOnMissingBean
+		LockLostTransactionListener locksmithLockLostTransactionListener() {
+			return new LockLostTransactionListener();
+		}
+
 	}
 
 	/**

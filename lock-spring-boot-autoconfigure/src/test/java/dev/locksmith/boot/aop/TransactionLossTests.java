@@ -1,0 +1,161 @@
+package dev.locksmith.boot.aop;
+
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
+
+import dev.locksmith.LockLostException;
+import dev.locksmith.Locksmith;
+import dev.locksmith.MutexService;
+import dev.locksmith.boot.annotation.DistributedLock;
+import dev.locksmith.boot.annotation.LockContext;
+import dev.locksmith.boot.autoconfigure.DistributedLockAutoConfiguration;
+import dev.locksmith.provider.memory.MemoryLockProvider;
+import dev.locksmith.testsupport.ManualClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * A lock taken inside a running transaction and lost before the transaction commits fails the commit:
+ * the work done under the lost lock is rolled back (real transaction manager, embedded H2). The clock is
+ * a manual one, so the lease expires exactly when the test says.
+ */
+@SpringJUnitConfig(TransactionLossTests.Config.class)
+class TransactionLossTests {
+
+	@Autowired
+	private Writer writer;
+
+	@Autowired
+	private JdbcTemplate jdbc;
+
+	@Autowired
+	private MutexService locks;
+
+	@BeforeEach
+	void clear() {
+		this.jdbc.update("delete from account");
+	}
+
+	@Test
+	void aLockLostBeforeCommitRollsTheTransactionBack() {
+		assertThatExceptionOfType(LockLostException.class).isThrownBy(() -> this.writer.writeAndLoseTheLock("erin"))
+			.withMessageContaining("account:erin");
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class))
+			.as("the row written under the lost lock is rolled back")
+			.isZero();
+		assertThat(this.locks.isLocked("account:erin")).isFalse();
+	}
+
+	@Test
+	void aLockStillHeldAtCommitCommits() {
+		this.writer.write("frank");
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class)).isOne();
+		assertThat(this.locks.isLocked("account:frank")).isFalse();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableTransactionManagement
+	@ImportAutoConfiguration({ AopAutoConfiguration.class, DistributedLockAutoConfiguration.class })
+	static class Config {
+
+		@Bean
+		ManualClock clock() {
+			return new ManualClock();
+		}
+
+		@Bean
+		MutexService mutexService(ManualClock clock) {
+			return Locksmith.builder(new MemoryLockProvider(clock)).clock(clock).build();
+		}
+
+		@Bean
+		DataSource dataSource() {
+			return new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2)
+				.generateUniqueName(true)
+				.addScript("classpath:dev/locksmith/boot/aop/account.sql")
+				.build();
+		}
+
+		@Bean
+		PlatformTransactionManager transactionManager(DataSource dataSource) {
+			return new DataSourceTransactionManager(dataSource);
+		}
+
+		@Bean
+		JdbcTemplate jdbcTemplate(DataSource dataSource) {
+			return new JdbcTemplate(dataSource);
+		}
+
+		@Bean
+		Inserter inserter(JdbcTemplate jdbc) {
+			return new Inserter(jdbc);
+		}
+
+		@Bean
+		Writer writer(Inserter inserter, ManualClock clock) {
+			return new Writer(inserter, clock);
+		}
+
+	}
+
+	public static class Inserter {
+
+		private final JdbcTemplate jdbc;
+
+		Inserter(JdbcTemplate jdbc) {
+			this.jdbc = jdbc;
+		}
+
+		@DistributedLock(key = "'account:' + #owner", ttl = "10s")
+		public void insert(String owner) {
+			assertThat(LockContext.current()).hasValueSatisfying((handle) -> assertThat(handle.isValid()).isTrue());
+			this.jdbc.update("insert into account(owner) values (?)", owner);
+		}
+
+	}
+
+	public static class Writer {
+
+		private final Inserter inserter;
+
+		private final ManualClock clock;
+
+		Writer(Inserter inserter, ManualClock clock) {
+			this.inserter = inserter;
+			this.clock = clock;
+		}
+
+		@Transactional
+		public void writeAndLoseTheLock(String owner) {
+			this.inserter.insert(owner);
+			// the lease (ttl 10s, not renewed) runs out while the transaction is still open
+			this.clock.advance(Duration.ofSeconds(11));
+		}
+
+		@Transactional
+		public void write(String owner) {
+			this.inserter.insert(owner);
+		}
+
+	}
+
+}
