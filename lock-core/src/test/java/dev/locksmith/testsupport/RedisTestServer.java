@@ -94,6 +94,15 @@ public final class RedisTestServer implements AutoCloseable {
 	}
 
 	/**
+	 * Starts a server on a free port with extra {@code redis-server} arguments.
+	 * @param arguments the arguments, for example {@code "--maxmemory-policy", "allkeys-lru"}
+	 * @return the running server
+	 */
+	public static RedisTestServer withArguments(String... arguments) {
+		return new RedisTestServer(List.of(arguments));
+	}
+
+	/**
 	 * Returns the port the server listens on (the same across restarts).
 	 * @return the port
 	 */

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +26,7 @@ import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
@@ -60,6 +62,16 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  */
 public final class RedlockLockProvider implements LockProvider {
 
+	/**
+	 * Fan-out threads per node. Each call on a node is bounded by its client's command timeout, so this
+	 * bounds the threads a slow or dead node can hold; calls beyond the threads and the queue fail that
+	 * node's part at once (reported like a node that did not answer).
+	 */
+	static final int THREADS_PER_NODE = 16;
+
+	/** Node calls that may wait for a fan-out thread, per node. */
+	static final int QUEUED_PER_NODE = 256;
+
 	private final List<RedisLeaseNode> nodes;
 
 	private final List<RedisReleaseListener> listeners;
@@ -70,22 +82,34 @@ public final class RedlockLockProvider implements LockProvider {
 
 	private final ExecutorService executor;
 
-	/** Lease id → nodes that must hold it, for permit leases that need more than the quorum. */
-	private final Map<String, Integer> permitQuorums = new ConcurrentHashMap<>();
+	/**
+	 * Lease id → nodes that must hold it and until when it is valid, for permit leases (which may need more
+	 * than the quorum). Entries go when the lease is released, when a renewal does not extend it, and when
+	 * their validity ran out (swept at the next permit grant), so leases lost without
+	 * a release are not kept. A permit lease without an entry needs every node to count as extended.
+	 */
+	private final Map<String, PermitQuorum> permitQuorums = new ConcurrentHashMap<>();
+
+	private final KeyListing listing = new KeyListing();
 
 	private RedlockLockProvider(Builder builder) {
 		this.nodes = new ArrayList<>();
 		this.listeners = new ArrayList<>();
 		this.quorum = (builder.quorum > 0) ? builder.quorum : builder.nodes.size() / 2 + 1;
 		AtomicInteger threads = new AtomicInteger();
-		this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-				(task) -> {
+		int size = builder.nodes.size();
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_NODE * size, THREADS_PER_NODE * size, 60,
+				TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED_PER_NODE * size), (task) -> {
 					Thread thread = new Thread(task, "locksmith-redlock-" + threads.incrementAndGet());
 					thread.setDaemon(true);
 					return thread;
 				});
+		pool.allowCoreThreadTimeOut(true);
+		this.executor = pool;
 		for (RedisConnectionFactory factory : builder.nodes) {
-			this.nodes.add(new RedisLeaseNode(factory, builder.channel));
+			RedisLeaseNode node = new RedisLeaseNode(factory, builder.channel);
+			node.warnIfKeysMayBeEvicted();
+			this.nodes.add(node);
 			RedisReleaseListener listener = new RedisReleaseListener(factory, builder.channel, this.signals);
 			this.listeners.add(listener);
 			listener.start();
@@ -120,8 +144,9 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
+		RedisLimits.checkRequest(request);
 		long start = System.nanoTime();
-		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, 0, Duration.ZERO));
+		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, null));
 		boolean inTime = inTime(start, request.ttl());
 		int granted = 0;
 		long token = 0;
@@ -138,8 +163,9 @@ public final class RedlockLockProvider implements LockProvider {
 		}
 		int required = requiredQuorum(request);
 		if (granted >= required && inTime) {
-			if (required > this.quorum) {
-				this.permitQuorums.put(request.leaseId(), required);
+			if (request.type() == LeaseType.PERMITS) {
+				sweepPermitQuorums();
+				this.permitQuorums.put(request.leaseId(), new PermitQuorum(required, start + request.ttl().toNanos()));
 			}
 			return Grant.granted(token);
 		}
@@ -155,8 +181,8 @@ public final class RedlockLockProvider implements LockProvider {
 	@Override
 	public boolean release(LeaseRef lease) {
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
-		Integer required = this.permitQuorums.remove(lease.leaseId());
-		if (count(outcomes) >= ((required != null) ? required : this.quorum)) {
+		PermitQuorum permits = this.permitQuorums.remove(lease.leaseId());
+		if (count(outcomes) >= ((permits != null) ? permits.required : this.quorum)) {
 			return true;
 		}
 		requireQuorumAnswered(lease.key(), "release", outcomes);
@@ -165,6 +191,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return renew(List.of(new Renewal(lease, ttl))).contains(lease);
 	}
 
@@ -179,6 +206,7 @@ public final class RedlockLockProvider implements LockProvider {
 		if (renewals.isEmpty()) {
 			return Set.of();
 		}
+		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
 		long start = System.nanoTime();
 		List<Outcome<boolean[]>> outcomes = onAll((node) -> node.extend(renewals));
 		requireQuorumAnswered(renewals.get(0).lease().key(), "renew", outcomes);
@@ -192,9 +220,21 @@ public final class RedlockLockProvider implements LockProvider {
 				}
 			}
 			Renewal renewal = renewals.get(i);
-			int required = this.permitQuorums.getOrDefault(renewal.lease().leaseId(), this.quorum);
+			String leaseId = renewal.lease().leaseId();
+			PermitQuorum permits = this.permitQuorums.get(leaseId);
+			// A permit lease whose entry is gone needs every node: never less than it was granted with.
+			int required = (permits != null) ? permits.required
+					: (renewal.lease().type() == LeaseType.PERMITS) ? this.nodes.size()
+							: this.quorum;
 			if (count >= required && elapsed + drift(renewal.ttl()) < renewal.ttl().toNanos()) {
 				extended.add(renewal.lease());
+				if (permits != null) {
+					this.permitQuorums.replace(leaseId, permits,
+							new PermitQuorum(permits.required, start + renewal.ttl().toNanos()));
+				}
+			}
+			else if (permits != null) {
+				this.permitQuorums.remove(leaseId, permits);
 			}
 		}
 		return extended;
@@ -208,6 +248,7 @@ public final class RedlockLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockInfo inspect(String key) {
+		RedisLimits.checkKey("inspect", key);
 		List<Outcome<List<LeaseInfo>>> outcomes = onAll((node) -> node.inspect(key));
 		requireQuorumAnswered(key, "inspect", outcomes);
 		Map<String, List<LeaseInfo>> byId = new LinkedHashMap<>();
@@ -228,16 +269,17 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
-		requireQuorumAnswered("list '" + keyPrefix + "*'", "list", outcomes);
-		Set<String> union = new HashSet<>();
-		outcomes.forEach((outcome) -> {
-			if (outcome.value != null) {
-				union.addAll(outcome.value);
-			}
+		List<String> keys = this.listing.keys(keyPrefix, offset, () -> {
+			List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
+			requireQuorumAnswered(keyPrefix + "*", "list", outcomes);
+			Set<String> union = new HashSet<>();
+			outcomes.forEach((outcome) -> {
+				if (outcome.value != null) {
+					union.addAll(outcome.value);
+				}
+			});
+			return union;
 		});
-		List<String> keys = new ArrayList<>(union);
-		Collections.sort(keys);
 		List<LockInfo> page = new ArrayList<>();
 		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
 			LockInfo info = inspect(keys.get(i));
@@ -250,6 +292,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean forceRelease(String key) {
+		RedisLimits.checkKey("forceRelease", key);
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.forceRelease(key));
 		requireQuorumAnswered(key, "force-release", outcomes);
 		return count(outcomes) > 0;
@@ -302,6 +345,14 @@ public final class RedlockLockProvider implements LockProvider {
 		this.executor.shutdown();
 	}
 
+	/**
+	 * Returns how many permit leases the provider remembers a larger quorum for, for tests.
+	 * @return the count
+	 */
+	int trackedPermitLeases() {
+		return this.permitQuorums.size();
+	}
+
 	@Override
 	public String toString() {
 		return "RedlockLockProvider[nodes=" + this.nodes.size() + ", quorum=" + this.quorum + "]";
@@ -310,14 +361,22 @@ public final class RedlockLockProvider implements LockProvider {
 	private <T> List<Outcome<T>> onAll(Function<RedisLeaseNode, T> action) {
 		List<CompletableFuture<Outcome<T>>> futures = new ArrayList<>(this.nodes.size());
 		for (RedisLeaseNode node : this.nodes) {
-			futures.add(CompletableFuture.supplyAsync(() -> {
-				try {
-					return new Outcome<>(action.apply(node), null);
-				}
-				catch (LockProviderUnavailableException ex) {
-					return new Outcome<>(null, ex);
-				}
-			}, this.executor));
+			try {
+				futures.add(CompletableFuture.supplyAsync(() -> {
+					try {
+						return new Outcome<>(action.apply(node), null);
+					}
+					catch (LockProviderUnavailableException ex) {
+						return new Outcome<>(null, ex);
+					}
+				}, this.executor));
+			}
+			catch (RejectedExecutionException ex) {
+				futures.add(CompletableFuture.completedFuture(new Outcome<>(null, new LockProviderUnavailableException(
+						"redlock", "Redlock has " + THREADS_PER_NODE + " calls per node running and "
+								+ QUEUED_PER_NODE + " queued per node; call refused",
+						ex))));
+			}
 		}
 		List<Outcome<T>> outcomes = new ArrayList<>(futures.size());
 		for (CompletableFuture<Outcome<T>> future : futures) {
@@ -345,7 +404,8 @@ public final class RedlockLockProvider implements LockProvider {
 			}
 		}
 		if (this.nodes.size() - failed < required) {
-			throw new LockProviderUnavailableException(key, "Redlock " + operation + " of '" + key + "' failed: only "
+			throw new LockProviderUnavailableException(key, "Redlock " + operation + " of '" + KeyText.forMessage(key)
+					+ "' failed: only "
 					+ (this.nodes.size() - failed) + " of " + this.nodes.size() + " Redis nodes answered, "
 					+ required + " needed", first);
 		}
@@ -363,6 +423,11 @@ public final class RedlockLockProvider implements LockProvider {
 		long nodes = this.nodes.size();
 		int safe = (int) (nodes * request.limit() / (request.limit() + 1) + 1);
 		return Math.max(this.quorum, safe);
+	}
+
+	private void sweepPermitQuorums() {
+		long now = System.nanoTime();
+		this.permitQuorums.values().removeIf((entry) -> entry.validUntilNanos - now < 0);
 	}
 
 	private static int count(List<Outcome<Boolean>> outcomes) {
@@ -395,6 +460,9 @@ public final class RedlockLockProvider implements LockProvider {
 				merged.lockedAt(), expiresAt, merged.metadata());
 	}
 
+	private record PermitQuorum(int required, long validUntilNanos) {
+	}
+
 	private record Outcome<T>(@Nullable T value, @Nullable LockProviderUnavailableException error) {
 	}
 
@@ -418,15 +486,22 @@ public final class RedlockLockProvider implements LockProvider {
 		}
 
 		/**
-		 * Sets how many nodes must agree; 0 (the default) means a majority.
-		 * @param quorum the quorum, from 0 to the number of nodes
+		 * Sets how many nodes must agree; 0 (the default) means a majority. The quorum must be more than half
+		 * of the nodes: with half or fewer, two disjoint sets of masters could grant the same lock.
+		 * @param quorum 0, or more than half of the nodes and at most all of them
 		 * @return this builder
 		 * @throws IllegalArgumentException if out of range
 		 */
 		public Builder quorum(int quorum) {
-			if (quorum < 0 || quorum > this.nodes.size()) {
+			int size = this.nodes.size();
+			if (quorum < 0 || quorum > size) {
 				throw new IllegalArgumentException(
-						"quorum must be between 0 (majority) and " + this.nodes.size() + ", but was " + quorum);
+						"quorum must be between 0 (majority) and " + size + ", but was " + quorum);
+			}
+			if (quorum > 0 && quorum <= size / 2) {
+				throw new IllegalArgumentException("quorum " + quorum + " is not more than half of the " + size
+						+ " nodes: two disjoint sets of masters could grant the same lock; use at least " + (size / 2 + 1)
+						+ " (or 0 for a majority)");
 			}
 			this.quorum = quorum;
 			return this;

@@ -287,6 +287,37 @@ class RedisLockProviderTest {
 	}
 
 	@Test
+	void walkingAListingInChunksScansTheKeyspaceOnce() {
+		String prefix = "walk:" + UUID.randomUUID() + ":";
+		List<LeaseRequest> held = new ArrayList<>();
+		for (int i = 0; i < 1200; i++) {
+			LeaseRequest request = request(prefix + String.format("%04d", i), LeaseType.WRITE, Duration.ofSeconds(30));
+			provider.acquire(request);
+			held.add(request);
+		}
+		long before = commandCalls("scan");
+		provider.list(prefix, 0, 500);
+		long oneScan = commandCalls("scan") - before;
+		assertThat(oneScan).isPositive();
+
+		long walkStart = commandCalls("scan");
+		List<String> seen = new ArrayList<>();
+		int offset = 0;
+		while (true) {
+			LockPage chunk = provider.list(prefix, offset, 500);
+			chunk.locks().forEach((info) -> seen.add(info.key()));
+			offset += chunk.locks().size();
+			if (chunk.locks().isEmpty() || offset >= chunk.total()) {
+				break;
+			}
+		}
+		assertThat(seen).hasSize(1200).doesNotHaveDuplicates().isSorted();
+		assertThat(commandCalls("scan") - walkStart).as("one scan for the whole walk of three chunks")
+			.isEqualTo(oneScan);
+		held.forEach((request) -> provider.release(request.ref()));
+	}
+
+	@Test
 	void forceReleaseRemovesEveryLeaseButKeepsTheFencingCounter() throws Exception {
 		String key = key();
 		long token = provider.acquire(request(key, LeaseType.READ, Duration.ofSeconds(10))).fencingToken();
