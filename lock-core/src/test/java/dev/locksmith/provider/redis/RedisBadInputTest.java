@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.locksmith.LeaseType;
+import dev.locksmith.LockOptions;
+import dev.locksmith.Locksmith;
+import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.testsupport.RedisTestServer;
@@ -67,6 +70,26 @@ class RedisBadInputTest {
 			assertThatIllegalArgumentException().isThrownBy(() -> provider.forceRelease(huge))
 				.withMessageContaining("1024 bytes");
 			assertThat(evalshaCalls()).as("nothing reached Redis").isEqualTo(calls);
+		}
+	}
+
+	@Test
+	void throughTheLockApiAHugeKeyIsBadInputAtOnceNotAnOutage() {
+		String huge = "k".repeat(10_000);
+		for (LockProvider provider : List.of(single, redlock)) {
+			// An engine over the provider (not closed here: closing it would close the shared provider).
+			LockEngine locks = Locksmith.builder(provider)
+				.defaults(LockOptions.defaults().withWaitTime(Duration.ofSeconds(5)))
+				.build();
+			long calls = evalshaCalls();
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> locks.acquire(huge, LockOptions.defaults().withWaitTime(Duration.ofSeconds(5))))
+				.withMessageContaining("1024 bytes");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> locks.tryAcquire("lock:" + UUID.randomUUID(),
+						LockOptions.defaults().withMetadata(Map.of("who", "€".repeat(2000)))))
+				.withMessageContaining("4096 bytes");
+			assertThat(evalshaCalls()).as("no attempt reached Redis, none was retried").isEqualTo(calls);
 		}
 	}
 
