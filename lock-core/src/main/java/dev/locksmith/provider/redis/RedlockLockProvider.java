@@ -57,6 +57,20 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * as long as the masters' clocks agree to within the time between two grants, but that is not a promise.
  * Use the single-server provider (or JDBC) where a storage system must reject stale writers.
  *
+ * <p><b>Re-sent acquisitions.</b> Each node's script is idempotent per lease id: a node that still holds
+ * the lease keeps it with its own token and sets its expiry to now + ttl; a node that does not hold it
+ * grants it afresh (with a new token) if nothing conflicts, or denies. The usual rules then apply to the
+ * round as a whole: it counts as granted only when the required number of nodes hold the lease and the
+ * round finished in time, otherwise the lease is released on every node; and its token is, as for any
+ * grant, the highest token among the nodes that now hold it (what {@link #inspect} reports). So a re-send
+ * that finds the lease on every node returns the first grant's token; one that also grants it on a node
+ * that lacked it may return a higher token. Nothing is taken twice on any node.
+ *
+ * <p><b>Quorum.</b> A custom quorum must be more than half of the nodes; with half or fewer, two disjoint
+ * sets of masters could grant the same lock. Node calls run on a bounded pool of
+ * {@value #THREADS_PER_NODE} threads per node; give the node factories short command timeouts
+ * ({@link RedisClientSettings}), so a dead or hung master costs at most one timeout per call.
+ *
  * <p>Thread-safe. {@link #close()} stops the subscriptions and the fan-out threads; the connection
  * factories stay open.
  */
