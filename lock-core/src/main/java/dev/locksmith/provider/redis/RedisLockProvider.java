@@ -100,11 +100,13 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
+		RedisLimits.checkKey("release", lease.key());
 		return this.node.release(lease);
 	}
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		RedisLimits.checkKey("extend", lease.key());
 		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return this.node.extend(List.of(new Renewal(lease, ttl)))[0];
 	}

@@ -68,7 +68,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  *
  * <p><b>Quorum.</b> A custom quorum must be more than half of the nodes; with half or fewer, two disjoint
  * sets of masters could grant the same lock. Node calls run on a bounded pool of
- * {@value #THREADS_PER_NODE} threads per node; give the node factories short command timeouts
+ * {@value #THREADS_PER_NODE} threads per node (one pool per node); give the node factories short command timeouts
  * ({@link RedisClientSettings}), so a dead or hung master costs at most one timeout per call.
  *
  * <p>Thread-safe. {@link #close()} stops the subscriptions and the fan-out threads; the connection
@@ -77,9 +77,9 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 public final class RedlockLockProvider implements LockProvider {
 
 	/**
-	 * Fan-out threads per node. Each call on a node is bounded by its client's command timeout, so this
-	 * bounds the threads a slow or dead node can hold; calls beyond the threads and the queue fail that
-	 * node's part at once (reported like a node that did not answer).
+	 * Fan-out threads per node, each node with a pool of its own, so a slow or dead node holds only its own
+	 * threads. Each call is bounded by the node client's command timeout; calls beyond a node's threads and
+	 * queue fail that node's part at once (counted like a node that did not answer).
 	 */
 	static final int THREADS_PER_NODE = 16;
 
@@ -94,7 +94,8 @@ public final class RedlockLockProvider implements LockProvider {
 
 	private final ReleaseSignals signals = new ReleaseSignals();
 
-	private final ExecutorService executor;
+	/** One fan-out pool per node, in node order. */
+	private final List<ExecutorService> executors = new ArrayList<>();
 
 	/**
 	 * Lease id → nodes that must hold it and until when it is valid, for permit leases (which may need more
@@ -110,17 +111,8 @@ public final class RedlockLockProvider implements LockProvider {
 		this.nodes = new ArrayList<>();
 		this.listeners = new ArrayList<>();
 		this.quorum = (builder.quorum > 0) ? builder.quorum : builder.nodes.size() / 2 + 1;
-		AtomicInteger threads = new AtomicInteger();
-		int size = builder.nodes.size();
-		ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_NODE * size, THREADS_PER_NODE * size, 60,
-				TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED_PER_NODE * size), (task) -> {
-					Thread thread = new Thread(task, "locksmith-redlock-" + threads.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				});
-		pool.allowCoreThreadTimeOut(true);
-		this.executor = pool;
 		for (RedisConnectionFactory factory : builder.nodes) {
+			this.executors.add(fanOutPool(this.executors.size()));
 			RedisLeaseNode node = new RedisLeaseNode(factory, builder.channel);
 			node.warnIfKeysMayBeEvicted();
 			this.nodes.add(node);
@@ -194,6 +186,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
+		RedisLimits.checkKey("release", lease.key());
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
 		PermitQuorum permits = this.permitQuorums.remove(lease.leaseId());
 		if (count(outcomes) >= ((permits != null) ? permits.required : this.quorum)) {
@@ -205,6 +198,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		RedisLimits.checkKey("extend", lease.key());
 		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return renew(List.of(new Renewal(lease, ttl))).contains(lease);
 	}
@@ -356,7 +350,7 @@ public final class RedlockLockProvider implements LockProvider {
 	@Override
 	public void close() {
 		this.listeners.forEach(RedisReleaseListener::close);
-		this.executor.shutdown();
+		this.executors.forEach(ExecutorService::shutdown);
 	}
 
 	/**
@@ -374,7 +368,8 @@ public final class RedlockLockProvider implements LockProvider {
 
 	private <T> List<Outcome<T>> onAll(Function<RedisLeaseNode, T> action) {
 		List<CompletableFuture<Outcome<T>>> futures = new ArrayList<>(this.nodes.size());
-		for (RedisLeaseNode node : this.nodes) {
+		for (int i = 0; i < this.nodes.size(); i++) {
+			RedisLeaseNode node = this.nodes.get(i);
 			try {
 				futures.add(CompletableFuture.supplyAsync(() -> {
 					try {
@@ -383,12 +378,12 @@ public final class RedlockLockProvider implements LockProvider {
 					catch (LockProviderUnavailableException ex) {
 						return new Outcome<>(null, ex);
 					}
-				}, this.executor));
+				}, this.executors.get(i)));
 			}
 			catch (RejectedExecutionException ex) {
 				futures.add(CompletableFuture.completedFuture(new Outcome<>(null, new LockProviderUnavailableException(
-						"redlock", "Redlock has " + THREADS_PER_NODE + " calls per node running and "
-								+ QUEUED_PER_NODE + " queued per node; call refused",
+						"redlock", "Redlock node " + i + " has " + THREADS_PER_NODE + " calls running and "
+								+ QUEUED_PER_NODE + " queued; call refused",
 						ex))));
 			}
 		}
@@ -402,6 +397,18 @@ public final class RedlockLockProvider implements LockProvider {
 			}
 		}
 		return outcomes;
+	}
+
+	private static ExecutorService fanOutPool(int node) {
+		AtomicInteger threads = new AtomicInteger();
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_NODE, THREADS_PER_NODE, 60, TimeUnit.SECONDS,
+				new ArrayBlockingQueue<>(QUEUED_PER_NODE), (task) -> {
+					Thread thread = new Thread(task, "locksmith-redlock-" + node + "-" + threads.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				});
+		pool.allowCoreThreadTimeOut(true);
+		return pool;
 	}
 
 	private void requireQuorumAnswered(String key, String operation, List<? extends Outcome<?>> outcomes) {

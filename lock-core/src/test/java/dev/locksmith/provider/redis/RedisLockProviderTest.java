@@ -287,6 +287,21 @@ class RedisLockProviderTest {
 	}
 
 	@Test
+	void aReusedLeaseIdWithAnotherTypeOrCountIsNotTakenForAReSend() {
+		String key = key();
+		LeaseRequest reader = request(key, LeaseType.READ, Duration.ofSeconds(10));
+		long token = provider.acquire(reader).fencingToken();
+		LeaseRequest writerWithSameId = new LeaseRequest(key, LeaseType.WRITE, reader.leaseId(), "test-owner",
+				Duration.ofSeconds(10), 1, 1, Map.of());
+		assertThat(provider.acquire(writerWithSameId).isGranted()).as("the read lease blocks a write").isFalse();
+		assertThat(provider.inspect(key).leases()).singleElement().satisfies((lease) -> {
+			assertThat(lease.type()).isEqualTo(LeaseType.READ);
+			assertThat(lease.fencingToken()).isEqualTo(token);
+		});
+		assertThat(provider.release(reader.ref())).isTrue();
+	}
+
+	@Test
 	void walkingAListingInChunksScansTheKeyspaceOnce() {
 		String prefix = "walk:" + UUID.randomUUID() + ":";
 		List<LeaseRequest> held = new ArrayList<>();
