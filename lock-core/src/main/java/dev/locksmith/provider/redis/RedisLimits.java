@@ -18,6 +18,9 @@ final class RedisLimits {
 	/** The most metadata per lease: the UTF-8 bytes of all names and values together. */
 	static final int MAX_METADATA_BYTES = 4096;
 
+	/** The longest TTL (365 days): far beyond any lock, and far from overflowing Redis or Lua arithmetic. */
+	static final Duration MAX_TTL = Duration.ofDays(365);
+
 	/** The longest lease id or owner id, in UTF-8 bytes. */
 	static final int MAX_ID_BYTES = 256;
 
@@ -25,7 +28,7 @@ final class RedisLimits {
 	}
 
 	/**
-	 * Checks an acquisition: key, TTL (at least 1 ms), lease id, owner and metadata.
+	 * Checks an acquisition: key, TTL (1 ms to 365 days), lease id, owner and metadata.
 	 * @param request the request
 	 * @throws IllegalArgumentException naming the limit that is exceeded
 	 */
@@ -65,12 +68,16 @@ final class RedisLimits {
 	 * @param operation the operation, for the message
 	 * @param key the backend key, for the message
 	 * @param ttl the TTL
-	 * @throws IllegalArgumentException if below 1 ms
+	 * @throws IllegalArgumentException if below 1 ms or above 365 days
 	 */
 	static void checkTtl(String operation, String key, Duration ttl) {
 		if (ttl.compareTo(Duration.ofMillis(1)) < 0) {
 			throw new IllegalArgumentException("Redis " + operation + " of '" + KeyText.forMessage(key)
 					+ "': the TTL must be at least 1 ms, was " + ttl);
+		}
+		if (ttl.compareTo(MAX_TTL) > 0) {
+			throw new IllegalArgumentException("Redis " + operation + " of '" + KeyText.forMessage(key)
+					+ "': the TTL must be at most 365 days, was " + ttl);
 		}
 	}
 

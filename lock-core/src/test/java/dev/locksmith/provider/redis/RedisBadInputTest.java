@@ -128,6 +128,19 @@ class RedisBadInputTest {
 		}
 	}
 
+	@Test
+	void aTtlOverOneYearIsRejectedBeforeItCanOverflow() {
+		for (LockProvider provider : List.of(single, redlock)) {
+			for (Duration ttl : List.of(Duration.ofDays(366), Duration.ofSeconds(Long.MAX_VALUE))) {
+				LeaseRequest request = write("lock:" + UUID.randomUUID(), ttl);
+				assertThatIllegalArgumentException().isThrownBy(() -> provider.acquire(request))
+					.withMessageContaining("at most 365 days");
+				assertThatIllegalArgumentException().isThrownBy(() -> provider.extend(request.ref(), ttl))
+					.withMessageContaining("at most 365 days");
+			}
+		}
+	}
+
 	private static LeaseRequest write(String key, Duration ttl) {
 		return new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "owner", ttl, 1, 1, Map.of());
 	}
