@@ -67,8 +67,8 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * that lacked it may return a higher token. Nothing is taken twice on any node.
  *
  * <p><b>Quorum.</b> A custom quorum must be more than half of the nodes; with half or fewer, two disjoint
- * sets of masters could grant the same lock. Node calls run on a bounded pool of
- * {@value #THREADS_PER_NODE} threads per node (one pool per node); give the node factories short command timeouts
+ * sets of masters could grant the same lock. Node calls run on one bounded pool per node
+ * ({@value #THREADS_PER_NODE} threads); give the node factories short command timeouts
  * ({@link RedisClientSettings}), so a dead or hung master costs at most one timeout per call.
  *
  * <p>Thread-safe. {@link #close()} stops the subscriptions and the fan-out threads; the connection
@@ -100,8 +100,8 @@ public final class RedlockLockProvider implements LockProvider {
 	/**
 	 * Lease id → nodes that must hold it and until when it is valid, for permit leases (which may need more
 	 * than the quorum). Entries go when the lease is released, when a renewal does not extend it, and when
-	 * their validity ran out (swept at the next permit grant), so leases lost without
-	 * a release are not kept. A permit lease without an entry needs every node to count as extended.
+	 * their validity ran out (swept at the next permit grant), so leases lost without a release are not
+	 * kept. A permit lease without an entry needs every node to count as extended.
 	 */
 	private final Map<String, PermitQuorum> permitQuorums = new ConcurrentHashMap<>();
 
