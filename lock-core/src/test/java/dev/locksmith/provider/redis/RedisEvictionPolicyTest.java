@@ -12,10 +12,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * The providers warn once at start when the server may evict keys (any {@code maxmemory-policy} but
@@ -76,8 +78,14 @@ class RedisEvictionPolicyTest {
 	void aDisabledConfigCommandIsNoObstacle() {
 		try (RedisTestServer server = RedisTestServer.withArguments("--rename-command", "CONFIG", "")) {
 			LettuceConnectionFactory factory = server.connectionFactory();
+			try (RedisConnection connection = factory.getConnection()) {
+				assertThatException().as("CONFIG is disabled on this server")
+					.isThrownBy(() -> connection.serverCommands().getConfig("maxmemory-policy"));
+			}
 			try (RedisLockProvider provider = RedisLockProvider.builder(factory).build()) {
 				provider.ping();
+				assertThat(provider.acquire(RedisLockProviderTest.request(RedisLockProviderTest.key(),
+						dev.locksmith.LeaseType.WRITE, java.time.Duration.ofSeconds(5))).isGranted()).isTrue();
 				assertThat(warnings()).isEmpty();
 			}
 			finally {
