@@ -454,6 +454,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				catch (LockProviderUnavailableException ex) {
 					lastError = ex;
 				}
+				catch (IllegalArgumentException ex) {
+					throw ex; // bad input (a provider's key, metadata or TTL limit): never retried as an outage
+				}
 				catch (RuntimeException ex) {
 					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
 							+ "' failed to acquire '" + key + "': " + ex.getMessage(), ex);

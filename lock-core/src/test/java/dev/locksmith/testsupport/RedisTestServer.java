@@ -94,6 +94,15 @@ public final class RedisTestServer implements AutoCloseable {
 	}
 
 	/**
+	 * Starts a server on a free port with extra {@code redis-server} arguments.
+	 * @param arguments the arguments, for example {@code "--maxmemory-policy", "allkeys-lru"}
+	 * @return the running server
+	 */
+	public static RedisTestServer withArguments(String... arguments) {
+		return new RedisTestServer(List.of(arguments));
+	}
+
+	/**
 	 * Returns the port the server listens on (the same across restarts).
 	 * @return the port
 	 */
@@ -187,6 +196,41 @@ public final class RedisTestServer implements AutoCloseable {
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
+	}
+
+	/**
+	 * Freezes the server process ({@code SIGSTOP}): its connections stay open but nothing answers, like a
+	 * hung or partitioned server. {@link #resume()} continues it; {@link #stop()} still kills it.
+	 */
+	public synchronized void pause() {
+		signal("-STOP");
+	}
+
+	/**
+	 * Continues a server frozen by {@link #pause()} ({@code SIGCONT}).
+	 */
+	public synchronized void resume() {
+		signal("-CONT");
+	}
+
+	private void signal(String signal) {
+		Process running = this.process;
+		if (running == null) {
+			throw new IllegalStateException("redis-server is not running");
+		}
+		try {
+			int exit = new ProcessBuilder("kill", signal, Long.toString(running.pid())).inheritIO().start().waitFor();
+			if (exit != 0) {
+				throw new IllegalStateException("kill " + signal + " exited with " + exit);
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not signal redis-server", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while signalling redis-server", ex);
+		}
 	}
 
 	/**

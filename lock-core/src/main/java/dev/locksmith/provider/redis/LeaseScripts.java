@@ -71,11 +71,25 @@ final class LeaseScripts {
 	 * {@code P}), ttl ms, permits, limit, encoded owner and metadata. Returns the fencing token (positive) when
 	 * granted, or {@code -1 - hintMs} when denied, where the hint is how long until the blocking leases
 	 * expire; a denial also sets the wait flag to last at least the hint plus the slack.
+	 *
+	 * <p>Idempotent per lease id: when the hash already holds a live lease with this id, type and permit
+	 * count (a re-sent attempt whose first reply was lost), its expiry is set to now + ttl and its own token
+	 * is returned; nothing else changes, so no permit or read share is taken twice. (A live lease with the
+	 * same id but another type or count is treated like any other lease: it blocks or counts.)
 	 */
-	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + "local FENCE_IDLE_MS = " + FENCE_IDLE_MILLIS
-			+ "\nlocal WAIT_SLACK_MS = " + WAIT_FLAG_SLACK_MILLIS + "\n" + """
+	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + SETTLE + "local FENCE_IDLE_MS = "
+			+ FENCE_IDLE_MILLIS + "\nlocal WAIT_SLACK_MS = " + WAIT_FLAG_SLACK_MILLIS + "\n" + """
 			local typ = ARGV[2]
 			local ttl = tonumber(ARGV[3])
+			local mine = redis.call('HGET', KEYS[1], ARGV[1])
+			if mine then
+			  local exp, tok, lt, lp = string.match(mine, '^(%d+)|(%d+)|%d+|(%a)|(%d+)|')
+			  if tonumber(exp) > now and lt == typ and lp == ARGV[4] then
+			    redis.call('HSET', KEYS[1], ARGV[1], string.format('%.0f', now + ttl) .. string.sub(mine, #exp + 1))
+			    settle(KEYS[1], now)
+			    return tonumber(tok)
+			  end
+			end
 			local latest = 0
 			if redis.call('EXISTS', KEYS[1]) == 1 then
 			  local all = redis.call('HGETALL', KEYS[1])

@@ -44,11 +44,25 @@ public final class RedisClientSettings {
 	 * @return the client configuration
 	 */
 	public static LettuceClientConfiguration clientConfiguration(Duration commandTimeout) {
+		return clientConfiguration(commandTimeout, false);
+	}
+
+	/**
+	 * Returns a client configuration with {@link #clientOptions(Duration)} (connect timeout equal to the
+	 * command timeout), the given command timeout and, if asked, TLS.
+	 * @param commandTimeout the command timeout, positive
+	 * @param ssl whether to connect with TLS
+	 * @return the client configuration
+	 */
+	public static LettuceClientConfiguration clientConfiguration(Duration commandTimeout, boolean ssl) {
 		requirePositive(commandTimeout, "commandTimeout");
-		return LettuceClientConfiguration.builder()
+		LettuceClientConfiguration.LettuceClientConfigurationBuilder builder = LettuceClientConfiguration.builder()
 			.commandTimeout(commandTimeout)
-			.clientOptions(clientOptions(commandTimeout))
-			.build();
+			.clientOptions(clientOptions(commandTimeout));
+		if (ssl) {
+			builder.useSsl();
+		}
+		return builder.build();
 	}
 
 	private static void requirePositive(Duration duration, String name) {

@@ -6,15 +6,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Function;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.Renewal;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.ClusterSlotHashUtil;
@@ -35,6 +39,8 @@ final class RedisLeaseNode {
 	/** Most leases renewed by one script call, so one call never blocks the server for long. */
 	static final int RENEW_CHUNK = 1000;
 
+	private static final Logger logger = LoggerFactory.getLogger(RedisLeaseNode.class);
+
 	private static final byte[] ONE = { '1' };
 
 	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisFuture",
@@ -52,19 +58,20 @@ final class RedisLeaseNode {
 	}
 
 	/**
-	 * Tries to take a lease and, when {@code minReplicas > 0}, waits for that many replicas to confirm
-	 * it; a grant they do not confirm is released again and reported as denied.
+	 * Tries to take a lease. With replica confirmation, the script and the {@code WAIT} run on a dedicated
+	 * connection of {@code replicaWait}; a grant the replicas do not confirm is released again and reported
+	 * as denied. A re-sent request (same lease id, lease still live) returns the existing grant with its
+	 * token and sets its expiry to now + ttl.
 	 * @param request the lease to take
-	 * @param minReplicas replicas that must confirm, 0 for none
-	 * @param replicaTimeout how long to wait for them
+	 * @param replicaWait the replica confirmation, or {@code null} for none
 	 * @return the grant or denial
 	 */
-	Grant acquire(LeaseRequest request, int minReplicas, Duration replicaTimeout) {
+	Grant acquire(LeaseRequest request, @Nullable ReplicaWait replicaWait) {
 		String key = request.key();
 		byte[] permits = (request.permits() == 1) ? ONE : bytes(Integer.toString(request.permits()));
 		byte[] limit = (request.limit() == 1) ? ONE : bytes(Integer.toString(request.limit()));
 		byte[] leaseId = bytes(request.leaseId());
-		return execute(key, "acquire", (connection) -> {
+		Function<RedisConnection, Grant> action = (connection) -> {
 			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 3, RedisKeys.leaseKeyBytes(key),
 					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), leaseId,
 					bytes(LeaseCodec.typeCode(request.type())), bytes(Long.toString(millis(request.ttl()))), permits, limit,
@@ -73,13 +80,17 @@ final class RedisLeaseNode {
 			if (result < 0) {
 				return Grant.denied(Duration.ofMillis(-1 - result));
 			}
-			if (minReplicas > 0 && ReplicaWait.await(connection, minReplicas, replicaTimeout) < minReplicas) {
+			if (replicaWait != null && !replicaWait.confirmed(connection)) {
 				LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
 						RedisKeys.waitKeyBytes(key), leaseId, this.channel, bytes(key));
 				return Grant.denied(null);
 			}
 			return Grant.granted(result);
-		});
+		};
+		if (replicaWait == null) {
+			return execute(key, "acquire", action);
+		}
+		return execute(key, "acquire", (unused) -> replicaWait.run(action));
 	}
 
 	/**
@@ -110,7 +121,7 @@ final class RedisLeaseNode {
 			return extended;
 		}
 		String description = (renewals.size() == 1) ? renewals.get(0).lease().key()
-				: renewals.size() + " leases (first " + renewals.get(0).lease().key() + ")";
+				: renewals.size() + " leases (first " + KeyText.forMessage(renewals.get(0).lease().key()) + ")";
 		return execute(description, "renew", (connection) -> {
 			List<List<Integer>> batches = batches(connection, renewals);
 			List<byte[][]> arguments = new ArrayList<>(batches.size());
@@ -172,7 +183,7 @@ final class RedisLeaseNode {
 	 * @return the backend keys, unordered, possibly including keys whose leases just expired
 	 */
 	List<String> scan(String keyPrefix) {
-		return execute("list '" + keyPrefix + "*'", "scan", (connection) -> {
+		return execute(keyPrefix + "*", "list", (connection) -> {
 			List<String> keys = new ArrayList<>();
 			ScanOptions options = ScanOptions.scanOptions().match(RedisKeys.scanPattern(keyPrefix)).count(1000).build();
 			try (Cursor<byte[]> cursor = connection.keyCommands().scan(options)) {
@@ -198,6 +209,28 @@ final class RedisLeaseNode {
 					RedisKeys.leaseKeyBytes(key), this.channel, bytes(key));
 			return reply != null && reply == 1;
 		});
+	}
+
+	/**
+	 * Logs a warning when the server may evict keys under memory pressure ({@code maxmemory-policy} other
+	 * than {@code noeviction}): an evicted lease hash frees a lock while its holder still holds it. A server
+	 * that does not answer or has {@code CONFIG} disabled is only noted at debug level.
+	 */
+	void warnIfKeysMayBeEvicted() {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			Properties config = connection.serverCommands().getConfig("maxmemory-policy");
+			for (String name : config.stringPropertyNames()) {
+				String policy = config.getProperty(name);
+				if (name.endsWith("maxmemory-policy") && !"noeviction".equalsIgnoreCase(policy)) {
+					logger.warn("Redis{} has maxmemory-policy {}: under memory pressure it may evict a lock's keys, "
+							+ "which frees the lock while its holder still holds it; set maxmemory-policy noeviction "
+							+ "on servers that hold locks", name.equals("maxmemory-policy") ? "" : " (" + name + ")", policy);
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not read the Redis maxmemory-policy (CONFIG GET may be disabled): {}", ex.getMessage());
+		}
 	}
 
 	/**
@@ -230,7 +263,7 @@ final class RedisLeaseNode {
 		}
 		catch (DataAccessException | IllegalStateException ex) {
 			throw new LockProviderUnavailableException(key,
-					"Redis " + operation + " of '" + key + "' failed: " + ex.getMessage(), ex);
+					"Redis " + operation + " of '" + KeyText.forMessage(key) + "' failed: " + ex.getMessage(), ex);
 		}
 	}
 

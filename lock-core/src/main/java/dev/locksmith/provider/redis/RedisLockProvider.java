@@ -2,7 +2,6 @@ package dev.locksmith.provider.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -19,6 +18,7 @@ import dev.locksmith.spi.LockProvider;
 import dev.locksmith.spi.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
@@ -33,7 +33,14 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * pub/sub subscription per provider. See {@link LeaseScripts} for the data layout and the fencing
  * guarantee.
  *
- * <p>With {@link Builder#minReplicas(int) minReplicas} set, a grant is confirmed with {@code WAIT}; when
+ * <p>Acquisition is idempotent per lease id: a request re-sent after a lost reply returns the existing
+ * grant with its fencing token and sets its expiry to now + ttl, taking nothing twice. Keys over
+ * {@value RedisLimits#MAX_KEY_BYTES} bytes, metadata over {@value RedisLimits#MAX_METADATA_BYTES} bytes and
+ * TTLs under 1 ms are rejected with {@link IllegalArgumentException} before anything reaches Redis. At
+ * start the provider warns once when the server's {@code maxmemory-policy} is not {@code noeviction}.
+ *
+ * <p>With {@link Builder#minReplicas(int) minReplicas} set, a grant is confirmed with {@code WAIT}, which
+ * runs on a dedicated connection (never the application's shared one, which it would block); when
  * fewer replicas confirm within {@link Builder#replicaTimeout(Duration) replicaTimeout} the lease is
  * released again and the attempt reports "not acquired". This narrows, but does not close, the window
  * in which a failover loses a lease.
@@ -53,12 +60,16 @@ public final class RedisLockProvider implements LockProvider {
 
 	private final int minReplicas;
 
-	private final Duration replicaTimeout;
+	private final @Nullable ReplicaWait replicaWait;
+
+	private final KeyListing listing = new KeyListing();
 
 	private RedisLockProvider(Builder builder) {
 		this.node = new RedisLeaseNode(builder.connectionFactory, builder.channel);
 		this.minReplicas = builder.minReplicas;
-		this.replicaTimeout = builder.replicaTimeout;
+		this.replicaWait = (builder.minReplicas > 0)
+				? new ReplicaWait(builder.connectionFactory, builder.minReplicas, builder.replicaTimeout) : null;
+		this.node.warnIfKeysMayBeEvicted();
 		this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals);
 		this.listener.start();
 	}
@@ -83,16 +94,20 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
-		return this.node.acquire(request, this.minReplicas, this.replicaTimeout);
+		RedisLimits.checkRequest(request);
+		return this.node.acquire(request, this.replicaWait);
 	}
 
 	@Override
 	public boolean release(LeaseRef lease) {
+		RedisLimits.checkKey("release", lease.key());
 		return this.node.release(lease);
 	}
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		RedisLimits.checkKey("extend", lease.key());
+		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return this.node.extend(List.of(new Renewal(lease, ttl)))[0];
 	}
 
@@ -104,6 +119,7 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
 		boolean[] extended = this.node.extend(renewals);
 		Set<LeaseRef> result = new HashSet<>();
 		for (int i = 0; i < extended.length; i++) {
@@ -116,12 +132,14 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public LockInfo inspect(String key) {
+		RedisLimits.checkKey("inspect", key);
 		return LockInfo.of(key, this.node.inspect(key));
 	}
 
 	/**
 	 * Lists held keys with {@code SCAN} over the lease hashes. The page is ordered by key; the total counts
-	 * the lease hashes found, so it may briefly include a key whose last lease expired a moment ago.
+	 * the lease hashes found, so it may briefly include a key whose last lease expired a moment ago. A walk
+	 * over all keys in chunks scans once: pages after the first reuse its scan (see {@link KeyListing}).
 	 * @param keyPrefix the prefix every listed key starts with (may be empty)
 	 * @param offset how many keys to skip
 	 * @param limit the most keys to return
@@ -129,8 +147,7 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<String> keys = new ArrayList<>(this.node.scan(keyPrefix));
-		Collections.sort(keys);
+		List<String> keys = this.listing.keys(keyPrefix, offset, () -> this.node.scan(keyPrefix));
 		List<LockInfo> page = new ArrayList<>();
 		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
 			List<LeaseInfo> leases = this.node.inspect(keys.get(i));
@@ -143,6 +160,7 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public boolean forceRelease(String key) {
+		RedisLimits.checkKey("forceRelease", key);
 		return this.node.forceRelease(key);
 	}
 
@@ -183,6 +201,9 @@ public final class RedisLockProvider implements LockProvider {
 	@Override
 	public void close() {
 		this.listener.close();
+		if (this.replicaWait != null) {
+			this.replicaWait.close();
+		}
 	}
 
 	/**

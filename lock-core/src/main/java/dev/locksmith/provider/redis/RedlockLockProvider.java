@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +26,7 @@ import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
@@ -55,10 +57,34 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * as long as the masters' clocks agree to within the time between two grants, but that is not a promise.
  * Use the single-server provider (or JDBC) where a storage system must reject stale writers.
  *
+ * <p><b>Re-sent acquisitions.</b> Each node's script is idempotent per lease id: a node that still holds
+ * the lease keeps it with its own token and sets its expiry to now + ttl; a node that does not hold it
+ * grants it afresh (with a new token) if nothing conflicts, or denies. The usual rules then apply to the
+ * round as a whole: it counts as granted only when the required number of nodes hold the lease and the
+ * round finished in time, otherwise the lease is released on every node; and its token is, as for any
+ * grant, the highest token among the nodes that now hold it (what {@link #inspect} reports). So a re-send
+ * that finds the lease on every node returns the first grant's token; one that also grants it on a node
+ * that lacked it may return a higher token. Nothing is taken twice on any node.
+ *
+ * <p><b>Quorum.</b> A custom quorum must be more than half of the nodes; with half or fewer, two disjoint
+ * sets of masters could grant the same lock. Node calls run on one bounded pool per node
+ * ({@value #THREADS_PER_NODE} threads); give the node factories short command timeouts
+ * ({@link RedisClientSettings}), so a dead or hung master costs at most one timeout per call.
+ *
  * <p>Thread-safe. {@link #close()} stops the subscriptions and the fan-out threads; the connection
  * factories stay open.
  */
 public final class RedlockLockProvider implements LockProvider {
+
+	/**
+	 * Fan-out threads per node, each node with a pool of its own, so a slow or dead node holds only its own
+	 * threads. Each call is bounded by the node client's command timeout; calls beyond a node's threads and
+	 * queue fail that node's part at once (counted like a node that did not answer).
+	 */
+	static final int THREADS_PER_NODE = 16;
+
+	/** Node calls that may wait for a fan-out thread, per node. */
+	static final int QUEUED_PER_NODE = 256;
 
 	private final List<RedisLeaseNode> nodes;
 
@@ -68,24 +94,28 @@ public final class RedlockLockProvider implements LockProvider {
 
 	private final ReleaseSignals signals = new ReleaseSignals();
 
-	private final ExecutorService executor;
+	/** One fan-out pool per node, in node order. */
+	private final List<ExecutorService> executors = new ArrayList<>();
 
-	/** Lease id → nodes that must hold it, for permit leases that need more than the quorum. */
-	private final Map<String, Integer> permitQuorums = new ConcurrentHashMap<>();
+	/**
+	 * Lease id → nodes that must hold it and until when it is valid, for permit leases (which may need more
+	 * than the quorum). Entries go when the lease is released, when a renewal does not extend it, and when
+	 * their validity ran out (swept at the next permit grant), so leases lost without a release are not
+	 * kept. A permit lease without an entry needs every node to count as extended.
+	 */
+	private final Map<String, PermitQuorum> permitQuorums = new ConcurrentHashMap<>();
+
+	private final KeyListing listing = new KeyListing();
 
 	private RedlockLockProvider(Builder builder) {
 		this.nodes = new ArrayList<>();
 		this.listeners = new ArrayList<>();
 		this.quorum = (builder.quorum > 0) ? builder.quorum : builder.nodes.size() / 2 + 1;
-		AtomicInteger threads = new AtomicInteger();
-		this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-				(task) -> {
-					Thread thread = new Thread(task, "locksmith-redlock-" + threads.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				});
 		for (RedisConnectionFactory factory : builder.nodes) {
-			this.nodes.add(new RedisLeaseNode(factory, builder.channel));
+			this.executors.add(fanOutPool(this.executors.size()));
+			RedisLeaseNode node = new RedisLeaseNode(factory, builder.channel);
+			node.warnIfKeysMayBeEvicted();
+			this.nodes.add(node);
 			RedisReleaseListener listener = new RedisReleaseListener(factory, builder.channel, this.signals);
 			this.listeners.add(listener);
 			listener.start();
@@ -120,8 +150,9 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
+		RedisLimits.checkRequest(request);
 		long start = System.nanoTime();
-		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, 0, Duration.ZERO));
+		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, null));
 		boolean inTime = inTime(start, request.ttl());
 		int granted = 0;
 		long token = 0;
@@ -138,8 +169,9 @@ public final class RedlockLockProvider implements LockProvider {
 		}
 		int required = requiredQuorum(request);
 		if (granted >= required && inTime) {
-			if (required > this.quorum) {
-				this.permitQuorums.put(request.leaseId(), required);
+			if (request.type() == LeaseType.PERMITS) {
+				sweepPermitQuorums();
+				this.permitQuorums.put(request.leaseId(), new PermitQuorum(required, start + request.ttl().toNanos()));
 			}
 			return Grant.granted(token);
 		}
@@ -154,9 +186,10 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
+		RedisLimits.checkKey("release", lease.key());
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
-		Integer required = this.permitQuorums.remove(lease.leaseId());
-		if (count(outcomes) >= ((required != null) ? required : this.quorum)) {
+		PermitQuorum permits = this.permitQuorums.remove(lease.leaseId());
+		if (count(outcomes) >= ((permits != null) ? permits.required : this.quorum)) {
 			return true;
 		}
 		requireQuorumAnswered(lease.key(), "release", outcomes);
@@ -165,6 +198,8 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		RedisLimits.checkKey("extend", lease.key());
+		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return renew(List.of(new Renewal(lease, ttl))).contains(lease);
 	}
 
@@ -179,6 +214,7 @@ public final class RedlockLockProvider implements LockProvider {
 		if (renewals.isEmpty()) {
 			return Set.of();
 		}
+		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
 		long start = System.nanoTime();
 		List<Outcome<boolean[]>> outcomes = onAll((node) -> node.extend(renewals));
 		requireQuorumAnswered(renewals.get(0).lease().key(), "renew", outcomes);
@@ -192,9 +228,21 @@ public final class RedlockLockProvider implements LockProvider {
 				}
 			}
 			Renewal renewal = renewals.get(i);
-			int required = this.permitQuorums.getOrDefault(renewal.lease().leaseId(), this.quorum);
+			String leaseId = renewal.lease().leaseId();
+			PermitQuorum permits = this.permitQuorums.get(leaseId);
+			// A permit lease whose entry is gone needs every node: never less than it was granted with.
+			int required = (permits != null) ? permits.required
+					: (renewal.lease().type() == LeaseType.PERMITS) ? this.nodes.size()
+							: this.quorum;
 			if (count >= required && elapsed + drift(renewal.ttl()) < renewal.ttl().toNanos()) {
 				extended.add(renewal.lease());
+				if (permits != null) {
+					this.permitQuorums.replace(leaseId, permits,
+							new PermitQuorum(permits.required, start + renewal.ttl().toNanos()));
+				}
+			}
+			else if (permits != null) {
+				this.permitQuorums.remove(leaseId, permits);
 			}
 		}
 		return extended;
@@ -208,6 +256,7 @@ public final class RedlockLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockInfo inspect(String key) {
+		RedisLimits.checkKey("inspect", key);
 		List<Outcome<List<LeaseInfo>>> outcomes = onAll((node) -> node.inspect(key));
 		requireQuorumAnswered(key, "inspect", outcomes);
 		Map<String, List<LeaseInfo>> byId = new LinkedHashMap<>();
@@ -228,16 +277,17 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
-		requireQuorumAnswered("list '" + keyPrefix + "*'", "list", outcomes);
-		Set<String> union = new HashSet<>();
-		outcomes.forEach((outcome) -> {
-			if (outcome.value != null) {
-				union.addAll(outcome.value);
-			}
+		List<String> keys = this.listing.keys(keyPrefix, offset, () -> {
+			List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
+			requireQuorumAnswered(keyPrefix + "*", "list", outcomes);
+			Set<String> union = new HashSet<>();
+			outcomes.forEach((outcome) -> {
+				if (outcome.value != null) {
+					union.addAll(outcome.value);
+				}
+			});
+			return union;
 		});
-		List<String> keys = new ArrayList<>(union);
-		Collections.sort(keys);
 		List<LockInfo> page = new ArrayList<>();
 		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
 			LockInfo info = inspect(keys.get(i));
@@ -250,6 +300,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean forceRelease(String key) {
+		RedisLimits.checkKey("forceRelease", key);
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.forceRelease(key));
 		requireQuorumAnswered(key, "force-release", outcomes);
 		return count(outcomes) > 0;
@@ -299,7 +350,15 @@ public final class RedlockLockProvider implements LockProvider {
 	@Override
 	public void close() {
 		this.listeners.forEach(RedisReleaseListener::close);
-		this.executor.shutdown();
+		this.executors.forEach(ExecutorService::shutdown);
+	}
+
+	/**
+	 * Returns how many permit leases the provider remembers a larger quorum for, for tests.
+	 * @return the count
+	 */
+	int trackedPermitLeases() {
+		return this.permitQuorums.size();
 	}
 
 	@Override
@@ -309,15 +368,24 @@ public final class RedlockLockProvider implements LockProvider {
 
 	private <T> List<Outcome<T>> onAll(Function<RedisLeaseNode, T> action) {
 		List<CompletableFuture<Outcome<T>>> futures = new ArrayList<>(this.nodes.size());
-		for (RedisLeaseNode node : this.nodes) {
-			futures.add(CompletableFuture.supplyAsync(() -> {
-				try {
-					return new Outcome<>(action.apply(node), null);
-				}
-				catch (LockProviderUnavailableException ex) {
-					return new Outcome<>(null, ex);
-				}
-			}, this.executor));
+		for (int i = 0; i < this.nodes.size(); i++) {
+			RedisLeaseNode node = this.nodes.get(i);
+			try {
+				futures.add(CompletableFuture.supplyAsync(() -> {
+					try {
+						return new Outcome<>(action.apply(node), null);
+					}
+					catch (LockProviderUnavailableException ex) {
+						return new Outcome<>(null, ex);
+					}
+				}, this.executors.get(i)));
+			}
+			catch (RejectedExecutionException ex) {
+				futures.add(CompletableFuture.completedFuture(new Outcome<>(null, new LockProviderUnavailableException(
+						"redlock", "Redlock node " + i + " has " + THREADS_PER_NODE + " calls running and "
+								+ QUEUED_PER_NODE + " queued; call refused",
+						ex))));
+			}
 		}
 		List<Outcome<T>> outcomes = new ArrayList<>(futures.size());
 		for (CompletableFuture<Outcome<T>> future : futures) {
@@ -329,6 +397,18 @@ public final class RedlockLockProvider implements LockProvider {
 			}
 		}
 		return outcomes;
+	}
+
+	private static ExecutorService fanOutPool(int node) {
+		AtomicInteger threads = new AtomicInteger();
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS_PER_NODE, THREADS_PER_NODE, 60, TimeUnit.SECONDS,
+				new ArrayBlockingQueue<>(QUEUED_PER_NODE), (task) -> {
+					Thread thread = new Thread(task, "locksmith-redlock-" + node + "-" + threads.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				});
+		pool.allowCoreThreadTimeOut(true);
+		return pool;
 	}
 
 	private void requireQuorumAnswered(String key, String operation, List<? extends Outcome<?>> outcomes) {
@@ -345,7 +425,8 @@ public final class RedlockLockProvider implements LockProvider {
 			}
 		}
 		if (this.nodes.size() - failed < required) {
-			throw new LockProviderUnavailableException(key, "Redlock " + operation + " of '" + key + "' failed: only "
+			throw new LockProviderUnavailableException(key, "Redlock " + operation + " of '" + KeyText.forMessage(key)
+					+ "' failed: only "
 					+ (this.nodes.size() - failed) + " of " + this.nodes.size() + " Redis nodes answered, "
 					+ required + " needed", first);
 		}
@@ -363,6 +444,11 @@ public final class RedlockLockProvider implements LockProvider {
 		long nodes = this.nodes.size();
 		int safe = (int) (nodes * request.limit() / (request.limit() + 1) + 1);
 		return Math.max(this.quorum, safe);
+	}
+
+	private void sweepPermitQuorums() {
+		long now = System.nanoTime();
+		this.permitQuorums.values().removeIf((entry) -> entry.validUntilNanos - now < 0);
 	}
 
 	private static int count(List<Outcome<Boolean>> outcomes) {
@@ -395,6 +481,9 @@ public final class RedlockLockProvider implements LockProvider {
 				merged.lockedAt(), expiresAt, merged.metadata());
 	}
 
+	private record PermitQuorum(int required, long validUntilNanos) {
+	}
+
 	private record Outcome<T>(@Nullable T value, @Nullable LockProviderUnavailableException error) {
 	}
 
@@ -418,15 +507,22 @@ public final class RedlockLockProvider implements LockProvider {
 		}
 
 		/**
-		 * Sets how many nodes must agree; 0 (the default) means a majority.
-		 * @param quorum the quorum, from 0 to the number of nodes
+		 * Sets how many nodes must agree; 0 (the default) means a majority. The quorum must be more than half
+		 * of the nodes: with half or fewer, two disjoint sets of masters could grant the same lock.
+		 * @param quorum 0, or more than half of the nodes and at most all of them
 		 * @return this builder
 		 * @throws IllegalArgumentException if out of range
 		 */
 		public Builder quorum(int quorum) {
-			if (quorum < 0 || quorum > this.nodes.size()) {
+			int size = this.nodes.size();
+			if (quorum < 0 || quorum > size) {
 				throw new IllegalArgumentException(
-						"quorum must be between 0 (majority) and " + this.nodes.size() + ", but was " + quorum);
+						"quorum must be between 0 (majority) and " + size + ", but was " + quorum);
+			}
+			if (quorum > 0 && quorum <= size / 2) {
+				throw new IllegalArgumentException("quorum " + quorum + " is not more than half of the " + size
+						+ " nodes: two disjoint sets of masters could grant the same lock; use at least " + (size / 2 + 1)
+						+ " (or 0 for a majority)");
 			}
 			this.quorum = quorum;
 			return this;

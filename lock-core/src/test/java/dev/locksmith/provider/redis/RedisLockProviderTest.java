@@ -287,6 +287,52 @@ class RedisLockProviderTest {
 	}
 
 	@Test
+	void aReusedLeaseIdWithAnotherTypeOrCountIsNotTakenForAReSend() {
+		String key = key();
+		LeaseRequest reader = request(key, LeaseType.READ, Duration.ofSeconds(10));
+		long token = provider.acquire(reader).fencingToken();
+		LeaseRequest writerWithSameId = new LeaseRequest(key, LeaseType.WRITE, reader.leaseId(), "test-owner",
+				Duration.ofSeconds(10), 1, 1, Map.of());
+		assertThat(provider.acquire(writerWithSameId).isGranted()).as("the read lease blocks a write").isFalse();
+		assertThat(provider.inspect(key).leases()).singleElement().satisfies((lease) -> {
+			assertThat(lease.type()).isEqualTo(LeaseType.READ);
+			assertThat(lease.fencingToken()).isEqualTo(token);
+		});
+		assertThat(provider.release(reader.ref())).isTrue();
+	}
+
+	@Test
+	void walkingAListingInChunksScansTheKeyspaceOnce() {
+		String prefix = "walk:" + UUID.randomUUID() + ":";
+		List<LeaseRequest> held = new ArrayList<>();
+		for (int i = 0; i < 1200; i++) {
+			LeaseRequest request = request(prefix + String.format("%04d", i), LeaseType.WRITE, Duration.ofSeconds(30));
+			provider.acquire(request);
+			held.add(request);
+		}
+		long before = commandCalls("scan");
+		provider.list(prefix, 0, 500);
+		long oneScan = commandCalls("scan") - before;
+		assertThat(oneScan).isPositive();
+
+		long walkStart = commandCalls("scan");
+		List<String> seen = new ArrayList<>();
+		int offset = 0;
+		while (true) {
+			LockPage chunk = provider.list(prefix, offset, 500);
+			chunk.locks().forEach((info) -> seen.add(info.key()));
+			offset += chunk.locks().size();
+			if (chunk.locks().isEmpty() || offset >= chunk.total()) {
+				break;
+			}
+		}
+		assertThat(seen).hasSize(1200).doesNotHaveDuplicates().isSorted();
+		assertThat(commandCalls("scan") - walkStart).as("one scan for the whole walk of three chunks")
+			.isEqualTo(oneScan);
+		held.forEach((request) -> provider.release(request.ref()));
+	}
+
+	@Test
 	void forceReleaseRemovesEveryLeaseButKeepsTheFencingCounter() throws Exception {
 		String key = key();
 		long token = provider.acquire(request(key, LeaseType.READ, Duration.ofSeconds(10))).fencingToken();

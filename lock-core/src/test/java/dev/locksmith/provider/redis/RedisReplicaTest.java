@@ -2,6 +2,7 @@ package dev.locksmith.provider.redis;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.spi.Grant;
@@ -79,6 +80,40 @@ class RedisReplicaTest {
 			Grant grant = provider.acquire(request);
 			assertThat(grant.isGranted()).isFalse();
 			assertThat(provider.inspect(request.key()).isLocked()).isFalse();
+		}
+	}
+
+	@Test
+	void aPendingWaitDoesNotBlockTheApplicationsSharedConnection() throws Exception {
+		LettuceConnectionFactory application = primary.connectionFactory(Duration.ofSeconds(20));
+		try (RedisLockProvider provider = RedisLockProvider.builder(application)
+			.minReplicas(2)
+			.replicaTimeout(Duration.ofSeconds(5))
+			.build()) {
+			try (RedisConnection connection = application.getConnection()) {
+				connection.ping(); // the shared connection is open
+			}
+			long blockedBefore = blockedClients();
+			LeaseRequest request = RedisLockProviderTest.request(RedisLockProviderTest.key(), LeaseType.WRITE,
+					Duration.ofSeconds(30));
+			CompletableFuture<Grant> acquire = CompletableFuture.supplyAsync(() -> provider.acquire(request));
+			await().atMost(Duration.ofSeconds(10)).until(() -> blockedClients() > blockedBefore);
+			try (RedisConnection connection = application.getConnection()) {
+				assertThat(connection.ping()).isEqualTo("PONG");
+			}
+			assertThat(blockedClients()).as("the WAIT is still pending after the application's PING returned")
+				.isGreaterThan(blockedBefore);
+			assertThat(acquire.get().isGranted()).as("only one replica, two required").isFalse();
+			assertThat(provider.inspect(request.key()).isLocked()).isFalse();
+		}
+		finally {
+			application.destroy();
+		}
+	}
+
+	private static long blockedClients() {
+		try (RedisConnection connection = primaryFactory.getConnection()) {
+			return Long.parseLong(connection.serverCommands().info("clients").getProperty("blocked_clients").trim());
 		}
 	}
 

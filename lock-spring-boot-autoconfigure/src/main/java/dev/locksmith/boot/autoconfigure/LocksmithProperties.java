@@ -414,14 +414,22 @@ public class LocksmithProperties implements Validator {
 		private RedisMode mode = RedisMode.SINGLE;
 
 		/**
-		 * Redis URLs of the independent masters, for Redlock mode (for example redis://host:6379).
+		 * Redis URLs of the independent masters, for Redlock mode: redis://[[user]:password@]host[:port][/database],
+		 * or rediss:// for TLS.
 		 */
 		private List<String> nodes = new ArrayList<>();
 
 		/**
-		 * Masters that must grant a Redlock lease; 0 for a majority of the nodes.
+		 * Masters that must grant a Redlock lease: 0 for a majority of the nodes, otherwise more than half
+		 * of them.
 		 */
 		private int quorum = 0;
+
+		/**
+		 * Command and connect timeout of the Redlock node connections (commands are rejected at once while
+		 * a node is disconnected). Keep it well below the lease TTL.
+		 */
+		private Duration commandTimeout = Duration.ofSeconds(2);
 
 		/**
 		 * Replicas that must acknowledge a grant (Redis WAIT) before it counts, in single mode.
@@ -482,6 +490,22 @@ public class LocksmithProperties implements Validator {
 		}
 
 		/**
+		 * Returns the command timeout of the Redlock node connections.
+		 * @return the command timeout
+		 */
+		public Duration getCommandTimeout() {
+			return this.commandTimeout;
+		}
+
+		/**
+		 * Sets the command timeout of the Redlock node connections.
+		 * @param commandTimeout the command timeout
+		 */
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
+		}
+
+		/**
 		 * Returns the min replicas.
 		 * @return the min replicas
 		 */
@@ -518,6 +542,7 @@ public class LocksmithProperties implements Validator {
 				reject(errors, "redis.minReplicas", "range", "must be zero or positive, was " + this.minReplicas);
 			}
 			requirePositive(errors, "redis.replicaTimeout", this.replicaTimeout);
+			requirePositive(errors, "redis.commandTimeout", this.commandTimeout);
 			if (this.quorum < 0) {
 				reject(errors, "redis.quorum", "range", "must be zero (majority) or positive, was " + this.quorum);
 			}
@@ -537,6 +562,12 @@ public class LocksmithProperties implements Validator {
 					reject(errors, "redis.quorum", "range",
 							"must not exceed the number of locksmith.redis.nodes (" + this.nodes.size() + "), was "
 									+ this.quorum);
+				}
+				else if (this.quorum > 0 && this.quorum <= this.nodes.size() / 2) {
+					reject(errors, "redis.quorum", "majority",
+							"must be 0 (a majority) or more than half of the " + this.nodes.size()
+									+ " locksmith.redis.nodes, was " + this.quorum
+									+ ": two disjoint sets of masters could grant the same lock");
 				}
 			}
 		}

@@ -1,5 +1,6 @@
 package dev.locksmith.boot.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,10 +13,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import dev.locksmith.MutexService;
+import dev.locksmith.provider.redis.RedisClientSettings;
 import dev.locksmith.provider.redis.RedisLockProvider;
 import dev.locksmith.provider.redis.RedlockLockProvider;
 import dev.locksmith.spi.LockProvider;
@@ -65,7 +66,7 @@ abstract class RedisProviderConfigurations {
 
 		@Bean
 		RedlockNodes locksmithRedlockNodes(LocksmithProperties properties) {
-			return new RedlockNodes(properties.getRedis().getNodes());
+			return new RedlockNodes(properties.getRedis().getNodes(), properties.getRedis().getCommandTimeout());
 		}
 
 		@Bean(destroyMethod = "close")
@@ -78,16 +79,18 @@ abstract class RedisProviderConfigurations {
 	}
 
 	/**
-	 * One Lettuce connection factory per Redlock master, destroyed with the context.
+	 * One Lettuce connection factory per Redlock master, with the lock-suited settings of
+	 * {@link RedisClientSettings} (the configured command timeout, also as connect timeout, and commands
+	 * rejected at once while a master is disconnected, not buffered), destroyed with the context.
 	 */
 	static final class RedlockNodes implements DisposableBean {
 
 		private final List<LettuceConnectionFactory> factories = new ArrayList<>();
 
-		RedlockNodes(List<String> urls) {
+		RedlockNodes(List<String> urls, Duration commandTimeout) {
 			try {
 				for (String url : urls) {
-					LettuceConnectionFactory factory = connectionFactory(RedisNodeUrl.parse(url));
+					LettuceConnectionFactory factory = connectionFactory(RedisNodeUrl.parse(url), commandTimeout);
 					this.factories.add(factory);
 					factory.afterPropertiesSet();
 					factory.start();
@@ -99,7 +102,7 @@ abstract class RedisProviderConfigurations {
 			}
 		}
 
-		private static LettuceConnectionFactory connectionFactory(RedisNodeUrl node) {
+		private static LettuceConnectionFactory connectionFactory(RedisNodeUrl node, Duration commandTimeout) {
 			RedisStandaloneConfiguration configuration = new RedisStandaloneConfiguration(node.host(), node.port());
 			configuration.setDatabase(node.database());
 			if (node.username() != null) {
@@ -108,11 +111,8 @@ abstract class RedisProviderConfigurations {
 			if (node.password() != null) {
 				configuration.setPassword(node.password());
 			}
-			LettuceClientConfiguration.LettuceClientConfigurationBuilder client = LettuceClientConfiguration.builder();
-			if (node.ssl()) {
-				client.useSsl();
-			}
-			return new LettuceConnectionFactory(configuration, client.build());
+			return new LettuceConnectionFactory(configuration,
+					RedisClientSettings.clientConfiguration(commandTimeout, node.ssl()));
 		}
 
 		List<RedisConnectionFactory> factories() {
