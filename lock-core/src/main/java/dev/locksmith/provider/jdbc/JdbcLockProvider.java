@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
@@ -110,6 +111,12 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private final String extendSql;
 
+	/** Locks one key's counter row ({@code FOR UPDATE}); parameter: the key. */
+	private final String lockKeyRowSql;
+
+	/** PostgreSQL, READ COMMITTED autocommit: lock the key's counter row, then extend, in one round trip. */
+	private final @Nullable String lockAndExtendSql;
+
 	private final String inspectSql;
 
 	private final @Nullable String renewAllSql;
@@ -148,7 +155,10 @@ public final class JdbcLockProvider implements LockProvider {
 				+ " * INTERVAL '1 millisecond') WHERE lock_key = ? AND lease_id = ''";
 		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
 				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
-		this.acquireWriteSql = (dialect == JdbcDialect.POSTGRESQL && !setReadCommitted) ? "INSERT INTO " + this.table
+		this.lockKeyRowSql = "SELECT fencing_token FROM " + this.table + " WHERE lock_key = ? AND lease_id = '' FOR UPDATE";
+		boolean pgFastPath = dialect == JdbcDialect.POSTGRESQL && !setReadCommitted;
+		this.lockAndExtendSql = pgFastPath ? this.lockKeyRowSql + "; " + this.extendSql : null;
+		this.acquireWriteSql = pgFastPath ? "INSERT INTO " + this.table
 				+ " (" + COLUMNS + ") VALUES (?, '', 'KEY', '', 0, '', 0, now(), now()) ON CONFLICT (lock_key, lease_id)"
 				// DO UPDATE … WHERE false updates nothing but locks the existing row
 				+ " DO UPDATE SET fencing_token = " + this.table + ".fencing_token WHERE false;"
@@ -168,7 +178,9 @@ public final class JdbcLockProvider implements LockProvider {
 				+ " * INTERVAL '1 millisecond')"
 				+ " SELECT (SELECT fencing_token FROM granted),"
 				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
-		this.renewAllSql = (dialect == JdbcDialect.POSTGRESQL) ? "UPDATE " + this.table
+		// the counter rows are locked in key order, so two renewals sharing keys cannot deadlock
+		this.renewAllSql = pgFastPath ? "SELECT 1 FROM " + this.table + " WHERE lock_key = ANY (CAST(? AS text[]))"
+				+ " AND lease_id = '' ORDER BY lock_key FOR UPDATE; UPDATE " + this.table
 				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
 				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
 				+ " WHERE t.lock_key = r.lock_key AND t.lease_id = r.lease_id AND t.lease_type = r.lease_type"
@@ -418,15 +430,44 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
+	/**
+	 * Extends a live lease under its key's counter-row lock, like a grant.
+	 *
+	 * <p><b>Why the counter-row lock.</b> Under {@code READ COMMITTED} each statement reads a snapshot taken
+	 * when it starts, and an {@code UPDATE}/{@code DELETE} that finds its row locked waits and then re-checks
+	 * only that row's new version (PostgreSQL's EvalPlanQual). Without the key lock an extension whose
+	 * {@code now()} is taken just before the lease's expiry can commit just after it, while a grant that took
+	 * its snapshot in between saw the lease expired and inserted its own; the grant's purge {@code DELETE} then
+	 * waits on the extended row, re-checks it, finds it live and keeps it: two live leases. With the lock, the
+	 * extension and every grant on the key are serialised. If the extension locks first, the grant's lease
+	 * read (a statement whose snapshot is taken after the grant got the lock) sees the new expiry and denies.
+	 * If the grant locks first, it sees the lease expired and, when it grants, deletes every expired lease row
+	 * of the key in the same transaction; the extension's {@code UPDATE} (its snapshot, too, is taken after it
+	 * got the lock) then finds no row and returns {@code false}. An extension whose {@code now()} was taken
+	 * before it waited may still extend a lease that expired while it waited, but only if no grant happened in
+	 * between (a grant would have deleted it), so no conflicting lease can be live at the same time.
+	 */
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
 		checkTtl(ttl, "extend");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
-			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
-				bindExtend(statement, lease, ttl);
-				return statement.executeUpdate() > 0;
+			String lockAndExtend = this.lockAndExtendSql;
+			if (lockAndExtend != null) {
+				// two statements, one implicit transaction (one Sync): the lock is held until the update commits
+				try (PreparedStatement statement = connection.prepareStatement(lockAndExtend)) {
+					statement.setString(1, lease.key());
+					bindExtend(statement, 2, lease, ttl);
+					return lastUpdateCount(statement) > 0;
+				}
 			}
+			return inTransaction(connection, () -> {
+				lockKeyRows(connection, List.of(lease.key()));
+				try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
+					bindExtend(statement, 1, lease, ttl);
+					return statement.executeUpdate() > 0;
+				}
+			});
 		}
 		catch (SQLException ex) {
 			throw unavailable(lease.key(), "extend", ex);
@@ -434,8 +475,10 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Extends all given leases in one round trip: on PostgreSQL with a single {@code UPDATE … FROM unnest(…)}
-	 * statement, however many leases there are; elsewhere with one JDBC batch of per-lease updates.
+	 * Extends all given leases in one transaction, under their keys' counter-row locks (taken in key order, so
+	 * that two renewals cannot deadlock; see {@link #extend}): on PostgreSQL in one round trip with a single
+	 * {@code UPDATE … FROM unnest(…)} statement, however many leases there are; elsewhere with one JDBC batch
+	 * of per-lease updates.
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
@@ -452,17 +495,20 @@ public final class JdbcLockProvider implements LockProvider {
 			if (this.renewAllSql != null) {
 				return renewAll(connection, this.renewAllSql, renewals);
 			}
-			int[] counts;
-			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
-				for (Renewal renewal : renewals) {
-					bindExtend(statement, renewal.lease(), renewal.ttl());
-					statement.addBatch();
+			int[] counts = inTransaction(connection, () -> {
+				lockKeyRows(connection, renewals.stream().map((renewal) -> renewal.lease().key()).toList());
+				try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
+					for (Renewal renewal : renewals) {
+						bindExtend(statement, 1, renewal.lease(), renewal.ttl());
+						statement.addBatch();
+					}
+					return statement.executeBatch();
 				}
-				counts = statement.executeBatch();
-			}
+			});
 			for (int i = 0; i < renewals.size(); i++) {
 				LeaseRef lease = renewals.get(i).lease();
 				int count = (i < counts.length) ? counts[i] : Statement.SUCCESS_NO_INFO;
+				// a driver that does not report per-statement counts: ask again, one lease at a time
 				if (count > 0 || (count == Statement.SUCCESS_NO_INFO && extend(lease, renewals.get(i).ttl()))) {
 					extended.add(lease);
 				}
@@ -491,10 +537,17 @@ public final class JdbcLockProvider implements LockProvider {
 		Set<LeaseRef> extended = new HashSet<>();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setArray(1, connection.createArrayOf("text", keys));
-			statement.setArray(2, connection.createArrayOf("text", leaseIds));
-			statement.setArray(3, connection.createArrayOf("text", types));
-			statement.setArray(4, connection.createArrayOf("bigint", ttls));
-			try (ResultSet rs = statement.executeQuery()) {
+			statement.setArray(2, connection.createArrayOf("text", keys));
+			statement.setArray(3, connection.createArrayOf("text", leaseIds));
+			statement.setArray(4, connection.createArrayOf("text", types));
+			statement.setArray(5, connection.createArrayOf("bigint", ttls));
+			// first result: the locked counter rows; second: the extended leases
+			statement.execute();
+			statement.getResultSet().close();
+			if (!statement.getMoreResults()) {
+				throw new SQLException("renewal returned no result");
+			}
+			try (ResultSet rs = statement.getResultSet()) {
 				while (rs.next()) {
 					extended.add(new LeaseRef(rs.getString(1), LeaseType.valueOf(rs.getString(3)), rs.getString(2)));
 				}
@@ -503,11 +556,76 @@ public final class JdbcLockProvider implements LockProvider {
 		return extended;
 	}
 
-	private void bindExtend(PreparedStatement statement, LeaseRef lease, Duration ttl) throws SQLException {
-		statement.setLong(1, ttl.toMillis());
-		statement.setString(2, lease.key());
-		statement.setString(3, lease.leaseId());
-		statement.setString(4, lease.type().name());
+	/** Locks the counter rows of the keys, in key order, inside the current transaction. */
+	private void lockKeyRows(Connection connection, List<String> keys) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(this.lockKeyRowSql)) {
+			for (String key : new TreeSet<>(keys)) {
+				statement.setString(1, key);
+				statement.executeQuery().close();
+			}
+		}
+	}
+
+	/** Runs the statement and returns the update count of its last statement. */
+	private static int lastUpdateCount(PreparedStatement statement) throws SQLException {
+		int updated = -1;
+		boolean resultSet = statement.execute();
+		while (true) {
+			if (resultSet) {
+				statement.getResultSet().close();
+			}
+			else {
+				int count = statement.getUpdateCount();
+				if (count == -1) {
+					return updated;
+				}
+				updated = count;
+			}
+			resultSet = statement.getMoreResults();
+		}
+	}
+
+	/**
+	 * Runs {@code work} in one {@code READ COMMITTED} transaction on the connection (in autocommit mode) and
+	 * commits it; rolls it back if the work fails.
+	 */
+	private <T> T inTransaction(Connection connection, SqlWork<T> work) throws SQLException {
+		int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
+		if (this.setReadCommitted) {
+			connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+		}
+		connection.setAutoCommit(false);
+		try {
+			T result = work.run();
+			connection.commit();
+			return result;
+		}
+		catch (SQLException | RuntimeException ex) {
+			rollbackQuietly(connection, ex);
+			throw ex;
+		}
+		finally {
+			connection.setAutoCommit(true);
+			if (this.setReadCommitted) {
+				connection.setTransactionIsolation(isolation);
+			}
+		}
+	}
+
+	/** Work on a connection that may fail with an {@link SQLException}. */
+	@FunctionalInterface
+	private interface SqlWork<T> {
+
+		T run() throws SQLException;
+
+	}
+
+	private static void bindExtend(PreparedStatement statement, int first, LeaseRef lease, Duration ttl)
+			throws SQLException {
+		statement.setLong(first, ttl.toMillis());
+		statement.setString(first + 1, lease.key());
+		statement.setString(first + 2, lease.leaseId());
+		statement.setString(first + 3, lease.type().name());
 	}
 
 	@Override
