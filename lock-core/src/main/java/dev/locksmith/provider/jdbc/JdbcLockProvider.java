@@ -134,7 +134,7 @@ public final class JdbcLockProvider implements LockProvider {
 		this.listener = (dialect == JdbcDialect.POSTGRESQL)
 				? new PostgresReleaseListener(this.dataSource, this.channel, this.signals) : null;
 		String now = dialect.now();
-		this.selectLeasesSql = "SELECT lease_type, permits, expires_at, " + now + " AS db_now FROM " + this.table
+		this.selectLeasesSql = "SELECT lease_id, lease_type, permits, fencing_token, expires_at, " + now + " AS db_now FROM " + this.table
 				+ " WHERE lock_key = ? AND lease_id <> ''";
 		this.purgeExpiredSql = "DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= "
 				+ now;
@@ -162,21 +162,30 @@ public final class JdbcLockProvider implements LockProvider {
 				+ " (" + COLUMNS + ") VALUES (?, '', 'KEY', '', 0, '', 0, now(), now()) ON CONFLICT (lock_key, lease_id)"
 				// DO UPDATE … WHERE false updates nothing but locks the existing row
 				+ " DO UPDATE SET fencing_token = " + this.table + ".fencing_token WHERE false;"
-				+ " WITH live AS (SELECT expires_at FROM " + this.table
+				// a re-sent request (same lease id) finds its live lease, refreshes its expiry and keeps its token
+				+ " WITH mine AS (UPDATE " + this.table + " SET expires_at = now() + CAST(? AS BIGINT)"
+				+ " * INTERVAL '1 millisecond' WHERE lock_key = ? AND lease_id = ? AND lease_type = 'WRITE'"
+				+ " AND expires_at > now() RETURNING fencing_token),"
+				+ " live AS (SELECT expires_at FROM " + this.table
 				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > now()),"
 				+ " granted AS (UPDATE " + this.table + " SET fencing_token = fencing_token + 1 WHERE lock_key = ?"
 				+ " AND lease_id = '' AND NOT EXISTS (SELECT 1 FROM live) RETURNING fencing_token),"
-				+ " purged AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= now()"
-				+ " AND EXISTS (SELECT 1 FROM granted)),"
+				// an expired row of this lease id (a re-send after expiry) is not purged but overwritten by the insert,
+				// so no row is touched twice in one statement
+				+ " purged AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND lease_id <> ?"
+				+ " AND expires_at <= now() AND EXISTS (SELECT 1 FROM granted)),"
 				+ " inserted AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, 'WRITE', ?, 1, ?,"
-				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted),"
+				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted"
+				+ " ON CONFLICT (lock_key, lease_id) DO UPDATE SET lease_type = EXCLUDED.lease_type, owner = EXCLUDED.owner,"
+				+ " permits = EXCLUDED.permits, metadata = EXCLUDED.metadata, fencing_token = EXCLUDED.fencing_token,"
+				+ " locked_at = EXCLUDED.locked_at, expires_at = EXCLUDED.expires_at),"
 				// a denial sets the wait flag (the key row's expires_at) past the retry hint, unless it already
 				// outlasts the hint by half the slack (so a stream of denials rarely writes)
 				+ " flagged AS (UPDATE " + this.table + " SET expires_at = (SELECT min(expires_at) FROM live) + "
 				+ WAIT_FLAG_SLACK_MILLIS + " * INTERVAL '1 millisecond' WHERE lock_key = ? AND lease_id = ''"
 				+ " AND expires_at < (SELECT min(expires_at) FROM live) + " + (WAIT_FLAG_SLACK_MILLIS / 2)
-				+ " * INTERVAL '1 millisecond')"
-				+ " SELECT (SELECT fencing_token FROM granted),"
+				+ " * INTERVAL '1 millisecond' AND NOT EXISTS (SELECT 1 FROM mine))"
+				+ " SELECT COALESCE((SELECT fencing_token FROM mine), (SELECT fencing_token FROM granted)),"
 				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
 		// the counter rows are locked in key order, so two renewals sharing keys cannot deadlock
 		this.renewAllSql = pgFastPath ? "SELECT 1 FROM " + this.table + " WHERE lock_key = ANY (CAST(? AS text[]))"
@@ -281,8 +290,9 @@ public final class JdbcLockProvider implements LockProvider {
 		if (autoCommit) {
 			// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
 			// that neither takes nor waits for the key's row lock.
-			long blockedForMillis = readLeases(connection, request.key()).conflictRemainingMillis(request);
-			if (blockedForMillis >= 0) {
+			LiveLeases live = readLeases(connection, request);
+			long blockedForMillis = live.conflictRemainingMillis(request);
+			if (blockedForMillis >= 0 && live.mineToken == 0) {
 				return Grant.denied(Duration.ofMillis(blockedForMillis));
 			}
 		}
@@ -323,16 +333,21 @@ public final class JdbcLockProvider implements LockProvider {
 	private static Grant acquireWrite(Connection connection, String sql, LeaseRequest request) throws SQLException {
 		String key = request.key();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			long ttl = request.ttl().toMillis();
 			statement.setString(1, key);
-			statement.setString(2, key);
+			statement.setLong(2, ttl);
 			statement.setString(3, key);
-			statement.setString(4, key);
+			statement.setString(4, request.leaseId());
 			statement.setString(5, key);
-			statement.setString(6, request.leaseId());
-			statement.setString(7, request.owner());
-			statement.setString(8, MetadataCodec.encode(request.metadata()));
-			statement.setLong(9, request.ttl().toMillis());
-			statement.setString(10, key);
+			statement.setString(6, key);
+			statement.setString(7, key);
+			statement.setString(8, request.leaseId());
+			statement.setString(9, key);
+			statement.setString(10, request.leaseId());
+			statement.setString(11, request.owner());
+			statement.setString(12, MetadataCodec.encode(request.metadata()));
+			statement.setLong(13, ttl);
+			statement.setString(14, key);
 			boolean resultSet = statement.execute();
 			while (!resultSet && statement.getUpdateCount() != -1) {
 				resultSet = statement.getMoreResults();
@@ -353,7 +368,16 @@ public final class JdbcLockProvider implements LockProvider {
 	private Grant acquireInTransaction(Connection connection, LeaseRequest request) throws SQLException {
 		String key = request.key();
 		long token = this.dialect.lockKeyRow(connection, this.table, key);
-		LiveLeases live = readLeases(connection, key);
+		LiveLeases live = readLeases(connection, request);
+		if (live.mineToken != 0) {
+			// a re-sent request (same lease id): keep the lease and its token, refresh the expiry (the counter
+			// bump above is committed too, which only leaves a gap in the key's tokens)
+			try (PreparedStatement refresh = connection.prepareStatement(this.extendSql)) {
+				bindExtend(refresh, 1, request.ref(), request.ttl());
+				refresh.executeUpdate();
+			}
+			return Grant.granted(live.mineToken);
+		}
 		long blockedForMillis = live.conflictRemainingMillis(request);
 		if (blockedForMillis >= 0) {
 			return Grant.denied(Duration.ofMillis(blockedForMillis));
@@ -378,10 +402,14 @@ public final class JdbcLockProvider implements LockProvider {
 		return Grant.granted(token);
 	}
 
-	private LiveLeases readLeases(Connection connection, String key) throws SQLException {
+	/**
+	 * Reads the key's lease rows; a live lease with the request's lease id and type (the request was sent
+	 * before) is not counted but reported by its token.
+	 */
+	private LiveLeases readLeases(Connection connection, LeaseRequest request) throws SQLException {
 		LiveLeases live = new LiveLeases();
 		try (PreparedStatement select = connection.prepareStatement(this.selectLeasesSql)) {
-			select.setString(1, key);
+			select.setString(1, request.key());
 			try (ResultSet rs = select.executeQuery()) {
 				while (rs.next()) {
 					Instant expiresAt = this.dialect.readInstant(rs, "expires_at");
@@ -391,7 +419,12 @@ public final class JdbcLockProvider implements LockProvider {
 						live.anyExpired = true;
 						continue;
 					}
-					live.add(LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"), Math.max(1, remaining));
+					LeaseType type = LeaseType.valueOf(rs.getString("lease_type"));
+					if (type == request.type() && request.leaseId().equals(rs.getString("lease_id"))) {
+						live.mineToken = rs.getLong("fencing_token");
+						continue;
+					}
+					live.add(type, rs.getInt("permits"), Math.max(1, remaining));
 				}
 			}
 		}
@@ -839,6 +872,9 @@ public final class JdbcLockProvider implements LockProvider {
 		private long minRemaining = Long.MAX_VALUE;
 
 		private boolean anyExpired;
+
+		/** The token of the request's own live lease (the request was sent before), else 0. */
+		private long mineToken;
 
 		void add(LeaseType type, int count, long remainingMillis) {
 			switch (type) {

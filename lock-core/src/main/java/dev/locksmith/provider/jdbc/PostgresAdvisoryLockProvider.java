@@ -201,6 +201,11 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	@Override
 	public Grant acquire(LeaseRequest request) {
 		String key = request.key();
+		HeldLease sent = this.leases.get(request.leaseId());
+		if (sent != null && sent.ref.equals(request.ref()) && extend(request.ref(), request.ttl())) {
+			// a re-sent request (same lease id): the lease is held; its TTL now runs from this request
+			return Grant.granted(sent.token);
+		}
 		Connection connection;
 		try {
 			connection = this.dataSource.getConnection();
@@ -218,7 +223,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			if (token <= 0) {
 				return Grant.denied(null);
 			}
-			HeldLease lease = new HeldLease(request.ref(), connection);
+			HeldLease lease = new HeldLease(request.ref(), token, connection);
 			this.leases.put(request.leaseId(), lease);
 			scheduleExpiry(lease, request.ttl().toMillis());
 			pinned = true;
@@ -853,6 +858,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 		private final LeaseRef ref;
 
+		private final long token;
+
 		private final Connection connection;
 
 		private final ReentrantLock lock = new ReentrantLock();
@@ -861,8 +868,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 		private volatile @Nullable ScheduledFuture<?> expiry;
 
-		HeldLease(LeaseRef ref, Connection connection) {
+		HeldLease(LeaseRef ref, long token, Connection connection) {
 			this.ref = ref;
+			this.token = token;
 			this.connection = connection;
 		}
 

@@ -135,6 +135,28 @@ abstract class AbstractJdbcLockProviderTests {
 		assertThat(info.leases()).singleElement().satisfies((lease) -> assertThat(lease.leaseId()).isEqualTo(second.leaseId()));
 	}
 
+	/**
+	 * A request re-sent after its lease expired is a fresh acquisition: it takes a new token (the expired row
+	 * of the same lease id is replaced, not duplicated) and still respects other holders.
+	 */
+	@Test
+	void aRequestResentAfterItsLeaseExpiredTakesANewToken() {
+		for (LeaseType type : List.of(LeaseType.WRITE, LeaseType.READ)) {
+			String key = key();
+			LeaseRequest first = request(key, type, Duration.ofMillis(200));
+			Grant granted = this.provider.acquire(first);
+			assertThat(granted.isGranted()).isTrue();
+			await().atMost(Duration.ofSeconds(5)).until(() -> !this.provider.inspect(key).isLocked());
+			Grant again = this.provider.acquire(first);
+			assertThat(again.isGranted()).isTrue();
+			assertThat(again.fencingToken()).isGreaterThan(granted.fencingToken());
+			assertThat(this.provider.inspect(key).leases()).singleElement()
+				.satisfies((lease) -> assertThat(lease.fencingToken()).isEqualTo(again.fencingToken()));
+			assertThat(this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted())
+				.isFalse();
+		}
+	}
+
 	@Test
 	void extendAndBatchedRenewMoveTheDatabaseExpiry() {
 		String a = key();
