@@ -68,8 +68,11 @@ import dev.locksmith.spi.Renewal;
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
  *
  * <p>Connections are borrowed from the {@link DataSource} and committed by the provider itself, so a lock
- * never joins the caller's transaction. Errors from the database are reported as
- * {@link LockProviderUnavailableException} naming the key. Thread-safe.
+ * never joins the caller's transaction. Bad input (a key, owner or metadata too long for the table's columns,
+ * a TTL under 1 ms) is rejected with an {@link IllegalArgumentException} before any SQL runs; a data error
+ * from the database (SQLState class 22 or 23) is reported the same way, never as an outage. Other errors
+ * from the database are reported as {@link LockProviderUnavailableException} naming (a short prefix of) the
+ * key. Thread-safe.
  */
 public final class JdbcLockProvider implements LockProvider {
 
@@ -254,6 +257,7 @@ public final class JdbcLockProvider implements LockProvider {
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
+		LockTable.checkRequest(request, "JdbcLockProvider.acquire");
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
@@ -433,7 +437,7 @@ public final class JdbcLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		String key = lease.key();
+		String key = LockTable.checkKey(lease.key(), "JdbcLockProvider.release");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			boolean released;
@@ -483,6 +487,7 @@ public final class JdbcLockProvider implements LockProvider {
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
 		checkTtl(ttl, "extend");
+		LockTable.checkKey(lease.key(), "JdbcLockProvider.extend");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			String lockAndExtend = this.lockAndExtendSql;
@@ -522,7 +527,7 @@ public final class JdbcLockProvider implements LockProvider {
 		for (Renewal renewal : renewals) {
 			checkTtl(renewal.ttl(), "renew");
 		}
-		String what = renewals.size() + " leases (first: " + renewals.get(0).lease().key() + ")";
+		String what = renewals.get(0).lease().key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			if (this.renewAllSql != null) {
@@ -549,7 +554,7 @@ public final class JdbcLockProvider implements LockProvider {
 			return extended;
 		}
 		catch (SQLException ex) {
-			throw unavailable(what, "renew", ex);
+			throw unavailable(what, "renew " + renewals.size() + " leases, the first on", ex);
 		}
 	}
 
@@ -663,6 +668,7 @@ public final class JdbcLockProvider implements LockProvider {
 
 	@Override
 	public LockInfo inspect(String key) {
+		LockTable.checkKey(key, "JdbcLockProvider.inspect");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			return inspect(connection, key);
@@ -739,6 +745,7 @@ public final class JdbcLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean forceRelease(String key) {
+		LockTable.checkKey(key, "JdbcLockProvider.forceRelease");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			int live;
@@ -823,15 +830,13 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
-	private LockProviderUnavailableException unavailable(String key, String operation, SQLException ex) {
-		return new LockProviderUnavailableException(key, "JDBC lock provider could not " + operation + " '" + key
-				+ "' (table " + this.table + "): " + ex.getMessage(), ex);
+	/** A data error becomes an {@link IllegalArgumentException}, anything else an unavailable backend. */
+	private RuntimeException unavailable(String key, String operation, SQLException ex) {
+		return JdbcErrors.translate("JDBC lock provider (table " + this.table + ")", operation, key, ex);
 	}
 
 	private static void checkTtl(Duration ttl, String method) {
-		if (ttl.isNegative() || ttl.isZero()) {
-			throw new IllegalArgumentException("JdbcLockProvider." + method + ": ttl must be positive, got " + ttl);
-		}
+		LockTable.checkTtl(ttl, "JdbcLockProvider." + method);
 	}
 
 	private static void ensureAutoCommit(Connection connection) throws SQLException {

@@ -34,6 +34,7 @@ import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
@@ -200,6 +201,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
+		LockTable.checkRequest(request, "PostgresAdvisoryLockProvider.acquire");
 		String key = request.key();
 		HeldLease sent = this.leases.get(request.leaseId());
 		if (sent != null && sent.ref.equals(request.ref()) && extend(request.ref(), request.ttl())) {
@@ -230,7 +232,14 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			return Grant.granted(token);
 		}
 		catch (SQLException | RuntimeException ex) {
-			abort(connection);
+			if (ex instanceof SQLException sqlException && JdbcErrors.isDataError(sqlException)) {
+				// bad data, healthy session: give back any lock taken on the way and return the connection intact
+				// (aborting it would make the pool discard a good connection for every bad request)
+				unlockAllOrAbort(connection);
+			}
+			else {
+				abort(connection);
+			}
 			pinned = true;
 			if (ex instanceof SQLException sqlException) {
 				throw unavailable(key, "acquire", sqlException);
@@ -365,6 +374,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean release(LeaseRef lease) {
+		LockTable.checkKey(lease.key(), "PostgresAdvisoryLockProvider.release");
 		HeldLease held = this.leases.get(lease.leaseId());
 		if (held != null && held.ref.equals(lease)) {
 			return end(held, false);
@@ -436,9 +446,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
-		if (ttl.isNegative() || ttl.isZero()) {
-			throw new IllegalArgumentException("PostgresAdvisoryLockProvider.extend: ttl must be positive, got " + ttl);
-		}
+		LockTable.checkTtl(ttl, "PostgresAdvisoryLockProvider.extend");
+		LockTable.checkKey(lease.key(), "PostgresAdvisoryLockProvider.extend");
 		String extendSql = "UPDATE " + this.table + " SET expires_at = now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
 				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND expires_at > now()";
 		HeldLease held = this.leases.get(lease.leaseId());
@@ -517,7 +526,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 				scheduleExpiry(held, remainingMillis);
 				return;
 			}
-			logger.debug("Advisory lease {} on '{}' reached its TTL; unlocking", held.ref.leaseId(), held.ref.key());
+			logger.debug("Advisory lease {} on '{}' reached its TTL; unlocking", held.ref.leaseId(),
+					KeyText.forMessage(held.ref.key()));
 			end(held, true);
 		}
 		finally {
@@ -572,7 +582,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		this.leases.remove(held.ref.leaseId(), held);
 		cancelExpiry(held);
 		abort(held.connection);
-		logger.warn("Session holding advisory lease {} on '{}' died; lease lost", held.ref.leaseId(), held.ref.key());
+		logger.warn("Session holding advisory lease {} on '{}' died; lease lost", held.ref.leaseId(),
+				KeyText.forMessage(held.ref.key()));
 		deleteRecord(held.ref);
 		if (!this.listener.isListening()) {
 			this.signals.signal(held.ref.key());
@@ -593,7 +604,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			statement.executeQuery().close();
 		}
 		catch (SQLException ex) {
-			logger.debug("Could not delete the record of lost lease {} on '{}'", lease.leaseId(), lease.key(), ex);
+			logger.debug("Could not delete the record of lost lease {} on '{}'", lease.leaseId(),
+					KeyText.forMessage(lease.key()), ex);
 		}
 	}
 
@@ -604,6 +616,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockInfo inspect(String key) {
+		LockTable.checkKey(key, "PostgresAdvisoryLockProvider.inspect");
 		try (Connection connection = this.dataSource.getConnection()) {
 			return inspect(connection, key);
 		}
@@ -677,6 +690,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean forceRelease(String key) {
+		LockTable.checkKey(key, "PostgresAdvisoryLockProvider.forceRelease");
 		boolean any = false;
 		for (HeldLease held : this.leases.values()) {
 			if (held.ref.key().equals(key)) {
@@ -839,6 +853,16 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		closeQuietly(connection);
 	}
 
+	private static void unlockAllOrAbort(Connection connection) {
+		try {
+			unlockAll(connection);
+			closeQuietly(connection);
+		}
+		catch (SQLException | RuntimeException ex) {
+			abort(connection);
+		}
+	}
+
 	private static void closeQuietly(Connection connection) {
 		try {
 			connection.close();
@@ -848,9 +872,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		}
 	}
 
-	private LockProviderUnavailableException unavailable(String key, String operation, SQLException ex) {
-		return new LockProviderUnavailableException(key,
-				"PostgreSQL advisory lock provider could not " + operation + " '" + key + "': " + ex.getMessage(), ex);
+	/** A data error becomes an {@link IllegalArgumentException}, anything else an unavailable backend. */
+	private static RuntimeException unavailable(String key, String operation, SQLException ex) {
+		return JdbcErrors.translate("PostgreSQL advisory lock provider", operation, key, ex);
 	}
 
 	/** One granted lease and its pinned connection. */

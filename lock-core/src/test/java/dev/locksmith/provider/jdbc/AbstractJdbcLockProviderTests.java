@@ -157,6 +157,38 @@ abstract class AbstractJdbcLockProviderTests {
 		}
 	}
 
+	/** Issue 13, items 6 and 7: see {@link BadInput}. */
+	@Test
+	void oversizeKeysMetadataAndSubMillisecondTtlsAreRejectedBeforeAnySql() {
+		BadInput.CountingDataSource counting = new BadInput.CountingDataSource(dataSource());
+		try (JdbcLockProvider counted = JdbcLockProvider.builder(counting.dataSource).build()) {
+			BadInput.assertRejectedBeforeAnySql(counted, counting);
+			BadInput.assertLimitsAreUsable(counted);
+		}
+	}
+
+	/**
+	 * A data error (SQLState class 22 or 23) is bad input, not an outage: here the table's key column is
+	 * narrower than the provider's limit.
+	 */
+	@Test
+	void aDataErrorFromTheDatabaseIsReportedAsBadInput() {
+		execute(dataSource(), "CREATE TABLE IF NOT EXISTS narrow_lock (lock_key VARCHAR(40) NOT NULL,"
+				+ " lease_id VARCHAR(128) NOT NULL, lease_type VARCHAR(8) NOT NULL, owner VARCHAR(255) NOT NULL,"
+				+ " permits INTEGER NOT NULL, metadata VARCHAR(4000) NOT NULL, fencing_token BIGINT NOT NULL,"
+				+ " locked_at TIMESTAMP WITH TIME ZONE NOT NULL, expires_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+				+ " PRIMARY KEY (lock_key, lease_id))");
+		try (JdbcLockProvider narrow = JdbcLockProvider.builder(dataSource()).tableName("narrow_lock").build()) {
+			for (LeaseType type : List.of(LeaseType.WRITE, LeaseType.READ)) {
+				assertThatIllegalArgumentException()
+					.isThrownBy(() -> narrow.acquire(request("x".repeat(100) + "\r\nforged", type, Duration.ofSeconds(30))))
+					.withMessageContaining("SQLState 22")
+					.withMessageNotContaining("x".repeat(65))
+					.withMessageNotContaining("\n");
+			}
+		}
+	}
+
 	@Test
 	void extendAndBatchedRenewMoveTheDatabaseExpiry() {
 		String a = key();

@@ -55,6 +55,16 @@ class PostgresAdvisoryLockProviderTests {
 		return PostgresAdvisoryLockProvider.builder(dataSource).livenessCheckInterval(Duration.ofMillis(200)).build();
 	}
 
+	/** Issue 13, items 6 and 7: see {@link BadInput}; no connection is borrowed, so none is marked broken. */
+	@Test
+	void oversizeKeysMetadataAndSubMillisecondTtlsAreRejectedBeforeAnySql() {
+		BadInput.CountingDataSource counting = new BadInput.CountingDataSource(dataSource);
+		try (PostgresAdvisoryLockProvider counted = PostgresAdvisoryLockProvider.builder(counting.dataSource).build()) {
+			BadInput.assertRejectedBeforeAnySql(counted, counting);
+			BadInput.assertLimitsAreUsable(counted);
+		}
+	}
+
 	@Test
 	void killingTheHoldersSessionReportsLossPromptlyAndFreesTheLock() throws Exception {
 		try (PostgresAdvisoryLockProvider holderProvider = provider();
