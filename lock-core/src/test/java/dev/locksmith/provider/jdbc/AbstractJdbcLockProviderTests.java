@@ -157,6 +157,45 @@ abstract class AbstractJdbcLockProviderTests {
 		}
 	}
 
+	/**
+	 * Issue 13, item 11 (decided: keep and document). Every key ever used keeps one counter row, so its fencing
+	 * tokens never repeat, even after a release, an expiry or a forced release; the table grows by one row per
+	 * distinct key.
+	 */
+	@Test
+	void counterRowsStayOnePerKeyEverUsedSoTokensNeverRepeat() throws SQLException {
+		String prefix = "counter-" + UUID.randomUUID() + ":";
+		long[] tokens = new long[5];
+		for (int i = 0; i < tokens.length; i++) {
+			LeaseRequest lease = request(prefix + i, LeaseType.WRITE, Duration.ofSeconds(30));
+			tokens[i] = this.provider.acquire(lease).fencingToken();
+			if (i % 2 == 0) {
+				assertThat(this.provider.release(lease.ref())).isTrue();
+			}
+			else {
+				assertThat(this.provider.forceRelease(prefix + i)).isTrue();
+			}
+		}
+		assertThat(countRows(prefix, true)).as("counter rows").isEqualTo(tokens.length);
+		assertThat(countRows(prefix, false)).as("lease rows").isZero();
+		for (int i = 0; i < tokens.length; i++) {
+			assertThat(this.provider.acquire(request(prefix + i, LeaseType.WRITE, Duration.ofSeconds(30))).fencingToken())
+				.isGreaterThan(tokens[i]);
+		}
+	}
+
+	private long countRows(String prefix, boolean counters) throws SQLException {
+		try (Connection connection = dataSource().getConnection();
+				java.sql.PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM locksmith_lock"
+						+ " WHERE lock_key LIKE ? AND " + (counters ? "lease_id = ''" : "lease_id <> ''"))) {
+			statement.setString(1, prefix + "%");
+			try (java.sql.ResultSet rs = statement.executeQuery()) {
+				rs.next();
+				return rs.getLong(1);
+			}
+		}
+	}
+
 	/** Issue 13, items 6 and 7: see {@link BadInput}. */
 	@Test
 	void oversizeKeysMetadataAndSubMillisecondTtlsAreRejectedBeforeAnySql() {
