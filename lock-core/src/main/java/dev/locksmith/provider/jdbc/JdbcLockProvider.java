@@ -10,11 +10,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -79,24 +77,13 @@ public final class JdbcLockProvider implements LockProvider {
 	/** The default table name. */
 	public static final String DEFAULT_TABLE_NAME = "locksmith_lock";
 
-	/**
-	 * How long the wait flag set by a denial (PostgreSQL) outlives the denial's retry hint: a waiter retries
-	 * when the hint is up, and its retry, if denied, renews the flag.
-	 */
-	static final long WAIT_FLAG_SLACK_MILLIS = 2_000L;
-
-	private static final Pattern IDENTIFIER = Pattern
-		.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
-
-	private static final String COLUMNS = "lock_key, lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at, expires_at";
-
 	private final DataSource dataSource;
 
-	private final String table;
+	private final LockTable table;
 
 	private final JdbcDialect dialect;
 
-	private final String channel;
+	private final TableStatements statements;
 
 	private final ReleaseSignals signals = new ReleaseSignals();
 
@@ -104,101 +91,14 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private final boolean setReadCommitted;
 
-	private final String selectLeasesSql;
-
-	private final String purgeExpiredSql;
-
-	private final String insertLeaseSql;
-
-	private final String releaseSql;
-
-	private final String extendSql;
-
-	/** Locks one key's counter row ({@code FOR UPDATE}); parameter: the key. */
-	private final String lockKeyRowSql;
-
-	/** PostgreSQL, READ COMMITTED autocommit: lock the key's counter row, then extend, in one round trip. */
-	private final @Nullable String lockAndExtendSql;
-
-	private final String inspectSql;
-
-	private final @Nullable String renewAllSql;
-
-	private final @Nullable String acquireWriteSql;
-
-	private final String flagWaiterSql;
-
 	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
 		this.dataSource = builder.dataSource;
 		this.setReadCommitted = setReadCommitted;
-		this.table = builder.tableName;
+		this.table = new LockTable(builder.tableName);
 		this.dialect = dialect;
-		this.channel = this.table.toLowerCase(Locale.ROOT).replace('.', '_');
-		this.listener = (dialect == JdbcDialect.POSTGRESQL)
-				? new PostgresReleaseListener(this.dataSource, this.channel, this.signals) : null;
-		String now = dialect.now();
-		this.selectLeasesSql = "SELECT lease_id, lease_type, permits, fencing_token, expires_at, " + now + " AS db_now FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> ''";
-		this.purgeExpiredSql = "DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= "
-				+ now;
-		this.insertLeaseSql = "INSERT INTO " + this.table + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, " + now + ", "
-				+ dialect.nowPlusMillis() + ")";
-		String releaseWhere = " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > "
-				+ now;
-		// pg_notify only while the key row's wait flag (its expires_at) is in the future
-		this.releaseSql = (dialect == JdbcDialect.POSTGRESQL)
-				? "WITH released AS (DELETE FROM " + this.table + releaseWhere + " RETURNING lock_key),"
-						// the flag is looked up by the key parameter: correlated with the CTE, the lookup got slower
-						// as the table grew
-						+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE EXISTS (SELECT 1 FROM "
-						+ this.table + " k WHERE k.lock_key = ? AND k.lease_id = '' AND k.expires_at > now()))"
-						+ " SELECT (SELECT count(*) FROM notified) FROM released"
-				: "DELETE FROM " + this.table + releaseWhere;
-		this.flagWaiterSql = "UPDATE " + this.table + " SET expires_at = GREATEST(expires_at, now() + CAST(? AS BIGINT)"
-				+ " * INTERVAL '1 millisecond') WHERE lock_key = ? AND lease_id = ''";
-		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
-				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
-		this.lockKeyRowSql = "SELECT fencing_token FROM " + this.table + " WHERE lock_key = ? AND lease_id = '' FOR UPDATE";
-		boolean pgFastPath = dialect == JdbcDialect.POSTGRESQL && !setReadCommitted;
-		this.lockAndExtendSql = pgFastPath ? this.lockKeyRowSql + "; " + this.extendSql : null;
-		this.acquireWriteSql = pgFastPath ? "INSERT INTO " + this.table
-				+ " (" + COLUMNS + ") VALUES (?, '', 'KEY', '', 0, '', 0, now(), now()) ON CONFLICT (lock_key, lease_id)"
-				// DO UPDATE … WHERE false updates nothing but locks the existing row
-				+ " DO UPDATE SET fencing_token = " + this.table + ".fencing_token WHERE false;"
-				// a re-sent request (same lease id) finds its live lease, refreshes its expiry and keeps its token
-				+ " WITH mine AS (UPDATE " + this.table + " SET expires_at = now() + CAST(? AS BIGINT)"
-				+ " * INTERVAL '1 millisecond' WHERE lock_key = ? AND lease_id = ? AND lease_type = 'WRITE'"
-				+ " AND expires_at > now() RETURNING fencing_token),"
-				+ " live AS (SELECT expires_at FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > now()),"
-				+ " granted AS (UPDATE " + this.table + " SET fencing_token = fencing_token + 1 WHERE lock_key = ?"
-				+ " AND lease_id = '' AND NOT EXISTS (SELECT 1 FROM live) RETURNING fencing_token),"
-				// an expired row of this lease id (a re-send after expiry) is not purged but overwritten by the insert,
-				// so no row is touched twice in one statement
-				+ " purged AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND lease_id <> ?"
-				+ " AND expires_at <= now() AND EXISTS (SELECT 1 FROM granted)),"
-				+ " inserted AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, 'WRITE', ?, 1, ?,"
-				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted"
-				+ " ON CONFLICT (lock_key, lease_id) DO UPDATE SET lease_type = EXCLUDED.lease_type, owner = EXCLUDED.owner,"
-				+ " permits = EXCLUDED.permits, metadata = EXCLUDED.metadata, fencing_token = EXCLUDED.fencing_token,"
-				+ " locked_at = EXCLUDED.locked_at, expires_at = EXCLUDED.expires_at),"
-				// a denial sets the wait flag (the key row's expires_at) past the retry hint, unless it already
-				// outlasts the hint by half the slack (so a stream of denials rarely writes)
-				+ " flagged AS (UPDATE " + this.table + " SET expires_at = (SELECT min(expires_at) FROM live) + "
-				+ WAIT_FLAG_SLACK_MILLIS + " * INTERVAL '1 millisecond' WHERE lock_key = ? AND lease_id = ''"
-				+ " AND expires_at < (SELECT min(expires_at) FROM live) + " + (WAIT_FLAG_SLACK_MILLIS / 2)
-				+ " * INTERVAL '1 millisecond' AND NOT EXISTS (SELECT 1 FROM mine))"
-				+ " SELECT COALESCE((SELECT fencing_token FROM mine), (SELECT fencing_token FROM granted)),"
-				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
-		// the counter rows are locked in key order, so two renewals sharing keys cannot deadlock
-		this.renewAllSql = pgFastPath ? "SELECT 1 FROM " + this.table + " WHERE lock_key = ANY (CAST(? AS text[]))"
-				+ " AND lease_id = '' ORDER BY lock_key FOR UPDATE; UPDATE " + this.table
-				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
-				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
-				+ " WHERE t.lock_key = r.lock_key AND t.lease_id = r.lease_id AND t.lease_type = r.lease_type"
-				+ " AND t.lease_id <> '' AND t.expires_at > now() RETURNING t.lock_key, t.lease_id, t.lease_type" : null;
-		this.inspectSql = "SELECT " + COLUMNS + " FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + now + " ORDER BY fencing_token";
+		this.statements = dialect.tableStatements(this.table, !setReadCommitted);
+		this.listener = (this.statements.notifyRelease() != null)
+				? new PostgresReleaseListener(this.dataSource, this.table.channel(), this.signals) : null;
 	}
 
 	/**
@@ -225,7 +125,7 @@ public final class JdbcLockProvider implements LockProvider {
 	 * @return the table name
 	 */
 	public String tableName() {
-		return this.table;
+		return this.table.name();
 	}
 
 	/**
@@ -242,17 +142,7 @@ public final class JdbcLockProvider implements LockProvider {
 	 * @throws IllegalStateException naming the table and the schema script when it is missing or incomplete
 	 */
 	public void verifySchema() {
-		String sql = "SELECT " + COLUMNS + " FROM " + this.table + " WHERE 1 = 0";
-		try (Connection connection = this.dataSource.getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.executeQuery(sql).close();
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException("Locksmith lock table '" + this.table
-					+ "' is missing or lacks columns (" + COLUMNS + "). Create it with the script "
-					+ "classpath:dev/locksmith/provider/jdbc/schema-" + this.dialect.platform()
-					+ ".sql, or set locksmith.jdbc.initialize-schema=always. Database error: " + ex.getMessage(), ex);
-		}
+		this.table.verify(this.dataSource, this.dialect.platform());
 	}
 
 	@Override
@@ -261,13 +151,15 @@ public final class JdbcLockProvider implements LockProvider {
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
-			if (autoCommit && this.acquireWriteSql != null && request.type() == LeaseType.WRITE) {
-				return acquireWrite(connection, this.acquireWriteSql, request);
+			String acquireWrite = this.statements.acquireWrite();
+			if (autoCommit && acquireWrite != null && request.type() == LeaseType.WRITE) {
+				return acquireWrite(connection, acquireWrite, request);
 			}
 			Grant grant = acquireChecked(connection, request, autoCommit);
 			Duration hint = grant.retryAfter();
-			if (!grant.isGranted() && hint != null && this.dialect == JdbcDialect.POSTGRESQL) {
-				flagWaiter(connection, key, hint);
+			String flagWaiter = this.statements.flagWaiter();
+			if (!grant.isGranted() && hint != null && flagWaiter != null) {
+				flagWaiter(connection, flagWaiter, key, hint);
 			}
 			return grant;
 		}
@@ -280,10 +172,10 @@ public final class JdbcLockProvider implements LockProvider {
 	 * Sets the key's wait flag (the expiry column of its counter row) to outlast a denial's retry hint, so
 	 * that releases of the key send {@code pg_notify} while a waiter may be asleep.
 	 */
-	private void flagWaiter(Connection connection, String key, Duration hint) throws SQLException {
+	private static void flagWaiter(Connection connection, String sql, String key, Duration hint) throws SQLException {
 		ensureAutoCommit(connection);
-		try (PreparedStatement statement = connection.prepareStatement(this.flagWaiterSql)) {
-			statement.setLong(1, hint.toMillis() + WAIT_FLAG_SLACK_MILLIS);
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setLong(1, hint.toMillis() + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS);
 			statement.setString(2, key);
 			statement.executeUpdate();
 		}
@@ -329,7 +221,7 @@ public final class JdbcLockProvider implements LockProvider {
 
 	/**
 	 * PostgreSQL, READ COMMITTED, autocommit: a WRITE lease in one round trip. The two statements of
-	 * {@link #acquireWriteSql} travel in one message sequence with one {@code Sync}, so they run as one implicit
+	 * {@link PostgresTableStatements#acquireWrite()} travel in one message sequence with one {@code Sync}, so they run as one implicit
 	 * transaction: the first locks the key's counter row, and the second, with a snapshot taken after that
 	 * lock was granted, checks the live leases and only if there are none increments the token, purges
 	 * expired rows and inserts the lease. It returns the token, or null and the shortest remaining TTL.
@@ -371,12 +263,12 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private Grant acquireInTransaction(Connection connection, LeaseRequest request) throws SQLException {
 		String key = request.key();
-		long token = this.dialect.lockKeyRow(connection, this.table, key);
+		long token = this.statements.bumpKeyCounter(connection, key);
 		LiveLeases live = readLeases(connection, request);
 		if (live.mineToken != 0) {
 			// a re-sent request (same lease id): keep the lease and its token, refresh the expiry (the counter
 			// bump above is committed too, which only leaves a gap in the key's tokens)
-			try (PreparedStatement refresh = connection.prepareStatement(this.extendSql)) {
+			try (PreparedStatement refresh = connection.prepareStatement(this.statements.extend())) {
 				bindExtend(refresh, 1, request.ref(), request.ttl());
 				refresh.executeUpdate();
 			}
@@ -387,12 +279,12 @@ public final class JdbcLockProvider implements LockProvider {
 			return Grant.denied(Duration.ofMillis(blockedForMillis));
 		}
 		if (live.anyExpired) {
-			try (PreparedStatement purge = connection.prepareStatement(this.purgeExpiredSql)) {
+			try (PreparedStatement purge = connection.prepareStatement(this.statements.purgeExpired())) {
 				purge.setString(1, key);
 				purge.executeUpdate();
 			}
 		}
-		try (PreparedStatement insert = connection.prepareStatement(this.insertLeaseSql)) {
+		try (PreparedStatement insert = connection.prepareStatement(this.statements.insertLease())) {
 			insert.setString(1, key);
 			insert.setString(2, request.leaseId());
 			insert.setString(3, request.type().name());
@@ -412,12 +304,12 @@ public final class JdbcLockProvider implements LockProvider {
 	 */
 	private LiveLeases readLeases(Connection connection, LeaseRequest request) throws SQLException {
 		LiveLeases live = new LiveLeases();
-		try (PreparedStatement select = connection.prepareStatement(this.selectLeasesSql)) {
+		try (PreparedStatement select = connection.prepareStatement(this.statements.selectLeases())) {
 			select.setString(1, request.key());
 			try (ResultSet rs = select.executeQuery()) {
 				while (rs.next()) {
-					Instant expiresAt = this.dialect.readInstant(rs, "expires_at");
-					Instant now = this.dialect.readInstant(rs, "db_now");
+					Instant expiresAt = this.statements.readInstant(rs, "expires_at");
+					Instant now = this.statements.readInstant(rs, "db_now");
 					long remaining = Duration.between(now, expiresAt).toMillis();
 					if (!expiresAt.isAfter(now)) {
 						live.anyExpired = true;
@@ -441,12 +333,12 @@ public final class JdbcLockProvider implements LockProvider {
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			boolean released;
-			try (PreparedStatement statement = connection.prepareStatement(this.releaseSql)) {
+			try (PreparedStatement statement = connection.prepareStatement(this.statements.release())) {
 				statement.setString(1, key);
 				statement.setString(2, lease.leaseId());
 				statement.setString(3, lease.type().name());
-				if (this.dialect == JdbcDialect.POSTGRESQL) {
-					statement.setString(4, this.channel);
+				if (this.statements.releaseNotifies()) {
+					statement.setString(4, this.table.channel());
 					statement.setString(5, key);
 					try (ResultSet rs = statement.executeQuery()) {
 						released = rs.next();
@@ -490,7 +382,7 @@ public final class JdbcLockProvider implements LockProvider {
 		LockTable.checkKey(lease.key(), "JdbcLockProvider.extend");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
-			String lockAndExtend = this.lockAndExtendSql;
+			String lockAndExtend = this.statements.lockAndExtend();
 			if (lockAndExtend != null) {
 				// two statements, one implicit transaction (one Sync): the lock is held until the update commits
 				try (PreparedStatement statement = connection.prepareStatement(lockAndExtend)) {
@@ -501,7 +393,7 @@ public final class JdbcLockProvider implements LockProvider {
 			}
 			return inTransaction(connection, () -> {
 				lockKeyRows(connection, List.of(lease.key()));
-				try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.extend())) {
 					bindExtend(statement, 1, lease, ttl);
 					return statement.executeUpdate() > 0;
 				}
@@ -530,12 +422,13 @@ public final class JdbcLockProvider implements LockProvider {
 		String what = renewals.get(0).lease().key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
-			if (this.renewAllSql != null) {
-				return renewAll(connection, this.renewAllSql, renewals);
+			String renewAll = this.statements.renewAll();
+			if (renewAll != null) {
+				return renewAll(connection, renewAll, renewals);
 			}
 			int[] counts = inTransaction(connection, () -> {
 				lockKeyRows(connection, renewals.stream().map((renewal) -> renewal.lease().key()).toList());
-				try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.extend())) {
 					for (Renewal renewal : renewals) {
 						bindExtend(statement, 1, renewal.lease(), renewal.ttl());
 						statement.addBatch();
@@ -596,7 +489,7 @@ public final class JdbcLockProvider implements LockProvider {
 
 	/** Locks the counter rows of the keys, in key order, inside the current transaction. */
 	private void lockKeyRows(Connection connection, List<String> keys) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(this.lockKeyRowSql)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.lockKeyRow())) {
 			for (String key : new TreeSet<>(keys)) {
 				statement.setString(1, key);
 				statement.executeQuery().close();
@@ -680,14 +573,11 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private LockInfo inspect(Connection connection, String key) throws SQLException {
 		List<LeaseInfo> leases = new ArrayList<>();
-		try (PreparedStatement statement = connection.prepareStatement(this.inspectSql)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.inspect())) {
 			statement.setString(1, key);
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
-					leases.add(new LeaseInfo(rs.getString("lease_id"), rs.getString("owner"),
-							LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"),
-							rs.getLong("fencing_token"), this.dialect.readInstant(rs, "locked_at"),
-							this.dialect.readInstant(rs, "expires_at"), MetadataCodec.decode(rs.getString("metadata"))));
+					leases.add(LockTable.readLease(rs, this.statements::readInstant));
 				}
 			}
 		}
@@ -700,13 +590,11 @@ public final class JdbcLockProvider implements LockProvider {
 			throw new IllegalArgumentException(
 					"JdbcLockProvider.list: offset and limit must not be negative, got " + offset + " and " + limit);
 		}
-		String where = " FROM " + this.table + " WHERE lock_key LIKE ? ESCAPE '!' AND lease_id <> '' AND expires_at > "
-				+ this.dialect.now();
 		String pattern = keyPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			long total;
-			try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(DISTINCT lock_key)" + where)) {
+			try (PreparedStatement count = connection.prepareStatement(this.statements.listCount())) {
 				count.setString(1, pattern);
 				try (ResultSet rs = count.executeQuery()) {
 					rs.next();
@@ -714,8 +602,7 @@ public final class JdbcLockProvider implements LockProvider {
 				}
 			}
 			List<String> keys = new ArrayList<>();
-			try (PreparedStatement page = connection
-				.prepareStatement("SELECT DISTINCT lock_key" + where + " ORDER BY lock_key LIMIT ? OFFSET ?")) {
+			try (PreparedStatement page = connection.prepareStatement(this.statements.listPage())) {
 				page.setString(1, pattern);
 				page.setInt(2, limit);
 				page.setInt(3, offset);
@@ -749,20 +636,19 @@ public final class JdbcLockProvider implements LockProvider {
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			int live;
-			try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + this.table
-					+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + this.dialect.now())) {
+			try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseLive())) {
 				statement.setString(1, key);
 				live = statement.executeUpdate();
 			}
-			try (PreparedStatement statement = connection
-				.prepareStatement("DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''")) {
+			try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseAll())) {
 				statement.setString(1, key);
 				statement.executeUpdate();
 			}
 			if (live > 0) {
-				if (this.dialect == JdbcDialect.POSTGRESQL) {
-					try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-						notify.setString(1, this.channel);
+				String notifyRelease = this.statements.notifyRelease();
+				if (notifyRelease != null) {
+					try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
+						notify.setString(1, this.table.channel());
 						notify.setString(2, key);
 						notify.executeQuery().close();
 					}
@@ -813,7 +699,7 @@ public final class JdbcLockProvider implements LockProvider {
 	public void ping() {
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
-			statement.executeQuery("SELECT COUNT(*) FROM " + this.table + " WHERE 1 = 0").close();
+			statement.executeQuery("SELECT COUNT(*) FROM " + this.table.name() + " WHERE 1 = 0").close();
 		}
 		catch (SQLException ex) {
 			throw unavailable("ping", "ping", ex);
@@ -832,7 +718,7 @@ public final class JdbcLockProvider implements LockProvider {
 
 	/** A data error becomes an {@link IllegalArgumentException}, anything else an unavailable backend. */
 	private RuntimeException unavailable(String key, String operation, SQLException ex) {
-		return JdbcErrors.translate("JDBC lock provider (table " + this.table + ")", operation, key, ex);
+		return JdbcErrors.translate("JDBC lock provider (table " + this.table.name() + ")", operation, key, ex);
 	}
 
 	private static void checkTtl(Duration ttl, String method) {
@@ -852,15 +738,6 @@ public final class JdbcLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			original.addSuppressed(ex);
 		}
-	}
-
-	static String checkIdentifier(String name, String what) {
-		if (name == null || !IDENTIFIER.matcher(name).matches()) {
-			throw new IllegalArgumentException(what + ": '" + name
-					+ "' is not a valid SQL identifier (letters, digits and underscores, at most 63, not starting "
-					+ "with a digit; optionally schema-qualified as schema.name)");
-		}
-		return name;
 	}
 
 	/**
@@ -928,7 +805,7 @@ public final class JdbcLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
 		 */
 		public Builder tableName(String tableName) {
-			this.tableName = checkIdentifier(tableName, "JdbcLockProvider.Builder.tableName");
+			this.tableName = LockTable.checkIdentifier(tableName, "JdbcLockProvider.Builder.tableName");
 			return this;
 		}
 

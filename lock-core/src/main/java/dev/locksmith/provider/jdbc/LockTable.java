@@ -1,16 +1,39 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
+import javax.sql.DataSource;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
 import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRequest;
 
 /**
- * The lock table shared by table mode and advisory mode ({@code schema-<platform>.sql}): its column limits,
- * checked before any SQL runs so that bad input fails at once with an {@link IllegalArgumentException}
- * instead of as a database error.
+ * The lock table shared by table mode and advisory mode ({@code schema-<platform>.sql}): its name, its
+ * column list, identifier checks, schema verification, row mapping, and the column limits checked before any
+ * SQL runs, so that bad input fails at once with an {@link IllegalArgumentException} instead of as a
+ * database error.
+ *
+ * <p>A key's counter row has {@code lease_id = ''} and {@code lease_type = 'KEY'}; every other row is a
+ * lease.
  */
 final class LockTable {
+
+	/** Every column, in the order of the schema scripts: the one place the column list is written. */
+	static final String COLUMNS = "lock_key, lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at,"
+			+ " expires_at";
+
+	private static final Pattern IDENTIFIER = Pattern
+		.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
 
 	/**
 	 * Characters in {@code lock_key} ({@code VARCHAR(512)}): the whole backend key, the service's key prefix
@@ -31,7 +54,88 @@ final class LockTable {
 	 */
 	static final int MAX_METADATA_CHARS = 4000;
 
-	private LockTable() {
+	private final String name;
+
+	/**
+	 * Creates the table's description.
+	 * @param name the table name, already checked with {@link #checkIdentifier}
+	 */
+	LockTable(String name) {
+		this.name = name;
+	}
+
+	/**
+	 * Returns the table name (possibly schema-qualified).
+	 * @return the name
+	 */
+	String name() {
+		return this.name;
+	}
+
+	/**
+	 * Returns the PostgreSQL {@code NOTIFY} channel of this table's releases: the lower-case name with the
+	 * schema's dot replaced.
+	 * @return the channel
+	 */
+	String channel() {
+		return this.name.toLowerCase(Locale.ROOT).replace('.', '_');
+	}
+
+	/**
+	 * Checks that the table exists with every column.
+	 * @param dataSource the database
+	 * @param platform the platform, to name the schema script in the message
+	 * @throws IllegalStateException naming the table and the schema script when it is missing or incomplete
+	 */
+	void verify(DataSource dataSource, String platform) {
+		try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+			statement.executeQuery("SELECT " + COLUMNS + " FROM " + this.name + " WHERE 1 = 0").close();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Locksmith lock table '" + this.name + "' is missing or lacks columns ("
+					+ COLUMNS + "). Create it with the script classpath:dev/locksmith/provider/jdbc/schema-" + platform
+					+ ".sql, or set locksmith.jdbc.initialize-schema=always. Database error: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Maps a row selected with {@link #COLUMNS} to a lease.
+	 * @param rs the result set, on the row
+	 * @param times how the database's timestamps are read
+	 * @return the lease
+	 * @throws SQLException on a database error
+	 */
+	static LeaseInfo readLease(ResultSet rs, InstantReader times) throws SQLException {
+		return new LeaseInfo(rs.getString("lease_id"), rs.getString("owner"), LeaseType.valueOf(rs.getString("lease_type")),
+				rs.getInt("permits"), rs.getLong("fencing_token"), times.read(rs, "locked_at"), times.read(rs, "expires_at"),
+				MetadataCodec.decode(rs.getString("metadata")));
+	}
+
+	/**
+	 * Reads a {@code TIMESTAMP WITH TIME ZONE} column (PostgreSQL, H2).
+	 * @param rs the result set
+	 * @param column the column label
+	 * @return the instant
+	 * @throws SQLException on a database error
+	 */
+	static Instant readTimestampWithTimeZone(ResultSet rs, String column) throws SQLException {
+		return rs.getObject(column, OffsetDateTime.class).toInstant();
+	}
+
+	/**
+	 * Checks a table or sequence name.
+	 * @param name the name
+	 * @param what the method or property to name in the message
+	 * @return the name
+	 * @throws IllegalArgumentException if the name is not a plain, optionally schema-qualified SQL identifier
+	 */
+	static String checkIdentifier(String name, String what) {
+		if (name == null || !IDENTIFIER.matcher(name).matches()) {
+			throw new IllegalArgumentException(what + ": '" + name
+					+ "' is not a valid SQL identifier (letters, digits and underscores, at most 63, not starting "
+					+ "with a digit; optionally schema-qualified as schema.name)");
+		}
+		return name;
 	}
 
 	/**
@@ -91,6 +195,23 @@ final class LockTable {
 		if (ttl.toMillis() < 1) {
 			throw new IllegalArgumentException(method + ": ttl must be at least 1 ms, got " + ttl);
 		}
+	}
+
+	/**
+	 * Reads a timestamp column as an instant, the way the database stores it.
+	 */
+	@FunctionalInterface
+	interface InstantReader {
+
+		/**
+		 * Reads the column.
+		 * @param rs the result set
+		 * @param column the column label
+		 * @return the instant
+		 * @throws SQLException on a database error
+		 */
+		Instant read(ResultSet rs, String column) throws SQLException;
+
 	}
 
 }

@@ -100,8 +100,6 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	private static final Logger logger = LoggerFactory.getLogger(PostgresAdvisoryLockProvider.class);
 
-	private static final String COLUMNS = "lock_key, lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at, expires_at";
-
 	private static final String HELD_BY_OTHERS = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
 			+ " AND granted AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 			+ " AND classid::bigint = ? AND objid::bigint = ? AND pid <> pg_backend_pid())";
@@ -147,7 +145,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 				+ "') ELSE 0 END AS token),"
 				+ " stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''"
 				+ " AND (SELECT token FROM grant_) > 0),"
-				+ " recorded AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
+				+ " recorded AS (INSERT INTO " + this.table + " (" + LockTable.COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
 				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0),"
 				+ " flagged AS (" + flagWaiterSql("(SELECT token FROM grant_) = 0") + ")"
 				// a denial only (maybe) raises the wait flag: it need not wait for the WAL flush
@@ -280,7 +278,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 * @param condition an SQL condition that must also hold
 	 */
 	private String flagWaiterSql(String condition) {
-		return "INSERT INTO " + this.table + " AS k (" + COLUMNS + ") SELECT ?, '', 'KEY', '', 0, '', 0, now(), now() + "
+		return "INSERT INTO " + this.table + " AS k (" + LockTable.COLUMNS + ") SELECT ?, '', 'KEY', '', 0, '', 0, now(), now() + "
 				+ WAIT_FLAG_MILLIS + " * INTERVAL '1 millisecond' WHERE " + condition + " AND NOT EXISTS (SELECT 1 FROM "
 				+ this.table + " WHERE lock_key = ? AND lease_id = '' AND expires_at > now() + " + (WAIT_FLAG_MILLIS / 2)
 				+ " * INTERVAL '1 millisecond') ON CONFLICT (lock_key, lease_id) DO UPDATE SET expires_at ="
@@ -353,7 +351,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	private void record(Connection connection, LeaseRequest request, long token) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement("INSERT INTO " + this.table + " ("
-				+ COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond')")) {
+				+ LockTable.COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond')")) {
 			int i = 1;
 			statement.setString(i++, request.key());
 			statement.setString(i++, request.leaseId());
@@ -628,7 +626,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	private LockInfo inspect(Connection connection, String key) throws SQLException {
 		long id = hash(key, 'L');
 		List<LeaseInfo> found = new ArrayList<>();
-		try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + this.table
+		try (PreparedStatement statement = connection.prepareStatement("SELECT " + LockTable.COLUMNS + " FROM " + this.table
 				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > now() AND EXISTS (SELECT 1 FROM pg_locks"
 				+ " WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND database = (SELECT oid FROM pg_database"
 				+ " WHERE datname = current_database()) AND classid::bigint = ? AND objid::bigint = ?)"
@@ -638,11 +636,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			statement.setLong(3, id & 0xFFFFFFFFL);
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
-					found.add(new LeaseInfo(rs.getString("lease_id"), rs.getString("owner"),
-							LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"),
-							rs.getLong("fencing_token"), JdbcDialect.POSTGRESQL.readInstant(rs, "locked_at"),
-							JdbcDialect.POSTGRESQL.readInstant(rs, "expires_at"),
-							MetadataCodec.decode(rs.getString("metadata"))));
+					found.add(LockTable.readLease(rs, LockTable::readTimestampWithTimeZone));
 				}
 			}
 		}
@@ -938,7 +932,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
 		 */
 		public Builder tableName(String tableName) {
-			this.tableName = JdbcLockProvider.checkIdentifier(tableName, "PostgresAdvisoryLockProvider.Builder.tableName");
+			this.tableName = LockTable.checkIdentifier(tableName, "PostgresAdvisoryLockProvider.Builder.tableName");
 			return this;
 		}
 
@@ -949,7 +943,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
 		 */
 		public Builder sequenceName(String sequenceName) {
-			this.sequenceName = JdbcLockProvider.checkIdentifier(sequenceName,
+			this.sequenceName = LockTable.checkIdentifier(sequenceName,
 					"PostgresAdvisoryLockProvider.Builder.sequenceName");
 			return this;
 		}
@@ -988,7 +982,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 				throw new IllegalStateException(
 						"PostgresAdvisoryLockProvider: cannot open a connection to check the database: " + ex.getMessage(), ex);
 			}
-			JdbcLockProvider.builder(this.dataSource).tableName(this.tableName).build().verifySchema();
+			new LockTable(this.tableName).verify(this.dataSource, JdbcDialect.POSTGRESQL.platform());
 			return new PostgresAdvisoryLockProvider(this);
 		}
 
