@@ -1,6 +1,8 @@
 package dev.locksmith.provider.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -158,6 +161,85 @@ abstract class AbstractJdbcLockProviderTests {
 	}
 
 	/**
+	 * Issue 13, item 1: an extension whose {@code now()} is taken just before the lease's expiry but which
+	 * commits just after it must not leave two live write leases. A third session holds L1's row lock to stand
+	 * in for the extension's slow commit; the grant of L2 starts once L1 has expired by the database clock.
+	 */
+	@Test
+	void anExtensionCommittingAfterExpiryNeverLeavesTwoLiveWriters() throws Exception {
+		raceExtensionWithGrant((provider, lease) -> provider.extend(lease, Duration.ofSeconds(30)));
+	}
+
+	/** As above, through the batched renewal ({@code UPDATE … FROM unnest}). */
+	@Test
+	void aRenewalCommittingAfterExpiryNeverLeavesTwoLiveWriters() throws Exception {
+		raceExtensionWithGrant((provider, lease) -> provider
+			.renew(List.of(new Renewal(lease, Duration.ofSeconds(30)))).contains(lease));
+	}
+
+	private void raceExtensionWithGrant(Extension extension) throws Exception {
+		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource()).build();
+				Connection third = dataSource().getConnection()) {
+			String key = key();
+			LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofMillis(1500));
+			assertThat(provider.acquire(first).isGranted()).isTrue();
+			third.setAutoCommit(false);
+			try (PreparedStatement lockRow = third
+				.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR UPDATE")) {
+				lockRow.setString(1, key);
+				lockRow.setString(2, first.leaseId());
+				lockRow.executeQuery().close();
+			}
+			CompletableFuture<Boolean> extended = CompletableFuture
+				.supplyAsync(() -> extension.extend(provider, first.ref()));
+			await().atMost(Duration.ofSeconds(5)).until(() -> lockWaiters() == 1);
+			// the extension's now() is fixed; let the lease run out by the database's clock
+			await().atMost(Duration.ofSeconds(5)).until(() -> expiredByDatabaseClock(key, first.leaseId()));
+			LeaseRequest second = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			CompletableFuture<Grant> granted = CompletableFuture.supplyAsync(() -> provider.acquire(second));
+			await().atMost(Duration.ofSeconds(5)).until(() -> granted.isDone() || lockWaiters() == 2);
+			third.commit();
+			boolean extendedL1 = extended.get(10, TimeUnit.SECONDS);
+			boolean grantedL2 = granted.get(10, TimeUnit.SECONDS).isGranted();
+			LockInfo info = provider.inspect(key);
+			assertThat(info.leases()).as("live write leases on the key").hasSizeLessThanOrEqualTo(1);
+			assertThat(extendedL1 && grantedL2).as("extend(L1) and acquire(L2) both succeeded").isFalse();
+			assertThat(extendedL1 || grantedL2).as("one of them succeeds").isTrue();
+		}
+	}
+
+	@FunctionalInterface
+	private interface Extension {
+
+		boolean extend(JdbcLockProvider provider, LeaseRef lease);
+
+	}
+
+	/**
+	 * Returns how many sessions of the test database wait for a lock.
+	 * @return the number of waiting sessions
+	 * @throws SQLException on a database error
+	 */
+	protected abstract long lockWaiters() throws SQLException;
+
+	private boolean expiredByDatabaseClock(String key, String leaseId) throws SQLException {
+		String now = switch (expectedPlatform()) {
+			case "postgresql" -> "now()";
+			case "h2" -> "CURRENT_TIMESTAMP";
+			default -> "UTC_TIMESTAMP(3)";
+		};
+		try (Connection connection = dataSource().getConnection();
+				PreparedStatement statement = connection.prepareStatement("SELECT CASE WHEN expires_at <= " + now
+						+ " THEN 1 ELSE 0 END FROM locksmith_lock WHERE lock_key = ? AND lease_id = ?")) {
+			statement.setString(1, key);
+			statement.setString(2, leaseId);
+			try (ResultSet rs = statement.executeQuery()) {
+				return rs.next() && rs.getInt(1) == 1;
+			}
+		}
+	}
+
+	/**
 	 * Issue 13, item 11 (decided: keep and document). Every key ever used keeps one counter row, so its fencing
 	 * tokens never repeat, even after a release, an expiry or a forced release; the table grows by one row per
 	 * distinct key.
@@ -186,10 +268,10 @@ abstract class AbstractJdbcLockProviderTests {
 
 	private long countRows(String prefix, boolean counters) throws SQLException {
 		try (Connection connection = dataSource().getConnection();
-				java.sql.PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM locksmith_lock"
+				PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM locksmith_lock"
 						+ " WHERE lock_key LIKE ? AND " + (counters ? "lease_id = ''" : "lease_id <> ''"))) {
 			statement.setString(1, prefix + "%");
-			try (java.sql.ResultSet rs = statement.executeQuery()) {
+			try (ResultSet rs = statement.executeQuery()) {
 				rs.next();
 				return rs.getLong(1);
 			}

@@ -11,7 +11,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -22,8 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.locksmith.LeaseType;
-import dev.locksmith.LockInfo;
-import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
@@ -157,63 +154,12 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 		}
 	}
 
-	/**
-	 * Issue 13, item 1: an extension whose {@code now()} is taken just before the lease's expiry but which
-	 * commits just after it must not leave two live write leases. A third session holds L1's row lock to stand
-	 * in for the extension's slow commit; the grant of L2 starts once L1 has expired by the database clock.
-	 */
-	@Test
-	void anExtensionCommittingAfterExpiryNeverLeavesTwoLiveWriters() throws Exception {
-		raceExtensionWithGrant((provider, lease) -> provider.extend(lease, Duration.ofSeconds(30)));
-	}
-
-	/** As above, through the batched renewal ({@code UPDATE … FROM unnest}). */
-	@Test
-	void aRenewalCommittingAfterExpiryNeverLeavesTwoLiveWriters() throws Exception {
-		raceExtensionWithGrant((provider, lease) -> provider
-			.renew(List.of(new Renewal(lease, Duration.ofSeconds(30)))).contains(lease));
-	}
-
-	private void raceExtensionWithGrant(Extension extension) throws Exception {
-		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource).build();
-				Connection third = dataSource.getConnection()) {
-			String database = third.getCatalog();
-			String key = key();
-			LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofMillis(1500));
-			assertThat(provider.acquire(first).isGranted()).isTrue();
-			third.setAutoCommit(false);
-			try (PreparedStatement lockRow = third
-				.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR UPDATE")) {
-				lockRow.setString(1, key);
-				lockRow.setString(2, first.leaseId());
-				lockRow.executeQuery().close();
-			}
-			CompletableFuture<Boolean> extended = CompletableFuture
-				.supplyAsync(() -> extension.extend(provider, first.ref()));
-			await().atMost(Duration.ofSeconds(5)).until(() -> lockWaiters(database) == 1);
-			// the extension's now() is fixed; let the lease run out by the database's clock
-			await().atMost(Duration.ofSeconds(5)).until(() -> expiredByDatabaseClock(key, first.leaseId()));
-			LeaseRequest second = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
-			CompletableFuture<Grant> granted = CompletableFuture.supplyAsync(() -> provider.acquire(second));
-			await().atMost(Duration.ofSeconds(5)).until(() -> granted.isDone() || lockWaiters(database) == 2);
-			third.commit();
-			boolean extendedL1 = extended.get(10, TimeUnit.SECONDS);
-			boolean grantedL2 = granted.get(10, TimeUnit.SECONDS).isGranted();
-			LockInfo info = provider.inspect(key);
-			assertThat(info.leases()).as("live write leases on the key").hasSizeLessThanOrEqualTo(1);
-			assertThat(extendedL1 && grantedL2).as("extend(L1) and acquire(L2) both succeeded").isFalse();
-			assertThat(extendedL1 || grantedL2).as("one of them succeeds").isTrue();
+	@Override
+	protected long lockWaiters() throws SQLException {
+		String database;
+		try (Connection connection = dataSource.getConnection()) {
+			database = connection.getCatalog();
 		}
-	}
-
-	@FunctionalInterface
-	private interface Extension {
-
-		boolean extend(JdbcLockProvider provider, LeaseRef lease);
-
-	}
-
-	private static long lockWaiters(String database) throws SQLException {
 		try (Connection admin = PostgresTestServer.adminDataSource().getConnection();
 				PreparedStatement statement = admin.prepareStatement(
 						"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
@@ -221,18 +167,6 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 			try (ResultSet rs = statement.executeQuery()) {
 				rs.next();
 				return rs.getLong(1);
-			}
-		}
-	}
-
-	private static boolean expiredByDatabaseClock(String key, String leaseId) throws SQLException {
-		try (Connection connection = dataSource.getConnection();
-				PreparedStatement statement = connection.prepareStatement(
-						"SELECT expires_at <= now() FROM locksmith_lock WHERE lock_key = ? AND lease_id = ?")) {
-			statement.setString(1, key);
-			statement.setString(2, leaseId);
-			try (ResultSet rs = statement.executeQuery()) {
-				return rs.next() && rs.getBoolean(1);
 			}
 		}
 	}
