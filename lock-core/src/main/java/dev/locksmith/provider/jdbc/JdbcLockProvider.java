@@ -43,8 +43,9 @@ import dev.locksmith.spi.Renewal;
  * the transaction commits; otherwise it rolls back (the counter too). Before that transaction, a plain read
  * of the key's leases turns most attempts on a held key into a denial that takes no lock at all. (A single
  * statement cannot do the multi-row check safely: under {@code READ COMMITTED} its reads of other rows use
- * the snapshot taken before it waited for the row lock.) Every write on a key's rows happens
- * under that one row lock, so grants never deadlock and never raise serialization errors, and the token
+ * the snapshot taken before it waited for the row lock.) Every grant, extension and renewal on a key runs
+ * under that one row lock (see {@link #extend} for why extensions must), and a release only deletes, so
+ * grants never deadlock and never raise serialization errors, and the token
  * strictly increases per key across every lease type. The counter row stays when the key is released, so
  * tokens never repeat.
  *
@@ -53,6 +54,10 @@ import dev.locksmith.spi.Renewal;
  * The first locks the counter row ({@code INSERT … ON CONFLICT … DO UPDATE … WHERE false} creates or locks
  * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
  * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
+ *
+ * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type on the
+ * key (the engine re-sent it after losing the reply) returns that lease's token and sets its expiry to now +
+ * the re-send's TTL, under the same counter-row lock; it never takes permits or a read share twice.
  *
  * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
  * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
@@ -590,6 +595,7 @@ public final class JdbcLockProvider implements LockProvider {
 			throw new IllegalArgumentException(
 					"JdbcLockProvider.list: offset and limit must not be negative, got " + offset + " and " + limit);
 		}
+		LockTable.checkKey(keyPrefix, "JdbcLockProvider.list (key prefix)");
 		String pattern = keyPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);

@@ -377,6 +377,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			throw new IllegalArgumentException("PostgresAdvisoryLockProvider.list: offset and limit must not be negative, got "
 					+ offset + " and " + limit);
 		}
+		LockTable.checkKey(keyPrefix, "PostgresAdvisoryLockProvider.list (key prefix)");
 		String pattern = keyPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
 		try (Connection connection = this.dataSource.getConnection()) {
 			List<String> keys = new ArrayList<>();

@@ -71,6 +71,7 @@ final class BadInput {
 			assertKeyRejected(() -> provider.extend(new LeaseRef(key, LeaseType.WRITE, "lease"), Duration.ofSeconds(1)));
 			assertKeyRejected(() -> provider.inspect(key));
 			assertKeyRejected(() -> provider.forceRelease(key));
+			assertKeyRejected(() -> provider.list(key, 0, 10));
 		}
 		// 256 "€" twice: 512 characters, but 4,608 once URL-encoded into the 4,000-character column
 		Map<String, String> metadata = Map.of("service", "€".repeat(256), "who", "€".repeat(256));
