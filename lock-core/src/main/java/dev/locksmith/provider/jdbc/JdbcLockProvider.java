@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 import javax.sql.DataSource;
 
@@ -197,31 +198,8 @@ public final class JdbcLockProvider implements LockProvider {
 				return Grant.denied(Duration.ofMillis(blockedForMillis));
 			}
 		}
-		int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
-		if (this.setReadCommitted) {
-			connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-		}
-		connection.setAutoCommit(false);
-		try {
-			Grant grant = acquireInTransaction(connection, request);
-			if (grant.isGranted()) {
-				connection.commit();
-			}
-			else {
-				connection.rollback();
-			}
-			return grant;
-		}
-		catch (SQLException | RuntimeException ex) {
-			rollbackQuietly(connection, ex);
-			throw ex;
-		}
-		finally {
-			connection.setAutoCommit(autoCommit);
-			if (this.setReadCommitted) {
-				connection.setTransactionIsolation(isolation);
-			}
-		}
+		// a denial rolls back, the counter's increment too
+		return inTransaction(connection, () -> acquireInTransaction(connection, request), Grant::isGranted);
 	}
 
 	/**
@@ -402,7 +380,7 @@ public final class JdbcLockProvider implements LockProvider {
 					bindExtend(statement, 1, lease, ttl);
 					return statement.executeUpdate() > 0;
 				}
-			});
+			}, (extended) -> true);
 		}
 		catch (SQLException ex) {
 			throw unavailable(lease.key(), "extend", ex);
@@ -440,7 +418,7 @@ public final class JdbcLockProvider implements LockProvider {
 					}
 					return statement.executeBatch();
 				}
-			});
+			}, (batch) -> true);
 			for (int i = 0; i < renewals.size(); i++) {
 				LeaseRef lease = renewals.get(i).lease();
 				int count = (i < counts.length) ? counts[i] : Statement.SUCCESS_NO_INFO;
@@ -522,10 +500,12 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Runs {@code work} in one {@code READ COMMITTED} transaction on the connection (in autocommit mode) and
-	 * commits it; rolls it back if the work fails.
+	 * Runs {@code work} in one {@code READ COMMITTED} transaction on the connection, commits it if
+	 * {@code commit} accepts the result and rolls it back otherwise or if the work fails; restores the
+	 * connection's autocommit mode and isolation.
 	 */
-	private <T> T inTransaction(Connection connection, SqlWork<T> work) throws SQLException {
+	private <T> T inTransaction(Connection connection, SqlWork<T> work, Predicate<T> commit) throws SQLException {
+		boolean autoCommit = connection.getAutoCommit();
 		int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
 		if (this.setReadCommitted) {
 			connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
@@ -533,7 +513,12 @@ public final class JdbcLockProvider implements LockProvider {
 		connection.setAutoCommit(false);
 		try {
 			T result = work.run();
-			connection.commit();
+			if (commit.test(result)) {
+				connection.commit();
+			}
+			else {
+				connection.rollback();
+			}
 			return result;
 		}
 		catch (SQLException | RuntimeException ex) {
@@ -541,7 +526,7 @@ public final class JdbcLockProvider implements LockProvider {
 			throw ex;
 		}
 		finally {
-			connection.setAutoCommit(true);
+			connection.setAutoCommit(autoCommit);
 			if (this.setReadCommitted) {
 				connection.setTransactionIsolation(isolation);
 			}
@@ -744,48 +729,6 @@ public final class JdbcLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			original.addSuppressed(ex);
 		}
-	}
-
-	/**
-	 * The live leases on one key, as read under the key's row lock.
-	 */
-	private static final class LiveLeases {
-
-		private int writers;
-
-		private int readers;
-
-		private int permits;
-
-		private long minRemaining = Long.MAX_VALUE;
-
-		private boolean anyExpired;
-
-		/** The token of the request's own live lease (the request was sent before), else 0. */
-		private long mineToken;
-
-		void add(LeaseType type, int count, long remainingMillis) {
-			switch (type) {
-				case WRITE -> this.writers++;
-				case READ -> this.readers++;
-				case PERMITS -> this.permits += count;
-			}
-			this.minRemaining = Math.min(this.minRemaining, remainingMillis);
-		}
-
-		/**
-		 * Returns -1 if the request fits, else the shortest remaining TTL among the live leases (when the
-		 * first of them runs out, the request may fit).
-		 */
-		long conflictRemainingMillis(LeaseRequest request) {
-			boolean fits = switch (request.type()) {
-				case WRITE -> this.writers == 0 && this.readers == 0 && this.permits == 0;
-				case READ -> this.writers == 0 && this.permits == 0;
-				case PERMITS -> this.writers == 0 && this.readers == 0 && this.permits + request.permits() <= request.limit();
-			};
-			return fits ? -1 : this.minRemaining;
-		}
-
 	}
 
 	/**
