@@ -178,13 +178,14 @@ public final class JdbcLockProvider implements LockProvider {
 	 * Sets the key's wait flag (the expiry column of its counter row) to outlast a denial's retry hint, so
 	 * that releases of the key send {@code pg_notify} while a waiter may be asleep.
 	 */
-	private static void flagWaiter(Connection connection, String sql, String key, Duration hint) throws SQLException {
-		ensureAutoCommit(connection);
-		try (PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setLong(1, hint.toMillis() + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS);
-			statement.setString(2, key);
-			statement.executeUpdate();
-		}
+	private void flagWaiter(Connection connection, String sql, String key, Duration hint) throws SQLException {
+		autoCommitted(connection, () -> {
+			try (PreparedStatement statement = connection.prepareStatement(sql)) {
+				statement.setLong(1, hint.toMillis() + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS);
+				statement.setString(2, key);
+				return statement.executeUpdate();
+			}
+		});
 	}
 
 	/** Acquires through a plain read (autocommit only) and then a short transaction. */
@@ -314,23 +315,21 @@ public final class JdbcLockProvider implements LockProvider {
 	public boolean release(LeaseRef lease) {
 		String key = LockTable.checkKey(lease.key(), "JdbcLockProvider.release");
 		try (Connection connection = this.dataSource.getConnection()) {
-			ensureAutoCommit(connection);
-			boolean released;
-			try (PreparedStatement statement = connection.prepareStatement(this.statements.release())) {
-				statement.setString(1, key);
-				statement.setString(2, lease.leaseId());
-				statement.setString(3, lease.type().name());
-				if (this.statements.releaseNotifies()) {
+			boolean released = autoCommitted(connection, () -> {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.release())) {
+					statement.setString(1, key);
+					statement.setString(2, lease.leaseId());
+					statement.setString(3, lease.type().name());
+					if (!this.statements.releaseNotifies()) {
+						return statement.executeUpdate() > 0;
+					}
 					statement.setString(4, this.table.channel());
 					statement.setString(5, key);
 					try (ResultSet rs = statement.executeQuery()) {
-						released = rs.next();
+						return rs.next();
 					}
 				}
-				else {
-					released = statement.executeUpdate() > 0;
-				}
-			}
+			});
 			if (released && !isListening()) {
 				// with LISTEN active, the notification itself wakes local waiters (once, not twice)
 				this.signals.signal(key);
@@ -533,6 +532,17 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
+	/**
+	 * Runs writes that need no key lock: directly in autocommit mode, or, when the pool's connections are not
+	 * {@code READ COMMITTED}, in a {@code READ COMMITTED} transaction (under PostgreSQL's {@code REPEATABLE READ}
+	 * or {@code SERIALIZABLE}, a write that meets a concurrent update of its row fails with a serialization
+	 * error instead of waiting and re-checking the row).
+	 */
+	private <T> T autoCommitted(Connection connection, SqlWork<T> work) throws SQLException {
+		ensureAutoCommit(connection);
+		return this.setReadCommitted ? inTransaction(connection, work, (result) -> true) : work.run();
+	}
+
 	/** Work on a connection that may fail with an {@link SQLException}. */
 	@FunctionalInterface
 	private interface SqlWork<T> {
@@ -625,16 +635,18 @@ public final class JdbcLockProvider implements LockProvider {
 	public boolean forceRelease(String key) {
 		LockTable.checkKey(key, "JdbcLockProvider.forceRelease");
 		try (Connection connection = this.dataSource.getConnection()) {
-			ensureAutoCommit(connection);
-			int live;
-			try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseLive())) {
-				statement.setString(1, key);
-				live = statement.executeUpdate();
-			}
-			try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseAll())) {
-				statement.setString(1, key);
-				statement.executeUpdate();
-			}
+			int live = autoCommitted(connection, () -> {
+				int deleted;
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseLive())) {
+					statement.setString(1, key);
+					deleted = statement.executeUpdate();
+				}
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseAll())) {
+					statement.setString(1, key);
+					statement.executeUpdate();
+				}
+				return deleted;
+			});
 			if (live > 0) {
 				String notifyRelease = this.statements.notifyRelease();
 				if (notifyRelease != null) {

@@ -156,6 +156,11 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 
 	@Override
 	protected long lockWaiters() throws SQLException {
+		return lockWaiters(dataSource);
+	}
+
+	/** Counts the sessions of the data source's database that wait for a lock. */
+	static long lockWaiters(DataSource dataSource) throws SQLException {
 		String database;
 		try (Connection connection = dataSource.getConnection()) {
 			database = connection.getCatalog();
