@@ -51,6 +51,11 @@ abstract class AbstractJdbcLockProviderTests {
 	/** Returns a data source on a database that already holds the lock table. */
 	protected abstract DataSource dataSource();
 
+	/** Returns the critical sections per thread in the contention test. */
+	protected int contentionRounds() {
+		return CONTENTION_ROUNDS;
+	}
+
 	/** Returns the platform the provider should detect. */
 	protected abstract String expectedPlatform();
 
@@ -436,7 +441,7 @@ abstract class AbstractJdbcLockProviderTests {
 	 */
 	@Test
 	void contentionOnOneKeyKeepsExclusionWithoutSqlErrors() throws Exception {
-		Contention.check(this.provider, expectedPlatform(), 16, CONTENTION_ROUNDS);
+		Contention.check(this.provider, expectedPlatform(), 16, contentionRounds());
 	}
 
 	static void execute(DataSource dataSource, String sql) {

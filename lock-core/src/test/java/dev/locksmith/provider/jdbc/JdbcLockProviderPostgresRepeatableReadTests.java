@@ -53,6 +53,12 @@ class JdbcLockProviderPostgresRepeatableReadTests extends AbstractJdbcLockProvid
 		return "postgresql";
 	}
 
+	/** A quarter of the default: this path is slower, and the serialization errors showed within the first rounds. */
+	@Override
+	protected int contentionRounds() {
+		return CONTENTION_ROUNDS / 4;
+	}
+
 	@Override
 	protected long lockWaiters() throws SQLException {
 		return JdbcLockProviderPostgresTests.lockWaiters(dataSource);
