@@ -1,55 +1,52 @@
 package dev.locksmith.spi;
 
 /**
- * Renders a lock key for exception messages and log lines: at most a short prefix of it, with line
- * breaks and other control characters escaped, so a huge or hostile key can neither bloat a message nor
- * forge a log line.
+ * Puts a lock key into an exception message or a log line safely: at most a short prefix of it (a key may
+ * be megabytes long when the input is bad), with line breaks and other control characters escaped so that a
+ * key cannot forge log lines.
  */
 public final class KeyText {
 
-	/** The most characters of a key that a message shows. */
-	static final int MAX_CHARS = 64;
+	/** How many characters of a key a message shows. */
+	public static final int MAX_CHARS = 64;
 
 	private KeyText() {
 	}
 
 	/**
-	 * Returns a short, escaped rendering of a key: its first characters (at most about 64), with CR, LF,
-	 * tab and other control characters written as {@code \r}, {@code \n}, {@code \t} or {@code \}{@code uXXXX},
-	 * followed by "…" when the key was cut.
-	 * @param key the key (may be {@code null})
-	 * @return the rendering, {@code "null"} for {@code null}
+	 * Returns the key as it may appear in a message: its first {@value #MAX_CHARS} characters with CR, LF, tab
+	 * and other control characters escaped Java-style (a backslash and {@code r}, {@code n}, {@code t}, or
+	 * {@code u} and four hex digits), and for a longer key the note {@code "… (N chars)"}.
+	 * @param key the key, may be {@code null}
+	 * @return the text to show
 	 */
 	public static String forMessage(String key) {
 		if (key == null) {
 			return "null";
 		}
-		StringBuilder text = new StringBuilder(Math.min(key.length(), MAX_CHARS) + 8);
-		int i = 0;
-		while (i < key.length() && text.length() < MAX_CHARS) {
-			char c = key.charAt(i);
-			if (c == '\r') {
-				text.append("\\r");
-			}
-			else if (c == '\n') {
-				text.append("\\n");
-			}
-			else if (c == '\t') {
-				text.append("\\t");
-			}
-			else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-				text.append(String.format("\\u%04x", (int) c));
-			}
-			else if (Character.isHighSurrogate(c) && i + 1 < key.length()) {
-				text.append(c).append(key.charAt(++i));
-			}
-			else {
-				text.append(c);
-			}
-			i++;
+		int end = Math.min(key.length(), MAX_CHARS);
+		if (end < key.length() && Character.isHighSurrogate(key.charAt(end - 1))) {
+			end--;
 		}
-		if (i < key.length()) {
-			text.append('…');
+		StringBuilder text = new StringBuilder(end + 24);
+		for (int i = 0; i < end; i++) {
+			char c = key.charAt(i);
+			switch (c) {
+				case '\r' -> text.append("\\r");
+				case '\n' -> text.append("\\n");
+				case '\t' -> text.append("\\t");
+				default -> {
+					if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+						text.append(String.format("\\u%04x", (int) c));
+					}
+					else {
+						text.append(c);
+					}
+				}
+			}
+		}
+		if (end < key.length()) {
+			text.append("… (").append(key.length()).append(" chars)");
 		}
 		return text.toString();
 	}

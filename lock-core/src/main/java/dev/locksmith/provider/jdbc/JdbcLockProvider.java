@@ -10,10 +10,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 
 import javax.sql.DataSource;
 
@@ -44,8 +44,9 @@ import dev.locksmith.spi.Renewal;
  * the transaction commits; otherwise it rolls back (the counter too). Before that transaction, a plain read
  * of the key's leases turns most attempts on a held key into a denial that takes no lock at all. (A single
  * statement cannot do the multi-row check safely: under {@code READ COMMITTED} its reads of other rows use
- * the snapshot taken before it waited for the row lock.) Every write on a key's rows happens
- * under that one row lock, so grants never deadlock and never raise serialization errors, and the token
+ * the snapshot taken before it waited for the row lock.) Every grant, extension and renewal on a key runs
+ * under that one row lock (see {@link #extend} for why extensions must), and a release only deletes, so
+ * grants never deadlock and never raise serialization errors, and the token
  * strictly increases per key across every lease type. The counter row stays when the key is released, so
  * tokens never repeat.
  *
@@ -54,6 +55,10 @@ import dev.locksmith.spi.Renewal;
  * The first locks the counter row ({@code INSERT … ON CONFLICT … DO UPDATE … WHERE false} creates or locks
  * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
  * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
+ *
+ * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type on the
+ * key (the engine re-sent it after losing the reply) returns that lease's token and sets its expiry to now +
+ * the re-send's TTL, under the same counter-row lock; it never takes permits or a read share twice.
  *
  * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
  * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
@@ -67,32 +72,24 @@ import dev.locksmith.spi.Renewal;
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
  *
  * <p>Connections are borrowed from the {@link DataSource} and committed by the provider itself, so a lock
- * never joins the caller's transaction. Errors from the database are reported as
- * {@link LockProviderUnavailableException} naming the key. Thread-safe.
+ * never joins the caller's transaction. Bad input (a key, owner or metadata too long for the table's columns,
+ * a TTL under 1 ms) is rejected with an {@link IllegalArgumentException} before any SQL runs; a data error
+ * from the database (SQLState class 22 or 23) is reported the same way, never as an outage. Other errors
+ * from the database are reported as {@link LockProviderUnavailableException} naming (a short prefix of) the
+ * key. Thread-safe.
  */
 public final class JdbcLockProvider implements LockProvider {
 
 	/** The default table name. */
 	public static final String DEFAULT_TABLE_NAME = "locksmith_lock";
 
-	/**
-	 * How long the wait flag set by a denial (PostgreSQL) outlives the denial's retry hint: a waiter retries
-	 * when the hint is up, and its retry, if denied, renews the flag.
-	 */
-	static final long WAIT_FLAG_SLACK_MILLIS = 2_000L;
-
-	private static final Pattern IDENTIFIER = Pattern
-		.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
-
-	private static final String COLUMNS = "lock_key, lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at, expires_at";
-
 	private final DataSource dataSource;
 
-	private final String table;
+	private final LockTable table;
 
 	private final JdbcDialect dialect;
 
-	private final String channel;
+	private final TableStatements statements;
 
 	private final ReleaseSignals signals = new ReleaseSignals();
 
@@ -100,81 +97,14 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private final boolean setReadCommitted;
 
-	private final String selectLeasesSql;
-
-	private final String purgeExpiredSql;
-
-	private final String insertLeaseSql;
-
-	private final String releaseSql;
-
-	private final String extendSql;
-
-	private final String inspectSql;
-
-	private final @Nullable String renewAllSql;
-
-	private final @Nullable String acquireWriteSql;
-
-	private final String flagWaiterSql;
-
 	private JdbcLockProvider(Builder builder, JdbcDialect dialect, boolean setReadCommitted) {
 		this.dataSource = builder.dataSource;
 		this.setReadCommitted = setReadCommitted;
-		this.table = builder.tableName;
+		this.table = new LockTable(builder.tableName);
 		this.dialect = dialect;
-		this.channel = this.table.toLowerCase(Locale.ROOT).replace('.', '_');
-		this.listener = (dialect == JdbcDialect.POSTGRESQL)
-				? new PostgresReleaseListener(this.dataSource, this.channel, this.signals) : null;
-		String now = dialect.now();
-		this.selectLeasesSql = "SELECT lease_type, permits, expires_at, " + now + " AS db_now FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> ''";
-		this.purgeExpiredSql = "DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= "
-				+ now;
-		this.insertLeaseSql = "INSERT INTO " + this.table + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, " + now + ", "
-				+ dialect.nowPlusMillis() + ")";
-		String releaseWhere = " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > "
-				+ now;
-		// pg_notify only while the key row's wait flag (its expires_at) is in the future
-		this.releaseSql = (dialect == JdbcDialect.POSTGRESQL)
-				? "WITH released AS (DELETE FROM " + this.table + releaseWhere + " RETURNING lock_key),"
-						// the flag is looked up by the key parameter: correlated with the CTE, the lookup got slower
-						// as the table grew
-						+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE EXISTS (SELECT 1 FROM "
-						+ this.table + " k WHERE k.lock_key = ? AND k.lease_id = '' AND k.expires_at > now()))"
-						+ " SELECT (SELECT count(*) FROM notified) FROM released"
-				: "DELETE FROM " + this.table + releaseWhere;
-		this.flagWaiterSql = "UPDATE " + this.table + " SET expires_at = GREATEST(expires_at, now() + CAST(? AS BIGINT)"
-				+ " * INTERVAL '1 millisecond') WHERE lock_key = ? AND lease_id = ''";
-		this.extendSql = "UPDATE " + this.table + " SET expires_at = " + dialect.nowPlusMillis()
-				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
-		this.acquireWriteSql = (dialect == JdbcDialect.POSTGRESQL && !setReadCommitted) ? "INSERT INTO " + this.table
-				+ " (" + COLUMNS + ") VALUES (?, '', 'KEY', '', 0, '', 0, now(), now()) ON CONFLICT (lock_key, lease_id)"
-				// DO UPDATE … WHERE false updates nothing but locks the existing row
-				+ " DO UPDATE SET fencing_token = " + this.table + ".fencing_token WHERE false;"
-				+ " WITH live AS (SELECT expires_at FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > now()),"
-				+ " granted AS (UPDATE " + this.table + " SET fencing_token = fencing_token + 1 WHERE lock_key = ?"
-				+ " AND lease_id = '' AND NOT EXISTS (SELECT 1 FROM live) RETURNING fencing_token),"
-				+ " purged AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> '' AND expires_at <= now()"
-				+ " AND EXISTS (SELECT 1 FROM granted)),"
-				+ " inserted AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, 'WRITE', ?, 1, ?,"
-				+ " fencing_token, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM granted),"
-				// a denial sets the wait flag (the key row's expires_at) past the retry hint, unless it already
-				// outlasts the hint by half the slack (so a stream of denials rarely writes)
-				+ " flagged AS (UPDATE " + this.table + " SET expires_at = (SELECT min(expires_at) FROM live) + "
-				+ WAIT_FLAG_SLACK_MILLIS + " * INTERVAL '1 millisecond' WHERE lock_key = ? AND lease_id = ''"
-				+ " AND expires_at < (SELECT min(expires_at) FROM live) + " + (WAIT_FLAG_SLACK_MILLIS / 2)
-				+ " * INTERVAL '1 millisecond')"
-				+ " SELECT (SELECT fencing_token FROM granted),"
-				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
-		this.renewAllSql = (dialect == JdbcDialect.POSTGRESQL) ? "UPDATE " + this.table
-				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
-				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
-				+ " WHERE t.lock_key = r.lock_key AND t.lease_id = r.lease_id AND t.lease_type = r.lease_type"
-				+ " AND t.lease_id <> '' AND t.expires_at > now() RETURNING t.lock_key, t.lease_id, t.lease_type" : null;
-		this.inspectSql = "SELECT " + COLUMNS + " FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + now + " ORDER BY fencing_token";
+		this.statements = dialect.tableStatements(this.table, !setReadCommitted);
+		this.listener = (this.statements.notifyRelease() != null)
+				? new PostgresReleaseListener(this.dataSource, this.table.channel(), this.signals) : null;
 	}
 
 	/**
@@ -201,7 +131,7 @@ public final class JdbcLockProvider implements LockProvider {
 	 * @return the table name
 	 */
 	public String tableName() {
-		return this.table;
+		return this.table.name();
 	}
 
 	/**
@@ -218,31 +148,24 @@ public final class JdbcLockProvider implements LockProvider {
 	 * @throws IllegalStateException naming the table and the schema script when it is missing or incomplete
 	 */
 	public void verifySchema() {
-		String sql = "SELECT " + COLUMNS + " FROM " + this.table + " WHERE 1 = 0";
-		try (Connection connection = this.dataSource.getConnection();
-				Statement statement = connection.createStatement()) {
-			statement.executeQuery(sql).close();
-		}
-		catch (SQLException ex) {
-			throw new IllegalStateException("Locksmith lock table '" + this.table
-					+ "' is missing or lacks columns (" + COLUMNS + "). Create it with the script "
-					+ "classpath:dev/locksmith/provider/jdbc/schema-" + this.dialect.platform()
-					+ ".sql, or set locksmith.jdbc.initialize-schema=always. Database error: " + ex.getMessage(), ex);
-		}
+		this.table.verify(this.dataSource, this.dialect.platform());
 	}
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
+		LockTable.checkRequest(request, "JdbcLockProvider.acquire");
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean autoCommit = connection.getAutoCommit();
-			if (autoCommit && this.acquireWriteSql != null && request.type() == LeaseType.WRITE) {
-				return acquireWrite(connection, this.acquireWriteSql, request);
+			String acquireWrite = this.statements.acquireWrite();
+			if (autoCommit && acquireWrite != null && request.type() == LeaseType.WRITE) {
+				return acquireWrite(connection, acquireWrite, request);
 			}
 			Grant grant = acquireChecked(connection, request, autoCommit);
 			Duration hint = grant.retryAfter();
-			if (!grant.isGranted() && hint != null && this.dialect == JdbcDialect.POSTGRESQL) {
-				flagWaiter(connection, key, hint);
+			String flagWaiter = this.statements.flagWaiter();
+			if (!grant.isGranted() && hint != null && flagWaiter != null) {
+				flagWaiter(connection, flagWaiter, key, hint);
 			}
 			return grant;
 		}
@@ -255,13 +178,14 @@ public final class JdbcLockProvider implements LockProvider {
 	 * Sets the key's wait flag (the expiry column of its counter row) to outlast a denial's retry hint, so
 	 * that releases of the key send {@code pg_notify} while a waiter may be asleep.
 	 */
-	private void flagWaiter(Connection connection, String key, Duration hint) throws SQLException {
-		ensureAutoCommit(connection);
-		try (PreparedStatement statement = connection.prepareStatement(this.flagWaiterSql)) {
-			statement.setLong(1, hint.toMillis() + WAIT_FLAG_SLACK_MILLIS);
-			statement.setString(2, key);
-			statement.executeUpdate();
-		}
+	private void flagWaiter(Connection connection, String sql, String key, Duration hint) throws SQLException {
+		autoCommitted(connection, () -> {
+			try (PreparedStatement statement = connection.prepareStatement(sql)) {
+				statement.setLong(1, hint.toMillis() + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS);
+				statement.setString(2, key);
+				return statement.executeUpdate();
+			}
+		});
 	}
 
 	/** Acquires through a plain read (autocommit only) and then a short transaction. */
@@ -269,41 +193,19 @@ public final class JdbcLockProvider implements LockProvider {
 		if (autoCommit) {
 			// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
 			// that neither takes nor waits for the key's row lock.
-			long blockedForMillis = readLeases(connection, request.key()).conflictRemainingMillis(request);
-			if (blockedForMillis >= 0) {
+			LiveLeases live = readLeases(connection, request);
+			long blockedForMillis = live.conflictRemainingMillis(request);
+			if (blockedForMillis >= 0 && live.mineToken == 0) {
 				return Grant.denied(Duration.ofMillis(blockedForMillis));
 			}
 		}
-		int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
-		if (this.setReadCommitted) {
-			connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-		}
-		connection.setAutoCommit(false);
-		try {
-			Grant grant = acquireInTransaction(connection, request);
-			if (grant.isGranted()) {
-				connection.commit();
-			}
-			else {
-				connection.rollback();
-			}
-			return grant;
-		}
-		catch (SQLException | RuntimeException ex) {
-			rollbackQuietly(connection, ex);
-			throw ex;
-		}
-		finally {
-			connection.setAutoCommit(autoCommit);
-			if (this.setReadCommitted) {
-				connection.setTransactionIsolation(isolation);
-			}
-		}
+		// a denial rolls back, the counter's increment too
+		return inTransaction(connection, () -> acquireInTransaction(connection, request), Grant::isGranted);
 	}
 
 	/**
 	 * PostgreSQL, READ COMMITTED, autocommit: a WRITE lease in one round trip. The two statements of
-	 * {@link #acquireWriteSql} travel in one message sequence with one {@code Sync}, so they run as one implicit
+	 * {@link PostgresTableStatements#acquireWrite()} travel in one message sequence with one {@code Sync}, so they run as one implicit
 	 * transaction: the first locks the key's counter row, and the second, with a snapshot taken after that
 	 * lock was granted, checks the live leases and only if there are none increments the token, purges
 	 * expired rows and inserts the lease. It returns the token, or null and the shortest remaining TTL.
@@ -311,16 +213,21 @@ public final class JdbcLockProvider implements LockProvider {
 	private static Grant acquireWrite(Connection connection, String sql, LeaseRequest request) throws SQLException {
 		String key = request.key();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			long ttl = request.ttl().toMillis();
 			statement.setString(1, key);
-			statement.setString(2, key);
+			statement.setLong(2, ttl);
 			statement.setString(3, key);
-			statement.setString(4, key);
+			statement.setString(4, request.leaseId());
 			statement.setString(5, key);
-			statement.setString(6, request.leaseId());
-			statement.setString(7, request.owner());
-			statement.setString(8, MetadataCodec.encode(request.metadata()));
-			statement.setLong(9, request.ttl().toMillis());
-			statement.setString(10, key);
+			statement.setString(6, key);
+			statement.setString(7, key);
+			statement.setString(8, request.leaseId());
+			statement.setString(9, key);
+			statement.setString(10, request.leaseId());
+			statement.setString(11, request.owner());
+			statement.setString(12, MetadataCodec.encode(request.metadata()));
+			statement.setLong(13, ttl);
+			statement.setString(14, key);
 			boolean resultSet = statement.execute();
 			while (!resultSet && statement.getUpdateCount() != -1) {
 				resultSet = statement.getMoreResults();
@@ -340,19 +247,28 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private Grant acquireInTransaction(Connection connection, LeaseRequest request) throws SQLException {
 		String key = request.key();
-		long token = this.dialect.lockKeyRow(connection, this.table, key);
-		LiveLeases live = readLeases(connection, key);
+		long token = this.statements.bumpKeyCounter(connection, key);
+		LiveLeases live = readLeases(connection, request);
+		if (live.mineToken != 0) {
+			// a re-sent request (same lease id): keep the lease and its token, refresh the expiry (the counter
+			// bump above is committed too, which only leaves a gap in the key's tokens)
+			try (PreparedStatement refresh = connection.prepareStatement(this.statements.extend())) {
+				bindExtend(refresh, 1, request.ref(), request.ttl());
+				refresh.executeUpdate();
+			}
+			return Grant.granted(live.mineToken);
+		}
 		long blockedForMillis = live.conflictRemainingMillis(request);
 		if (blockedForMillis >= 0) {
 			return Grant.denied(Duration.ofMillis(blockedForMillis));
 		}
 		if (live.anyExpired) {
-			try (PreparedStatement purge = connection.prepareStatement(this.purgeExpiredSql)) {
+			try (PreparedStatement purge = connection.prepareStatement(this.statements.purgeExpired())) {
 				purge.setString(1, key);
 				purge.executeUpdate();
 			}
 		}
-		try (PreparedStatement insert = connection.prepareStatement(this.insertLeaseSql)) {
+		try (PreparedStatement insert = connection.prepareStatement(this.statements.insertLease())) {
 			insert.setString(1, key);
 			insert.setString(2, request.leaseId());
 			insert.setString(3, request.type().name());
@@ -366,20 +282,29 @@ public final class JdbcLockProvider implements LockProvider {
 		return Grant.granted(token);
 	}
 
-	private LiveLeases readLeases(Connection connection, String key) throws SQLException {
+	/**
+	 * Reads the key's lease rows; a live lease with the request's lease id and type (the request was sent
+	 * before) is not counted but reported by its token.
+	 */
+	private LiveLeases readLeases(Connection connection, LeaseRequest request) throws SQLException {
 		LiveLeases live = new LiveLeases();
-		try (PreparedStatement select = connection.prepareStatement(this.selectLeasesSql)) {
-			select.setString(1, key);
+		try (PreparedStatement select = connection.prepareStatement(this.statements.selectLeases())) {
+			select.setString(1, request.key());
 			try (ResultSet rs = select.executeQuery()) {
 				while (rs.next()) {
-					Instant expiresAt = this.dialect.readInstant(rs, "expires_at");
-					Instant now = this.dialect.readInstant(rs, "db_now");
+					Instant expiresAt = this.statements.readInstant(rs, "expires_at");
+					Instant now = this.statements.readInstant(rs, "db_now");
 					long remaining = Duration.between(now, expiresAt).toMillis();
 					if (!expiresAt.isAfter(now)) {
 						live.anyExpired = true;
 						continue;
 					}
-					live.add(LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"), Math.max(1, remaining));
+					LeaseType type = LeaseType.valueOf(rs.getString("lease_type"));
+					if (type == request.type() && request.leaseId().equals(rs.getString("lease_id"))) {
+						live.mineToken = rs.getLong("fencing_token");
+						continue;
+					}
+					live.add(type, rs.getInt("permits"), Math.max(1, remaining));
 				}
 			}
 		}
@@ -388,25 +313,23 @@ public final class JdbcLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		String key = lease.key();
+		String key = LockTable.checkKey(lease.key(), "JdbcLockProvider.release");
 		try (Connection connection = this.dataSource.getConnection()) {
-			ensureAutoCommit(connection);
-			boolean released;
-			try (PreparedStatement statement = connection.prepareStatement(this.releaseSql)) {
-				statement.setString(1, key);
-				statement.setString(2, lease.leaseId());
-				statement.setString(3, lease.type().name());
-				if (this.dialect == JdbcDialect.POSTGRESQL) {
-					statement.setString(4, this.channel);
+			boolean released = autoCommitted(connection, () -> {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.release())) {
+					statement.setString(1, key);
+					statement.setString(2, lease.leaseId());
+					statement.setString(3, lease.type().name());
+					if (!this.statements.releaseNotifies()) {
+						return statement.executeUpdate() > 0;
+					}
+					statement.setString(4, this.table.channel());
 					statement.setString(5, key);
 					try (ResultSet rs = statement.executeQuery()) {
-						released = rs.next();
+						return rs.next();
 					}
 				}
-				else {
-					released = statement.executeUpdate() > 0;
-				}
-			}
+			});
 			if (released && !isListening()) {
 				// with LISTEN active, the notification itself wakes local waiters (once, not twice)
 				this.signals.signal(key);
@@ -418,15 +341,45 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
+	/**
+	 * Extends a live lease under its key's counter-row lock, like a grant.
+	 *
+	 * <p><b>Why the counter-row lock.</b> Under {@code READ COMMITTED} each statement reads a snapshot taken
+	 * when it starts, and an {@code UPDATE}/{@code DELETE} that finds its row locked waits and then re-checks
+	 * only that row's new version (PostgreSQL's EvalPlanQual). Without the key lock an extension whose
+	 * {@code now()} is taken just before the lease's expiry can commit just after it, while a grant that took
+	 * its snapshot in between saw the lease expired and inserted its own; the grant's purge {@code DELETE} then
+	 * waits on the extended row, re-checks it, finds it live and keeps it: two live leases. With the lock, the
+	 * extension and every grant on the key are serialised. If the extension locks first, the grant's lease
+	 * read (a statement whose snapshot is taken after the grant got the lock) sees the new expiry and denies.
+	 * If the grant locks first, it sees the lease expired and, when it grants, deletes every expired lease row
+	 * of the key in the same transaction; the extension's {@code UPDATE} (its snapshot, too, is taken after it
+	 * got the lock) then finds no row and returns {@code false}. An extension whose {@code now()} was taken
+	 * before it waited may still extend a lease that expired while it waited, but only if no grant happened in
+	 * between (a grant would have deleted it), so no conflicting lease can be live at the same time.
+	 */
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
 		checkTtl(ttl, "extend");
+		LockTable.checkKey(lease.key(), "JdbcLockProvider.extend");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
-			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
-				bindExtend(statement, lease, ttl);
-				return statement.executeUpdate() > 0;
+			String lockAndExtend = this.statements.lockAndExtend();
+			if (lockAndExtend != null) {
+				// two statements, one implicit transaction (one Sync): the lock is held until the update commits
+				try (PreparedStatement statement = connection.prepareStatement(lockAndExtend)) {
+					statement.setString(1, lease.key());
+					bindExtend(statement, 2, lease, ttl);
+					return lastUpdateCount(statement) > 0;
+				}
 			}
+			return inTransaction(connection, () -> {
+				lockKeyRows(connection, List.of(lease.key()));
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.extend())) {
+					bindExtend(statement, 1, lease, ttl);
+					return statement.executeUpdate() > 0;
+				}
+			}, (extended) -> true);
 		}
 		catch (SQLException ex) {
 			throw unavailable(lease.key(), "extend", ex);
@@ -434,8 +387,10 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Extends all given leases in one round trip: on PostgreSQL with a single {@code UPDATE … FROM unnest(…)}
-	 * statement, however many leases there are; elsewhere with one JDBC batch of per-lease updates.
+	 * Extends all given leases in one transaction, under their keys' counter-row locks (taken in key order, so
+	 * that two renewals cannot deadlock; see {@link #extend}): on PostgreSQL in one round trip with a single
+	 * {@code UPDATE … FROM unnest(…)} statement, however many leases there are; elsewhere with one JDBC batch
+	 * of per-lease updates.
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
@@ -446,23 +401,27 @@ public final class JdbcLockProvider implements LockProvider {
 		for (Renewal renewal : renewals) {
 			checkTtl(renewal.ttl(), "renew");
 		}
-		String what = renewals.size() + " leases (first: " + renewals.get(0).lease().key() + ")";
+		String what = renewals.get(0).lease().key();
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
-			if (this.renewAllSql != null) {
-				return renewAll(connection, this.renewAllSql, renewals);
+			String renewAll = this.statements.renewAll();
+			if (renewAll != null) {
+				return renewAll(connection, renewAll, renewals);
 			}
-			int[] counts;
-			try (PreparedStatement statement = connection.prepareStatement(this.extendSql)) {
-				for (Renewal renewal : renewals) {
-					bindExtend(statement, renewal.lease(), renewal.ttl());
-					statement.addBatch();
+			int[] counts = inTransaction(connection, () -> {
+				lockKeyRows(connection, renewals.stream().map((renewal) -> renewal.lease().key()).toList());
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.extend())) {
+					for (Renewal renewal : renewals) {
+						bindExtend(statement, 1, renewal.lease(), renewal.ttl());
+						statement.addBatch();
+					}
+					return statement.executeBatch();
 				}
-				counts = statement.executeBatch();
-			}
+			}, (batch) -> true);
 			for (int i = 0; i < renewals.size(); i++) {
 				LeaseRef lease = renewals.get(i).lease();
 				int count = (i < counts.length) ? counts[i] : Statement.SUCCESS_NO_INFO;
+				// a driver that does not report per-statement counts: ask again, one lease at a time
 				if (count > 0 || (count == Statement.SUCCESS_NO_INFO && extend(lease, renewals.get(i).ttl()))) {
 					extended.add(lease);
 				}
@@ -470,7 +429,7 @@ public final class JdbcLockProvider implements LockProvider {
 			return extended;
 		}
 		catch (SQLException ex) {
-			throw unavailable(what, "renew", ex);
+			throw unavailable(what, "renew " + renewals.size() + " leases, the first on", ex);
 		}
 	}
 
@@ -491,10 +450,17 @@ public final class JdbcLockProvider implements LockProvider {
 		Set<LeaseRef> extended = new HashSet<>();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setArray(1, connection.createArrayOf("text", keys));
-			statement.setArray(2, connection.createArrayOf("text", leaseIds));
-			statement.setArray(3, connection.createArrayOf("text", types));
-			statement.setArray(4, connection.createArrayOf("bigint", ttls));
-			try (ResultSet rs = statement.executeQuery()) {
+			statement.setArray(2, connection.createArrayOf("text", keys));
+			statement.setArray(3, connection.createArrayOf("text", leaseIds));
+			statement.setArray(4, connection.createArrayOf("text", types));
+			statement.setArray(5, connection.createArrayOf("bigint", ttls));
+			// first result: the locked counter rows; second: the extended leases
+			statement.execute();
+			statement.getResultSet().close();
+			if (!statement.getMoreResults()) {
+				throw new SQLException("renewal returned no result");
+			}
+			try (ResultSet rs = statement.getResultSet()) {
 				while (rs.next()) {
 					extended.add(new LeaseRef(rs.getString(1), LeaseType.valueOf(rs.getString(3)), rs.getString(2)));
 				}
@@ -503,15 +469,99 @@ public final class JdbcLockProvider implements LockProvider {
 		return extended;
 	}
 
-	private void bindExtend(PreparedStatement statement, LeaseRef lease, Duration ttl) throws SQLException {
-		statement.setLong(1, ttl.toMillis());
-		statement.setString(2, lease.key());
-		statement.setString(3, lease.leaseId());
-		statement.setString(4, lease.type().name());
+	/** Locks the counter rows of the keys, in key order, inside the current transaction. */
+	private void lockKeyRows(Connection connection, List<String> keys) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.lockKeyRow())) {
+			for (String key : new TreeSet<>(keys)) {
+				statement.setString(1, key);
+				statement.executeQuery().close();
+			}
+		}
+	}
+
+	/** Runs the statement and returns the update count of its last statement. */
+	private static int lastUpdateCount(PreparedStatement statement) throws SQLException {
+		int updated = -1;
+		boolean resultSet = statement.execute();
+		while (true) {
+			if (resultSet) {
+				statement.getResultSet().close();
+			}
+			else {
+				int count = statement.getUpdateCount();
+				if (count == -1) {
+					return updated;
+				}
+				updated = count;
+			}
+			resultSet = statement.getMoreResults();
+		}
+	}
+
+	/**
+	 * Runs {@code work} in one {@code READ COMMITTED} transaction on the connection, commits it if
+	 * {@code commit} accepts the result and rolls it back otherwise or if the work fails; restores the
+	 * connection's autocommit mode and isolation.
+	 */
+	private <T> T inTransaction(Connection connection, SqlWork<T> work, Predicate<T> commit) throws SQLException {
+		boolean autoCommit = connection.getAutoCommit();
+		int isolation = this.setReadCommitted ? connection.getTransactionIsolation() : Connection.TRANSACTION_NONE;
+		if (this.setReadCommitted) {
+			connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+		}
+		connection.setAutoCommit(false);
+		try {
+			T result = work.run();
+			if (commit.test(result)) {
+				connection.commit();
+			}
+			else {
+				connection.rollback();
+			}
+			return result;
+		}
+		catch (SQLException | RuntimeException ex) {
+			rollbackQuietly(connection, ex);
+			throw ex;
+		}
+		finally {
+			connection.setAutoCommit(autoCommit);
+			if (this.setReadCommitted) {
+				connection.setTransactionIsolation(isolation);
+			}
+		}
+	}
+
+	/**
+	 * Runs writes that need no key lock: directly in autocommit mode, or, when the pool's connections are not
+	 * {@code READ COMMITTED}, in a {@code READ COMMITTED} transaction (under PostgreSQL's {@code REPEATABLE READ}
+	 * or {@code SERIALIZABLE}, a write that meets a concurrent update of its row fails with a serialization
+	 * error instead of waiting and re-checking the row).
+	 */
+	private <T> T autoCommitted(Connection connection, SqlWork<T> work) throws SQLException {
+		ensureAutoCommit(connection);
+		return this.setReadCommitted ? inTransaction(connection, work, (result) -> true) : work.run();
+	}
+
+	/** Work on a connection that may fail with an {@link SQLException}. */
+	@FunctionalInterface
+	private interface SqlWork<T> {
+
+		T run() throws SQLException;
+
+	}
+
+	private static void bindExtend(PreparedStatement statement, int first, LeaseRef lease, Duration ttl)
+			throws SQLException {
+		statement.setLong(first, ttl.toMillis());
+		statement.setString(first + 1, lease.key());
+		statement.setString(first + 2, lease.leaseId());
+		statement.setString(first + 3, lease.type().name());
 	}
 
 	@Override
 	public LockInfo inspect(String key) {
+		LockTable.checkKey(key, "JdbcLockProvider.inspect");
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			return inspect(connection, key);
@@ -523,14 +573,11 @@ public final class JdbcLockProvider implements LockProvider {
 
 	private LockInfo inspect(Connection connection, String key) throws SQLException {
 		List<LeaseInfo> leases = new ArrayList<>();
-		try (PreparedStatement statement = connection.prepareStatement(this.inspectSql)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.inspect())) {
 			statement.setString(1, key);
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
-					leases.add(new LeaseInfo(rs.getString("lease_id"), rs.getString("owner"),
-							LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"),
-							rs.getLong("fencing_token"), this.dialect.readInstant(rs, "locked_at"),
-							this.dialect.readInstant(rs, "expires_at"), MetadataCodec.decode(rs.getString("metadata"))));
+					leases.add(LockTable.readLease(rs, this.statements::readInstant));
 				}
 			}
 		}
@@ -543,13 +590,12 @@ public final class JdbcLockProvider implements LockProvider {
 			throw new IllegalArgumentException(
 					"JdbcLockProvider.list: offset and limit must not be negative, got " + offset + " and " + limit);
 		}
-		String where = " FROM " + this.table + " WHERE lock_key LIKE ? ESCAPE '!' AND lease_id <> '' AND expires_at > "
-				+ this.dialect.now();
+		LockTable.checkKey(keyPrefix, "JdbcLockProvider.list (key prefix)");
 		String pattern = keyPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
 		try (Connection connection = this.dataSource.getConnection()) {
 			ensureAutoCommit(connection);
 			long total;
-			try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(DISTINCT lock_key)" + where)) {
+			try (PreparedStatement count = connection.prepareStatement(this.statements.listCount())) {
 				count.setString(1, pattern);
 				try (ResultSet rs = count.executeQuery()) {
 					rs.next();
@@ -557,8 +603,7 @@ public final class JdbcLockProvider implements LockProvider {
 				}
 			}
 			List<String> keys = new ArrayList<>();
-			try (PreparedStatement page = connection
-				.prepareStatement("SELECT DISTINCT lock_key" + where + " ORDER BY lock_key LIMIT ? OFFSET ?")) {
+			try (PreparedStatement page = connection.prepareStatement(this.statements.listPage())) {
 				page.setString(1, pattern);
 				page.setInt(2, limit);
 				page.setInt(3, offset);
@@ -588,23 +633,25 @@ public final class JdbcLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean forceRelease(String key) {
+		LockTable.checkKey(key, "JdbcLockProvider.forceRelease");
 		try (Connection connection = this.dataSource.getConnection()) {
-			ensureAutoCommit(connection);
-			int live;
-			try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + this.table
-					+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > " + this.dialect.now())) {
-				statement.setString(1, key);
-				live = statement.executeUpdate();
-			}
-			try (PreparedStatement statement = connection
-				.prepareStatement("DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''")) {
-				statement.setString(1, key);
-				statement.executeUpdate();
-			}
+			int live = autoCommitted(connection, () -> {
+				int deleted;
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseLive())) {
+					statement.setString(1, key);
+					deleted = statement.executeUpdate();
+				}
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseAll())) {
+					statement.setString(1, key);
+					statement.executeUpdate();
+				}
+				return deleted;
+			});
 			if (live > 0) {
-				if (this.dialect == JdbcDialect.POSTGRESQL) {
-					try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-						notify.setString(1, this.channel);
+				String notifyRelease = this.statements.notifyRelease();
+				if (notifyRelease != null) {
+					try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
+						notify.setString(1, this.table.channel());
 						notify.setString(2, key);
 						notify.executeQuery().close();
 					}
@@ -655,7 +702,7 @@ public final class JdbcLockProvider implements LockProvider {
 	public void ping() {
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement()) {
-			statement.executeQuery("SELECT COUNT(*) FROM " + this.table + " WHERE 1 = 0").close();
+			statement.executeQuery("SELECT COUNT(*) FROM " + this.table.name() + " WHERE 1 = 0").close();
 		}
 		catch (SQLException ex) {
 			throw unavailable("ping", "ping", ex);
@@ -672,15 +719,13 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
-	private LockProviderUnavailableException unavailable(String key, String operation, SQLException ex) {
-		return new LockProviderUnavailableException(key, "JDBC lock provider could not " + operation + " '" + key
-				+ "' (table " + this.table + "): " + ex.getMessage(), ex);
+	/** A data error becomes an {@link IllegalArgumentException}, anything else an unavailable backend. */
+	private RuntimeException unavailable(String key, String operation, SQLException ex) {
+		return JdbcErrors.translate("JDBC lock provider (table " + this.table.name() + ")", operation, key, ex);
 	}
 
 	private static void checkTtl(Duration ttl, String method) {
-		if (ttl.isNegative() || ttl.isZero()) {
-			throw new IllegalArgumentException("JdbcLockProvider." + method + ": ttl must be positive, got " + ttl);
-		}
+		LockTable.checkTtl(ttl, "JdbcLockProvider." + method);
 	}
 
 	private static void ensureAutoCommit(Connection connection) throws SQLException {
@@ -696,54 +741,6 @@ public final class JdbcLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			original.addSuppressed(ex);
 		}
-	}
-
-	static String checkIdentifier(String name, String what) {
-		if (name == null || !IDENTIFIER.matcher(name).matches()) {
-			throw new IllegalArgumentException(what + ": '" + name
-					+ "' is not a valid SQL identifier (letters, digits and underscores, at most 63, not starting "
-					+ "with a digit; optionally schema-qualified as schema.name)");
-		}
-		return name;
-	}
-
-	/**
-	 * The live leases on one key, as read under the key's row lock.
-	 */
-	private static final class LiveLeases {
-
-		private int writers;
-
-		private int readers;
-
-		private int permits;
-
-		private long minRemaining = Long.MAX_VALUE;
-
-		private boolean anyExpired;
-
-		void add(LeaseType type, int count, long remainingMillis) {
-			switch (type) {
-				case WRITE -> this.writers++;
-				case READ -> this.readers++;
-				case PERMITS -> this.permits += count;
-			}
-			this.minRemaining = Math.min(this.minRemaining, remainingMillis);
-		}
-
-		/**
-		 * Returns -1 if the request fits, else the shortest remaining TTL among the live leases (when the
-		 * first of them runs out, the request may fit).
-		 */
-		long conflictRemainingMillis(LeaseRequest request) {
-			boolean fits = switch (request.type()) {
-				case WRITE -> this.writers == 0 && this.readers == 0 && this.permits == 0;
-				case READ -> this.writers == 0 && this.permits == 0;
-				case PERMITS -> this.writers == 0 && this.readers == 0 && this.permits + request.permits() <= request.limit();
-			};
-			return fits ? -1 : this.minRemaining;
-		}
-
 	}
 
 	/**
@@ -769,7 +766,7 @@ public final class JdbcLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
 		 */
 		public Builder tableName(String tableName) {
-			this.tableName = checkIdentifier(tableName, "JdbcLockProvider.Builder.tableName");
+			this.tableName = LockTable.checkIdentifier(tableName, "JdbcLockProvider.Builder.tableName");
 			return this;
 		}
 

@@ -1,9 +1,5 @@
 package dev.locksmith.provider.jdbc;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,27 +8,16 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
-
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
-import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
@@ -80,7 +65,11 @@ import dev.locksmith.spi.ReleaseSubscription;
  * the same keys: they do not exclude each other.
  *
  * <p>Every held lease uses one pooled connection; size the pool for the number of locks held at once plus the
- * application's own use. Thread-safe.
+ * application's own use. Bad input (a key, owner or metadata too long for the lock table, a TTL under 1 ms)
+ * is rejected with an {@link IllegalArgumentException} before any connection is borrowed. Thread-safe.
+ *
+ * <p>The SQL is in {@link AdvisoryStatements}, the lock ids in {@link AdvisoryLockIds}, the pinned sessions
+ * with their TTLs and liveness checks in {@link AdvisorySessions}; this class runs the grants and queries.
  */
 public final class PostgresAdvisoryLockProvider implements LockProvider {
 
@@ -97,76 +86,28 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	/** The default fencing-token sequence. */
 	public static final String DEFAULT_SEQUENCE_NAME = "locksmith_fencing_seq";
 
-	private static final Logger logger = LoggerFactory.getLogger(PostgresAdvisoryLockProvider.class);
-
-	private static final String COLUMNS = "lock_key, lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at, expires_at";
-
-	private static final String HELD_BY_OTHERS = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-			+ " AND granted AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-			+ " AND classid::bigint = ? AND objid::bigint = ? AND pid <> pg_backend_pid())";
-
 	private final DataSource dataSource;
 
-	private final String table;
+	private final LockTable table;
 
-	private final String sequence;
+	private final AdvisoryStatements statements;
 
-	private final long namespace;
-
-	private final String channel;
-
-	/** A WRITE grant: lock, token, record and (on denial) the wait flag in one statement. */
-	private final String writeGrantSql;
-
-	/** A held lease's release on its pinned session: record, unlock, and notify if the key is flagged. */
-	private final String releaseSql;
-
-	/** Raises a key's wait flag after a denied READ or PERMITS attempt. */
-	private final String flagWaiterSql;
+	private final AdvisoryLockIds ids;
 
 	private final ReleaseSignals signals = new ReleaseSignals();
 
 	private final PostgresReleaseListener listener;
 
-	private final ScheduledExecutorService scheduler;
-
-	private final ConcurrentHashMap<String, HeldLease> leases = new ConcurrentHashMap<>();
-
-	private volatile Consumer<LeaseRef> lossListener = (lease) -> {
-	};
+	private final AdvisorySessions sessions;
 
 	private PostgresAdvisoryLockProvider(Builder builder) {
 		this.dataSource = builder.dataSource;
-		this.table = builder.tableName;
-		this.sequence = builder.sequenceName;
-		this.namespace = builder.namespace;
-		this.channel = this.table.toLowerCase(Locale.ROOT).replace('.', '_');
-		this.listener = new PostgresReleaseListener(this.dataSource, this.channel, this.signals);
-		this.writeGrantSql = "WITH grant_ AS (SELECT CASE WHEN pg_try_advisory_lock(?) THEN nextval('" + this.sequence
-				+ "') ELSE 0 END AS token),"
-				+ " stale AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id <> ''"
-				+ " AND (SELECT token FROM grant_) > 0),"
-				+ " recorded AS (INSERT INTO " + this.table + " (" + COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token, now(),"
-				+ " now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond' FROM grant_ WHERE token > 0),"
-				+ " flagged AS (" + flagWaiterSql("(SELECT token FROM grant_) = 0") + ")"
-				// a denial only (maybe) raises the wait flag: it need not wait for the WAL flush
-				+ " SELECT token, set_config('synchronous_commit', CASE WHEN token > 0 THEN"
-				+ " current_setting('synchronous_commit') ELSE 'off' END, true) FROM grant_";
-		// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
-		// gone too, and a record counts as live only while its advisory lock is held.
-		this.releaseSql = "WITH gone AS (DELETE FROM " + this.table + " WHERE lock_key = ? AND lease_id = ?),"
-				+ " notified AS (SELECT pg_notify(?, ?) WHERE EXISTS (SELECT 1 FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id = '' AND expires_at > now()))"
-				+ " SELECT pg_advisory_unlock_all(), (SELECT count(*) FROM notified),"
-				+ " set_config('synchronous_commit', 'off', true)";
-		this.flagWaiterSql = flagWaiterSql("true");
-		this.scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "locksmith-pg-advisory");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long interval = builder.livenessCheckInterval.toMillis();
-		this.scheduler.scheduleWithFixedDelay(this::checkSessions, interval, interval, TimeUnit.MILLISECONDS);
+		this.table = new LockTable(builder.tableName);
+		this.statements = new AdvisoryStatements(this.table, builder.sequenceName);
+		this.ids = new AdvisoryLockIds(builder.namespace);
+		this.listener = new PostgresReleaseListener(this.dataSource, this.table.channel(), this.signals);
+		this.sessions = new AdvisorySessions(this.dataSource, this.statements, this.table.channel(), this::wakeWaiters,
+				builder.livenessCheckInterval);
 	}
 
 	/**
@@ -195,12 +136,18 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 * @return the lock id
 	 */
 	public long lockId(String key) {
-		return hash(key, 'L');
+		return this.ids.id(key, AdvisoryLockIds.MAIN);
 	}
 
 	@Override
 	public Grant acquire(LeaseRequest request) {
+		LockTable.checkRequest(request, "PostgresAdvisoryLockProvider.acquire");
 		String key = request.key();
+		AdvisorySessions.HeldLease sent = this.sessions.find(request.ref());
+		if (sent != null && this.sessions.extend(sent, request.ttl())) {
+			// a re-sent request (same lease id): the lease is held; its TTL now runs from this request
+			return Grant.granted(sent.token());
+		}
 		Connection connection;
 		try {
 			connection = this.dataSource.getConnection();
@@ -218,14 +165,19 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			if (token <= 0) {
 				return Grant.denied(null);
 			}
-			HeldLease lease = new HeldLease(request.ref(), connection);
-			this.leases.put(request.leaseId(), lease);
-			scheduleExpiry(lease, request.ttl().toMillis());
+			this.sessions.pin(request.ref(), token, connection, request.ttl());
 			pinned = true;
 			return Grant.granted(token);
 		}
 		catch (SQLException | RuntimeException ex) {
-			abort(connection);
+			if (ex instanceof SQLException sqlException && JdbcErrors.isDataError(sqlException)) {
+				// bad data, healthy session: give back any lock taken on the way and return the connection intact
+				// (aborting it would make the pool discard a good connection for every bad request)
+				unlockAllOrAbort(connection);
+			}
+			else {
+				AdvisorySessions.abort(connection);
+			}
 			pinned = true;
 			if (ex instanceof SQLException sqlException) {
 				throw unavailable(key, "acquire", sqlException);
@@ -234,7 +186,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		}
 		finally {
 			if (!pinned) {
-				closeQuietly(connection);
+				AdvisorySessions.closeQuietly(connection);
 			}
 		}
 	}
@@ -245,8 +197,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 * CTEs run once, after {@code grant}, and do nothing when the lock was not granted.
 	 */
 	private long tryWriteAndRecord(Connection connection, LeaseRequest request) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(this.writeGrantSql)) {
-			statement.setLong(1, hash(request.key(), 'L'));
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.writeGrant())) {
+			statement.setLong(1, this.ids.id(request.key(), AdvisoryLockIds.MAIN));
 			statement.setString(2, request.key());
 			statement.setString(3, request.key());
 			statement.setString(4, request.leaseId());
@@ -260,21 +212,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		}
 	}
 
-	/**
-	 * The statement that raises a key's wait flag to {@value #WAIT_FLAG_MILLIS} ms ahead, unless more than half
-	 * of that is still left. Parameters: the key, twice.
-	 * @param condition an SQL condition that must also hold
-	 */
-	private String flagWaiterSql(String condition) {
-		return "INSERT INTO " + this.table + " AS k (" + COLUMNS + ") SELECT ?, '', 'KEY', '', 0, '', 0, now(), now() + "
-				+ WAIT_FLAG_MILLIS + " * INTERVAL '1 millisecond' WHERE " + condition + " AND NOT EXISTS (SELECT 1 FROM "
-				+ this.table + " WHERE lock_key = ? AND lease_id = '' AND expires_at > now() + " + (WAIT_FLAG_MILLIS / 2)
-				+ " * INTERVAL '1 millisecond') ON CONFLICT (lock_key, lease_id) DO UPDATE SET expires_at ="
-				+ " GREATEST(k.expires_at, EXCLUDED.expires_at)";
-	}
-
 	private void flagWaiter(Connection connection, String key) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(this.flagWaiterSql)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.flagWaiter())) {
 			statement.setString(1, key);
 			statement.setString(2, key);
 			statement.executeUpdate();
@@ -287,8 +226,9 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	private long tryShared(Connection connection, LeaseRequest request) throws SQLException {
 		String key = request.key();
-		boolean granted = (request.type() == LeaseType.READ) ? trySharedKind(connection, key, 'R', 'P')
-				: trySharedKind(connection, key, 'P', 'R')
+		boolean granted = (request.type() == LeaseType.READ)
+				? trySharedKind(connection, key, AdvisoryLockIds.READERS, AdvisoryLockIds.PERMIT_HOLDERS)
+				: trySharedKind(connection, key, AdvisoryLockIds.PERMIT_HOLDERS, AdvisoryLockIds.READERS)
 						&& tryPermitSlots(connection, key, request.permits(), request.limit());
 		if (!granted) {
 			unlockAll(connection);
@@ -301,45 +241,40 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Takes the main lock shared and announces this kind (R or P), then checks that no lease of the other kind
-	 * is held. Announcing before checking means two kinds can never both succeed.
+	 * Takes the main lock shared and announces this kind (readers or permit holders), then checks that no
+	 * lease of the other kind is held. Announcing before checking means two kinds can never both succeed.
 	 */
 	private boolean trySharedKind(Connection connection, String key, char kind, char otherKind) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(
-				"SELECT CASE WHEN pg_try_advisory_lock_shared(?) THEN pg_try_advisory_lock_shared(?) ELSE false END")) {
-			statement.setLong(1, hash(key, 'L'));
-			statement.setLong(2, hash(key, kind));
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.trySharedKind())) {
+			statement.setLong(1, this.ids.id(key, AdvisoryLockIds.MAIN));
+			statement.setLong(2, this.ids.id(key, kind));
 			if (!queryBoolean(statement)) {
 				return false;
 			}
 		}
-		try (PreparedStatement statement = connection.prepareStatement(HELD_BY_OTHERS)) {
-			long other = hash(key, otherKind);
-			statement.setLong(1, other >>> 32);
-			statement.setLong(2, other & 0xFFFFFFFFL);
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.heldByOthers())) {
+			bindLockId(statement, 1, this.ids.id(key, otherKind));
 			return !queryBoolean(statement);
 		}
 	}
 
 	private boolean tryPermitSlots(Connection connection, String key, int permits, int limit) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement("SELECT count(*) FROM (SELECT s FROM "
-				+ "generate_series(0, ?) s WHERE pg_try_advisory_lock(? # s::bigint) LIMIT ?) taken")) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.takePermitSlots())) {
 			statement.setInt(1, limit - 1);
-			statement.setLong(2, hash(key, 'S'));
+			statement.setLong(2, this.ids.id(key, AdvisoryLockIds.SLOTS));
 			statement.setInt(3, permits);
 			return queryLong(statement) >= permits;
 		}
 	}
 
 	private long nextToken(Connection connection) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement("SELECT nextval('" + this.sequence + "')")) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.nextToken())) {
 			return queryLong(statement);
 		}
 	}
 
 	private void record(Connection connection, LeaseRequest request, long token) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement("INSERT INTO " + this.table + " ("
-				+ COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, now(), now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond')")) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.record())) {
 			int i = 1;
 			statement.setString(i++, request.key());
 			statement.setString(i++, request.leaseId());
@@ -360,18 +295,17 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean release(LeaseRef lease) {
-		HeldLease held = this.leases.get(lease.leaseId());
-		if (held != null && held.ref.equals(lease)) {
-			return end(held, false);
+		LockTable.checkKey(lease.key(), "PostgresAdvisoryLockProvider.release");
+		AdvisorySessions.HeldLease held = this.sessions.find(lease);
+		if (held != null) {
+			return this.sessions.end(held, false);
 		}
 		try (Connection connection = this.dataSource.getConnection();
-				PreparedStatement statement = connection.prepareStatement("WITH gone AS (DELETE FROM " + this.table
-						+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND expires_at > now() RETURNING lock_key)"
-						+ " SELECT pg_notify(?, lock_key) FROM gone")) {
+				PreparedStatement statement = connection.prepareStatement(this.statements.releaseRecord())) {
 			statement.setString(1, lease.key());
 			statement.setString(2, lease.leaseId());
 			statement.setString(3, lease.type().name());
-			statement.setString(4, this.channel);
+			statement.setString(4, this.table.channel());
 			try (ResultSet rs = statement.executeQuery()) {
 				return rs.next();
 			}
@@ -382,213 +316,28 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Ends a lease: unlocks its session, deletes its record, notifies waiters and returns the connection.
-	 * @return {@code true} if the session was alive and held the lease until now
-	 */
-	private boolean end(HeldLease held, boolean reportLoss) {
-		held.lock.lock();
-		try {
-			if (held.ended) {
-				return false;
-			}
-			held.ended = true;
-			this.leases.remove(held.ref.leaseId(), held);
-			cancelExpiry(held);
-			try (PreparedStatement statement = held.connection.prepareStatement(this.releaseSql)) {
-				statement.setString(1, held.ref.key());
-				statement.setString(2, held.ref.leaseId());
-				statement.setString(3, this.channel);
-				statement.setString(4, held.ref.key());
-				statement.setString(5, held.ref.key());
-				statement.executeQuery().close();
-				closeQuietly(held.connection);
-			}
-			catch (SQLException ex) {
-				// The session is gone (or broken): its advisory locks are gone with it.
-				abort(held.connection);
-				deleteRecord(held.ref);
-				if (reportLoss) {
-					this.lossListener.accept(held.ref);
-				}
-				return false;
-			}
-		}
-		finally {
-			held.lock.unlock();
-		}
-		if (!this.listener.isListening()) {
-			this.signals.signal(held.ref.key());
-		}
-		if (reportLoss) {
-			this.lossListener.accept(held.ref);
-		}
-		return true;
-	}
-
-	/**
 	 * Sets the lease's TTL (enforced by this provider) and its recorded expiry; succeeds while the pinned
 	 * session is alive.
 	 */
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
-		if (ttl.isNegative() || ttl.isZero()) {
-			throw new IllegalArgumentException("PostgresAdvisoryLockProvider.extend: ttl must be positive, got " + ttl);
+		LockTable.checkTtl(ttl, "PostgresAdvisoryLockProvider.extend");
+		LockTable.checkKey(lease.key(), "PostgresAdvisoryLockProvider.extend");
+		AdvisorySessions.HeldLease held = this.sessions.find(lease);
+		if (held != null) {
+			return this.sessions.extend(held, ttl);
 		}
-		String extendSql = "UPDATE " + this.table + " SET expires_at = now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'"
-				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND expires_at > now()";
-		HeldLease held = this.leases.get(lease.leaseId());
-		if (held == null || !held.ref.equals(lease)) {
-			// Held by another instance (a detached lease extended by id): its holder re-reads the expiry.
-			try (Connection connection = this.dataSource.getConnection();
-					PreparedStatement statement = connection.prepareStatement(extendSql)) {
-				bindExtend(statement, lease, ttl);
-				return statement.executeUpdate() > 0;
-			}
-			catch (SQLException ex) {
-				throw unavailable(lease.key(), "extend", ex);
-			}
-		}
-		held.lock.lock();
-		try {
-			if (held.ended) {
-				return false;
-			}
-			try (PreparedStatement statement = held.connection.prepareStatement(extendSql)) {
-				bindExtend(statement, lease, ttl);
-				if (statement.executeUpdate() == 0) {
-					end(held, false);
-					return false;
-				}
-			}
-			catch (SQLException ex) {
-				lost(held, false);
-				return false;
-			}
-			cancelExpiry(held);
-			scheduleExpiry(held, ttl.toMillis());
-			return true;
-		}
-		finally {
-			held.lock.unlock();
-		}
-	}
-
-	private static void bindExtend(PreparedStatement statement, LeaseRef lease, Duration ttl) throws SQLException {
-		statement.setLong(1, ttl.toMillis());
-		statement.setString(2, lease.key());
-		statement.setString(3, lease.leaseId());
-		statement.setString(4, lease.type().name());
-	}
-
-	private void scheduleExpiry(HeldLease held, long delayMillis) {
-		held.expiry = this.scheduler.schedule(() -> expire(held), delayMillis, TimeUnit.MILLISECONDS);
-	}
-
-	/**
-	 * Runs when the lease's TTL should have run out: the recorded expiry (database clock, possibly extended
-	 * by another instance) decides whether it has; if so the session is unlocked and the loss reported.
-	 */
-	private void expire(HeldLease held) {
-		held.lock.lock();
-		try {
-			if (held.ended) {
-				return;
-			}
-			long remainingMillis;
-			try (PreparedStatement statement = held.connection.prepareStatement(
-					"SELECT CAST(CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000) AS BIGINT) FROM " + this.table
-							+ " WHERE lock_key = ? AND lease_id = ?")) {
-				statement.setString(1, held.ref.key());
-				statement.setString(2, held.ref.leaseId());
-				try (ResultSet rs = statement.executeQuery()) {
-					remainingMillis = rs.next() ? rs.getLong(1) : 0;
-				}
-			}
-			catch (SQLException ex) {
-				lost(held, true);
-				return;
-			}
-			if (remainingMillis > 0) {
-				scheduleExpiry(held, remainingMillis);
-				return;
-			}
-			logger.debug("Advisory lease {} on '{}' reached its TTL; unlocking", held.ref.leaseId(), held.ref.key());
-			end(held, true);
-		}
-		finally {
-			held.lock.unlock();
-		}
-	}
-
-	private static void cancelExpiry(HeldLease held) {
-		ScheduledFuture<?> expiry = held.expiry;
-		if (expiry != null) {
-			expiry.cancel(false);
-		}
-	}
-
-	/**
-	 * Periodically checks every pinned session with one query on it: a dead session is reported lost at once;
-	 * a lease whose record was deleted (released by id or force-released through another instance) is
-	 * unlocked and reported lost.
-	 */
-	private void checkSessions() {
-		for (HeldLease held : this.leases.values()) {
-			if (!held.lock.tryLock()) {
-				continue;
-			}
-			if (held.ended) {
-				held.lock.unlock();
-				continue;
-			}
-			try (PreparedStatement statement = held.connection.prepareStatement(
-					"SELECT EXISTS (SELECT 1 FROM " + this.table + " WHERE lock_key = ? AND lease_id = ?)")) {
-				statement.setQueryTimeout(5);
-				statement.setString(1, held.ref.key());
-				statement.setString(2, held.ref.leaseId());
-				if (!queryBoolean(statement)) {
-					end(held, true);
-				}
-			}
-			catch (SQLException | RuntimeException ex) {
-				lost(held, true);
-			}
-			finally {
-				held.lock.unlock();
-			}
-		}
-	}
-
-	private void lost(HeldLease held, boolean report) {
-		if (held.ended) {
-			return;
-		}
-		held.ended = true;
-		this.leases.remove(held.ref.leaseId(), held);
-		cancelExpiry(held);
-		abort(held.connection);
-		logger.warn("Session holding advisory lease {} on '{}' died; lease lost", held.ref.leaseId(), held.ref.key());
-		deleteRecord(held.ref);
-		if (!this.listener.isListening()) {
-			this.signals.signal(held.ref.key());
-		}
-		if (report) {
-			this.lossListener.accept(held.ref);
-		}
-	}
-
-	private void deleteRecord(LeaseRef lease) {
+		// Held by another instance (a detached lease extended by id): its holder re-reads the expiry.
 		try (Connection connection = this.dataSource.getConnection();
-				PreparedStatement statement = connection.prepareStatement("WITH gone AS (DELETE FROM " + this.table
-						+ " WHERE lock_key = ? AND lease_id = ?) SELECT pg_notify(?, ?)")) {
-			statement.setString(1, lease.key());
-			statement.setString(2, lease.leaseId());
-			statement.setString(3, this.channel);
-			statement.setString(4, lease.key());
-			statement.executeQuery().close();
+				PreparedStatement statement = connection.prepareStatement(this.statements.extend())) {
+			statement.setLong(1, ttl.toMillis());
+			statement.setString(2, lease.key());
+			statement.setString(3, lease.leaseId());
+			statement.setString(4, lease.type().name());
+			return statement.executeUpdate() > 0;
 		}
 		catch (SQLException ex) {
-			logger.debug("Could not delete the record of lost lease {} on '{}'", lease.leaseId(), lease.key(), ex);
+			throw unavailable(lease.key(), "extend", ex);
 		}
 	}
 
@@ -599,6 +348,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockInfo inspect(String key) {
+		LockTable.checkKey(key, "PostgresAdvisoryLockProvider.inspect");
 		try (Connection connection = this.dataSource.getConnection()) {
 			return inspect(connection, key);
 		}
@@ -608,23 +358,13 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	}
 
 	private LockInfo inspect(Connection connection, String key) throws SQLException {
-		long id = hash(key, 'L');
 		List<LeaseInfo> found = new ArrayList<>();
-		try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + this.table
-				+ " WHERE lock_key = ? AND lease_id <> '' AND expires_at > now() AND EXISTS (SELECT 1 FROM pg_locks"
-				+ " WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND database = (SELECT oid FROM pg_database"
-				+ " WHERE datname = current_database()) AND classid::bigint = ? AND objid::bigint = ?)"
-				+ " ORDER BY fencing_token")) {
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.inspect())) {
 			statement.setString(1, key);
-			statement.setLong(2, id >>> 32);
-			statement.setLong(3, id & 0xFFFFFFFFL);
+			bindLockId(statement, 2, this.ids.id(key, AdvisoryLockIds.MAIN));
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
-					found.add(new LeaseInfo(rs.getString("lease_id"), rs.getString("owner"),
-							LeaseType.valueOf(rs.getString("lease_type")), rs.getInt("permits"),
-							rs.getLong("fencing_token"), JdbcDialect.POSTGRESQL.readInstant(rs, "locked_at"),
-							JdbcDialect.POSTGRESQL.readInstant(rs, "expires_at"),
-							MetadataCodec.decode(rs.getString("metadata"))));
+					found.add(LockTable.readLease(rs, LockTable::readTimestampWithTimeZone));
 				}
 			}
 		}
@@ -637,11 +377,11 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			throw new IllegalArgumentException("PostgresAdvisoryLockProvider.list: offset and limit must not be negative, got "
 					+ offset + " and " + limit);
 		}
+		LockTable.checkKey(keyPrefix, "PostgresAdvisoryLockProvider.list (key prefix)");
 		String pattern = keyPrefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
 		try (Connection connection = this.dataSource.getConnection()) {
 			List<String> keys = new ArrayList<>();
-			try (PreparedStatement statement = connection.prepareStatement("SELECT DISTINCT lock_key FROM " + this.table
-					+ " WHERE lock_key LIKE ? ESCAPE '!' AND lease_id <> '' AND expires_at > now() ORDER BY lock_key")) {
+			try (PreparedStatement statement = connection.prepareStatement(this.statements.listKeys())) {
 				statement.setString(1, pattern);
 				try (ResultSet rs = statement.executeQuery()) {
 					while (rs.next()) {
@@ -672,21 +412,16 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean forceRelease(String key) {
+		LockTable.checkKey(key, "PostgresAdvisoryLockProvider.forceRelease");
 		boolean any = false;
-		for (HeldLease held : this.leases.values()) {
-			if (held.ref.key().equals(key)) {
-				any |= end(held, true);
-			}
+		for (AdvisorySessions.HeldLease held : this.sessions.onKey(key)) {
+			any |= this.sessions.end(held, true);
 		}
-		long id = hash(key, 'L');
-		String holders = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
-				+ " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-				+ " AND classid::bigint = ? AND objid::bigint = ? AND pid <> pg_backend_pid()";
+		long id = this.ids.id(key, AdvisoryLockIds.MAIN);
 		try (Connection connection = this.dataSource.getConnection()) {
 			List<Integer> pids = new ArrayList<>();
-			try (PreparedStatement statement = connection.prepareStatement(holders)) {
-				statement.setLong(1, id >>> 32);
-				statement.setLong(2, id & 0xFFFFFFFFL);
+			try (PreparedStatement statement = connection.prepareStatement(this.statements.holders())) {
+				bindLockId(statement, 1, id);
 				try (ResultSet rs = statement.executeQuery()) {
 					while (rs.next()) {
 						pids.add(rs.getInt(1));
@@ -694,17 +429,16 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 				}
 			}
 			for (int pid : pids) {
-				try (PreparedStatement statement = connection.prepareStatement("SELECT pg_terminate_backend(?)")) {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.terminate())) {
 					statement.setInt(1, pid);
 					statement.executeQuery().close();
 				}
 			}
 			any |= !pids.isEmpty();
 			awaitFree(connection, id);
-			try (PreparedStatement statement = connection.prepareStatement("WITH gone AS (DELETE FROM " + this.table
-					+ " WHERE lock_key = ? AND lease_id <> '') SELECT pg_notify(?, ?)")) {
+			try (PreparedStatement statement = connection.prepareStatement(this.statements.deleteRecords())) {
 				statement.setString(1, key);
-				statement.setString(2, this.channel);
+				statement.setString(2, this.table.channel());
 				statement.setString(3, key);
 				statement.executeQuery().close();
 			}
@@ -712,17 +446,14 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			throw unavailable(key, "force-release", ex);
 		}
-		if (!this.listener.isListening()) {
-			this.signals.signal(key);
-		}
+		wakeWaiters(key);
 		return any;
 	}
 
-	private static void awaitFree(Connection connection, long id) throws SQLException {
+	private void awaitFree(Connection connection, long id) throws SQLException {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-		try (PreparedStatement statement = connection.prepareStatement(HELD_BY_OTHERS)) {
-			statement.setLong(1, id >>> 32);
-			statement.setLong(2, id & 0xFFFFFFFFL);
+		try (PreparedStatement statement = connection.prepareStatement(this.statements.heldByOthers())) {
+			bindLockId(statement, 1, id);
 			while (queryBoolean(statement) && System.nanoTime() < deadline) {
 				try {
 					Thread.sleep(10); // pg_terminate_backend only signals; the backend exits moments later
@@ -732,6 +463,13 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 					return;
 				}
 			}
+		}
+	}
+
+	/** Wakes this process's waiters directly, unless the {@code LISTEN} connection's notification will. */
+	private void wakeWaiters(String key) {
+		if (!this.listener.isListening()) {
+			this.signals.signal(key);
 		}
 	}
 
@@ -761,7 +499,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	@Override
 	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
-		this.lossListener = Objects.requireNonNull(listener, "listener");
+		this.sessions.setLossListener(listener);
 	}
 
 	@Override
@@ -781,23 +519,13 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	 */
 	@Override
 	public void close() {
-		this.scheduler.shutdownNow();
 		this.listener.close();
-		for (HeldLease held : this.leases.values()) {
-			end(held, false);
-		}
+		this.sessions.close();
 	}
 
-	private long hash(String key, char kind) {
-		try {
-			MessageDigest digest = MessageDigest.getInstance("SHA-256");
-			digest.update(ByteBuffer.allocate(Long.BYTES + Character.BYTES).putLong(this.namespace).putChar(kind).array());
-			digest.update(key.getBytes(StandardCharsets.UTF_8));
-			return ByteBuffer.wrap(digest.digest()).getLong();
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
-		}
+	private static void bindLockId(PreparedStatement statement, int first, long id) throws SQLException {
+		statement.setLong(first, AdvisoryLockIds.classId(id));
+		statement.setLong(first + 1, AdvisoryLockIds.objId(id));
 	}
 
 	private static long queryLong(PreparedStatement statement) throws SQLException {
@@ -814,58 +542,25 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		}
 	}
 
-	private static void unlockAll(Connection connection) throws SQLException {
+	private void unlockAll(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement()) {
-			statement.executeQuery("SELECT pg_advisory_unlock_all()").close();
+			statement.executeQuery(this.statements.unlockAll()).close();
 		}
 	}
 
-	/**
-	 * Ends the session for sure (so no advisory lock can go back to the pool with it), then closes the
-	 * connection so that a pool accounts for it (and discards it).
-	 */
-	private static void abort(Connection connection) {
+	private void unlockAllOrAbort(Connection connection) {
 		try {
-			connection.abort(Runnable::run);
+			unlockAll(connection);
+			AdvisorySessions.closeQuietly(connection);
 		}
 		catch (SQLException | RuntimeException ex) {
-			logger.debug("Could not abort a connection", ex);
-		}
-		closeQuietly(connection);
-	}
-
-	private static void closeQuietly(Connection connection) {
-		try {
-			connection.close();
-		}
-		catch (SQLException | RuntimeException ex) {
-			logger.debug("Could not close a connection", ex);
+			AdvisorySessions.abort(connection);
 		}
 	}
 
-	private LockProviderUnavailableException unavailable(String key, String operation, SQLException ex) {
-		return new LockProviderUnavailableException(key,
-				"PostgreSQL advisory lock provider could not " + operation + " '" + key + "': " + ex.getMessage(), ex);
-	}
-
-	/** One granted lease and its pinned connection. */
-	private static final class HeldLease {
-
-		private final LeaseRef ref;
-
-		private final Connection connection;
-
-		private final ReentrantLock lock = new ReentrantLock();
-
-		private boolean ended;
-
-		private volatile @Nullable ScheduledFuture<?> expiry;
-
-		HeldLease(LeaseRef ref, Connection connection) {
-			this.ref = ref;
-			this.connection = connection;
-		}
-
+	/** A data error becomes an {@link IllegalArgumentException}, anything else an unavailable backend. */
+	private static RuntimeException unavailable(String key, String operation, SQLException ex) {
+		return JdbcErrors.translate("PostgreSQL advisory lock provider", operation, key, ex);
 	}
 
 	/**
@@ -906,7 +601,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
 		 */
 		public Builder tableName(String tableName) {
-			this.tableName = JdbcLockProvider.checkIdentifier(tableName, "PostgresAdvisoryLockProvider.Builder.tableName");
+			this.tableName = LockTable.checkIdentifier(tableName, "PostgresAdvisoryLockProvider.Builder.tableName");
 			return this;
 		}
 
@@ -917,7 +612,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if the name is not a plain SQL identifier
 		 */
 		public Builder sequenceName(String sequenceName) {
-			this.sequenceName = JdbcLockProvider.checkIdentifier(sequenceName,
+			this.sequenceName = LockTable.checkIdentifier(sequenceName,
 					"PostgresAdvisoryLockProvider.Builder.sequenceName");
 			return this;
 		}
@@ -956,12 +651,12 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 				throw new IllegalStateException(
 						"PostgresAdvisoryLockProvider: cannot open a connection to check the database: " + ex.getMessage(), ex);
 			}
-			JdbcLockProvider.builder(this.dataSource).tableName(this.tableName).build().verifySchema();
+			new LockTable(this.tableName).verify(this.dataSource, JdbcDialect.POSTGRESQL.platform());
 			return new PostgresAdvisoryLockProvider(this);
 		}
 
 		private void ensureSequence(Connection connection) {
-			try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+			try (PreparedStatement exists = connection.prepareStatement(AdvisoryStatements.relationExists())) {
 				exists.setString(1, this.sequenceName);
 				if (queryBoolean(exists)) {
 					return;
@@ -970,7 +665,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 					connection.setAutoCommit(true);
 				}
 				try (Statement statement = connection.createStatement()) {
-					statement.execute("CREATE SEQUENCE IF NOT EXISTS " + this.sequenceName);
+					statement.execute(AdvisoryStatements.createSequence(this.sequenceName));
 				}
 			}
 			catch (SQLException ex) {

@@ -14,6 +14,15 @@
  * <p>On PostgreSQL both providers wake waiters with {@code LISTEN/NOTIFY} through one listening connection
  * per provider. The providers borrow connections straight from the {@link javax.sql.DataSource} and commit
  * their own short transactions, so a lock never joins (and never waits for) the caller's transaction.
+ *
+ * <p><b>Layout.</b> {@code LockTable} describes the table both modes use: its column list (written once),
+ * identifier checks, schema verification, row mapping and column limits (checked before any SQL runs).
+ * Table mode's SQL lives in one statements class per database ({@code PostgresTableStatements},
+ * {@code H2TableStatements}, {@code MySqlTableStatements} for MySQL and MariaDB, chosen by {@code JdbcDialect}
+ * from the connection); {@code JdbcLockProvider} only binds and runs it. Advisory mode's SQL is in
+ * {@code AdvisoryStatements}, its lock ids in {@code AdvisoryLockIds}, its pinned sessions (TTL, liveness
+ * checks, loss) in {@code AdvisorySessions}. {@code JdbcErrors} turns database errors into exceptions (a
+ * data error is an {@link java.lang.IllegalArgumentException}, never an outage).
  */
 @NullMarked
 package dev.locksmith.provider.jdbc;

@@ -1,6 +1,8 @@
 package dev.locksmith.provider.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -47,6 +50,11 @@ abstract class AbstractJdbcLockProviderTests {
 
 	/** Returns a data source on a database that already holds the lock table. */
 	protected abstract DataSource dataSource();
+
+	/** Returns the critical sections per thread in the contention test. */
+	protected int contentionRounds() {
+		return CONTENTION_ROUNDS;
+	}
 
 	/** Returns the platform the provider should detect. */
 	protected abstract String expectedPlatform();
@@ -133,6 +141,178 @@ abstract class AbstractJdbcLockProviderTests {
 		assertThat(this.provider.release(first.ref())).isFalse();
 		LockInfo info = this.provider.inspect(key);
 		assertThat(info.leases()).singleElement().satisfies((lease) -> assertThat(lease.leaseId()).isEqualTo(second.leaseId()));
+	}
+
+	/**
+	 * A request re-sent after its lease expired is a fresh acquisition: it takes a new token (the expired row
+	 * of the same lease id is replaced, not duplicated) and still respects other holders.
+	 */
+	@Test
+	void aRequestResentAfterItsLeaseExpiredTakesANewToken() {
+		for (LeaseType type : List.of(LeaseType.WRITE, LeaseType.READ)) {
+			String key = key();
+			LeaseRequest first = request(key, type, Duration.ofMillis(200));
+			Grant granted = this.provider.acquire(first);
+			assertThat(granted.isGranted()).isTrue();
+			await().atMost(Duration.ofSeconds(5)).until(() -> !this.provider.inspect(key).isLocked());
+			Grant again = this.provider.acquire(first);
+			assertThat(again.isGranted()).isTrue();
+			assertThat(again.fencingToken()).isGreaterThan(granted.fencingToken());
+			assertThat(this.provider.inspect(key).leases()).singleElement()
+				.satisfies((lease) -> assertThat(lease.fencingToken()).isEqualTo(again.fencingToken()));
+			assertThat(this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted())
+				.isFalse();
+		}
+	}
+
+	/**
+	 * Issue 13, item 1: an extension whose {@code now()} is taken just before the lease's expiry but which
+	 * commits just after it must not leave two live write leases. A third session holds L1's row lock to stand
+	 * in for the extension's slow commit; the grant of L2 starts once L1 has expired by the database clock.
+	 */
+	@Test
+	void anExtensionCommittingAfterExpiryNeverLeavesTwoLiveWriters() throws Exception {
+		raceExtensionWithGrant((provider, lease) -> provider.extend(lease, Duration.ofSeconds(30)));
+	}
+
+	/** As above, through the batched renewal ({@code UPDATE … FROM unnest}). */
+	@Test
+	void aRenewalCommittingAfterExpiryNeverLeavesTwoLiveWriters() throws Exception {
+		raceExtensionWithGrant((provider, lease) -> provider
+			.renew(List.of(new Renewal(lease, Duration.ofSeconds(30)))).contains(lease));
+	}
+
+	private void raceExtensionWithGrant(Extension extension) throws Exception {
+		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource()).build();
+				Connection third = dataSource().getConnection()) {
+			String key = key();
+			LeaseRequest first = request(key, LeaseType.WRITE, Duration.ofMillis(1500));
+			assertThat(provider.acquire(first).isGranted()).isTrue();
+			third.setAutoCommit(false);
+			try (PreparedStatement lockRow = third
+				.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR UPDATE")) {
+				lockRow.setString(1, key);
+				lockRow.setString(2, first.leaseId());
+				lockRow.executeQuery().close();
+			}
+			CompletableFuture<Boolean> extended = CompletableFuture
+				.supplyAsync(() -> extension.extend(provider, first.ref()));
+			await().atMost(Duration.ofSeconds(5)).until(() -> lockWaiters() == 1);
+			// the extension's now() is fixed; let the lease run out by the database's clock
+			await().atMost(Duration.ofSeconds(5)).until(() -> expiredByDatabaseClock(key, first.leaseId()));
+			LeaseRequest second = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			CompletableFuture<Grant> granted = CompletableFuture.supplyAsync(() -> provider.acquire(second));
+			await().atMost(Duration.ofSeconds(5)).until(() -> granted.isDone() || lockWaiters() == 2);
+			third.commit();
+			boolean extendedL1 = extended.get(10, TimeUnit.SECONDS);
+			boolean grantedL2 = granted.get(10, TimeUnit.SECONDS).isGranted();
+			LockInfo info = provider.inspect(key);
+			assertThat(info.leases()).as("live write leases on the key").hasSizeLessThanOrEqualTo(1);
+			assertThat(extendedL1 && grantedL2).as("extend(L1) and acquire(L2) both succeeded").isFalse();
+			assertThat(extendedL1 || grantedL2).as("one of them succeeds").isTrue();
+		}
+	}
+
+	@FunctionalInterface
+	private interface Extension {
+
+		boolean extend(JdbcLockProvider provider, LeaseRef lease);
+
+	}
+
+	/**
+	 * Returns how many sessions of the test database wait for a lock.
+	 * @return the number of waiting sessions
+	 * @throws SQLException on a database error
+	 */
+	protected abstract long lockWaiters() throws SQLException;
+
+	private boolean expiredByDatabaseClock(String key, String leaseId) throws SQLException {
+		String now = switch (expectedPlatform()) {
+			case "postgresql" -> "now()";
+			case "h2" -> "CURRENT_TIMESTAMP";
+			default -> "UTC_TIMESTAMP(3)";
+		};
+		try (Connection connection = dataSource().getConnection();
+				PreparedStatement statement = connection.prepareStatement("SELECT CASE WHEN expires_at <= " + now
+						+ " THEN 1 ELSE 0 END FROM locksmith_lock WHERE lock_key = ? AND lease_id = ?")) {
+			statement.setString(1, key);
+			statement.setString(2, leaseId);
+			try (ResultSet rs = statement.executeQuery()) {
+				return rs.next() && rs.getInt(1) == 1;
+			}
+		}
+	}
+
+	/**
+	 * Issue 13, item 11 (decided: keep and document). Every key ever used keeps one counter row, so its fencing
+	 * tokens never repeat, even after a release, an expiry or a forced release; the table grows by one row per
+	 * distinct key.
+	 */
+	@Test
+	void counterRowsStayOnePerKeyEverUsedSoTokensNeverRepeat() throws SQLException {
+		String prefix = "counter-" + UUID.randomUUID() + ":";
+		long[] tokens = new long[5];
+		for (int i = 0; i < tokens.length; i++) {
+			LeaseRequest lease = request(prefix + i, LeaseType.WRITE, Duration.ofSeconds(30));
+			tokens[i] = this.provider.acquire(lease).fencingToken();
+			if (i % 2 == 0) {
+				assertThat(this.provider.release(lease.ref())).isTrue();
+			}
+			else {
+				assertThat(this.provider.forceRelease(prefix + i)).isTrue();
+			}
+		}
+		assertThat(countRows(prefix, true)).as("counter rows").isEqualTo(tokens.length);
+		assertThat(countRows(prefix, false)).as("lease rows").isZero();
+		for (int i = 0; i < tokens.length; i++) {
+			assertThat(this.provider.acquire(request(prefix + i, LeaseType.WRITE, Duration.ofSeconds(30))).fencingToken())
+				.isGreaterThan(tokens[i]);
+		}
+	}
+
+	private long countRows(String prefix, boolean counters) throws SQLException {
+		try (Connection connection = dataSource().getConnection();
+				PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM locksmith_lock"
+						+ " WHERE lock_key LIKE ? AND " + (counters ? "lease_id = ''" : "lease_id <> ''"))) {
+			statement.setString(1, prefix + "%");
+			try (ResultSet rs = statement.executeQuery()) {
+				rs.next();
+				return rs.getLong(1);
+			}
+		}
+	}
+
+	/** Issue 13, items 6 and 7: see {@link BadInput}. */
+	@Test
+	void oversizeKeysMetadataAndSubMillisecondTtlsAreRejectedBeforeAnySql() {
+		BadInput.CountingDataSource counting = new BadInput.CountingDataSource(dataSource());
+		try (JdbcLockProvider counted = JdbcLockProvider.builder(counting.dataSource).build()) {
+			BadInput.assertRejectedBeforeAnySql(counted, counting);
+			BadInput.assertLimitsAreUsable(counted);
+		}
+	}
+
+	/**
+	 * A data error (SQLState class 22 or 23) is bad input, not an outage: here the table's key column is
+	 * narrower than the provider's limit.
+	 */
+	@Test
+	void aDataErrorFromTheDatabaseIsReportedAsBadInput() {
+		execute(dataSource(), "CREATE TABLE IF NOT EXISTS narrow_lock (lock_key VARCHAR(40) NOT NULL,"
+				+ " lease_id VARCHAR(128) NOT NULL, lease_type VARCHAR(8) NOT NULL, owner VARCHAR(255) NOT NULL,"
+				+ " permits INTEGER NOT NULL, metadata VARCHAR(4000) NOT NULL, fencing_token BIGINT NOT NULL,"
+				+ " locked_at TIMESTAMP WITH TIME ZONE NOT NULL, expires_at TIMESTAMP WITH TIME ZONE NOT NULL,"
+				+ " PRIMARY KEY (lock_key, lease_id))");
+		try (JdbcLockProvider narrow = JdbcLockProvider.builder(dataSource()).tableName("narrow_lock").build()) {
+			for (LeaseType type : List.of(LeaseType.WRITE, LeaseType.READ)) {
+				assertThatIllegalArgumentException()
+					.isThrownBy(() -> narrow.acquire(request("x".repeat(100) + "\r\nforged", type, Duration.ofSeconds(30))))
+					.withMessageContaining("SQLState 22")
+					.withMessageNotContaining("x".repeat(65))
+					.withMessageNotContaining("\n");
+			}
+		}
 	}
 
 	@Test
@@ -261,7 +441,7 @@ abstract class AbstractJdbcLockProviderTests {
 	 */
 	@Test
 	void contentionOnOneKeyKeepsExclusionWithoutSqlErrors() throws Exception {
-		Contention.check(this.provider, expectedPlatform(), 16, CONTENTION_ROUNDS);
+		Contention.check(this.provider, expectedPlatform(), 16, contentionRounds());
 	}
 
 	static void execute(DataSource dataSource, String sql) {

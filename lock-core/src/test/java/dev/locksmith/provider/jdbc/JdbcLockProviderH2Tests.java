@@ -1,5 +1,10 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -42,6 +47,17 @@ class JdbcLockProviderH2Tests extends AbstractJdbcLockProviderTests {
 	@Override
 	protected String expectedPlatform() {
 		return "h2";
+	}
+
+	@Override
+	protected long lockWaiters() throws SQLException {
+		try (Connection connection = dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet rs = statement
+					.executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL")) {
+			rs.next();
+			return rs.getLong(1);
+		}
 	}
 
 }

@@ -1,5 +1,10 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -50,6 +55,17 @@ class JdbcLockProviderMariaDbTests extends AbstractJdbcLockProviderTests {
 	@Override
 	protected String expectedPlatform() {
 		return platform();
+	}
+
+	@Override
+	protected long lockWaiters() throws SQLException {
+		try (Connection connection = dataSource.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet rs = statement
+					.executeQuery("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")) {
+			rs.next();
+			return rs.getLong(1);
+		}
 	}
 
 }

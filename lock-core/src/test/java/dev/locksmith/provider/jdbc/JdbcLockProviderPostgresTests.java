@@ -154,6 +154,28 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 		}
 	}
 
+	@Override
+	protected long lockWaiters() throws SQLException {
+		return lockWaiters(dataSource);
+	}
+
+	/** Counts the sessions of the data source's database that wait for a lock. */
+	static long lockWaiters(DataSource dataSource) throws SQLException {
+		String database;
+		try (Connection connection = dataSource.getConnection()) {
+			database = connection.getCatalog();
+		}
+		try (Connection admin = PostgresTestServer.adminDataSource().getConnection();
+				PreparedStatement statement = admin.prepareStatement(
+						"SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND wait_event_type = 'Lock'")) {
+			statement.setString(1, database);
+			try (ResultSet rs = statement.executeQuery()) {
+				rs.next();
+				return rs.getLong(1);
+			}
+		}
+	}
+
 	@Test
 	void renewalOfManyLeasesIsOneStatementThatExtendsOnlyLiveOnes() {
 		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource).build()) {

@@ -14,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import javax.sql.DataSource;
+
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +55,57 @@ class PostgresAdvisoryLockProviderTests {
 
 	private static PostgresAdvisoryLockProvider provider() {
 		return PostgresAdvisoryLockProvider.builder(dataSource).livenessCheckInterval(Duration.ofMillis(200)).build();
+	}
+
+	/** Issue 13, items 6 and 7: see {@link BadInput}; no connection is borrowed, so none is marked broken. */
+	@Test
+	void oversizeKeysMetadataAndSubMillisecondTtlsAreRejectedBeforeAnySql() {
+		BadInput.CountingDataSource counting = new BadInput.CountingDataSource(dataSource);
+		try (PostgresAdvisoryLockProvider counted = PostgresAdvisoryLockProvider.builder(counting.dataSource).build()) {
+			BadInput.assertRejectedBeforeAnySql(counted, counting);
+			BadInput.assertLimitsAreUsable(counted);
+		}
+	}
+
+	/**
+	 * Issue 13, item 6: a data error (here a key too long for a narrower table) is bad input, and the
+	 * connection goes back to the pool healthy, without the advisory lock the failed statement took: the pool
+	 * of one keeps the same backend.
+	 */
+	@Test
+	void aDataErrorKeepsTheConnectionAndGivesBackTheLock() throws Exception {
+		try (HikariDataSource single = PostgresTestServer.newDatabase(1)) {
+			AbstractJdbcLockProviderTests.runSchema(single, "postgresql");
+			AbstractJdbcLockProviderTests.execute(single, "CREATE TABLE narrow_lock (LIKE locksmith_lock INCLUDING ALL)");
+			AbstractJdbcLockProviderTests.execute(single, "ALTER TABLE narrow_lock ALTER COLUMN lock_key TYPE VARCHAR(40)");
+			long backend = backendPid(single);
+			try (PostgresAdvisoryLockProvider narrow = PostgresAdvisoryLockProvider.builder(single)
+				.tableName("narrow_lock")
+				.build()) {
+				for (LeaseType type : List.of(LeaseType.WRITE, LeaseType.READ)) {
+					LeaseRequest request = new LeaseRequest("x".repeat(100), type, UUID.randomUUID().toString(), "owner",
+							Duration.ofSeconds(30), 1, 1, Map.of());
+					assertThatIllegalArgumentException().isThrownBy(() -> narrow.acquire(request))
+						.withMessageContaining("SQLState 22");
+				}
+			}
+			assertThat(backendPid(single)).as("the pooled connection's backend").isEqualTo(backend);
+			try (Connection connection = single.getConnection();
+					Statement statement = connection.createStatement();
+					ResultSet rs = statement.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")) {
+				rs.next();
+				assertThat(rs.getLong(1)).as("advisory locks left behind").isZero();
+			}
+		}
+	}
+
+	private static long backendPid(DataSource source) throws SQLException {
+		try (Connection connection = source.getConnection();
+				Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery("SELECT pg_backend_pid()")) {
+			rs.next();
+			return rs.getLong(1);
+		}
 	}
 
 	@Test

@@ -1,0 +1,47 @@
+package dev.locksmith.provider.jdbc;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.spi.LeaseRequest;
+
+/**
+ * What table mode read about one key's leases: the live ones counted by kind with the shortest remaining TTL,
+ * whether expired rows exist, and the token of the request's own live lease when it was sent before.
+ */
+final class LiveLeases {
+
+	private int writers;
+
+	private int readers;
+
+	private int permits;
+
+	private long minRemaining = Long.MAX_VALUE;
+
+	boolean anyExpired;
+
+	/** The token of the request's own live lease (the request was sent before), else 0. */
+	long mineToken;
+
+	void add(LeaseType type, int count, long remainingMillis) {
+		switch (type) {
+			case WRITE -> this.writers++;
+			case READ -> this.readers++;
+			case PERMITS -> this.permits += count;
+		}
+		this.minRemaining = Math.min(this.minRemaining, remainingMillis);
+	}
+
+	/**
+	 * Returns -1 if the request fits, else the shortest remaining TTL among the live leases (when the
+	 * first of them runs out, the request may fit).
+	 */
+	long conflictRemainingMillis(LeaseRequest request) {
+		boolean fits = switch (request.type()) {
+			case WRITE -> this.writers == 0 && this.readers == 0 && this.permits == 0;
+			case READ -> this.writers == 0 && this.permits == 0;
+			case PERMITS -> this.writers == 0 && this.readers == 0 && this.permits + request.permits() <= request.limit();
+		};
+		return fits ? -1 : this.minRemaining;
+	}
+
+}
