@@ -312,9 +312,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (attempt == null) {
 			return Optional.empty();
 		}
+		// The backend expires the lease ttl after it received the request: report the expiry from when the
+		// request was sent, never from the (later) reply.
 		Instant now = this.clock.now();
+		Instant sent = now.minusNanos(Math.max(0, this.clock.nanoTime() - attempt.sentAt));
 		return Optional.of(new LeaseInfo(attempt.request.leaseId(), this.ownerId, LeaseType.WRITE, 1, attempt.token,
-				now, now.plus(resolved.ttl()), resolved.metadata()));
+				now, sent.plus(resolved.ttl()), resolved.metadata()));
 	}
 
 	@Override

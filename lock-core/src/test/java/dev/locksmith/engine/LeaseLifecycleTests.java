@@ -254,6 +254,128 @@ class LeaseLifecycleTests {
 		assertThat(this.engine.statistics().lost()).isEqualTo(1);
 	}
 
+	@Test
+	void aRenewalInFlightIsAnsweredBeforeAnExtendIsSent() throws Exception {
+		CountDownLatch renewEntered = new CountDownLatch(1);
+		CountDownLatch proceed = new CountDownLatch(1);
+		ForwardingProvider slowRenewals = new ForwardingProvider(this.memory) {
+			@Override
+			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
+				renewEntered.countDown();
+				try {
+					proceed.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return super.renew(renewals);
+			}
+		};
+		try (LockEngine service = Locksmith.builder(slowRenewals).clock(this.clock).build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofSeconds(3)).withAutoExtend(true));
+			this.clock.advance(Duration.ofSeconds(1));
+			Thread renewal = new Thread(service::runDueRenewals);
+			renewal.start();
+			assertThat(renewEntered.await(30, TimeUnit.SECONDS)).isTrue();
+			// the renewal (3 s) is on its way to the backend; the caller extends to 30 s meanwhile
+			CompletableFuture<Void> extend = new CompletableFuture<>();
+			Thread caller = new Thread(() -> {
+				try {
+					handle.extend(Duration.ofSeconds(30));
+					extend.complete(null);
+				}
+				catch (RuntimeException ex) {
+					extend.completeExceptionally(ex);
+				}
+			});
+			caller.start();
+			org.awaitility.Awaitility.await()
+				.atMost(Duration.ofSeconds(30))
+				.until(() -> extend.isDone() || caller.getState() == Thread.State.WAITING);
+			proceed.countDown();
+			renewal.join(30_000);
+			extend.get(30, TimeUnit.SECONDS);
+			Duration backend = Duration.between(this.clock.now(), this.memory.inspect("k").expiresAt());
+			assertThat(handle.remaining()).as("the local deadline never exceeds the backend's expiry")
+				.isLessThanOrEqualTo(backend);
+			assertThat(handle.remaining()).isGreaterThan(Duration.ofSeconds(29));
+		}
+	}
+
+	@Test
+	void aRenewalAnsweredAfterTheLeaseWasLostDoesNotResurrectIt() throws Exception {
+		CountDownLatch renewEntered = new CountDownLatch(1);
+		CountDownLatch proceed = new CountDownLatch(1);
+		AtomicReference<java.util.function.Consumer<dev.locksmith.spi.LeaseRef>> lossListener = new AtomicReference<>();
+		ForwardingProvider slowRenewals = new ForwardingProvider(this.memory) {
+			@Override
+			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
+				renewEntered.countDown();
+				try {
+					proceed.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return super.renew(renewals);
+			}
+
+			@Override
+			public void setLeaseLossListener(java.util.function.Consumer<dev.locksmith.spi.LeaseRef> listener) {
+				lossListener.set(listener);
+			}
+		};
+		try (LockEngine service = Locksmith.builder(slowRenewals).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofSeconds(3)).withAutoExtend(true));
+			AtomicInteger lost = new AtomicInteger();
+			handle.onLost(lost::incrementAndGet);
+			this.clock.advance(Duration.ofSeconds(1));
+			Thread renewal = new Thread(service::runDueRenewals);
+			renewal.start();
+			assertThat(renewEntered.await(30, TimeUnit.SECONDS)).isTrue();
+			lossListener.get().accept(new dev.locksmith.spi.LeaseRef("k", dev.locksmith.LeaseType.WRITE, handle.leaseId()));
+			proceed.countDown();
+			renewal.join(30_000);
+			assertThat(handle.isValid()).as("the late renewal result is ignored").isFalse();
+			assertThat(handle.renewals()).isZero();
+			assertThat(lost.get()).isEqualTo(1);
+			assertThat(service.activeLockCount()).isZero();
+			assertThat(handle.release()).isEqualTo(ReleaseOutcome.LOST);
+		}
+	}
+
+	@Test
+	void withoutBackgroundRenewalOnlyTheCallerRunsRenewals() {
+		try (LockEngine service = Locksmith.builder(this.provider).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofMillis(30)).withAutoExtend(true));
+			this.clock.advance(Duration.ofMillis(20));
+			assertThat(this.provider.renewCalls.get()).isZero();
+			service.runDueRenewals();
+			assertThat(this.provider.renewCalls.get()).isEqualTo(1);
+			assertThat(handle.renewals()).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void aDetachedLeaseNeverReportsALaterExpiryThanTheBackends() {
+		ForwardingProvider slowReplies = new ForwardingProvider(this.memory) {
+			@Override
+			public Grant acquire(LeaseRequest request) {
+				Grant grant = super.acquire(request);
+				LeaseLifecycleTests.this.clock.advance(Duration.ofSeconds(5)); // the reply takes 5 s
+				return grant;
+			}
+		};
+		try (LockEngine service = Locksmith.builder(slowReplies).clock(this.clock).build()) {
+			dev.locksmith.LeaseInfo lease = service
+				.acquireDetached("k", LockOptions.ttl(Duration.ofSeconds(30)).withWaitTime(Duration.ZERO))
+				.orElseThrow();
+			assertThat(lease.expiresAt()).isBeforeOrEqualTo(this.memory.inspect("k").expiresAt());
+		}
+	}
+
 	/**
 	 * A provider around the memory store whose acquire replies can be lost after the store applied the
 	 * call (the first {@code lostReplies} acquires), and which then fails the next {@code failures} acquires.
