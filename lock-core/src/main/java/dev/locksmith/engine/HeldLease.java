@@ -143,6 +143,9 @@ final class HeldLease implements LockHandle {
 	void start() {
 		this.lock.lock();
 		try {
+			if (this.state != State.HELD || this.slot != null) {
+				return; // released (by close()) before it was scheduled
+			}
 			scheduleLocked(this.autoExtend ? this.acquiredNanos + renewIntervalNanos(this.ttl) : this.deadlineNanos);
 		}
 		finally {

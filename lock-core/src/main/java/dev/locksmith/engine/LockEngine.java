@@ -519,18 +519,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				attempts++;
 				long sentAt = this.clock.nanoTime();
 				Grant grant = null;
+				boolean answered = false;
 				try {
 					grant = this.provider.acquire(request);
+					answered = true;
 					lastError = null;
 				}
 				catch (LockProviderUnavailableException ex) {
 					lastError = ex;
-					outcomeUnknown = true;
 				}
 				catch (RuntimeException ex) {
 					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
 							+ "' failed to acquire '" + key + "': " + ex.getMessage(), ex);
-					outcomeUnknown = true;
+				}
+				finally {
+					// no answer (an exception, or an Error passing through): the backend may have granted
+					outcomeUnknown |= !answered;
 				}
 				if (grant != null && grant.isGranted()) {
 					granted = true;

@@ -119,6 +119,25 @@ class LeaseLifecycleTests {
 		}
 	}
 
+	@Test
+	void anInterruptedAcquireWhoseOutcomeIsUnknownReleasesItsLeaseIdAndKeepsTheFlag() {
+		ReplyLosingProvider lossy = new ReplyLosingProvider(this.memory, 1, Integer.MAX_VALUE);
+		try (LockEngine service = Locksmith.builder(lossy).clock(this.clock).build()) {
+			Thread.currentThread().interrupt();
+			try {
+				assertThatThrownBy(() -> service.acquire("k", LockOptions.waitTime(Duration.ofMinutes(1))))
+					.isInstanceOf(dev.locksmith.LockNotAcquiredException.class)
+					.hasMessageContaining("Interrupted");
+				assertThat(Thread.currentThread().isInterrupted()).isTrue();
+			}
+			finally {
+				Thread.interrupted();
+			}
+			assertThat(lossy.leaseIds).hasSize(1);
+			assertThat(this.memory.inspect("k").isLocked()).as("no orphan left on the backend").isFalse();
+		}
+	}
+
 	// ------------------------------------------------------------------ defect 3: bounds
 
 	@Test
