@@ -302,8 +302,12 @@ final class HeldLease implements LockHandle {
 	}
 
 	private void announceLost(LostNotice notice) {
+		announceLost(notice, false);
+	}
+
+	private void announceLost(LostNotice notice, boolean foundByCaller) {
 		this.engine.lost(this, this.engine.clock().nanoTime() - this.acquiredNanos, notice.reason(),
-				notice.callbacks());
+				notice.callbacks(), foundByCaller);
 	}
 
 	// ---------------------------------------------------------------- caller side
@@ -336,7 +340,7 @@ final class HeldLease implements LockHandle {
 			this.lock.unlock();
 		}
 		if (lost != null) {
-			announceLost(lost);
+			announceLost(lost, true);
 			throw lostException("cannot be extended");
 		}
 		boolean extended;
@@ -409,7 +413,7 @@ final class HeldLease implements LockHandle {
 			this.lock.unlock();
 		}
 		if (lost != null) {
-			announceLost(lost);
+			announceLost(lost, true);
 		}
 		return held;
 	}
@@ -494,7 +498,8 @@ final class HeldLease implements LockHandle {
 				this.lock.unlock();
 			}
 			if (callbacks != null) {
-				this.engine.lost(this, heldNanos, "a release found it gone from the backend", callbacks);
+				this.engine.lost(this, heldNanos, "a release found it gone from the backend", callbacks,
+						true);
 			}
 		}
 		if (failure != null) {

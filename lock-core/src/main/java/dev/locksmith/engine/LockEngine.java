@@ -696,15 +696,23 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	}
 
 	/**
-	 * Records a lease that was lost ({@link HeldLease} decided so, once): statistics now, then the LOST
-	 * event and the {@code onLost} callbacks on the callback executor, never on the renewal thread.
+	 * Records a lease that was lost ({@link HeldLease} decided so, once): statistics now; the
+	 * {@code onLost} callbacks on the callback executor, never on the renewal thread; the LOST event there
+	 * too, or on the caller's thread when the caller's own release or extend found the loss.
 	 */
-	void lost(HeldLease lease, long heldNanos, String reason, List<Runnable> callbacks) {
+	void lost(HeldLease lease, long heldNanos, String reason, List<Runnable> callbacks, boolean foundByCaller) {
 		unregister(lease);
 		this.statistics.lost.increment();
 		this.statistics.holdNanos.add(heldNanos);
 		logger.warn("Lock '{}' (fencing token {}) lost: {}", lease.key(), lease.fencingToken(), reason);
 		LockEvent event = event(LockEvent.Type.LOST, lease, lease.key(), lease.name(), heldNanos, null);
+		if (foundByCaller) {
+			deliver(event);
+			if (!callbacks.isEmpty()) {
+				runLater(() -> callbacks.forEach(LockEngine::runCallback));
+			}
+			return;
+		}
 		runLater(() -> {
 			deliver(event);
 			callbacks.forEach(LockEngine::runCallback);
