@@ -159,7 +159,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			this.callbackExecutor = owned;
 			this.ownedCallbackExecutor = owned;
 		}
-		this.renewer = new Renewer(provider, clock, backgroundRenewal);
+		this.renewer = new Renewer(provider, clock, backgroundRenewal, this::execute);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
 	}
 
@@ -729,6 +729,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	}
 
 	private void runLater(Runnable task) {
+		if (!this.renewer.deferIfRunning(task)) {
+			execute(task);
+		}
+	}
+
+	private void execute(Runnable task) {
 		try {
 			this.callbackExecutor.execute(task);
 		}

@@ -58,15 +58,27 @@ final class Renewer {
 	/** When the pending scheduled run fires (monotonic nanos), or MAX_VALUE when none is pending. */
 	private final AtomicLong scheduledFor = new AtomicLong(Long.MAX_VALUE);
 
+	/**
+	 * Announcements (events, onLost callbacks) raised during the current run, handed to the callback
+	 * executor only when the run's renewals are all answered: a callback that releases or extends another
+	 * lease of the same run would otherwise wait for a renewal that this very run has yet to send (a
+	 * deadlock with a direct executor). Only touched by the thread holding {@link #running}.
+	 */
+	private final List<Runnable> deferred = new ArrayList<>();
+
 	/** Whether the last renewal call failed (only touched by runs, which hold {@link #running}). */
 	private boolean failing;
 
 	/** The largest coalescing window of any slot added so far. */
 	private volatile long maxWindowNanos;
 
-	Renewer(LockProvider provider, LockClock clock, boolean background) {
+	/** Hands an announcement to the callback executor. */
+	private final java.util.function.Consumer<Runnable> announcer;
+
+	Renewer(LockProvider provider, LockClock clock, boolean background, java.util.function.Consumer<Runnable> announcer) {
 		this.provider = provider;
 		this.clock = clock;
+		this.announcer = announcer;
 		if (background) {
 			ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, (runnable) -> {
 				Thread thread = new Thread(runnable, "locksmith-renewal");
@@ -172,9 +184,24 @@ final class Renewer {
 			}
 		}
 		finally {
+			List<Runnable> announcements = List.copyOf(this.deferred);
+			this.deferred.clear();
 			this.running.unlock();
 			scheduleNext();
+			announcements.forEach(this.announcer);
 		}
+	}
+
+	/**
+	 * Defers {@code task} to the end of the current run if the calling thread is running one; returns
+	 * whether it did.
+	 */
+	boolean deferIfRunning(Runnable task) {
+		if (!this.running.isHeldByCurrentThread()) {
+			return false;
+		}
+		this.deferred.add(task);
+		return true;
 	}
 
 	private void renew(List<HeldLease.RenewalTicket> tickets, long now) {

@@ -395,6 +395,23 @@ class LeaseLifecycleTests {
 		}
 	}
 
+	@Test
+	void anOnLostCallbackMayReleaseALeaseWhoseRenewalIsInTheSameTick() throws Exception {
+		try (LockEngine service = Locksmith.builder(this.provider).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).build()) {
+			LockHandle renewed = service.acquire("renewed", LockOptions.ttl(Duration.ofSeconds(6)).withAutoExtend(true));
+			LockHandle fixed = service.acquire("fixed", LockOptions.ttl(Duration.ofMillis(2_500)));
+			fixed.onLost(renewed::release);
+			this.clock.advance(Duration.ofMillis(2_500));
+			// the renewed lease (due at 2 s) gets its renewal request first; then the fixed one is lost
+			CompletableFuture<Void> tick = CompletableFuture.runAsync(service::runDueRenewals);
+			tick.get(30, TimeUnit.SECONDS);
+			assertThat(fixed.isValid()).isFalse();
+			assertThat(renewed.isValid()).as("released by the callback").isFalse();
+			assertThat(this.memory.inspect("renewed").isLocked()).isFalse();
+		}
+	}
+
 	/**
 	 * A provider around the memory store whose acquire replies can be lost after the store applied the
 	 * call (the first {@code lostReplies} acquires), and which then fails the next {@code failures} acquires.
