@@ -274,54 +274,6 @@ class LeaseLifecycleTests {
 	}
 
 	@Test
-	void aRenewalInFlightIsAnsweredBeforeAnExtendIsSent() throws Exception {
-		CountDownLatch renewEntered = new CountDownLatch(1);
-		CountDownLatch proceed = new CountDownLatch(1);
-		ForwardingProvider slowRenewals = new ForwardingProvider(this.memory) {
-			@Override
-			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
-				renewEntered.countDown();
-				try {
-					proceed.await();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-				return super.renew(renewals);
-			}
-		};
-		try (LockEngine service = Locksmith.builder(slowRenewals).clock(this.clock).build()) {
-			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofSeconds(3)).withAutoExtend(true));
-			this.clock.advance(Duration.ofSeconds(1));
-			Thread renewal = new Thread(service::runDueRenewals);
-			renewal.start();
-			assertThat(renewEntered.await(30, TimeUnit.SECONDS)).isTrue();
-			// the renewal (3 s) is on its way to the backend; the caller extends to 30 s meanwhile
-			CompletableFuture<Void> extend = new CompletableFuture<>();
-			Thread caller = new Thread(() -> {
-				try {
-					handle.extend(Duration.ofSeconds(30));
-					extend.complete(null);
-				}
-				catch (RuntimeException ex) {
-					extend.completeExceptionally(ex);
-				}
-			});
-			caller.start();
-			org.awaitility.Awaitility.await()
-				.atMost(Duration.ofSeconds(30))
-				.until(() -> extend.isDone() || caller.getState() == Thread.State.WAITING);
-			proceed.countDown();
-			renewal.join(30_000);
-			extend.get(30, TimeUnit.SECONDS);
-			Duration backend = Duration.between(this.clock.now(), this.memory.inspect("k").expiresAt());
-			assertThat(handle.remaining()).as("the local deadline never exceeds the backend's expiry")
-				.isLessThanOrEqualTo(backend);
-			assertThat(handle.remaining()).isGreaterThan(Duration.ofSeconds(29));
-		}
-	}
-
-	@Test
 	void aRenewalAnsweredAfterTheLeaseWasLostDoesNotResurrectIt() throws Exception {
 		CountDownLatch renewEntered = new CountDownLatch(1);
 		CountDownLatch proceed = new CountDownLatch(1);
