@@ -96,9 +96,13 @@ public interface LockHandle extends AutoCloseable {
 	long renewals();
 
 	/**
-	 * Extends the lease so that it expires {@code ttl} after the backend receives the request.
-	 * @param ttl the new time to live, positive
-	 * @throws IllegalArgumentException if {@code ttl} is not positive
+	 * Extends the lease so that it expires {@code ttl} after the backend receives the request. The local
+	 * deadline becomes {@code ttl} (minus the drift allowance) from when the request was sent, and an
+	 * auto-extended lease's next renewal is rescheduled to a third of {@code ttl}. If a renewal of this
+	 * lease is on its way, the extend waits for its answer first, so the backend sees them in order. If the
+	 * backend does not answer, the deadline becomes the earlier of the old one and the new one.
+	 * @param ttl the new time to live, from {@link LockOptions#MIN_TTL} to {@link LockOptions#MAX_TTL}
+	 * @throws IllegalArgumentException if {@code ttl} is out of bounds
 	 * @throws LockLostException if the lease was lost (expired or taken over)
 	 * @throws LockNotHeldException if the handle was released
 	 * @throws LockProviderUnavailableException if the backend cannot be reached
