@@ -104,12 +104,17 @@ public final class Backoff {
 	 * @return the delay in nanoseconds
 	 */
 	public long delayNanos(int attempt) {
-		double base = this.initialDelay.toNanos() * Math.pow(this.multiplier, Math.max(0, attempt - 1));
-		double capped = Math.min(base, this.maxDelay.toNanos());
+		double base = saturatedNanos(this.initialDelay) * Math.pow(this.multiplier, Math.max(0, attempt - 1));
+		double capped = Math.min(base, saturatedNanos(this.maxDelay));
 		if (this.jitter > 0) {
 			capped *= 1.0 + this.jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
 		}
 		return Math.max(1, (long) capped);
+	}
+
+	/** Durations too long for a long of nanoseconds (about 292 years) count as that long. */
+	private static double saturatedNanos(Duration duration) {
+		return (duration.compareTo(LockOptions.MAX_WAIT_TIME) >= 0) ? Long.MAX_VALUE : duration.toNanos();
 	}
 
 	/**

@@ -96,9 +96,13 @@ public interface LockHandle extends AutoCloseable {
 	long renewals();
 
 	/**
-	 * Extends the lease so that it expires {@code ttl} after the backend receives the request.
-	 * @param ttl the new time to live, positive
-	 * @throws IllegalArgumentException if {@code ttl} is not positive
+	 * Extends the lease so that it expires {@code ttl} after the backend receives the request. The local
+	 * deadline becomes {@code ttl} (minus the drift allowance) from when the request was sent, and an
+	 * auto-extended lease's next renewal is rescheduled to a third of {@code ttl}. If a renewal of this
+	 * lease is on its way, the extend waits for its answer first, so the backend sees them in order. If the
+	 * backend does not answer, the deadline becomes the earlier of the old one and the new one.
+	 * @param ttl the new time to live, from {@link LockOptions#MIN_TTL} to {@link LockOptions#MAX_TTL}
+	 * @throws IllegalArgumentException if {@code ttl} is out of bounds
 	 * @throws LockLostException if the lease was lost (expired or taken over)
 	 * @throws LockNotHeldException if the handle was released
 	 * @throws LockProviderUnavailableException if the backend cannot be reached
@@ -107,8 +111,9 @@ public interface LockHandle extends AutoCloseable {
 
 	/**
 	 * Registers a callback run once when the lease is lost (not when it is released). If the lease is
-	 * already lost, the callback runs at once on the calling thread. Callbacks run on Locksmith's renewal
-	 * thread and should return quickly.
+	 * already lost, the callback runs at once on the calling thread. Otherwise it runs on the service's
+	 * callback executor (see {@code Locksmith.Builder#callbackExecutor}), never on the renewal thread;
+	 * it should still return quickly, as it delays the callbacks and events queued behind it.
 	 * @param callback the callback
 	 * @return this handle
 	 */
@@ -117,9 +122,14 @@ public interface LockHandle extends AutoCloseable {
 	/**
 	 * Releases the lease. Only this lease is released: if it expired and someone else now holds the key,
 	 * their lease is untouched. Works on an interrupted thread and leaves the interrupt flag set.
+	 *
+	 * <p>If the backend cannot be reached, the release throws and is not counted as a release (no RELEASED
+	 * event): the lease is no longer renewed or {@linkplain #isValid() valid}, and expires by its TTL. Calling
+	 * {@code release()} again retries it: {@link ReleaseOutcome#RELEASED} if the backend still had the lease,
+	 * {@link ReleaseOutcome#LOST} if it had expired meanwhile.
 	 * @return what was found
 	 * @throws LockProviderUnavailableException if the backend cannot be reached (the lease then expires
-	 * by its TTL; it is no longer renewed)
+	 * by its TTL unless a later release succeeds)
 	 */
 	ReleaseOutcome release();
 

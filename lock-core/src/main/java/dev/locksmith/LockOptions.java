@@ -26,6 +26,21 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LockOptions {
 
+	/** The shortest lease TTL accepted anywhere: 1 ms (backends count TTLs in milliseconds). */
+	public static final Duration MIN_TTL = Duration.ofMillis(1);
+
+	/**
+	 * The longest lease TTL (and minimum hold) accepted anywhere: 365 days. Longer ones are refused before
+	 * they reach a backend, so that no deadline arithmetic can overflow.
+	 */
+	public static final Duration MAX_TTL = Duration.ofDays(365);
+
+	/**
+	 * The longest wait time: about 292 years. A longer wait time (such as {@code ChronoUnit.FOREVER}) is
+	 * saturated to this, and means "wait practically forever".
+	 */
+	public static final Duration MAX_WAIT_TIME = Duration.ofNanos(Long.MAX_VALUE);
+
 	private static final LockOptions DEFAULTS = new LockOptions(null, null, null, null, null, null, Map.of());
 
 	private final @Nullable Duration ttl;
@@ -63,9 +78,9 @@ public final class LockOptions {
 
 	/**
 	 * Returns options with a fixed lease TTL (not auto-extended unless {@link #withAutoExtend} says so).
-	 * @param ttl the lease time to live, positive
+	 * @param ttl the lease time to live, from {@link #MIN_TTL} to {@link #MAX_TTL}
 	 * @return the options
-	 * @throws IllegalArgumentException if {@code ttl} is null, zero or negative
+	 * @throws IllegalArgumentException if {@code ttl} is null or out of bounds
 	 */
 	public static LockOptions ttl(Duration ttl) {
 		return DEFAULTS.withTtl(ttl);
@@ -73,7 +88,7 @@ public final class LockOptions {
 
 	/**
 	 * Returns options with a wait time.
-	 * @param waitTime how long to wait for the lock, zero or more
+	 * @param waitTime how long to wait for the lock, zero or more (saturated to {@link #MAX_WAIT_TIME})
 	 * @return the options
 	 * @throws IllegalArgumentException if {@code waitTime} is null or negative
 	 */
@@ -83,25 +98,28 @@ public final class LockOptions {
 
 	/**
 	 * Returns a copy with a lease TTL.
-	 * @param ttl the lease time to live, positive
+	 * @param ttl the lease time to live, from {@link #MIN_TTL} to {@link #MAX_TTL}
 	 * @return the new options
-	 * @throws IllegalArgumentException if {@code ttl} is null, zero or negative
+	 * @throws IllegalArgumentException if {@code ttl} is null or out of bounds
 	 */
 	public LockOptions withTtl(Duration ttl) {
-		requirePositive(ttl, "ttl");
+		requireTtl("LockOptions.withTtl", ttl);
 		return new LockOptions(ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
 				this.metadata);
 	}
 
 	/**
 	 * Returns a copy with a wait time: how long a blocking acquisition waits for the lock to become free.
+	 * A wait time longer than {@link #MAX_WAIT_TIME} (for example {@code ChronoUnit.FOREVER.getDuration()}) is
+	 * saturated to it.
 	 * @param waitTime the wait time, zero (try once) or more
 	 * @return the new options
 	 * @throws IllegalArgumentException if {@code waitTime} is null or negative
 	 */
 	public LockOptions withWaitTime(Duration waitTime) {
 		requireNotNegative(waitTime, "waitTime");
-		return new LockOptions(this.ttl, waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+		Duration saturated = (waitTime.compareTo(MAX_WAIT_TIME) > 0) ? MAX_WAIT_TIME : waitTime;
+		return new LockOptions(this.ttl, saturated, this.autoExtend, this.backoff, this.minHold, this.name,
 				this.metadata);
 	}
 
@@ -130,12 +148,16 @@ public final class LockOptions {
 	 * Returns a copy with a minimum hold time: on release, if the lease was held for less than this,
 	 * its TTL is shortened to the rest of the minimum instead of the key being deleted, so that a fast
 	 * task does not run again elsewhere right away.
-	 * @param minHold the minimum hold, zero or more
+	 * @param minHold the minimum hold, from zero to {@link #MAX_TTL}
 	 * @return the new options
-	 * @throws IllegalArgumentException if {@code minHold} is null or negative
+	 * @throws IllegalArgumentException if {@code minHold} is null, negative or longer than {@link #MAX_TTL}
 	 */
 	public LockOptions withMinHold(Duration minHold) {
 		requireNotNegative(minHold, "minHold");
+		if (minHold.compareTo(MAX_TTL) > 0) {
+			throw new IllegalArgumentException("LockOptions.withMinHold: minHold must be at most 365 days "
+					+ "(LockOptions.MAX_TTL), was " + minHold);
+		}
 		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, minHold, this.name,
 				this.metadata);
 	}
@@ -265,10 +287,20 @@ public final class LockOptions {
 		return this.metadata;
 	}
 
-	private static void requirePositive(@Nullable Duration value, String what) {
-		if (value == null || value.isZero() || value.isNegative()) {
-			throw new IllegalArgumentException("LockOptions " + what + " must be positive, was " + value);
+	/**
+	 * Checks a lease TTL against the bounds every TTL must meet, wherever it is given (options, extend,
+	 * detached leases): from {@link #MIN_TTL} (1 ms) to {@link #MAX_TTL} (365 days).
+	 * @param method the method or option named in the error, for example {@code LockHandle.extend}
+	 * @param ttl the TTL to check
+	 * @return the TTL
+	 * @throws IllegalArgumentException if {@code ttl} is null or out of bounds
+	 */
+	public static Duration requireTtl(String method, @Nullable Duration ttl) {
+		if (ttl == null || ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
+			throw new IllegalArgumentException(method + ": ttl must be from 1 ms (LockOptions.MIN_TTL) to 365 days "
+					+ "(LockOptions.MAX_TTL), was " + ttl);
 		}
+		return ttl;
 	}
 
 	private static void requireNotNegative(@Nullable Duration value, String what) {

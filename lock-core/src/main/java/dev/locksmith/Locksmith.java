@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 import org.jspecify.annotations.Nullable;
 
@@ -74,6 +75,10 @@ public final class Locksmith {
 
 		private final List<LockListener> listeners = new ArrayList<>();
 
+		private @Nullable Executor callbackExecutor;
+
+		private boolean backgroundRenewal = true;
+
 		private Builder(LockProvider provider) {
 			this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		}
@@ -133,13 +138,43 @@ public final class Locksmith {
 		}
 
 		/**
+		 * Sets the executor that runs {@link LockHandle#onLost} callbacks and the events that the renewal
+		 * machinery raises (RENEWED, RENEW_FAILED, LOST), so that user code never runs on the renewal thread
+		 * and a slow callback never delays a renewal. Default: one daemon thread owned by the service and
+		 * shut down by {@link LockEngine#close()}; an executor given here is not shut down by the service.
+		 * {@code Runnable::run} runs them on the thread that noticed the loss, which is only sensible for
+		 * deterministic tests with {@link #backgroundRenewal(boolean) background renewal} off.
+		 * @param callbackExecutor the executor
+		 * @return this builder
+		 */
+		public Builder callbackExecutor(Executor callbackExecutor) {
+			this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets whether a background daemon thread runs renewals and deadline checks by itself (default
+		 * {@code true}). With {@code false}, no background thread runs anything by itself: the caller drives
+		 * {@link LockEngine#runDueRenewals()}, typically after advancing a manual {@link LockClock}. For
+		 * deterministic simulation and for embedding in a host that has its own scheduler; leases are not
+		 * renewed, and not declared lost at their deadline, unless {@code runDueRenewals()} is called.
+		 * @param backgroundRenewal whether to renew in the background
+		 * @return this builder
+		 */
+		public Builder backgroundRenewal(boolean backgroundRenewal) {
+			this.backgroundRenewal = backgroundRenewal;
+			return this;
+		}
+
+		/**
 		 * Builds the service.
 		 * @return the engine
 		 */
 		public LockEngine build() {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
-			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners);
+			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners,
+					this.callbackExecutor, this.backgroundRenewal);
 		}
 
 	}

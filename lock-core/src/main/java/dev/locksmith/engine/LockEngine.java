@@ -11,6 +11,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -74,11 +80,11 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	private final List<LockListener> listeners;
 
-	private final EngineStatistics statistics = new EngineStatistics();
+	final EngineStatistics statistics = new EngineStatistics();
 
 	private final Renewer renewer;
 
-	private final ConcurrentHashMap<String, EngineHandle[]> heldByKey = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<String, HeldLease[]> heldByKey = new ConcurrentHashMap<>();
 
 	private final AtomicInteger active = new AtomicInteger();
 
@@ -86,10 +92,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	private final AtomicLong leaseCounter = new AtomicLong();
 
+	private final AtomicLong handleSequence = new AtomicLong();
+
+	private final Executor callbackExecutor;
+
+	/** The default callback executor, owned (and shut down) by this engine; null when the caller gave one. */
+	private final @Nullable ExecutorService ownedCallbackExecutor;
+
 	private volatile boolean closed;
 
 	/**
-	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * Creates an engine with background renewal and the default callback executor. Prefer
+	 * {@link dev.locksmith.Locksmith#builder}.
 	 * @param provider the backend
 	 * @param ownerId the owner id stored with every lease
 	 * @param keyPrefix prepended to every key on the backend
@@ -99,6 +113,24 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners) {
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, null, true);
+	}
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options (TTL, wait time, auto-extend, backoff and minimum hold set)
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
+	 * null for a single daemon thread owned by this engine
+	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
+	 * {@link #runDueRenewals()}
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -112,7 +144,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.clock = Objects.requireNonNull(clock, "clock must not be null");
 		this.listeners = List.copyOf(listeners);
 		this.leaseIdPrefix = HexFormat.of().formatHex(randomBytes(8)) + ":";
-		this.renewer = new Renewer(this, provider, clock);
+		if (callbackExecutor != null) {
+			this.callbackExecutor = callbackExecutor;
+			this.ownedCallbackExecutor = null;
+		}
+		else {
+			ThreadPoolExecutor owned = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+					(runnable) -> {
+						Thread thread = new Thread(runnable, "locksmith-callbacks");
+						thread.setDaemon(true);
+						return thread;
+					});
+			owned.allowCoreThreadTimeOut(true);
+			this.callbackExecutor = owned;
+			this.ownedCallbackExecutor = owned;
+		}
+		this.renewer = new Renewer(provider, clock, backgroundRenewal, this::execute);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
 	}
 
@@ -145,8 +192,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	}
 
 	/**
-	 * Runs the renewals and deadline checks that are due now. The engine's scheduler thread does this by
-	 * itself; tests that drive a manual {@link LockClock} call it after advancing the clock.
+	 * Runs the renewals and deadline checks that are due now. With background renewal on, the engine's
+	 * scheduler thread does this by itself; with it off, and in tests that drive a manual {@link LockClock},
+	 * the caller calls it after advancing the clock. A call while another run is in progress returns at once.
 	 */
 	public void runDueRenewals() {
 		this.renewer.runDue();
@@ -176,7 +224,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	@Override
 	public <T, E extends Exception> T withLock(String key, LockOptions options, LockedCallable<T, E> action) throws E {
 		Objects.requireNonNull(action, "action must not be null");
-		EngineHandle handle = acquireTracked("withLock", key, LeaseType.WRITE, 1, 1, options, true);
+		HeldLease handle = acquireTracked("withLock", key, LeaseType.WRITE, 1, 1, options, true);
 		return callHolding(handle, action);
 	}
 
@@ -190,7 +238,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	public <T, E extends Exception> Optional<T> tryWithLock(String key, LockOptions options,
 			LockedCallable<T, E> action) throws E {
 		Objects.requireNonNull(action, "action must not be null");
-		EngineHandle handle = acquireTracked("tryWithLock", key, LeaseType.WRITE, 1, 1, options, false);
+		HeldLease handle = acquireTracked("tryWithLock", key, LeaseType.WRITE, 1, 1, options, false);
 		if (handle == null) {
 			return Optional.empty();
 		}
@@ -264,9 +312,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (attempt == null) {
 			return Optional.empty();
 		}
+		// The backend expires the lease ttl after it received the request: report the expiry from when the
+		// request was sent, never from the (later) reply.
 		Instant now = this.clock.now();
+		Instant sent = now.minusNanos(Math.max(0, this.clock.nanoTime() - attempt.sentAt));
 		return Optional.of(new LeaseInfo(attempt.request.leaseId(), this.ownerId, LeaseType.WRITE, 1, attempt.token,
-				now, now.plus(resolved.ttl()), resolved.metadata()));
+				now, sent.plus(resolved.ttl()), resolved.metadata()));
 	}
 
 	@Override
@@ -280,9 +331,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	public boolean extendLease(String key, String leaseId, Duration ttl) {
 		requireKey("extendLease", key);
 		requireText(leaseId, "leaseId");
-		if (ttl == null || ttl.isZero() || ttl.isNegative()) {
-			throw new IllegalArgumentException("MutexService.extendLease: ttl must be positive, was " + ttl);
-		}
+		LockOptions.requireTtl("MutexService.extendLease", ttl);
 		return this.provider.extend(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId), ttl);
 	}
 
@@ -314,13 +363,13 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	@Override
 	public List<LockHandle> heldLocks() {
-		List<EngineHandle> all = new ArrayList<>();
-		for (EngineHandle[] handles : this.heldByKey.values()) {
-			for (EngineHandle handle : handles) {
+		List<HeldLease> all = new ArrayList<>();
+		for (HeldLease[] handles : this.heldByKey.values()) {
+			for (HeldLease handle : handles) {
 				all.add(handle);
 			}
 		}
-		all.sort(Comparator.comparingLong((EngineHandle handle) -> handle.sequence));
+		all.sort(Comparator.comparingLong((HeldLease lease) -> lease.sequence));
 		return List.copyOf(all);
 	}
 
@@ -390,11 +439,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			}
 		}
 		this.renewer.shutdown();
+		if (this.ownedCallbackExecutor != null) {
+			this.ownedCallbackExecutor.shutdown();
+		}
 	}
 
 	// ---------------------------------------------------------------- acquisition
 
-	@Nullable EngineHandle acquireTracked(String method, String key, LeaseType type, int permits, int limit,
+	@Nullable HeldLease acquireTracked(String method, String key, LeaseType type, int permits, int limit,
 			LockOptions options, boolean throwIfNotAcquired) {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
@@ -414,13 +466,25 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			}
 			return null;
 		}
-		EngineHandle handle = new EngineHandle(this, attempt.request.ref(), key, nameOf(resolved), permits,
-				attempt.token, this.clock.now(), attempt.sentAt, attempt.sentAt, resolved.ttl(), resolved.metadata(),
-				Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.leaseCounter.get());
-		register(handle);
+		HeldLease lease;
+		try {
+			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
+					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
+					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+			register(lease);
+		}
+		catch (RuntimeException | Error ex) {
+			releaseQuietly(attempt.request.ref());
+			throw ex;
+		}
+		if (this.closed) {
+			// close() ran while this acquisition was in flight and did not see the new lease
+			releaseQuietly(lease);
+			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
+		}
 		this.statistics.acquired.increment();
-		fire(LockEvent.Type.ACQUIRED, handle, key, handle.name(), this.clock.nanoTime() - start, null);
-		return handle;
+		fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
+		return lease;
 	}
 
 	private record Attempt(LeaseRequest request, long token, long sentAt) {
@@ -429,26 +493,36 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	/**
 	 * Tries until granted or the wait time runs out. Returns null when not acquired; throws
 	 * {@link LockProviderUnavailableException} when the last attempt failed on the backend.
+	 *
+	 * <p>Every attempt of one acquisition sends the same lease id, so that an attempt whose reply was lost
+	 * after the backend granted it is found again by the next attempt (providers return the existing grant
+	 * for a re-sent lease id). If an attempt's outcome was unknown and the acquisition ends without a grant
+	 * (wait time over, interrupted, backend still failing), the lease id is released, best effort, so that
+	 * no orphaned lease blocks the key until its TTL.
 	 */
 	private @Nullable Attempt acquireLoop(String key, LeaseType type, int permits, int limit, LockOptions options,
 			@Nullable String fixedLeaseId, long start) {
 		String backendKey = this.keyPrefix + key;
+		String leaseId = (fixedLeaseId != null) ? fixedLeaseId
+				: this.leaseIdPrefix + Long.toString(this.leaseCounter.incrementAndGet(), 36);
+		LeaseRequest request = new LeaseRequest(backendKey, type, leaseId, this.ownerId, options.ttl(), permits, limit,
+				options.metadata());
 		long waitNanos = options.waitTime().toNanos();
 		Backoff backoff = options.backoff();
 		int attempts = 0;
 		ReleaseSubscription subscription = null;
 		LockProviderUnavailableException lastError = null;
+		boolean outcomeUnknown = false;
+		boolean granted = false;
 		try {
 			while (true) {
 				attempts++;
-				String leaseId = (fixedLeaseId != null) ? fixedLeaseId
-						: this.leaseIdPrefix + Long.toString(this.leaseCounter.incrementAndGet(), 36);
-				LeaseRequest request = new LeaseRequest(backendKey, type, leaseId, this.ownerId, options.ttl(),
-						permits, limit, options.metadata());
 				long sentAt = this.clock.nanoTime();
 				Grant grant = null;
+				boolean answered = false;
 				try {
 					grant = this.provider.acquire(request);
+					answered = true;
 					lastError = null;
 				}
 				catch (LockProviderUnavailableException ex) {
@@ -461,10 +535,16 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
 							+ "' failed to acquire '" + key + "': " + ex.getMessage(), ex);
 				}
+				finally {
+					// no answer (an exception, or an Error passing through): the backend may have granted
+					outcomeUnknown |= !answered;
+				}
 				if (grant != null && grant.isGranted()) {
+					granted = true;
 					return new Attempt(request, grant.fencingToken(), sentAt);
 				}
-				long remaining = start + waitNanos - this.clock.nanoTime();
+				// elapsed is a difference of monotonic readings, so this cannot overflow
+				long remaining = waitNanos - (this.clock.nanoTime() - start);
 				if (remaining <= 0 || !backoff.allowsAnotherAttempt(attempts)) {
 					return failed(key, options, start, lastError);
 				}
@@ -480,7 +560,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 						continue;
 					}
 					Duration hint = grant.retryAfter();
-					sleep = (hint != null) ? saturatedAdd(hint.toNanos(), HINT_SLACK_NANOS) : Long.MAX_VALUE;
+					sleep = (hint != null) ? saturatedAdd(saturatedNanos(hint), HINT_SLACK_NANOS) : Long.MAX_VALUE;
 					if (subscription == null || hint == null) {
 						sleep = Math.min(sleep, backoff.delayNanos(attempts));
 					}
@@ -495,6 +575,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		finally {
 			if (subscription != null) {
 				subscription.close();
+			}
+			if (!granted && outcomeUnknown) {
+				releaseQuietly(request.ref());
 			}
 		}
 	}
@@ -516,7 +599,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				subscription.await(nanos);
 			}
 			else {
-				java.util.concurrent.TimeUnit.NANOSECONDS.sleep(nanos);
+				TimeUnit.NANOSECONDS.sleep(nanos);
 			}
 			return true;
 		}
@@ -527,12 +610,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	}
 
 	private void checkNotHeldByThisThread(String key, String backendKey, LeaseType type) {
-		EngineHandle[] handles = this.heldByKey.get(backendKey);
+		HeldLease[] handles = this.heldByKey.get(backendKey);
 		if (handles == null) {
 			return;
 		}
 		Thread current = Thread.currentThread();
-		for (EngineHandle handle : handles) {
+		for (HeldLease handle : handles) {
 			if (handle.acquiringThread == current && handle.isHeld()
 					&& (type == LeaseType.WRITE || handle.type() == LeaseType.WRITE)) {
 				throw new LockAlreadyHeldException(key);
@@ -551,88 +634,62 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	// ---------------------------------------------------------------- held handles
 
-	private void register(EngineHandle handle) {
-		this.heldByKey.compute(handle.ref.key(), (k, handles) -> {
+	private void register(HeldLease lease) {
+		this.heldByKey.compute(lease.ref.key(), (k, handles) -> {
 			if (handles == null) {
-				return new EngineHandle[] { handle };
+				return new HeldLease[] { lease };
 			}
-			EngineHandle[] more = java.util.Arrays.copyOf(handles, handles.length + 1);
-			more[handles.length] = handle;
+			HeldLease[] more = java.util.Arrays.copyOf(handles, handles.length + 1);
+			more[handles.length] = lease;
 			return more;
 		});
 		this.active.incrementAndGet();
-		this.renewer.add(handle);
+		lease.start();
 	}
 
-	private void unregister(EngineHandle handle) {
-		this.renewer.remove(handle);
+	/** Forgets a lease that is no longer held (idempotent). */
+	void unregister(HeldLease lease) {
 		boolean[] removed = new boolean[1];
-		this.heldByKey.computeIfPresent(handle.ref.key(), (k, handles) -> {
+		this.heldByKey.computeIfPresent(lease.ref.key(), (k, handles) -> {
 			if (handles.length == 1) {
-				removed[0] = handles[0] == handle;
+				removed[0] = handles[0] == lease;
 				return removed[0] ? null : handles;
 			}
-			List<EngineHandle> rest = new ArrayList<>(handles.length);
-			for (EngineHandle each : handles) {
-				if (each != handle) {
+			List<HeldLease> rest = new ArrayList<>(handles.length);
+			for (HeldLease each : handles) {
+				if (each != lease) {
 					rest.add(each);
 				}
 			}
 			removed[0] = rest.size() < handles.length;
-			return rest.toArray(new EngineHandle[0]);
+			return rest.toArray(new HeldLease[0]);
 		});
 		if (removed[0]) {
 			this.active.decrementAndGet();
 		}
 	}
 
-	ReleaseOutcome release(EngineHandle handle) {
-		unregister(handle);
-		long heldNanos = this.clock.nanoTime() - handle.acquiredNanos;
-		boolean interrupted = Thread.interrupted();
-		boolean wasHeld;
+	private void releaseQuietly(HeldLease lease) {
 		try {
-			long keepNanos = handle.minHold.toNanos() - heldNanos;
-			wasHeld = (keepNanos > 0) ? this.provider.extend(handle.ref, ceilMillis(keepNanos))
-					: this.provider.release(handle.ref);
+			lease.release();
 		}
 		catch (RuntimeException ex) {
-			this.statistics.released.increment();
-			this.statistics.holdNanos.add(heldNanos);
-			fire(LockEvent.Type.RELEASED, handle, handle.key(), handle.name(), heldNanos, ex);
-			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
-					: new LockProviderUnavailableException(handle.key(), "Lock provider '" + this.provider.name()
-							+ "' failed to release '" + handle.key() + "'; the lease expires by its TTL", ex);
+			logger.warn("Could not release {}; it expires by its TTL", lease, ex);
 		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
-		}
-		this.statistics.holdNanos.add(heldNanos);
-		if (wasHeld) {
-			this.statistics.released.increment();
-			fire(LockEvent.Type.RELEASED, handle, handle.key(), handle.name(), heldNanos, null);
-			return ReleaseOutcome.RELEASED;
-		}
-		handle.markLostOnRelease();
-		this.statistics.lost.increment();
-		fire(LockEvent.Type.LOST, handle, handle.key(), handle.name(), heldNanos, null);
-		handle.fireLostCallbacks();
-		return ReleaseOutcome.LOST;
 	}
 
-	/** Releases a handle that was declared lost, in case the backend still has it (best effort). */
-	void releaseLost(EngineHandle handle) {
-		if (!handle.mayStillExist()) {
-			return;
-		}
+	/**
+	 * Releases one lease id on the backend, best effort: a failure is logged, not thrown, and the lease then
+	 * expires by its TTL. Works on an interrupted thread and leaves the flag set.
+	 */
+	void releaseQuietly(LeaseRef ref) {
 		boolean interrupted = Thread.interrupted();
 		try {
-			this.provider.release(handle.ref);
+			this.provider.release(ref);
 		}
 		catch (RuntimeException ex) {
-			logger.debug("Could not release lost lease {}", handle, ex);
+			logger.warn("Could not release lease {} on '{}'; it expires by its TTL: {}", ref.leaseId(), ref.key(),
+					ex.toString());
 		}
 		finally {
 			if (interrupted) {
@@ -641,65 +698,79 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		}
 	}
 
-	void extend(EngineHandle handle, Duration ttl) {
-		long sentAt = this.clock.nanoTime();
-		if (sentAt >= handle.deadlineNanos()) {
-			lost(handle, true, "its local deadline passed before it was extended");
-			throw handle.lostException("cannot be extended");
-		}
-		boolean extended;
-		try {
-			extended = this.provider.extend(handle.ref, ttl);
-		}
-		catch (LockProviderUnavailableException ex) {
-			throw ex;
-		}
-		catch (RuntimeException ex) {
-			throw new LockProviderUnavailableException(handle.key(),
-					"Lock provider '" + this.provider.name() + "' failed to extend '" + handle.key() + "'", ex);
-		}
-		if (!extended) {
-			lost(handle, false, "the backend no longer had it when it was extended");
-			throw handle.lostException("cannot be extended");
-		}
-		handle.extended(sentAt, ttl);
-		this.statistics.renewSuccess.increment();
-		fire(LockEvent.Type.RENEWED, handle, handle.key(), handle.name(), 0, null);
-	}
-
-	void lost(EngineHandle handle, boolean mayStillExist, String reason) {
-		if (!handle.markLost(mayStillExist)) {
-			return;
-		}
-		unregister(handle);
-		long heldNanos = this.clock.nanoTime() - handle.acquiredNanos;
+	/**
+	 * Records a lease that was lost ({@link HeldLease} decided so, once): statistics now; the
+	 * {@code onLost} callbacks on the callback executor, never on the renewal thread; the LOST event there
+	 * too, or on the caller's thread when the caller's own release or extend found the loss.
+	 */
+	void lost(HeldLease lease, long heldNanos, String reason, List<Runnable> callbacks, boolean foundByCaller) {
+		unregister(lease);
 		this.statistics.lost.increment();
 		this.statistics.holdNanos.add(heldNanos);
-		logger.warn("Lock '{}' (fencing token {}) lost: {}", handle.key(), handle.fencingToken(), reason);
-		fire(LockEvent.Type.LOST, handle, handle.key(), handle.name(), heldNanos, null);
-		handle.fireLostCallbacks();
+		logger.warn("Lock '{}' (fencing token {}) lost: {}", lease.key(), lease.fencingToken(), reason);
+		LockEvent event = event(LockEvent.Type.LOST, lease, lease.key(), lease.name(), heldNanos, null);
+		if (foundByCaller) {
+			deliver(event);
+			if (!callbacks.isEmpty()) {
+				runLater(() -> callbacks.forEach(LockEngine::runCallback));
+			}
+			return;
+		}
+		runLater(() -> {
+			deliver(event);
+			callbacks.forEach(LockEngine::runCallback);
+		});
 	}
 
-	void renewedEvent(EngineHandle handle) {
-		this.statistics.renewSuccess.increment();
-		fire(LockEvent.Type.RENEWED, handle, handle.key(), handle.name(), 0, null);
+	/** Fires an event raised by the renewal machinery on the callback executor. */
+	void fireLater(LockEvent.Type type, HeldLease lease, long nanos, @Nullable Throwable error) {
+		if (this.listeners.isEmpty()) {
+			return;
+		}
+		LockEvent event = event(type, lease, lease.key(), lease.name(), nanos, error);
+		runLater(() -> deliver(event));
 	}
 
-	void renewFailed(EngineHandle handle, RuntimeException error) {
-		this.statistics.renewFailed.increment();
-		fire(LockEvent.Type.RENEW_FAILED, handle, handle.key(), handle.name(), 0, error);
+	private void runLater(Runnable task) {
+		if (!this.renewer.deferIfRunning(task)) {
+			execute(task);
+		}
+	}
+
+	private void execute(Runnable task) {
+		try {
+			this.callbackExecutor.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			// the executor was shut down (the engine is closing): run here rather than drop it
+			task.run();
+		}
+	}
+
+	static void runCallback(Runnable callback) {
+		try {
+			callback.run();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("onLost callback failed", ex);
+		}
 	}
 
 	private void leaseLostByProvider(LeaseRef ref) {
-		EngineHandle[] handles = this.heldByKey.get(ref.key());
+		HeldLease[] handles = this.heldByKey.get(ref.key());
 		if (handles == null) {
 			return;
 		}
-		for (EngineHandle handle : handles) {
+		for (HeldLease handle : handles) {
 			if (handle.ref.equals(ref)) {
-				lost(handle, false, "the backend reported it lost");
+				handle.lostByBackend();
 			}
 		}
+	}
+
+	/** Fires an event on the calling thread (for events a caller's own call raised). */
+	void fire(LockEvent.Type type, HeldLease lease, long nanos, @Nullable Throwable error) {
+		fire(type, lease, lease.key(), lease.name(), nanos, error);
 	}
 
 	private void fire(LockEvent.Type type, @Nullable LockHandle handle, String key, String name, long nanos,
@@ -707,14 +778,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (this.listeners.isEmpty()) {
 			return;
 		}
-		LockEvent event = new LockEvent(type, key, name, this.provider.name(), Duration.ofNanos(Math.max(0, nanos)),
-				handle, error);
+		deliver(event(type, handle, key, name, nanos, error));
+	}
+
+	private LockEvent event(LockEvent.Type type, @Nullable LockHandle handle, String key, String name, long nanos,
+			@Nullable Throwable error) {
+		return new LockEvent(type, key, name, this.provider.name(), Duration.ofNanos(Math.max(0, nanos)), handle,
+				error);
+	}
+
+	private void deliver(LockEvent event) {
 		for (LockListener listener : this.listeners) {
 			try {
 				listener.onEvent(event);
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Lock listener {} failed on {}", listener, type, ex);
+				logger.warn("Lock listener {} failed on {}", listener, event.type(), ex);
 			}
 		}
 	}
@@ -736,13 +815,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		return value;
 	}
 
-	private static Duration ceilMillis(long nanos) {
-		return Duration.ofMillis((nanos + 999_999L) / 1_000_000L);
+	private static long saturatedNanos(Duration duration) {
+		try {
+			return duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return duration.isNegative() ? 0 : Long.MAX_VALUE;
+		}
 	}
 
 	private static long saturatedAdd(long a, long b) {
 		long sum = a + b;
-		return (sum < 0) ? Long.MAX_VALUE : sum;
+		return (((a ^ sum) & (b ^ sum)) < 0) ? Long.MAX_VALUE : sum;
 	}
 
 	private static byte[] randomBytes(int count) {

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +21,12 @@ import dev.locksmith.spi.LockProvider;
 import dev.locksmith.spi.Renewal;
 
 /**
- * The one renewal scheduler of an engine: a single daemon thread that sleeps until the earliest handle
- * is due, then renews every auto-extended handle due within half its renewal interval in ONE
- * {@link LockProvider#renew} call, and declares lost every handle whose local deadline has passed.
- * Handles are ordered by due time in a skip list, so no thread or timer is created per lock.
+ * The one renewal scheduler of an engine. It only schedules and batches: it keeps the leases' renewal
+ * slots ordered by due time, and on each tick asks every lease due within half its renewal interval for
+ * its renewal request, sends them all in ONE {@link LockProvider#renew} call, and hands each lease its
+ * result. The leases ({@link HeldLease}) decide everything else. With background renewal on, a single
+ * daemon thread sleeps until the earliest slot is due; with it off, the caller drives
+ * {@link #runDue()}.
  */
 final class Renewer {
 
@@ -32,65 +35,87 @@ final class Renewer {
 	/** Retry delay after a renewal that could not reach the backend (bounded by the deadline). */
 	private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-	private final LockEngine engine;
+	/**
+	 * One lease's place in the queue. {@code seq} is unique per slot, so two slots due at the same time
+	 * never collide in the ordered set.
+	 */
+	record Slot(long dueNanos, long windowNanos, long seq, HeldLease lease) {
+	}
 
 	private final LockProvider provider;
 
 	private final LockClock clock;
 
-	private final ConcurrentSkipListSet<EngineHandle> queue = new ConcurrentSkipListSet<>(
-			Comparator.comparingLong((EngineHandle handle) -> handle.dueNanos)
-				.thenComparingLong((handle) -> handle.sequence));
+	private final ConcurrentSkipListSet<Slot> queue = new ConcurrentSkipListSet<>(
+			Comparator.comparingLong(Slot::dueNanos).thenComparingLong(Slot::seq));
 
-	private final ScheduledThreadPoolExecutor executor;
+	private final AtomicLong slotSequence = new AtomicLong();
+
+	private final @Nullable ScheduledThreadPoolExecutor executor;
 
 	private final ReentrantLock running = new ReentrantLock();
 
 	/** When the pending scheduled run fires (monotonic nanos), or MAX_VALUE when none is pending. */
 	private final AtomicLong scheduledFor = new AtomicLong(Long.MAX_VALUE);
 
+	/**
+	 * Announcements (events, onLost callbacks) raised during the current run, handed to the callback
+	 * executor only when the run's renewals are all answered: a callback that releases or extends another
+	 * lease of the same run would otherwise wait for a renewal that this very run has yet to send (a
+	 * deadlock with a direct executor). Only touched by the thread holding {@link #running}.
+	 */
+	private final List<Runnable> deferred = new ArrayList<>();
+
 	/** Whether the last renewal call failed (only touched by runs, which hold {@link #running}). */
 	private boolean failing;
 
-	/** The largest coalescing window of any handle added so far. */
+	/** The largest coalescing window of any slot added so far. */
 	private volatile long maxWindowNanos;
 
-	Renewer(LockEngine engine, LockProvider provider, LockClock clock) {
-		this.engine = engine;
+	/** Hands an announcement to the callback executor. */
+	private final java.util.function.Consumer<Runnable> announcer;
+
+	Renewer(LockProvider provider, LockClock clock, boolean background, java.util.function.Consumer<Runnable> announcer) {
 		this.provider = provider;
 		this.clock = clock;
-		this.executor = new ScheduledThreadPoolExecutor(1, (runnable) -> {
-			Thread thread = new Thread(runnable, "locksmith-renewal");
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.executor.setRemoveOnCancelPolicy(true);
-	}
-
-	void add(EngineHandle handle) {
-		handle.dueNanos = handle.autoExtend ? handle.acquiredNanos + handle.renewIntervalNanos()
-				: handle.deadlineNanos();
-		long window = window(handle);
-		if (window > this.maxWindowNanos) {
-			this.maxWindowNanos = window;
+		this.announcer = announcer;
+		if (background) {
+			ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, (runnable) -> {
+				Thread thread = new Thread(runnable, "locksmith-renewal");
+				thread.setDaemon(true);
+				return thread;
+			});
+			scheduler.setRemoveOnCancelPolicy(true);
+			this.executor = scheduler;
 		}
-		this.queue.add(handle);
-		wakeAt(handle.dueNanos);
+		else {
+			this.executor = null;
+		}
 	}
 
-	void remove(EngineHandle handle) {
-		this.queue.remove(handle);
+	/** Adds a slot for {@code lease}; the lease keeps it and unschedules it when it moves on. */
+	Slot schedule(HeldLease lease, long dueNanos, long windowNanos) {
+		Slot slot = new Slot(dueNanos, windowNanos, this.slotSequence.incrementAndGet(), lease);
+		if (windowNanos > this.maxWindowNanos) {
+			this.maxWindowNanos = windowNanos;
+		}
+		this.queue.add(slot);
+		wakeAt(dueNanos);
+		return slot;
+	}
+
+	void unschedule(Slot slot) {
+		this.queue.remove(slot);
 	}
 
 	int size() {
 		return this.queue.size();
 	}
 
-	private static long window(EngineHandle handle) {
-		return handle.autoExtend ? handle.renewIntervalNanos() / 2 : 0;
-	}
-
 	private void wakeAt(long atNanos) {
+		if (this.executor == null) {
+			return;
+		}
 		long current;
 		do {
 			current = this.scheduledFor.get();
@@ -103,7 +128,12 @@ final class Renewer {
 			return;
 		}
 		long delay = Math.max(0, atNanos - this.clock.nanoTime());
-		this.executor.schedule(() -> scheduledRun(atNanos), delay, TimeUnit.NANOSECONDS);
+		try {
+			this.executor.schedule(() -> scheduledRun(atNanos), delay, TimeUnit.NANOSECONDS);
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			// shut down concurrently
+		}
 	}
 
 	/**
@@ -124,8 +154,8 @@ final class Renewer {
 	}
 
 	/**
-	 * Renews the handles that are due and declares lost those past their deadline, then schedules the
-	 * next run. Called by the scheduler thread; tests with a manual clock call it directly.
+	 * Hands every due slot to its lease, sends the renewals they ask for in one call, hands each lease its
+	 * result, then schedules the next run.
 	 */
 	void runDue() {
 		if (!this.running.tryLock()) {
@@ -133,66 +163,70 @@ final class Renewer {
 		}
 		try {
 			long now = this.clock.nanoTime();
-			List<EngineHandle> toRenew = new ArrayList<>();
+			List<HeldLease.RenewalTicket> tickets = new ArrayList<>();
 			long horizon = now + this.maxWindowNanos;
-			for (Iterator<EngineHandle> it = this.queue.iterator(); it.hasNext();) {
-				EngineHandle handle = it.next();
-				if (handle.dueNanos > horizon) {
+			for (Iterator<Slot> it = this.queue.iterator(); it.hasNext();) {
+				Slot slot = it.next();
+				if (slot.dueNanos() - horizon > 0) {
 					break;
 				}
-				if (!handle.isHeld()) {
-					it.remove();
-					continue;
-				}
-				if (handle.dueNanos - now > window(handle)) {
+				if (slot.dueNanos() - now > slot.windowNanos()) {
 					continue;
 				}
 				it.remove();
-				if (now >= handle.deadlineNanos()) {
-					this.engine.lost(handle, true, handle.autoExtend ? "its local deadline passed before it could be renewed"
-							: "its TTL ran out while it was still held");
-				}
-				else if (!handle.autoExtend) {
-					handle.dueNanos = handle.deadlineNanos();
-					requeue(handle);
-				}
-				else {
-					toRenew.add(handle);
+				HeldLease.RenewalTicket ticket = slot.lease().due(slot, now);
+				if (ticket != null) {
+					tickets.add(ticket);
 				}
 			}
-			if (!toRenew.isEmpty()) {
-				renew(toRenew, now);
+			if (!tickets.isEmpty()) {
+				renew(tickets, now);
 			}
 		}
 		finally {
+			List<Runnable> announcements = List.copyOf(this.deferred);
+			this.deferred.clear();
 			this.running.unlock();
 			scheduleNext();
+			announcements.forEach(this.announcer);
 		}
 	}
 
-	private void renew(List<EngineHandle> handles, long now) {
-		List<Renewal> renewals = new ArrayList<>(handles.size());
-		for (EngineHandle handle : handles) {
-			renewals.add(new Renewal(handle.ref, handle.ttl()));
+	/**
+	 * Defers {@code task} to the end of the current run if the calling thread is running one; returns
+	 * whether it did.
+	 */
+	boolean deferIfRunning(Runnable task) {
+		if (!this.running.isHeldByCurrentThread()) {
+			return false;
+		}
+		this.deferred.add(task);
+		return true;
+	}
+
+	private void renew(List<HeldLease.RenewalTicket> tickets, long now) {
+		List<Renewal> renewals = new ArrayList<>(tickets.size());
+		for (HeldLease.RenewalTicket ticket : tickets) {
+			renewals.add(new Renewal(ticket.ref(), ticket.ttl()));
 		}
 		long sentAt = this.clock.nanoTime();
 		Set<LeaseRef> extended;
 		try {
 			extended = this.provider.renew(renewals);
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
 			// one warning per outage, not one per retry (every 100 ms)
 			if (!this.failing) {
-				logger.warn("Renewal of {} lease(s) failed, retrying until their deadlines: {}", handles.size(),
+				logger.warn("Renewal of {} lease(s) failed, retrying until their deadlines: {}", tickets.size(),
 						ex.toString());
 			}
 			this.failing = true;
 			logger.debug("Renewal failure", ex);
-			for (EngineHandle handle : handles) {
-				this.engine.renewFailed(handle, ex);
-				handle.dueNanos = Math.min(now + Math.min(RETRY_NANOS, handle.renewIntervalNanos()),
-						handle.deadlineNanos());
-				requeue(handle);
+			for (HeldLease.RenewalTicket ticket : tickets) {
+				ticket.lease().renewalFailed(ticket, now, RETRY_NANOS, ex);
+			}
+			if (ex instanceof Error error) {
+				throw error;
 			}
 			return;
 		}
@@ -200,42 +234,27 @@ final class Renewer {
 			logger.info("Renewals succeed again ({} lease(s) renewed)", extended.size());
 			this.failing = false;
 		}
-		for (EngineHandle handle : handles) {
-			if (extended.contains(handle.ref)) {
-				handle.renewed(sentAt);
-				this.engine.renewedEvent(handle);
-				handle.dueNanos = sentAt + handle.renewIntervalNanos();
-				requeue(handle);
-			}
-			else {
-				this.engine.lost(handle, false, "a renewal found it gone from the backend");
-			}
-		}
-	}
-
-	private void requeue(EngineHandle handle) {
-		if (handle.isHeld()) {
-			this.queue.add(handle);
+		for (HeldLease.RenewalTicket ticket : tickets) {
+			ticket.lease().renewalAnswered(ticket, sentAt, extended.contains(ticket.ref()));
 		}
 	}
 
 	private void scheduleNext() {
-		if (this.queue.isEmpty()) {
-			return;
-		}
 		try {
-			EngineHandle first = this.queue.first();
-			// Wake when the earliest handle is due (not earlier): the run then also takes every handle due
-			// within the window after it, so handles acquired close together are renewed in one call.
-			wakeAt(first.dueNanos);
+			Slot first = this.queue.first();
+			// Wake when the earliest slot is due (not earlier): the run then also takes every slot due
+			// within the window after it, so leases acquired close together are renewed in one call.
+			wakeAt(first.dueNanos());
 		}
 		catch (java.util.NoSuchElementException ex) {
-			// emptied concurrently
+			// empty
 		}
 	}
 
 	void shutdown() {
-		this.executor.shutdownNow();
+		if (this.executor != null) {
+			this.executor.shutdownNow();
+		}
 	}
 
 }

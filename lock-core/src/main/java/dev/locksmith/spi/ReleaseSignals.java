@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.locksmith.LeaseType;
 
@@ -25,6 +26,22 @@ import dev.locksmith.LeaseType;
 public final class ReleaseSignals {
 
 	private final ConcurrentHashMap<String, Waiters> waiters = new ConcurrentHashMap<>();
+
+	/** Runs between choosing an exclusive waiter and handing it the wake-up; a seam for interleaving tests. */
+	private final Runnable beforeHandOver;
+
+	/**
+	 * Creates the signals of one provider.
+	 */
+	public ReleaseSignals() {
+		this(() -> {
+		});
+	}
+
+	/** For tests: {@code beforeHandOver} runs at the point where a racing close used to swallow a wake-up. */
+	ReleaseSignals(Runnable beforeHandOver) {
+		this.beforeHandOver = beforeHandOver;
+	}
 
 	/**
 	 * Registers interest in releases of {@code key} for a lease of any type (woken on every release).
@@ -87,12 +104,12 @@ public final class ReleaseSignals {
 		return Set.copyOf(this.waiters.keySet());
 	}
 
-	private void remove(Subscription subscription) {
+	private void remove(Subscription subscription, boolean hadUnusedSignal) {
 		this.waiters.computeIfPresent(subscription.key, (k, current) -> {
 			current.remove(subscription);
 			return current.isEmpty() ? null : current;
 		});
-		if (subscription.exclusive && subscription.hasUnusedSignal()) {
+		if (subscription.exclusive && hadUnusedSignal) {
 			signal(subscription.key);
 		}
 	}
@@ -144,13 +161,24 @@ public final class ReleaseSignals {
 
 	private final class Subscription implements ReleaseSubscription {
 
+		private static final int IDLE = 0;
+
+		private static final int SIGNALLED = 1;
+
+		private static final int CLOSED = 2;
+
 		private final String key;
 
 		private final boolean exclusive;
 
 		private final Semaphore signals = new Semaphore(0);
 
-		private volatile boolean closed;
+		/**
+		 * IDLE, SIGNALLED (a wake-up is pending) or CLOSED. Changed only by compare-and-set, so a signaller
+		 * choosing this waiter and the waiter closing agree on whether the wake-up was handed over: either
+		 * the signal lands first (and close passes it on) or the close does (and the signaller moves on).
+		 */
+		private final AtomicInteger state = new AtomicInteger(IDLE);
 
 		Subscription(String key, boolean exclusive) {
 			this.key = key;
@@ -158,22 +186,20 @@ public final class ReleaseSignals {
 		}
 
 		void signal() {
+			this.state.compareAndSet(IDLE, SIGNALLED);
 			if (this.signals.availablePermits() == 0) {
 				this.signals.release();
 			}
 		}
 
-		/** Signals this waiter unless it already has a wake-up pending; returns whether it did. */
+		/** Signals this waiter unless it already has a wake-up pending or is closed; returns whether it did. */
 		boolean signalIfIdle() {
-			if (this.closed || this.signals.availablePermits() > 0) {
+			if (!this.state.compareAndSet(IDLE, SIGNALLED)) {
 				return false;
 			}
+			ReleaseSignals.this.beforeHandOver.run();
 			this.signals.release();
 			return true;
-		}
-
-		boolean hasUnusedSignal() {
-			return this.signals.availablePermits() > 0;
 		}
 
 		@Override
@@ -181,15 +207,16 @@ public final class ReleaseSignals {
 			boolean signalled = this.signals.tryAcquire(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
 			if (signalled) {
 				this.signals.drainPermits();
+				this.state.compareAndSet(SIGNALLED, IDLE);
 			}
 			return signalled;
 		}
 
 		@Override
 		public void close() {
-			if (!this.closed) {
-				this.closed = true;
-				remove(this);
+			int previous = this.state.getAndSet(CLOSED);
+			if (previous != CLOSED) {
+				remove(this, previous == SIGNALLED);
 			}
 		}
 

@@ -11,6 +11,7 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
@@ -95,6 +96,28 @@ class LockOptionsTests {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> Backoff.of(Duration.ofMillis(1), Duration.ofSeconds(1), 2, 0.1, -1))
 			.withMessageContaining("maxAttempts");
+	}
+
+	@Test
+	void aBackoffWithAnEndlessMaximumDelaySaturatesInsteadOfOverflowing() {
+		dev.locksmith.Backoff backoff = dev.locksmith.Backoff.of(Duration.ofMillis(1),
+				java.time.temporal.ChronoUnit.FOREVER.getDuration(), 2, 0, 0);
+		assertThat(backoff.delayNanos(1)).isEqualTo(1_000_000L);
+		assertThat(backoff.delayNanos(200)).isEqualTo(Long.MAX_VALUE);
+	}
+
+	@Test
+	void boundsAreNamedInTheErrors() {
+		assertThatThrownBy(() -> LockOptions.ttl(Duration.ofDays(366))).isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining("LockOptions.withTtl")
+			.hasMessageContaining("365 days");
+		assertThatThrownBy(() -> LockOptions.ttl(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+			.hasMessageContaining("1 ms");
+		assertThat(LockOptions.ttl(Duration.ofMillis(1)).ttl()).isEqualTo(Duration.ofMillis(1));
+		assertThat(LockOptions.ttl(Duration.ofDays(365)).ttl()).isEqualTo(Duration.ofDays(365));
+		assertThat(LockOptions.defaults().withMinHold(Duration.ofDays(365)).minHold()).isEqualTo(Duration.ofDays(365));
+		assertThat(LockOptions.waitTime(java.time.temporal.ChronoUnit.FOREVER.getDuration()).waitTime())
+			.isEqualTo(LockOptions.MAX_WAIT_TIME);
 	}
 
 }

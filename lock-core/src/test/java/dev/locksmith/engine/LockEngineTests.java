@@ -47,6 +47,7 @@ class LockEngineTests {
 		.clock(this.clock)
 		.ownerId("engine-test")
 		.listener(this.events::add)
+		.callbackExecutor(Runnable::run)
 		.build();
 
 	@AfterEach

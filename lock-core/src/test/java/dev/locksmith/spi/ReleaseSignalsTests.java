@@ -80,4 +80,53 @@ class ReleaseSignalsTests {
 		assertThat(third.await(0)).isTrue();
 	}
 
+	/**
+	 * A waiter that closes at the moment a release picks it must pass the wake-up on: otherwise the next
+	 * exclusive waiter sleeps through the release. Real threads, started together by a barrier, many rounds.
+	 */
+	@Test
+	void aWaiterClosingWhileItIsSignalledPassesTheWakeUpOn() throws Exception {
+		java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(2);
+		try {
+			for (int round = 0; round < 20_000; round++) {
+				String key = "k" + round;
+				ReleaseSubscription leaving = this.signals.subscribe(key, LeaseType.WRITE);
+				ReleaseSubscription next = this.signals.subscribe(key, LeaseType.WRITE);
+				java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+				java.util.concurrent.Future<?> closing = executor.submit(() -> {
+					start.await();
+					leaving.close();
+					return null;
+				});
+				java.util.concurrent.Future<?> signalling = executor.submit(() -> {
+					start.await();
+					this.signals.signal(key);
+					return null;
+				});
+				closing.get();
+				signalling.get();
+				// the leaving waiter never awaited: whether the release picked it or not, the next one is woken
+				assertThat(next.await(0)).as("round %d: the next exclusive waiter is woken", round).isTrue();
+				next.close();
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+	}
+
+	/**
+	 * The same race, made deterministic: the waiter closes exactly between the release choosing it and the
+	 * wake-up being handed over.
+	 */
+	@Test
+	void aCloseBetweenChoosingAWaiterAndWakingItPassesTheWakeUpOn() throws Exception {
+		ReleaseSubscription[] leaving = new ReleaseSubscription[1];
+		ReleaseSignals racing = new ReleaseSignals(() -> leaving[0].close());
+		leaving[0] = racing.subscribe("k", LeaseType.WRITE);
+		ReleaseSubscription next = racing.subscribe("k", LeaseType.WRITE);
+		racing.signal("k");
+		assertThat(next.await(0)).as("the next exclusive waiter is woken").isTrue();
+	}
+
 }

@@ -30,7 +30,9 @@ import dev.locksmith.spi.ReleaseSubscription;
  * strictly increase per key (and globally). Releases wake waiters at once.
  *
  * <p>Each key's state is changed only inside {@link ConcurrentHashMap#compute}, so every operation is
- * atomic per key and never blocks.
+ * atomic per key and never blocks. An acquire re-sent with the lease id of a live lease returns that
+ * lease's grant (same token, expiry refreshed from the re-sent TTL). Keys whose leases all expired are
+ * swept about once a second by the next acquire or release, so memory is bounded by the live keys.
  */
 public final class MemoryLockProvider implements LockProvider {
 
@@ -41,6 +43,12 @@ public final class MemoryLockProvider implements LockProvider {
 	private final AtomicLong fencingCounter = new AtomicLong();
 
 	private final ReleaseSignals signals = new ReleaseSignals();
+
+	/** How often (monotonic nanos) keys whose leases all expired are swept, whether touched again or not. */
+	private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
+
+	/** When the next sweep is due (monotonic nanos). */
+	private final AtomicLong nextSweepNanos;
 
 	/**
 	 * Creates a provider on the system clock.
@@ -55,6 +63,7 @@ public final class MemoryLockProvider implements LockProvider {
 	 */
 	public MemoryLockProvider(LockClock clock) {
 		this.clock = Objects.requireNonNull(clock, "clock must not be null");
+		this.nextSweepNanos = new AtomicLong(clock.nanoTime() + SWEEP_INTERVAL_NANOS);
 	}
 
 	@Override
@@ -66,8 +75,18 @@ public final class MemoryLockProvider implements LockProvider {
 	public Grant acquire(LeaseRequest request) {
 		Grant[] result = new Grant[1];
 		long now = this.clock.nanoTime();
+		sweepIfDue(now);
 		this.keys.compute(request.key(), (key, leases) -> {
 			List<Lease> live = purge(leases, now);
+			for (int i = 0; i < live.size(); i++) {
+				Lease lease = live.get(i);
+				if (lease.id.equals(request.leaseId())) {
+					// a re-sent request (its reply was lost): the existing grant, expiring from this request's TTL
+					live.set(i, lease.expiringAt(now + request.ttl().toNanos()));
+					result[0] = Grant.granted(lease.token);
+					return live;
+				}
+			}
 			long blockingUntil = blockingUntil(live, request);
 			if (blockingUntil != Long.MIN_VALUE) {
 				result[0] = Grant.denied(Duration.ofNanos(Math.max(0, blockingUntil - now)));
@@ -80,6 +99,23 @@ public final class MemoryLockProvider implements LockProvider {
 			return live;
 		});
 		return result[0];
+	}
+
+	/**
+	 * Drops, at most once per {@link #SWEEP_INTERVAL_NANOS}, every key whose leases have all expired, so
+	 * that memory stays bounded by the live keys even when an expired key is never touched again.
+	 */
+	private void sweepIfDue(long now) {
+		long due = this.nextSweepNanos.get();
+		if (now - due < 0 || !this.nextSweepNanos.compareAndSet(due, now + SWEEP_INTERVAL_NANOS)) {
+			return;
+		}
+		for (String key : this.keys.keySet()) {
+			this.keys.computeIfPresent(key, (k, leases) -> {
+				List<Lease> live = purge(leases, now);
+				return live.isEmpty() ? null : live;
+			});
+		}
 	}
 
 	/**
@@ -114,6 +150,7 @@ public final class MemoryLockProvider implements LockProvider {
 	public boolean release(LeaseRef ref) {
 		boolean[] released = new boolean[1];
 		long now = this.clock.nanoTime();
+		sweepIfDue(now);
 		this.keys.computeIfPresent(ref.key(), (key, leases) -> {
 			List<Lease> live = purge(leases, now);
 			released[0] = live.removeIf((lease) -> lease.id.equals(ref.leaseId()));
@@ -205,6 +242,15 @@ public final class MemoryLockProvider implements LockProvider {
 
 	@Override
 	public void ping() {
+	}
+
+	/**
+	 * Returns how many keys the provider keeps state for, live or not yet purged (for tests and monitoring:
+	 * it stays bounded by the keys with live leases plus those that expired since the last sweep).
+	 * @return the number of keys stored
+	 */
+	public int storedKeyCount() {
+		return this.keys.size();
 	}
 
 	@Override

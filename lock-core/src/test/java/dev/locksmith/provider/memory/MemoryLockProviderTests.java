@@ -69,4 +69,32 @@ class MemoryLockProviderTests {
 		assertThat(this.provider.acquire(request("d", LeaseType.WRITE, 1, 1)).isGranted()).isFalse();
 	}
 
+	@Test
+	void expiredLeasesOfKeysNobodyTouchesAgainArePurged() {
+		for (int i = 0; i < 10_000; i++) {
+			LeaseRequest request = new LeaseRequest("key-" + i, LeaseType.WRITE, "lease-" + i, "owner",
+					Duration.ofSeconds(1), 1, 1, Map.of());
+			assertThat(this.provider.acquire(request).isGranted()).isTrue();
+		}
+		this.clock.advance(Duration.ofMinutes(5));
+		// other keys keep being used; the 10,000 expired ones are never touched again
+		for (int i = 0; i < 10; i++) {
+			this.provider.acquire(new LeaseRequest("busy", LeaseType.WRITE, "busy-" + i, "owner",
+					Duration.ofSeconds(1), 1, 1, Map.of()));
+			this.clock.advance(Duration.ofSeconds(2));
+		}
+		assertThat(this.provider.storedKeyCount()).as("only the busy key is kept").isLessThanOrEqualTo(1);
+	}
+
+	@Test
+	void aResentAcquireRefreshesTheExpiryAndKeepsTheToken() {
+		LeaseRequest first = request("one", LeaseType.WRITE, 1, 1);
+		long token = this.provider.acquire(first).fencingToken();
+		this.clock.advance(Duration.ofSeconds(8));
+		Grant again = this.provider.acquire(first);
+		assertThat(again.isGranted()).isTrue();
+		assertThat(again.fencingToken()).isEqualTo(token);
+		assertThat(this.provider.inspect("k").expiresAt()).isEqualTo(this.clock.now().plusSeconds(10));
+	}
+
 }

@@ -156,7 +156,11 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		}
 		CompletableFuture<@Nullable Object> completion = new CompletableFuture<>();
 		if (operation.onLost == OnLost.INTERRUPT) {
-			held.handle.onLost(() -> completion.completeExceptionally(held.lostException()));
+			// Complete on the future's default async executor, not on Locksmith's callback thread: the
+			// caller's exceptionally/handle stages run where the future is completed, and must not hold up
+			// other leases' loss callbacks.
+			held.handle.onLost(() -> completion.defaultExecutor()
+				.execute(() -> completion.completeExceptionally(held.lostException())));
 		}
 		((CompletionStage<?>) result).whenComplete((value, error) -> {
 			Throwable failure = (error instanceof CompletionException && error.getCause() != null) ? error.getCause()

@@ -61,7 +61,9 @@ final class ReactorLocking {
 		}
 		Flux<Object> body = Flux.from(adapter.toPublisher(result));
 		if (operation.onLost == OnLost.INTERRUPT) {
-			Mono<Boolean> lost = Mono.create((sink) -> held.handle.onLost(() -> sink.success(Boolean.TRUE)));
+			// signalled off Locksmith's callback thread, so the subscriber's operators never run on it
+			Mono<Boolean> lost = Mono.<Boolean>create((sink) -> held.handle.onLost(() -> sink.success(Boolean.TRUE)))
+				.publishOn(Schedulers.boundedElastic());
 			body = body.takeUntilOther(lost);
 		}
 		return body;

@@ -364,6 +364,12 @@ class AspectTestConfiguration {
 			return this.pending;
 		}
 
+		@DistributedLock(key = "'future-lost'", ttl = "${test.short-ttl}", onLost = OnLost.INTERRUPT)
+		public CompletableFuture<String> futureOutlivingItsLease() {
+			this.pending = new CompletableFuture<>();
+			return this.pending;
+		}
+
 		@DistributedLock(key = "'busy'", onLocked = OnLocked.SKIP)
 		public CompletableFuture<String> skipFuture() {
 			return CompletableFuture.completedFuture("ran");

@@ -102,4 +102,19 @@ class ReactiveDistributedLockTests {
 		assertThat(Optional.of(this.locks.isLocked("mono-lost"))).contains(false);
 	}
 
+	@Test
+	void aLostLeaseFailsTheFutureOffLocksmithsThreads() {
+		CompletableFuture<String> result = this.service.futureOutlivingItsLease();
+		java.util.concurrent.atomic.AtomicReference<String> thread = new java.util.concurrent.atomic.AtomicReference<>();
+		CompletableFuture<String> observed = result.handle((value, error) -> {
+			thread.set(Thread.currentThread().getName());
+			return (error != null) ? error.getClass().getSimpleName() : "completed";
+		});
+		assertThat(observed).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("LockLostException");
+		assertThat(thread.get()).as("the caller's continuation runs on neither the renewal nor the callback thread")
+			.doesNotStartWith("locksmith-");
+		this.service.pending().complete("late");
+		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !this.locks.isLocked("future-lost"));
+	}
+
 }

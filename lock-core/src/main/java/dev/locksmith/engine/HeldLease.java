@@ -1,0 +1,648 @@
+package dev.locksmith.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockEvent;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockLostException;
+import dev.locksmith.LockNotHeldException;
+import dev.locksmith.LockOptions;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.ReleaseOutcome;
+import dev.locksmith.spi.LeaseRef;
+
+/**
+ * The one owner of a held lease's state, and the {@link LockHandle} handed to the caller. It alone changes
+ * the lease's lifecycle state, TTL, local deadline, renewal slot and the request in flight; the
+ * {@link Renewer} only asks it for a renewal request and hands it the result, and the {@link LockEngine}
+ * only creates it after a grant.
+ *
+ * <p>States: {@code HELD} → {@code RELEASING} → {@code RELEASED} (or {@code RELEASE_FAILED}, from which a
+ * further release retries; or {@code LOST_CLOSED} when the backend no longer had the lease), and
+ * {@code HELD} → {@code LOST} → {@code LOST_CLOSED}. Every transition happens under this lease's own lock,
+ * which is never held during provider I/O. At most one provider request (renewal, extend or release) is in
+ * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered, and the
+ * renewer skips a lease whose caller has a request in flight. So the backend applies this lease's requests
+ * in the order they were sent, and a result that arrives after the lease was lost is ignored.
+ *
+ * <p>Invariants (checked by the tests and the simulation): while {@code HELD} and no request is in flight,
+ * the lease has exactly one renewal slot in the renewer's queue; the local deadline is at most the
+ * backend's expiry (it is measured from when the request that set it was sent, with the TTL that request
+ * carried, minus a drift allowance); {@code onLost} callbacks and the LOST event happen at most once.
+ */
+final class HeldLease implements LockHandle {
+
+	private enum State {
+
+		HELD, RELEASING, RELEASE_FAILED, RELEASED, LOST, LOST_CLOSED
+
+	}
+
+	/** A renewal sent for this lease by the renewer; its result is applied only if it is still pending. */
+	record RenewalTicket(HeldLease lease, LeaseRef ref, Duration ttl) {
+	}
+
+	private final LockEngine engine;
+
+	private final Renewer renewer;
+
+	final LeaseRef ref;
+
+	private final String key;
+
+	private final String name;
+
+	private final int permits;
+
+	private final long fencingToken;
+
+	private final Instant acquiredAt;
+
+	final long acquiredNanos;
+
+	private final Map<String, String> metadata;
+
+	final Thread acquiringThread;
+
+	final boolean autoExtend;
+
+	private final Duration minHold;
+
+	final long sequence;
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	/** Signalled when the request in flight has been answered. */
+	private final Condition idle = this.lock.newCondition();
+
+	// ---- guarded by lock
+
+	private State state = State.HELD;
+
+	private Duration ttl;
+
+	private long deadlineNanos;
+
+	private long renewals;
+
+	private Renewer.@Nullable Slot slot;
+
+	private boolean inFlight;
+
+	private @Nullable RenewalTicket pendingRenewal;
+
+	private boolean mayStillExist;
+
+	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
+
+	HeldLease(LockEngine engine, Renewer renewer, LeaseRef ref, String key, String name, int permits,
+			long fencingToken, Instant acquiredAt, long sentAtNanos, Duration ttl, Map<String, String> metadata,
+			boolean autoExtend, Duration minHold, long sequence) {
+		this.engine = engine;
+		this.renewer = renewer;
+		this.ref = ref;
+		this.key = key;
+		this.name = name;
+		this.permits = permits;
+		this.fencingToken = fencingToken;
+		this.acquiredAt = acquiredAt;
+		this.acquiredNanos = sentAtNanos;
+		this.metadata = metadata;
+		this.acquiringThread = Thread.currentThread();
+		this.autoExtend = autoExtend;
+		this.minHold = minHold;
+		this.sequence = sequence;
+		this.ttl = ttl;
+		this.deadlineNanos = sentAtNanos + validityNanos(ttl);
+	}
+
+	/**
+	 * Returns how long a lease of {@code ttl} is certainly valid after its request was sent: the TTL
+	 * minus a clock-drift allowance of 1% plus 2 ms (as in Redlock), never less than half the TTL.
+	 */
+	static long validityNanos(Duration ttl) {
+		long nanos = ttl.toNanos();
+		long drift = nanos / 100 + 2_000_000L;
+		return Math.max(nanos - drift, nanos / 2);
+	}
+
+	static long renewIntervalNanos(Duration ttl) {
+		return Math.max(1_000_000L, ttl.toNanos() / 3);
+	}
+
+	/** Schedules the first renewal or deadline check; called once, right after the grant. */
+	void start() {
+		this.lock.lock();
+		try {
+			if (this.state != State.HELD || this.slot != null) {
+				return; // released (by close()) before it was scheduled
+			}
+			scheduleLocked(this.autoExtend ? this.acquiredNanos + renewIntervalNanos(this.ttl) : this.deadlineNanos);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	// ---------------------------------------------------------------- renewer side
+
+	/**
+	 * The renewer found {@code dueSlot} due at {@code now}: returns the renewal to send, or null when
+	 * there is none (the slot is stale, the lease is no longer held, or it was declared lost now).
+	 */
+	@Nullable RenewalTicket due(Renewer.Slot dueSlot, long now) {
+		LostNotice lost = null;
+		RenewalTicket ticket = null;
+		this.lock.lock();
+		try {
+			if (dueSlot != this.slot || this.state != State.HELD || this.inFlight) {
+				return null;
+			}
+			this.slot = null;
+			if (now - this.deadlineNanos >= 0) {
+				lost = loseLocked(this.autoExtend ? "its local deadline passed before it could be renewed"
+						: "its TTL ran out while it was still held", true);
+			}
+			else if (!this.autoExtend) {
+				scheduleLocked(this.deadlineNanos);
+			}
+			else {
+				this.inFlight = true;
+				ticket = new RenewalTicket(this, this.ref, this.ttl);
+				this.pendingRenewal = ticket;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost);
+		}
+		return ticket;
+	}
+
+	/** Applies the answer to a renewal sent at {@code sentAtNanos}: {@code live} says whether it extended. */
+	void renewalAnswered(RenewalTicket ticket, long sentAtNanos, boolean live) {
+		LostNotice lost = null;
+		boolean renewed = false;
+		this.lock.lock();
+		try {
+			if (!finishRenewalLocked(ticket)) {
+				return;
+			}
+			if (live) {
+				this.deadlineNanos = sentAtNanos + validityNanos(ticket.ttl());
+				this.renewals++;
+				scheduleLocked(sentAtNanos + renewIntervalNanos(ticket.ttl()));
+				renewed = true;
+			}
+			else {
+				lost = loseLocked("a renewal found it gone from the backend", false);
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (renewed) {
+			this.engine.statistics.renewSuccess.increment();
+			this.engine.fireLater(LockEvent.Type.RENEWED, this, 0, null);
+		}
+		if (lost != null) {
+			announceLost(lost);
+		}
+	}
+
+	/** Applies a renewal that could not reach the backend: retry soon, but not after the deadline. */
+	void renewalFailed(RenewalTicket ticket, long now, long retryNanos, Throwable error) {
+		this.lock.lock();
+		try {
+			if (!finishRenewalLocked(ticket)) {
+				return;
+			}
+			long retryAt = now + Math.min(retryNanos, renewIntervalNanos(this.ttl));
+			scheduleLocked((retryAt - this.deadlineNanos < 0) ? retryAt : this.deadlineNanos);
+		}
+		finally {
+			this.lock.unlock();
+		}
+		this.engine.statistics.renewFailed.increment();
+		this.engine.fireLater(LockEvent.Type.RENEW_FAILED, this, 0, error);
+	}
+
+	/** Ends the pending renewal; returns whether its result still applies (the lease is held). */
+	private boolean finishRenewalLocked(RenewalTicket ticket) {
+		if (ticket != this.pendingRenewal) {
+			return false;
+		}
+		this.pendingRenewal = null;
+		this.inFlight = false;
+		this.idle.signalAll();
+		return this.state == State.HELD;
+	}
+
+	/** The backend reported on its own that it lost this lease. */
+	void lostByBackend() {
+		LostNotice lost;
+		this.lock.lock();
+		try {
+			lost = loseLocked("the backend reported it lost", false);
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost);
+		}
+	}
+
+	private void scheduleLocked(long dueNanos) {
+		Renewer.Slot previous = this.slot;
+		this.slot = this.renewer.schedule(this, dueNanos, this.autoExtend ? renewIntervalNanos(this.ttl) / 2 : 0);
+		if (previous != null) {
+			this.renewer.unschedule(previous);
+		}
+	}
+
+	private void unscheduleLocked() {
+		if (this.slot != null) {
+			this.renewer.unschedule(this.slot);
+			this.slot = null;
+		}
+	}
+
+	// ---------------------------------------------------------------- loss
+
+	private record LostNotice(String reason, List<Runnable> callbacks) {
+	}
+
+	/** Moves HELD → LOST; returns what to announce, or null if the lease was not held. */
+	private @Nullable LostNotice loseLocked(String reason, boolean mayStillExist) {
+		if (this.state != State.HELD) {
+			return null;
+		}
+		this.state = State.LOST;
+		this.mayStillExist = mayStillExist;
+		unscheduleLocked();
+		return new LostNotice(reason, takeCallbacksLocked());
+	}
+
+	private List<Runnable> takeCallbacksLocked() {
+		List<Runnable> callbacks = (this.lostCallbacks != null) ? this.lostCallbacks : List.of();
+		this.lostCallbacks = null;
+		return callbacks;
+	}
+
+	private void announceLost(LostNotice notice) {
+		announceLost(notice, false);
+	}
+
+	private void announceLost(LostNotice notice, boolean foundByCaller) {
+		this.engine.lost(this, this.engine.clock().nanoTime() - this.acquiredNanos, notice.reason(),
+				notice.callbacks(), foundByCaller);
+	}
+
+	// ---------------------------------------------------------------- caller side
+
+	private void awaitIdleLocked() {
+		while (this.inFlight) {
+			this.idle.awaitUninterruptibly();
+		}
+	}
+
+	@Override
+	public void extend(Duration newTtl) {
+		LockOptions.requireTtl("LockHandle.extend", newTtl);
+		long sentAt;
+		LostNotice lost = null;
+		this.lock.lock();
+		try {
+			awaitIdleLocked();
+			checkExtendableLocked();
+			sentAt = this.engine.clock().nanoTime();
+			if (sentAt - this.deadlineNanos >= 0) {
+				lost = loseLocked("its local deadline passed before it was extended", true);
+			}
+			else {
+				this.inFlight = true;
+				unscheduleLocked();
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+			throw lostException("cannot be extended");
+		}
+		boolean extended;
+		try {
+			extended = this.engine.provider().extend(this.ref, newTtl);
+		}
+		catch (RuntimeException ex) {
+			extendAnswered(sentAt, newTtl, null);
+			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
+					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
+							+ "' failed to extend '" + this.key + "'", ex);
+		}
+		catch (Error ex) {
+			extendAnswered(sentAt, newTtl, null);
+			throw ex;
+		}
+		if (!extendAnswered(sentAt, newTtl, extended)) {
+			throw lostException("cannot be extended");
+		}
+		this.engine.statistics.renewSuccess.increment();
+		this.engine.fire(LockEvent.Type.RENEWED, this, 0, null);
+	}
+
+	private void checkExtendableLocked() {
+		switch (this.state) {
+			case HELD -> {
+			}
+			case LOST, LOST_CLOSED -> throw lostException("cannot be extended");
+			default -> throw new LockNotHeldException(this.key,
+					"Lock '" + this.key + "' was released; it cannot be extended");
+		}
+	}
+
+	/**
+	 * Applies the answer to an extend sent at {@code sentAt}: {@code extended} is null when the outcome is
+	 * unknown (the backend may or may not have applied it). Returns whether the lease is still held.
+	 */
+	private boolean extendAnswered(long sentAt, Duration newTtl, @Nullable Boolean extended) {
+		LostNotice lost = null;
+		boolean held;
+		this.lock.lock();
+		try {
+			this.inFlight = false;
+			this.idle.signalAll();
+			if (this.state != State.HELD) {
+				return false;
+			}
+			if (extended == null) {
+				// The backend expires the lease at the old time or newTtl after the request: trust the earlier.
+				long ifApplied = sentAt + validityNanos(newTtl);
+				if (ifApplied - this.deadlineNanos < 0) {
+					this.deadlineNanos = ifApplied;
+				}
+				Duration shorter = (newTtl.compareTo(this.ttl) < 0) ? newTtl : this.ttl;
+				long due = this.autoExtend ? sentAt + renewIntervalNanos(shorter) : this.deadlineNanos;
+				scheduleLocked((due - this.deadlineNanos < 0) ? due : this.deadlineNanos);
+			}
+			else if (extended) {
+				this.ttl = newTtl;
+				this.deadlineNanos = sentAt + validityNanos(newTtl);
+				this.renewals++;
+				scheduleLocked(this.autoExtend ? sentAt + renewIntervalNanos(newTtl) : this.deadlineNanos);
+			}
+			else {
+				lost = loseLocked("the backend no longer had it when it was extended", false);
+			}
+			held = this.state == State.HELD;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+		}
+		return held;
+	}
+
+	LockLostException lostException(String what) {
+		return new LockLostException(this.key, "Lock '" + this.key + "' (fencing token " + this.fencingToken
+				+ ") was lost: it expired or was taken over; it " + what);
+	}
+
+	@Override
+	public ReleaseOutcome release() {
+		boolean first;
+		boolean releaseLost = false;
+		this.lock.lock();
+		try {
+			awaitIdleLocked();
+			switch (this.state) {
+				case RELEASED, LOST_CLOSED:
+					return ReleaseOutcome.ALREADY_RELEASED;
+				case LOST:
+					this.state = State.LOST_CLOSED;
+					releaseLost = this.mayStillExist;
+					break;
+				default:
+					first = this.state == State.HELD;
+					this.state = State.RELEASING;
+					this.inFlight = true;
+					unscheduleLocked();
+					return releaseOnBackend(first);
+			}
+		}
+		finally {
+			if (this.lock.isHeldByCurrentThread()) {
+				this.lock.unlock();
+			}
+		}
+		if (releaseLost) {
+			this.engine.releaseQuietly(this.ref);
+		}
+		return ReleaseOutcome.LOST;
+	}
+
+	/** Called with the lock held and the state RELEASING; unlocks before the provider call. */
+	private ReleaseOutcome releaseOnBackend(boolean first) {
+		this.lock.unlock();
+		if (first) {
+			this.engine.unregister(this);
+		}
+		long heldNanos = this.engine.clock().nanoTime() - this.acquiredNanos;
+		boolean interrupted = Thread.interrupted();
+		Boolean wasHeld = null;
+		RuntimeException failure = null;
+		try {
+			long keepNanos = this.minHold.toNanos() - heldNanos;
+			wasHeld = (keepNanos > 0) ? this.engine.provider().extend(this.ref, ceilMillis(keepNanos))
+					: this.engine.provider().release(this.ref);
+		}
+		catch (RuntimeException ex) {
+			failure = ex;
+		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+			List<Runnable> callbacks = null;
+			this.lock.lock();
+			try {
+				this.inFlight = false;
+				this.idle.signalAll();
+				if (wasHeld == null) {
+					this.state = State.RELEASE_FAILED;
+				}
+				else if (wasHeld) {
+					this.state = State.RELEASED;
+				}
+				else {
+					this.state = State.LOST_CLOSED;
+					callbacks = takeCallbacksLocked();
+				}
+			}
+			finally {
+				this.lock.unlock();
+			}
+			if (callbacks != null) {
+				this.engine.lost(this, heldNanos, "a release found it gone from the backend", callbacks,
+						true);
+			}
+		}
+		if (failure != null) {
+			throw (failure instanceof LockProviderUnavailableException unavailable) ? unavailable
+					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
+							+ "' failed to release '" + this.key + "'; the lease expires by its TTL", failure);
+		}
+		if (wasHeld) {
+			this.engine.statistics.released.increment();
+			this.engine.statistics.holdNanos.add(heldNanos);
+			this.engine.fire(LockEvent.Type.RELEASED, this, heldNanos, null);
+			return ReleaseOutcome.RELEASED;
+		}
+		return ReleaseOutcome.LOST;
+	}
+
+	private static Duration ceilMillis(long nanos) {
+		return Duration.ofMillis((nanos + 999_999L) / 1_000_000L);
+	}
+
+	@Override
+	public void close() {
+		if (release() == ReleaseOutcome.LOST) {
+			throw lostException("was not released by this handle");
+		}
+	}
+
+	@Override
+	public LockHandle onLost(Runnable callback) {
+		java.util.Objects.requireNonNull(callback, "callback must not be null");
+		boolean runNow;
+		this.lock.lock();
+		try {
+			runNow = this.lostCallbacks == null;
+			if (!runNow) {
+				this.lostCallbacks.add(callback);
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (runNow) {
+			LockEngine.runCallback(callback);
+		}
+		return this;
+	}
+
+	// ---------------------------------------------------------------- reads
+
+	boolean isHeld() {
+		this.lock.lock();
+		try {
+			return this.state == State.HELD;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	@Override
+	public boolean isValid() {
+		return remainingNanos() > 0;
+	}
+
+	@Override
+	public Duration remaining() {
+		return Duration.ofNanos(remainingNanos());
+	}
+
+	private long remainingNanos() {
+		this.lock.lock();
+		try {
+			if (this.state != State.HELD) {
+				return 0;
+			}
+			long left = this.deadlineNanos - this.engine.clock().nanoTime();
+			return Math.max(0, left);
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	@Override
+	public long renewals() {
+		this.lock.lock();
+		try {
+			return this.renewals;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	@Override
+	public String key() {
+		return this.key;
+	}
+
+	@Override
+	public String name() {
+		return this.name;
+	}
+
+	@Override
+	public LeaseType type() {
+		return this.ref.type();
+	}
+
+	@Override
+	public int permits() {
+		return this.permits;
+	}
+
+	@Override
+	public String owner() {
+		return this.engine.ownerId();
+	}
+
+	@Override
+	public String leaseId() {
+		return this.ref.leaseId();
+	}
+
+	@Override
+	public long fencingToken() {
+		return this.fencingToken;
+	}
+
+	@Override
+	public Instant acquiredAt() {
+		return this.acquiredAt;
+	}
+
+	@Override
+	public Map<String, String> metadata() {
+		return this.metadata;
+	}
+
+	@Override
+	public String toString() {
+		return "LockHandle[key=" + this.key + ", type=" + type() + ", token=" + this.fencingToken + ", leaseId="
+				+ leaseId() + "]";
+	}
+
+}
