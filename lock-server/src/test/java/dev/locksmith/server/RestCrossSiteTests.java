@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.test.context.TestPropertySource;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -16,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code GET /unlock/{id}}) are refused with 403 and change nothing; scripts (no {@code Origin}, no
  * {@code Sec-Fetch-Site}) and same-origin pages keep working.
  */
+@TestPropertySource(properties = "locksmith.server.browser-hosts=Locks.Example.test")
 class RestCrossSiteTests extends LockServerTestSupport {
 
 	@Test
@@ -93,6 +96,10 @@ class RestCrossSiteTests extends LockServerTestSupport {
 		String local = "GET /api/v1alpha1/locks/list HTTP/1.1\r\nHost: localhost:" + this.port
 				+ "\r\nSec-Fetch-Site: same-origin\r\nConnection: close\r\n\r\n";
 		assertThat(rawStatus(local)).isEqualTo(200);
+		String configured = "GET /api/v1alpha1/locks/list HTTP/1.1\r\nHost: locks.example.TEST:" + this.port
+				+ "\r\nOrigin: http://locks.example.TEST:" + this.port
+				+ "\r\nSec-Fetch-Site: same-origin\r\nConnection: close\r\n\r\n";
+		assertThat(rawStatus(configured)).as("a name in locksmith.server.browser-hosts").isEqualTo(200);
 		String script = "GET /api/v1alpha1/locks/list HTTP/1.1\r\nHost: " + host
 				+ "\r\nConnection: close\r\n\r\n";
 		assertThat(rawStatus(script)).isEqualTo(200);
