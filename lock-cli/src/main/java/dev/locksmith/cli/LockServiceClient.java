@@ -37,8 +37,8 @@ final class LockServiceClient {
 		this.token = (token == null || token.isBlank()) ? null : token;
 	}
 
-	/** A response: status code and JSON body. */
-	record Reply(int status, JsonNode body) {
+	/** A response: status code, JSON body, and whether the server asked to retry later (503 with Retry-After). */
+	record Reply(int status, JsonNode body, boolean retryLater) {
 
 		String error() {
 			return this.body.path("error").asString("HTTP " + this.status);
@@ -114,7 +114,9 @@ final class LockServiceClient {
 		try {
 			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
 			JsonNode body = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
-			return new Reply(response.statusCode(), body);
+			boolean retryLater = response.statusCode() == 503
+					&& response.headers().firstValue("Retry-After").isPresent();
+			return new Reply(response.statusCode(), body, retryLater);
 		}
 		catch (IOException ex) {
 			throw new CliException(3, "cannot reach the lock service at " + this.base + ": " + ex.getMessage());

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,9 @@ public final class LocksmithCli {
 
 	/** Longest wait asked of the server in one request (the server's default max-wait is 60 s). */
 	private static final Duration WAIT_CHUNK = Duration.ofSeconds(30);
+
+	/** How long {@code lock} waits before asking again a service whose waiting slots are all taken. */
+	private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
 
 	private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
 
@@ -129,6 +133,16 @@ public final class LocksmithCli {
 						+ reply.body().path("expiresAt").asString() + ")");
 				return 0;
 			}
+			if (reply.retryLater()) {
+				// every waiting slot of the service is taken (the mutex is held): keep waiting here
+				left = deadline - System.nanoTime();
+				if (left <= 0) {
+					this.err.println("mutex/" + name + " is locked and the lock service is busy: " + reply.error());
+					return 1;
+				}
+				pause(Math.min(left, BUSY_RETRY.toNanos()));
+				continue;
+			}
 			if (reply.status() != 409) {
 				throw new CliException((reply.status() == 400) ? 2 : 3, reply.error());
 			}
@@ -152,6 +166,16 @@ public final class LocksmithCli {
 						+ existing.path("createdAt").asString());
 				return 1;
 			}
+		}
+	}
+
+	private static void pause(long nanos) {
+		try {
+			TimeUnit.NANOSECONDS.sleep(nanos);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new CliException(3, "interrupted");
 		}
 	}
 

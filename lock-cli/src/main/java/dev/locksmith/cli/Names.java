@@ -45,8 +45,9 @@ final class Names {
 					Character.UNASSIGNED, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR ->
 				true;
 			case Character.SPACE_SEPARATOR -> codePoint != ' ';
-			// default-ignorable code points that Unicode files under letters or marks
-			default -> codePoint == 0x034F || codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x17B4
+			// default-ignorable code points that Unicode files under letters or marks, and symbols drawn blank
+			// (braille pattern blank, musical null notehead)
+			default -> codePoint == 0x2800 || codePoint == 0x1D159 || codePoint == 0x034F || codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x17B4
 					|| codePoint == 0x17B5 || (codePoint >= 0x180B && codePoint <= 0x180F) || codePoint == 0x3164
 					|| (codePoint >= 0xFE00 && codePoint <= 0xFE0F) || codePoint == 0xFFA0
 					|| (codePoint >= 0xE0100 && codePoint <= 0xE01EF);

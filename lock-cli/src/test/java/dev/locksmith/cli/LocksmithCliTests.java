@@ -108,6 +108,8 @@ class LocksmithCliTests {
 		assertThat(err()).contains("mutex name").contains("U+200B");
 		assertThat(cli("mutex", "lock", "deploy", "--holder", "pod\u2060a", "--timeout", "0")).isEqualTo(2);
 		assertThat(err()).contains("--holder").contains("U+2060");
+		assertThat(cli("mutex", "lock", "deploy\u2800", "--holder", "pod-a", "--timeout", "0")).isEqualTo(2);
+		assertThat(err()).contains("mutex name").contains("U+2800");
 		assertThat(this.locks.inspect("service:deploy").isLocked()).isFalse();
 
 		assertThat(cli("mutex", "lock", "deploy ", "--holder", "pod-a ", "--timeout", "0")).isZero();

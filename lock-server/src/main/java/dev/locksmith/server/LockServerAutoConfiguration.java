@@ -51,7 +51,8 @@ public final class LockServerAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		LockServiceController locksmithLockServiceController(ServiceLocks locks, LockServerProperties properties) {
-			return new LockServiceController(locks, properties.getMaxBodySize().toBytes());
+			return new LockServiceController(locks, properties.getMaxBodySize().toBytes(),
+					properties.getBrowserHosts());
 		}
 
 	}

@@ -2,6 +2,8 @@ package dev.locksmith.server;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -41,6 +43,13 @@ public class LockServerProperties {
 
 	/** Largest request body (REST) or message (gRPC) accepted. */
 	private DataSize maxBodySize = DataSize.ofKilobytes(16);
+
+	/**
+	 * Host names, besides localhost and IP addresses, under which browsers may call the REST API from pages
+	 * this server serves itself; a browser request under any other name is refused (DNS rebinding).
+	 * Scripts (no Origin, no Sec-Fetch-Site) are not affected.
+	 */
+	private List<String> browserHosts = new ArrayList<>();
 
 	/** gRPC settings. */
 	private final Grpc grpc = new Grpc();
@@ -171,6 +180,22 @@ public class LockServerProperties {
 	 */
 	public void setMaxBodySize(DataSize maxBodySize) {
 		this.maxBodySize = maxBodySize;
+	}
+
+	/**
+	 * Returns the host names browsers may use besides localhost and IP addresses.
+	 * @return the host names
+	 */
+	public List<String> getBrowserHosts() {
+		return this.browserHosts;
+	}
+
+	/**
+	 * Sets the host names browsers may use besides localhost and IP addresses.
+	 * @param browserHosts the host names
+	 */
+	public void setBrowserHosts(List<String> browserHosts) {
+		this.browserHosts = browserHosts;
 	}
 
 	/**

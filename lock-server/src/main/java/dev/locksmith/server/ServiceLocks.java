@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
@@ -43,6 +44,11 @@ public final class ServiceLocks {
 	static final String WHO = "who";
 
 	private static final int LIST_CHUNK = 500;
+
+	/** How often a waiting create whose caller can give up checks whether it has. */
+	private static final Duration CANCEL_CHECK_INTERVAL = Duration.ofMillis(500);
+
+	private static final BooleanSupplier NEVER_CANCELLED = () -> false;
 
 	private final MutexService locks;
 
@@ -127,6 +133,26 @@ public final class ServiceLocks {
 	 */
 	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
 			@Nullable String wait, @Nullable Duration waitLimit) {
+		return create(service, who, ttl, wait, waitLimit, NEVER_CANCELLED);
+	}
+
+	/**
+	 * Like {@link #create(String, String, String, String, Duration)} for a caller that can give up while
+	 * it waits (a cancelled gRPC call): the wait ends within about half a second of {@code cancelled}
+	 * turning true, giving back its waiting slot, and no lock is taken after that.
+	 * @param service the service name (required)
+	 * @param who who takes it (required)
+	 * @param ttl the lease time, or null/empty for the default
+	 * @param wait how long to wait, or null/empty to try once
+	 * @param waitLimit the longest wait whatever {@code wait} says, or {@code null} for no limit
+	 * @param cancelled whether the caller has given up
+	 * @return the new lock
+	 * @throws LockServiceException (bad request) for bad input, (conflict) if the service stays locked or
+	 * the caller gave up, (overloaded) if it is held and {@code locksmith.server.max-waiting-requests}
+	 * requests already wait
+	 */
+	public ServiceLock create(@Nullable String service, @Nullable String who, @Nullable String ttl,
+			@Nullable String wait, @Nullable Duration waitLimit, BooleanSupplier cancelled) {
 		String name = requireName(SERVICE, service);
 		String holder = requireName(WHO, who);
 		Duration leaseTime = ttl(ttl);
@@ -141,7 +167,7 @@ public final class ServiceLocks {
 		if (waitLimit != null && waitTime.compareTo(waitLimit) > 0) {
 			waitTime = waitLimit.isNegative() ? Duration.ZERO : waitLimit;
 		}
-		return create(name, holder, leaseTime, waitTime);
+		return create(name, holder, leaseTime, waitTime, cancelled);
 	}
 
 	/**
@@ -155,13 +181,17 @@ public final class ServiceLocks {
 	 * every waiting slot is taken
 	 */
 	ServiceLock create(String service, String who, Duration ttl, Duration wait) {
+		return create(service, who, ttl, wait, NEVER_CANCELLED);
+	}
+
+	private ServiceLock create(String service, String who, Duration ttl, Duration wait, BooleanSupplier cancelled) {
 		if (wait.isZero()) {
-			return take(service, who, ttl, Duration.ZERO);
+			return take(service, who, ttl, Duration.ZERO, NEVER_CANCELLED);
 		}
 		if (!this.waitingSlots.tryAcquire()) {
 			// every waiting slot is taken: a free lock is still granted, a held one is refused at once
 			try {
-				return take(service, who, ttl, Duration.ZERO);
+				return take(service, who, ttl, Duration.ZERO, NEVER_CANCELLED);
 			}
 			catch (LockServiceException ex) {
 				if (ex.reason() == LockServiceException.Reason.CONFLICT) {
@@ -172,7 +202,7 @@ public final class ServiceLocks {
 			}
 		}
 		try {
-			return take(service, who, ttl, wait);
+			return take(service, who, ttl, wait, cancelled);
 		}
 		finally {
 			this.waitingSlots.release();
@@ -188,15 +218,15 @@ public final class ServiceLocks {
 		return this.maxWaitingRequests - this.waitingSlots.availablePermits();
 	}
 
-	private ServiceLock take(String service, String who, Duration ttl, Duration wait) {
+	private ServiceLock take(String service, String who, Duration ttl, Duration wait, BooleanSupplier cancelled) {
 		String key = this.keyPrefix + service;
 		LockOptions options = LockOptions.ttl(ttl)
-			.withWaitTime(wait)
 			.withAutoExtend(false)
 			.withName("lock-service")
 			.withMetadata(Map.of(SERVICE, service, WHO, who));
+		long waitUntil = System.nanoTime() + wait.toNanos();
 		for (int attempt = 0; attempt < 3; attempt++) {
-			LeaseInfo granted = this.locks.acquireDetached(key, options).orElse(null);
+			LeaseInfo granted = acquire(key, options, waitUntil, cancelled);
 			if (granted != null) {
 				LeaseInfo stored = find(this.locks.inspect(key), granted.leaseId());
 				return toLock(service, (stored != null) ? stored : granted);
@@ -210,9 +240,26 @@ public final class ServiceLocks {
 				throw LockServiceException.conflict(toLock(service, current));
 			}
 			// released between the attempt and the inspection: try again at once
-			options = options.withWaitTime(Duration.ZERO);
+			waitUntil = System.nanoTime();
 		}
 		throw LockServiceException.conflict(null);
+	}
+
+	/**
+	 * Tries to take {@code key} until {@code waitUntil} (a {@link System#nanoTime()} value); a caller that
+	 * can give up waits in short slices and stops after the first slice that ends with it gone.
+	 */
+	private @Nullable LeaseInfo acquire(String key, LockOptions options, long waitUntil, BooleanSupplier cancelled) {
+		while (true) {
+			long remaining = Math.max(0, waitUntil - System.nanoTime());
+			long slice = (cancelled == NEVER_CANCELLED) ? remaining
+					: Math.min(remaining, CANCEL_CHECK_INTERVAL.toNanos());
+			LeaseInfo granted = this.locks.acquireDetached(key, options.withWaitTime(Duration.ofNanos(slice)))
+				.orElse(null);
+			if (granted != null || slice >= remaining || cancelled.getAsBoolean()) {
+				return granted;
+			}
+		}
 	}
 
 	/**
@@ -346,8 +393,9 @@ public final class ServiceLocks {
 					Character.UNASSIGNED, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR ->
 				true;
 			case Character.SPACE_SEPARATOR -> codePoint != ' ';
-			// default-ignorable code points that Unicode files under letters or marks
-			default -> codePoint == 0x034F || codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x17B4
+			// default-ignorable code points that Unicode files under letters or marks, and symbols drawn blank
+			// (braille pattern blank, musical null notehead)
+			default -> codePoint == 0x2800 || codePoint == 0x1D159 || codePoint == 0x034F || codePoint == 0x115F || codePoint == 0x1160 || codePoint == 0x17B4
 					|| codePoint == 0x17B5 || (codePoint >= 0x180B && codePoint <= 0x180F) || codePoint == 0x3164
 					|| (codePoint >= 0xFE00 && codePoint <= 0xFE0F) || codePoint == 0xFFA0
 					|| (codePoint >= 0xE0100 && codePoint <= 0xE01EF);

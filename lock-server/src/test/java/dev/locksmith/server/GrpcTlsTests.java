@@ -1,6 +1,7 @@
 package dev.locksmith.server;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -8,9 +9,15 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import dev.locksmith.server.grpc.GrpcLockServer;
 import dev.locksmith.server.grpc.v1alpha1.CreateLockRequest;
@@ -64,6 +71,7 @@ class GrpcTlsTests {
 		registry.add("spring.ssl.bundle.jks.lock-service.keystore.location", () -> "file:" + keystore);
 		registry.add("spring.ssl.bundle.jks.lock-service.keystore.password", () -> "changeit");
 		registry.add("spring.ssl.bundle.jks.lock-service.keystore.type", () -> "PKCS12");
+		registry.add("spring.ssl.bundle.jks.lock-service.options.enabled-protocols", () -> "TLSv1.3");
 	}
 
 	private static void keytool(String... args) throws IOException, InterruptedException {
@@ -103,6 +111,27 @@ class GrpcTlsTests {
 			finally {
 				channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
 			}
+		}
+	}
+
+	@Test
+	void theBundlesTlsOptionsAreHonoured() throws Exception {
+		// the bundle allows TLSv1.3 only: a client limited to TLSv1.2 must not get a session
+		KeyStore trust = KeyStore.getInstance("PKCS12");
+		trust.load(null, null);
+		try (InputStream in = Files.newInputStream(certificate)) {
+			trust.setCertificateEntry("server", CertificateFactory.getInstance("X.509").generateCertificate(in));
+		}
+		TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+		trustManagers.init(trust);
+		SSLContext context = SSLContext.getInstance("TLS");
+		context.init(null, trustManagers.getTrustManagers(), null);
+		try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", this.server.getPort())) {
+			socket.setSoTimeout(5000);
+			socket.setEnabledProtocols(new String[] { "TLSv1.2" });
+			assertThat(catchThrowableOfType(IOException.class, socket::startHandshake))
+				.as("a TLSv1.2 handshake with a server whose bundle enables TLSv1.3 only")
+				.isNotNull();
 		}
 	}
 

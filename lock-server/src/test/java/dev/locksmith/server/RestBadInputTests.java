@@ -71,7 +71,7 @@ class RestBadInputTests extends LockServerTestSupport {
 	@ParameterizedTest
 	@ValueSource(strings = { "deploy\\u200b", "de\\u200dploy", "\\ufeffdeploy", "deploy\\u2060", "deploy\\u00ad",
 			"deploy\\u202e", "deploy\\u0085", "deploy\\u00a0prod", "de\\u2028ploy", "deploy\\ud800",
-			"deploy\\ue000", "deploy\\ufe0f", "deploy\\u3164" })
+			"deploy\\ue000", "deploy\\ufe0f", "deploy\\u3164", "deploy\\u2800", "deploy\\ud834\\udd59" })
 	void invisibleAndFormatCharactersAreRejectedNamingTheField(String service) {
 		Reply reply = post("/api/v1alpha1/lock", lockBody(service, "me"));
 		assertThat(reply.status()).as(service).isEqualTo(400);

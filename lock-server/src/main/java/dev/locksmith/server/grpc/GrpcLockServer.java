@@ -5,22 +5,26 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLException;
+
 import dev.locksmith.server.LockServerProperties;
 import io.grpc.BindableService;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.ServerCredentials;
-import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslOptions;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -75,8 +79,11 @@ public class GrpcLockServer implements SmartLifecycle {
 		InetSocketAddress bind = new InetSocketAddress(
 				(address != null) ? address : InetAddress.getLoopbackAddress(), this.settings.getPort());
 		CallAdmission calls = new CallAdmission(this.settings.getMaxThreads(), this.settings.getQueueCapacity());
-		Server started = NettyServerBuilder.forAddress(bind, credentials(this.ssl))
-			.addService(this.service)
+		NettyServerBuilder builder = NettyServerBuilder.forAddress(bind);
+		if (this.ssl != null) {
+			builder.sslContext(sslContext(this.ssl));
+		}
+		Server started = builder.addService(this.service)
 			.addService(ProtoReflectionServiceV1.newInstance())
 			.addService(reflectionV1Alpha)
 			.maxInboundMessageSize(this.maxMessageSize)
@@ -105,13 +112,24 @@ public class GrpcLockServer implements SmartLifecycle {
 		}
 	}
 
-	private static ServerCredentials credentials(@Nullable SslBundle ssl) {
-		if (ssl == null) {
-			return InsecureServerCredentials.create();
+	/** The server's TLS context: the bundle's key, and its enabled protocols and ciphers when it sets them. */
+	private static SslContext sslContext(SslBundle ssl) {
+		SslContextBuilder builder = GrpcSslContexts
+			.configure(SslContextBuilder.forServer(ssl.getManagers().getKeyManagerFactory()));
+		SslOptions options = ssl.getOptions();
+		if (options.getEnabledProtocols() != null) {
+			builder.protocols(options.getEnabledProtocols());
 		}
-		return TlsServerCredentials.newBuilder()
-			.keyManager(ssl.getManagers().getKeyManagerFactory().getKeyManagers())
-			.build();
+		if (options.getCiphers() != null) {
+			builder.ciphers(Arrays.asList(options.getCiphers()));
+		}
+		try {
+			return builder.build();
+		}
+		catch (SSLException ex) {
+			throw new IllegalStateException("Could not set up TLS for the lock service's gRPC server from SSL bundle "
+					+ "(locksmith.server.grpc.ssl.bundle): " + ex.getMessage(), ex);
+		}
 	}
 
 	@Override

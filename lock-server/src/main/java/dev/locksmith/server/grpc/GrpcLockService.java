@@ -49,10 +49,21 @@ public class GrpcLockService extends LockServiceGrpc.LockServiceImplBase {
 
 	@Override
 	public void createLock(CreateLockRequest request, StreamObserver<Lock> responseObserver) {
+		Context context = Context.current();
 		call(responseObserver, () -> {
-			ServiceLock lock = this.locks.create(request.getService(), request.getWho(), request.getTtl(),
-					request.getWait(), timeLeft());
-			if (Context.current().isCancelled()) {
+			ServiceLock lock;
+			try {
+				// a caller that cancels stops the wait soon, giving its waiting slot and thread back
+				lock = this.locks.create(request.getService(), request.getWho(), request.getTtl(), request.getWait(),
+						timeLeft(), context::isCancelled);
+			}
+			catch (LockServiceException ex) {
+				if (context.isCancelled()) {
+					throw Status.CANCELLED.withDescription("call cancelled while waiting").asRuntimeException();
+				}
+				throw ex;
+			}
+			if (context.isCancelled()) {
 				// nobody will learn the id: give the lock back instead of holding it until its TTL
 				this.locks.release(lock.id());
 				throw Status.CANCELLED.withDescription("call cancelled while acquiring").asRuntimeException();

@@ -2,7 +2,11 @@ package dev.locksmith.server.web;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import dev.locksmith.server.LockServiceException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,10 +22,26 @@ import org.jspecify.annotations.Nullable;
  * is not this server's own ({@code null} included). Scripts and CI clients send neither header and are
  * never affected; neither is a page served by this server itself ({@code same-origin}) or a URL typed into
  * the address bar ({@code none}).
+ *
+ * <p>A page of another site can also reach the server under its own name by pointing that name at the
+ * server's address after the page has loaded (DNS rebinding); the browser then sees the requests as
+ * same-origin. So a request from a page ({@code Origin}, or {@code Sec-Fetch-Site} other than
+ * {@code none}) is served only under localhost, an IP address, or a name in
+ * {@code locksmith.server.browser-hosts}.
  */
 final class CrossSiteRequests {
 
-	private CrossSiteRequests() {
+	private final Set<String> browserHosts;
+
+	/**
+	 * Creates the check.
+	 * @param browserHosts host names, besides localhost and IP addresses, that browsers may use
+	 */
+	CrossSiteRequests(Collection<String> browserHosts) {
+		this.browserHosts = new HashSet<>();
+		for (String host : browserHosts) {
+			this.browserHosts.add(host.trim().toLowerCase(Locale.ROOT));
+		}
 	}
 
 	/**
@@ -29,19 +49,43 @@ final class CrossSiteRequests {
 	 * @param request the request
 	 * @throws LockServiceException (forbidden) if a browser sent it on behalf of another site
 	 */
-	static void check(HttpServletRequest request) {
+	void check(HttpServletRequest request) {
 		String site = request.getHeader("Sec-Fetch-Site");
-		if (site != null) {
-			String value = site.trim().toLowerCase(Locale.ROOT);
-			if (value.equals("cross-site") || value.equals("same-site")) {
-				throw refused("the browser marked it Sec-Fetch-Site: " + value);
-			}
+		String value = (site != null) ? site.trim().toLowerCase(Locale.ROOT) : null;
+		if (value != null && (value.equals("cross-site") || value.equals("same-site"))) {
+			throw refused("the browser marked it Sec-Fetch-Site: " + value);
 		}
 		String origin = request.getHeader("Origin");
 		if (origin != null && !isOwnOrigin(request, origin.trim())) {
 			throw refused("its Origin '" + abbreviate(origin) + "' is not this server's");
 		}
+		boolean fromPage = origin != null || (value != null && !value.equals("none"));
+		if (fromPage && !isBrowserHost(request.getHeader("Host"))) {
+			throw refused("a page called it under the name '" + abbreviate(String.valueOf(request.getHeader("Host")))
+					+ "', which is not localhost, an IP address or in locksmith.server.browser-hosts (DNS rebinding)");
+		}
 	}
+
+	/** Whether a browser may use this Host: localhost, an IP address, or a configured name. */
+	private boolean isBrowserHost(@Nullable String hostHeader) {
+		if (hostHeader == null) {
+			return false;
+		}
+		String host = hostHeader.trim().toLowerCase(Locale.ROOT);
+		if (host.startsWith("[")) {
+			return host.indexOf(']') > 0; // an IPv6 literal
+		}
+		int colon = host.lastIndexOf(':');
+		if (colon >= 0) {
+			host = host.substring(0, colon);
+		}
+		if (host.endsWith(".")) {
+			host = host.substring(0, host.length() - 1);
+		}
+		return host.equals("localhost") || IPV4.matcher(host).matches() || this.browserHosts.contains(host);
+	}
+
+	private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
 	private static boolean isOwnOrigin(HttpServletRequest request, String origin) {
 		String authority = authority(origin);

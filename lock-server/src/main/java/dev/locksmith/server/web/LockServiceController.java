@@ -49,14 +49,27 @@ public class LockServiceController {
 
 	private final long maxBodySize;
 
+	private final CrossSiteRequests crossSite;
+
 	/**
 	 * Creates the controller.
 	 * @param locks the lock service
 	 * @param maxBodySize the largest request body accepted, in bytes
 	 */
 	public LockServiceController(ServiceLocks locks, long maxBodySize) {
+		this(locks, maxBodySize, List.of());
+	}
+
+	/**
+	 * Creates the controller.
+	 * @param locks the lock service
+	 * @param maxBodySize the largest request body accepted, in bytes
+	 * @param browserHosts host names, besides localhost and IP addresses, that browsers may use
+	 */
+	public LockServiceController(ServiceLocks locks, long maxBodySize, List<String> browserHosts) {
 		this.locks = locks;
 		this.maxBodySize = maxBodySize;
+		this.crossSite = new CrossSiteRequests(browserHosts);
 	}
 
 	/**
@@ -202,7 +215,7 @@ public class LockServiceController {
 	}
 
 	private void authorize(HttpServletRequest request) {
-		CrossSiteRequests.check(request);
+		this.crossSite.check(request);
 		this.locks.authorize(request.getHeader(HttpHeaders.AUTHORIZATION));
 	}
 

@@ -1,5 +1,7 @@
 package dev.locksmith.boot.annotation;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
@@ -61,6 +63,19 @@ public final class LockContext {
 			}
 		}
 		return Optional.empty();
+	}
+
+	/**
+	 * Returns every lock held in this call chain, innermost first (a lock joined by a nested call appears
+	 * once per call).
+	 * @return the handles, empty if no lock is bound on this thread
+	 */
+	public static List<LockHandle> all() {
+		List<LockHandle> handles = new ArrayList<>();
+		for (Frame frame = CURRENT.get(); frame != null; frame = frame.parent) {
+			handles.add(frame.handle);
+		}
+		return handles;
 	}
 
 	/**

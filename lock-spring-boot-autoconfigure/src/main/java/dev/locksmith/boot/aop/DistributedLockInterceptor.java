@@ -110,8 +110,12 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			if (interrupter != null) {
 				interrupter.disarm();
 			}
-			if (releaseWithTransaction && held.handle.isValid()) {
+			if (releaseWithTransaction) {
+				// even if lost: the transaction's commit check must see it, whatever the caller does with ex
 				TransactionRelease.releaseAfterCompletion(key, held);
+				if (!held.handle.isValid()) {
+					ex.addSuppressed(held.lostException());
+				}
 			}
 			else {
 				held.releaseAfter(ex);
@@ -121,8 +125,12 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		if (interrupter != null) {
 			interrupter.disarm();
 		}
-		if (releaseWithTransaction && held.handle.isValid()) {
+		if (releaseWithTransaction) {
+			// a lost lock stays registered too, so that the commit fails even if the caller catches the loss
 			TransactionRelease.releaseAfterCompletion(key, held);
+			if (!held.handle.isValid()) {
+				throw held.lostException();
+			}
 			return result;
 		}
 		LockLostException lost = held.release();

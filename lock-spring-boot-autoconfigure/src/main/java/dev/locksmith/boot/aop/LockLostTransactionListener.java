@@ -3,6 +3,7 @@ package dev.locksmith.boot.aop;
 import org.springframework.transaction.TransactionExecution;
 import org.springframework.transaction.TransactionExecutionListener;
 
+import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.boot.annotation.LockContext;
 
@@ -10,7 +11,8 @@ import dev.locksmith.boot.annotation.LockContext;
  * Fails the commit of a transaction that began inside a locked call (for example {@code @Transactional}
  * and {@code @DistributedLock} on one method, where the lock is taken first) if that lock was lost
  * meanwhile: the {@link LockLostException} makes the transaction manager roll back, so work done under
- * a lost lock is not committed. Checks the innermost lock bound to the thread ({@link LockContext}).
+ * a lost lock is not committed. Checks every lock bound to the thread ({@link LockContext#all()}), outer
+ * ones included.
  *
  * <p>Boot applies {@link TransactionExecutionListener} beans to the transaction managers it
  * auto-configures; add it to your own with {@code addListener}. Locks taken inside an already running
@@ -25,13 +27,14 @@ public final class LockLostTransactionListener implements TransactionExecutionLi
 	 */
 	@Override
 	public void beforeCommit(TransactionExecution transaction) {
-		LockContext.current().ifPresent((handle) -> {
+		// the transaction ran under every lock of the call chain, not only the innermost one
+		for (LockHandle handle : LockContext.all()) {
 			if (!handle.isValid()) {
 				throw new LockLostException(handle.key(), "Lock '" + handle.key() + "' (fencing token "
 						+ handle.fencingToken() + ") was lost before transaction '" + transaction.getTransactionName()
 						+ "' committed; the transaction is rolled back");
 			}
-		});
+		}
 	}
 
 }

@@ -42,6 +42,9 @@ class TransactionLossInOwnTransactionTests {
 	private Accounts accounts;
 
 	@Autowired
+	private Regions regions;
+
+	@Autowired
 	private JdbcTemplate jdbc;
 
 	@Autowired
@@ -70,6 +73,27 @@ class TransactionLossInOwnTransactionTests {
 		assertThat(this.locks.isLocked("account:hugo")).isFalse();
 	}
 
+	@Test
+	void anOuterLockLostBeforeCommitRollsBackATransactionBegunInsideIt() {
+		// region lock (10s) -> account lock (60s) + transaction: the region lock runs out, the account lock
+		// does not; the transaction ran under both, so it must not commit
+		assertThatExceptionOfType(LockLostException.class)
+			.isThrownBy(() -> this.regions.openInRegionAndLoseTheRegionLock("ida"))
+			.withMessageContaining("region:ida");
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class))
+			.as("the row written under the lost outer lock is rolled back")
+			.isZero();
+		assertThat(this.locks.isLocked("region:ida")).isFalse();
+		assertThat(this.locks.isLocked("account:ida")).isFalse();
+	}
+
+	@Test
+	void nestedLocksStillHeldAtCommitCommit() {
+		this.regions.openInRegion("jan");
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class)).isOne();
+		assertThat(this.locks.isLocked("region:jan")).isFalse();
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ImportAutoConfiguration({ AopAutoConfiguration.class, DataSourceAutoConfiguration.class,
 			DataSourceTransactionManagerAutoConfiguration.class, TransactionManagerCustomizationAutoConfiguration.class,
@@ -90,6 +114,11 @@ class TransactionLossInOwnTransactionTests {
 		@Bean
 		Accounts accounts(JdbcTemplate jdbc, ManualClock clock) {
 			return new Accounts(jdbc, clock);
+		}
+
+		@Bean
+		Regions regions(Accounts accounts) {
+			return new Regions(accounts);
 		}
 
 	}
@@ -117,6 +146,34 @@ class TransactionLossInOwnTransactionTests {
 		@DistributedLock(key = "'account:' + #owner", ttl = "10s")
 		public void open(String owner) {
 			this.jdbc.update("insert into account(owner) values (?)", owner);
+		}
+
+		@Transactional
+		@DistributedLock(key = "'account:' + #owner", ttl = "60s")
+		public void openAndOutliveTheOuterLock(String owner) {
+			this.jdbc.update("insert into account(owner) values (?)", owner);
+			// the outer lease (ttl 10s) runs out, this one (ttl 60s) does not
+			this.clock.advance(Duration.ofSeconds(11));
+		}
+
+	}
+
+	public static class Regions {
+
+		private final Accounts accounts;
+
+		Regions(Accounts accounts) {
+			this.accounts = accounts;
+		}
+
+		@DistributedLock(key = "'region:' + #owner", ttl = "10s")
+		public void openInRegionAndLoseTheRegionLock(String owner) {
+			this.accounts.openAndOutliveTheOuterLock(owner);
+		}
+
+		@DistributedLock(key = "'region:' + #owner", ttl = "10s")
+		public void openInRegion(String owner) {
+			this.accounts.open(owner);
 		}
 
 	}

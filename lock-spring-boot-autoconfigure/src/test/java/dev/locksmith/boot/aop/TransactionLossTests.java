@@ -72,6 +72,36 @@ class TransactionLossTests {
 		assertThat(this.locks.isLocked("account:frank")).isFalse();
 	}
 
+	@Test
+	void aLockLostInAMethodThatThrowsACheckedExceptionStillRollsBack() {
+		// a checked exception commits by default; the loss must still keep the work from committing
+		assertThatExceptionOfType(LockLostException.class)
+			.isThrownBy(() -> this.writer.writeLoseTheLockAndFail("gus"))
+			.withMessageContaining("account:gus");
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class))
+			.as("the row written under the lost lock is rolled back")
+			.isZero();
+		assertThat(this.locks.isLocked("account:gus")).isFalse();
+	}
+
+	@Test
+	void aLockLostAndCaughtByTheCallerStillRollsBack() {
+		assertThatExceptionOfType(LockLostException.class)
+			.isThrownBy(() -> this.writer.writeLoseTheLockAndCarryOn("hal"))
+			.withMessageContaining("account:hal");
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class))
+			.as("the row written under the lost lock is rolled back")
+			.isZero();
+		assertThat(this.locks.isLocked("account:hal")).isFalse();
+	}
+
+	@Test
+	void aCheckedExceptionUnderAHeldLockCommitsAsUsual() {
+		assertThatExceptionOfType(BusinessException.class).isThrownBy(() -> this.writer.writeAndFail("ivy"));
+		assertThat(this.jdbc.queryForObject("select count(*) from account", Integer.class)).isOne();
+		assertThat(this.locks.isLocked("account:ivy")).isFalse();
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableTransactionManagement
 	@ImportAutoConfiguration({ AopAutoConfiguration.class, DistributedLockAutoConfiguration.class })
@@ -115,6 +145,11 @@ class TransactionLossTests {
 			return new Writer(inserter, clock);
 		}
 
+		@Bean
+		FailingInserter failingInserter(JdbcTemplate jdbc, ManualClock clock) {
+			return new FailingInserter(jdbc, clock);
+		}
+
 	}
 
 	public static class Inserter {
@@ -139,9 +174,32 @@ class TransactionLossTests {
 
 		private final ManualClock clock;
 
+		@Autowired
+		private FailingInserter failing;
+
 		Writer(Inserter inserter, ManualClock clock) {
 			this.inserter = inserter;
 			this.clock = clock;
+		}
+
+		@Transactional
+		public void writeLoseTheLockAndFail(String owner) throws BusinessException {
+			this.failing.insertLoseTheLockAndFail(owner);
+		}
+
+		@Transactional
+		public void writeAndFail(String owner) throws BusinessException {
+			this.failing.insertAndFail(owner);
+		}
+
+		@Transactional
+		public void writeLoseTheLockAndCarryOn(String owner) {
+			try {
+				this.failing.insertAndLoseTheLock(owner);
+			}
+			catch (LockLostException ex) {
+				// the caller decides to carry on: the commit must still not happen under the lost lock
+			}
 		}
 
 		@Transactional
@@ -155,6 +213,44 @@ class TransactionLossTests {
 		public void write(String owner) {
 			this.inserter.insert(owner);
 		}
+
+	}
+
+	public static class FailingInserter {
+
+		private final JdbcTemplate jdbc;
+
+		private final ManualClock clock;
+
+		FailingInserter(JdbcTemplate jdbc, ManualClock clock) {
+			this.jdbc = jdbc;
+			this.clock = clock;
+		}
+
+		@DistributedLock(key = "'account:' + #owner", ttl = "10s")
+		public void insertLoseTheLockAndFail(String owner) throws BusinessException {
+			insertAndLoseTheLock(owner);
+			throw new BusinessException();
+		}
+
+		@DistributedLock(key = "'account:' + #owner", ttl = "10s")
+		public void insertAndLoseTheLock(String owner) {
+			this.jdbc.update("insert into account(owner) values (?)", owner);
+			this.clock.advance(Duration.ofSeconds(11));
+		}
+
+		@DistributedLock(key = "'account:' + #owner", ttl = "10s")
+		public void insertAndFail(String owner) throws BusinessException {
+			this.jdbc.update("insert into account(owner) values (?)", owner);
+			throw new BusinessException();
+		}
+
+	}
+
+	/** A checked exception, which by default does not roll a transaction back. */
+	public static class BusinessException extends Exception {
+
+		private static final long serialVersionUID = 1L;
 
 	}
 
