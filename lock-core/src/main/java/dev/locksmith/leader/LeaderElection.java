@@ -46,7 +46,8 @@ import dev.locksmith.ReleaseOutcome;
  * waits on the provider's release signal (Redis pub/sub, PostgreSQL {@code LISTEN}, in-memory condition)
  * or, when the holder's lease runs out, on the expiry hint the backend returned; a provider without
  * release signals is retried with the options' {@link Backoff}. While the backend is unreachable the
- * candidate backs off with the configured {@link Backoff} and tries again; it is not leader meanwhile.
+ * candidate backs off with the configured {@link Backoff} and tries again; it is not leader meanwhile. A
+ * grant that arrives already invalid (the acquisition took longer than the TTL) is released, never announced.
  *
  * <p><b>Loss is known before anyone else can lead.</b> The lease's local deadline is measured on a
  * monotonic clock from the moment the acquire (or renewal) request was <em>sent</em>, minus a drift
@@ -396,6 +397,11 @@ public final class LeaderElection implements AutoCloseable {
 				if (this.stopRequested) {
 					releaseQuietly(handle); // won while stopping: never announced
 					return RevocationReason.STOPPED;
+				}
+				if (!handle.isValid()) {
+					// the grant took longer than the TTL to arrive (or was lost at once): never announced
+					releaseQuietly(handle);
+					return RevocationReason.LOST;
 				}
 				this.leading = handle;
 				this.yieldRequested = false;

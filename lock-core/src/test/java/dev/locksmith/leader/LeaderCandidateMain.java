@@ -66,6 +66,10 @@ public final class LeaderCandidateMain {
 					: PostgresAdvisoryLockProvider.builder(dataSource).build();
 		}
 		LockEngine locks = Locksmith.builder(provider).build();
+		// Warm up (connections, scripts, JIT) as an application would before it contends: the first call of a
+		// cold JVM on a loaded machine can take longer than the 3 s TTL, and a lease's deadline counts from
+		// when its request was sent.
+		locks.acquire("warmup:" + ProcessHandle.current().pid()).release();
 		LeaderElection election = LeaderElection.builder(locks, name)
 			.ttl(ttl)
 			.yieldDelay(yieldDelay)

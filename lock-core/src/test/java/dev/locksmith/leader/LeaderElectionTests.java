@@ -123,6 +123,97 @@ class LeaderElectionTests {
 	}
 
 	@Test
+	void aGrantThatArrivesAfterItsTtlIsNeverAnnounced() throws Exception {
+		ManualClock clock = new ManualClock();
+		SlowFirstGrant provider = new SlowFirstGrant(new MemoryLockProvider(clock), clock);
+		LockEngine engine = Locksmith.builder(provider).clock(clock).build();
+		this.closeables.add(engine);
+		Recorder recorder = new Recorder();
+		LeaderElection election = election(engine, recorder, Duration.ZERO);
+		election.start();
+		Event granted = recorder.next();
+		await().atMost(TIMEOUT).until(election::isLeader);
+		assertThat(granted.leadership().term()).as("the first announced term is the one that leads")
+			.isEqualTo(election.leadership().orElseThrow().term());
+		assertThat(provider.acquires).hasValueGreaterThanOrEqualTo(2);
+		assertThat(recorder.events).as("the late first grant was never announced, not even as revoked").isEmpty();
+	}
+
+	/** The in-memory provider whose first grant reaches the engine 31 s (of a manual clock) after it was sent. */
+	static final class SlowFirstGrant implements LockProvider {
+
+		private final MemoryLockProvider delegate;
+
+		private final ManualClock clock;
+
+		final java.util.concurrent.atomic.AtomicInteger acquires = new java.util.concurrent.atomic.AtomicInteger();
+
+		SlowFirstGrant(MemoryLockProvider delegate, ManualClock clock) {
+			this.delegate = delegate;
+			this.clock = clock;
+		}
+
+		@Override
+		public dev.locksmith.spi.Grant acquire(dev.locksmith.spi.LeaseRequest request) {
+			dev.locksmith.spi.Grant grant = this.delegate.acquire(request);
+			if (this.acquires.incrementAndGet() == 1) {
+				this.clock.advance(Duration.ofSeconds(31));
+			}
+			return grant;
+		}
+
+		@Override
+		public String name() {
+			return this.delegate.name();
+		}
+
+		@Override
+		public boolean release(dev.locksmith.spi.LeaseRef lease) {
+			return this.delegate.release(lease);
+		}
+
+		@Override
+		public boolean extend(dev.locksmith.spi.LeaseRef lease, Duration ttl) {
+			return this.delegate.extend(lease, ttl);
+		}
+
+		@Override
+		public dev.locksmith.LockInfo inspect(String key) {
+			return this.delegate.inspect(key);
+		}
+
+		@Override
+		public dev.locksmith.LockPage list(String keyPrefix, int offset, int limit) {
+			return this.delegate.list(keyPrefix, offset, limit);
+		}
+
+		@Override
+		public boolean forceRelease(String key) {
+			return this.delegate.forceRelease(key);
+		}
+
+		@Override
+		public boolean notifiesReleases() {
+			return this.delegate.notifiesReleases();
+		}
+
+		@Override
+		public dev.locksmith.spi.ReleaseSubscription subscribe(String key) {
+			return this.delegate.subscribe(key);
+		}
+
+		@Override
+		public void ping() {
+		}
+
+		@Override
+		public void close() {
+			this.delegate.close();
+		}
+
+	}
+
+	@Test
 	void stopWhileAcquiringInterruptsTheCandidateWhichNeverLeads() throws Exception {
 		MemoryLockProvider provider = new MemoryLockProvider();
 		Recorder leaderEvents = new Recorder();
