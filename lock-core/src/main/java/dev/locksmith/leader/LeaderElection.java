@@ -70,7 +70,8 @@ import dev.locksmith.ReleaseOutcome;
  *
  * <p><b>Stop.</b> {@link #stop()} interrupts a candidate that is still acquiring (the engine gives up
  * the attempt) or releases the lease of a leader, reports {@link RevocationReason#STOPPED}, and waits for
- * the candidate thread to end. An election can be started again after it stopped.
+ * the candidate thread to end. An election can be started again after it stopped. Stop it before closing
+ * the lock service (the Boot starter's lifecycle does): a candidate on a closed service only logs errors.
  *
  * <p>Callbacks run in order on the election's own event thread, never on the renewal thread; see
  * {@link LeaderListener}. Thread-safe.
