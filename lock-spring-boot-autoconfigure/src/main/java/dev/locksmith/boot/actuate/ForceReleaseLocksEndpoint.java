@@ -1,11 +1,14 @@
 package dev.locksmith.boot.actuate;
 
+import java.util.List;
+
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 import dev.locksmith.MutexService;
+import dev.locksmith.leader.LeaderElection;
 
 /**
  * The {@code locks} endpoint with its force-release operation:
@@ -22,6 +25,15 @@ public class ForceReleaseLocksEndpoint extends LocksEndpoint {
 	 */
 	public ForceReleaseLocksEndpoint(MutexService locks) {
 		super(locks);
+	}
+
+	/**
+	 * Creates the endpoint that also shows leader elections.
+	 * @param locks the lock service
+	 * @param elections the leader elections of this instance
+	 */
+	public ForceReleaseLocksEndpoint(MutexService locks, List<LeaderElection> elections) {
+		super(locks, elections);
 	}
 
 	/**

@@ -15,10 +15,12 @@ import dev.locksmith.LeaseInfo;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockInfo;
 import dev.locksmith.MutexService;
+import dev.locksmith.leader.LeaderElection;
 
 /**
  * The {@code locks} actuator endpoint: {@code GET /actuator/locks} lists the leases this instance holds;
- * {@code GET /actuator/locks/{key}} reads a key's state from the backend, whoever holds it. Read-only;
+ * {@code GET /actuator/locks/{key}} reads a key's state from the backend, whoever holds it. The list also shows
+ * this instance's leader elections (name, whether it leads, term). Read-only;
  * {@link ForceReleaseLocksEndpoint} adds the force-release operation when it is enabled.
  */
 @Endpoint(id = "locks")
@@ -26,12 +28,24 @@ public class LocksEndpoint {
 
 	private final MutexService locks;
 
+	private final List<LeaderElection> elections;
+
 	/**
 	 * Creates the endpoint.
 	 * @param locks the lock service
 	 */
 	public LocksEndpoint(MutexService locks) {
+		this(locks, List.of());
+	}
+
+	/**
+	 * Creates the endpoint that also shows leader elections.
+	 * @param locks the lock service
+	 * @param elections the leader elections of this instance
+	 */
+	public LocksEndpoint(MutexService locks, List<LeaderElection> elections) {
 		this.locks = locks;
+		this.elections = List.copyOf(elections);
 	}
 
 	/**
@@ -45,7 +59,8 @@ public class LocksEndpoint {
 			.stream()
 			.map((handle) -> HeldLockDescriptor.of(handle, now))
 			.toList();
-		return new HeldLocksDescriptor(this.locks.providerName(), this.locks.ownerId(), held.size(), held);
+		List<LeaderDescriptor> leaders = this.elections.stream().map(LeaderDescriptor::of).toList();
+		return new HeldLocksDescriptor(this.locks.providerName(), this.locks.ownerId(), held.size(), held, leaders);
 	}
 
 	/**
@@ -73,9 +88,40 @@ public class LocksEndpoint {
 	 * @param owner this instance's owner id
 	 * @param count how many leases are held
 	 * @param locks the held leases
+	 * @param leaders this instance's leader elections
 	 */
-	public record HeldLocksDescriptor(String provider, String owner, int count,
-			List<HeldLockDescriptor> locks) implements OperationResponseBody {
+	public record HeldLocksDescriptor(String provider, String owner, int count, List<HeldLockDescriptor> locks,
+			List<LeaderDescriptor> leaders) implements OperationResponseBody {
+
+		/**
+		 * Creates the descriptor without leader elections.
+		 * @param provider the provider name
+		 * @param owner this instance's owner id
+		 * @param count how many leases are held
+		 * @param locks the held leases
+		 */
+		public HeldLocksDescriptor(String provider, String owner, int count, List<HeldLockDescriptor> locks) {
+			this(provider, owner, count, locks, List.of());
+		}
+
+	}
+
+	/**
+	 * One leader election of this instance.
+	 *
+	 * @param name the election name
+	 * @param key the lock key that carries it
+	 * @param running whether the election is started
+	 * @param leader whether this instance leads now
+	 * @param term the term while leader
+	 */
+	public record LeaderDescriptor(String name, String key, boolean running, boolean leader, @Nullable Long term) {
+
+		static LeaderDescriptor of(LeaderElection election) {
+			Long term = election.leadership().map((leadership) -> leadership.term()).orElse(null);
+			return new LeaderDescriptor(election.name(), election.key(), election.isRunning(), term != null, term);
+		}
+
 	}
 
 	/**

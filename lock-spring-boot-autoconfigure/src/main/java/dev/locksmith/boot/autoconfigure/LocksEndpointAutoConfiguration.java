@@ -1,5 +1,6 @@
 package dev.locksmith.boot.autoconfigure;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,6 +13,7 @@ import org.springframework.context.annotation.Bean;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.actuate.ForceReleaseLocksEndpoint;
 import dev.locksmith.boot.actuate.LocksEndpoint;
+import dev.locksmith.leader.LeaderElection;
 
 /**
  * Auto-configuration of the {@code locks} actuator endpoint. Its force-release operation exists only when
@@ -28,15 +30,15 @@ public final class LocksEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(LocksEndpoint.class)
 	@ConditionalOnBooleanProperty(name = FORCE_RELEASE, havingValue = false, matchIfMissing = true)
-	LocksEndpoint locksEndpoint(MutexService locks) {
-		return new LocksEndpoint(locks);
+	LocksEndpoint locksEndpoint(MutexService locks, ObjectProvider<LeaderElection> elections) {
+		return new LocksEndpoint(locks, elections.orderedStream().toList());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(LocksEndpoint.class)
 	@ConditionalOnBooleanProperty(name = FORCE_RELEASE)
-	ForceReleaseLocksEndpoint forceReleaseLocksEndpoint(MutexService locks) {
-		return new ForceReleaseLocksEndpoint(locks);
+	ForceReleaseLocksEndpoint forceReleaseLocksEndpoint(MutexService locks, ObjectProvider<LeaderElection> elections) {
+		return new ForceReleaseLocksEndpoint(locks, elections.orderedStream().toList());
 	}
 
 }
