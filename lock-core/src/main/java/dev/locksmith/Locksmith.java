@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 import org.jspecify.annotations.Nullable;
 
@@ -74,6 +75,10 @@ public final class Locksmith {
 
 		private final List<LockListener> listeners = new ArrayList<>();
 
+		private boolean backgroundRenewal = true;
+
+		private @Nullable Executor callbackExecutor;
+
 		private Builder(LockProvider provider) {
 			this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		}
@@ -133,13 +138,41 @@ public final class Locksmith {
 		}
 
 		/**
+		 * Sets whether renewals and deadline checks run by themselves on the engine's scheduler thread
+		 * (default: true). With false nothing runs by itself: the caller drives
+		 * {@link LockEngine#runDueRenewals()} (deterministic tests and simulations).
+		 * @param backgroundRenewal whether the scheduler thread runs renewals
+		 * @return this builder
+		 */
+		public Builder backgroundRenewal(boolean backgroundRenewal) {
+			this.backgroundRenewal = backgroundRenewal;
+			return this;
+		}
+
+		/**
+		 * Sets the executor that runs {@code onLost} callbacks (default: the thread that detects the loss).
+		 * Tests pass {@code Runnable::run} for determinism.
+		 * @param callbackExecutor the executor
+		 * @return this builder
+		 */
+		public Builder callbackExecutor(Executor callbackExecutor) {
+			this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor must not be null");
+			return this;
+		}
+
+		/**
 		 * Builds the service.
 		 * @return the engine
 		 */
 		public LockEngine build() {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
-			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners);
+			LockEngine engine = new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock,
+					this.listeners, this.backgroundRenewal);
+			if (this.callbackExecutor != null) {
+				engine.callbackExecutor = this.callbackExecutor;
+			}
+			return engine;
 		}
 
 	}

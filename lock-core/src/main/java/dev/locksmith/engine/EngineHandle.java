@@ -172,7 +172,9 @@ final class EngineHandle implements LockHandle {
 			callbacks = this.lostCallbacks;
 			this.lostCallbacks = List.of();
 		}
-		callbacks.forEach(EngineHandle::runCallback);
+		for (Runnable callback : callbacks) {
+			this.engine.callbackExecutor.execute(() -> runCallback(callback));
+		}
 	}
 
 	private static void runCallback(Runnable callback) {

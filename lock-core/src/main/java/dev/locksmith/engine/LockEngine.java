@@ -88,6 +88,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	private volatile boolean closed;
 
+	/** Runs onLost callbacks (seam; set by the builder, default: the detecting thread). */
+	public volatile java.util.concurrent.Executor callbackExecutor = Runnable::run;
+
 	/**
 	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
 	 * @param provider the backend
@@ -99,6 +102,21 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners) {
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, true);
+	}
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 * @param backgroundRenewal whether the scheduler thread runs renewals by itself
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners, boolean backgroundRenewal) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -112,7 +130,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.clock = Objects.requireNonNull(clock, "clock must not be null");
 		this.listeners = List.copyOf(listeners);
 		this.leaseIdPrefix = HexFormat.of().formatHex(randomBytes(8)) + ":";
-		this.renewer = new Renewer(this, provider, clock);
+		this.renewer = new Renewer(this, provider, clock, backgroundRenewal);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
 	}
 

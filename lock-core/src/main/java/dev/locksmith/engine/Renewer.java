@@ -55,7 +55,11 @@ final class Renewer {
 	/** The largest coalescing window of any handle added so far. */
 	private volatile long maxWindowNanos;
 
-	Renewer(LockEngine engine, LockProvider provider, LockClock clock) {
+	/** Whether runs are scheduled on the executor; false: only {@link #runDue} called by the caller. */
+	private final boolean background;
+
+	Renewer(LockEngine engine, LockProvider provider, LockClock clock, boolean background) {
+		this.background = background;
 		this.engine = engine;
 		this.provider = provider;
 		this.clock = clock;
@@ -99,7 +103,7 @@ final class Renewer {
 			}
 		}
 		while (!this.scheduledFor.compareAndSet(current, atNanos));
-		if (this.executor.isShutdown()) {
+		if (!this.background || this.executor.isShutdown()) {
 			return;
 		}
 		long delay = Math.max(0, atNanos - this.clock.nanoTime());
