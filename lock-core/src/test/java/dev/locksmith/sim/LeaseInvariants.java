@@ -30,7 +30,8 @@ import dev.locksmith.ReleaseOutcome;
  * restart) stays valid and its lease stays on the backend: it is scheduled for renewal.</li>
  * <li>{@code onLost} runs at most once, never for a handle released as RELEASED, always for one released as
  * LOST, never while the backend still holds the lease before the local deadline, and at the latest one
- * renewal interval after the backend lost an auto-extended lease, or at the local deadline.</li>
+ * renewal interval after the backend lost an auto-extended lease (while the backend answers the client), or at the
+ * local deadline.</li>
  * <li>After a call returns, every lease on the backend belongs to a live handle or a detached lease, or its
  * client could not clean it up (its last call failed, or the handle was declared lost, or its release
  * failed), and then nobody extends it: it expires within its TTL.</li>
@@ -51,6 +52,12 @@ public final class LeaseInvariants {
 		}
 
 	}
+
+	/**
+	 * Invariants not reported, from {@code -Dlocksmith.sim.ignore=5,7}: only for exploring an engine with a
+	 * known defect, to find the next one. Never set in CI.
+	 */
+	static final java.util.Set<String> IGNORED = java.util.Set.of(System.getProperty("locksmith.sim.ignore", "").split(","));
 
 	private final WorldView world;
 
@@ -97,23 +104,27 @@ public final class LeaseInvariants {
 				byLeaseId.put(lease.leaseId(), lease);
 			}
 		}
-		Violation v = checkValidHandles(now, byLeaseId);
+		Violation v = keep(checkValidHandles(now, byLeaseId));
 		if (v == null) {
-			v = checkTokens();
+			v = keep(checkTokens());
 		}
 		if (v == null) {
-			v = checkRenewed(now, byLeaseId);
+			v = keep(checkRenewed(now, byLeaseId));
 		}
 		if (v == null) {
-			v = checkLost(now, byLeaseId);
+			v = keep(checkLost(now, byLeaseId));
 		}
 		if (v == null) {
-			v = checkOrphans(now, backend);
+			v = keep(checkOrphans(now, backend));
 		}
 		if (v == null) {
-			v = checkStatistics();
+			v = keep(checkStatistics());
 		}
 		return (v == null) ? null : new Violation(v.invariant, v.message + " [after " + step + ", t=" + Simulation.ms(now) + "]");
+	}
+
+	private static Violation keep(Violation v) {
+		return (v != null && IGNORED.contains(Integer.toString(v.invariant))) ? null : v;
 	}
 
 	// 1 -------------------------------------------------------------------------------------------------
@@ -127,6 +138,7 @@ public final class LeaseInvariants {
 					h.lastSeenExpiry = lease.expiresAtMaster();
 				}
 				else if (h.live() && h.backendLostAt == Long.MIN_VALUE) {
+					h.faultsAtBackendLoss = client.provider().faults();
 					h.backendLostAt = (h.epoch != this.world.backend().epoch())
 							? Math.max(this.world.backend().restartedAtMaster(), h.acquiredAtMaster)
 							: (h.lastSeenExpiry != Long.MIN_VALUE && h.lastSeenExpiry <= now) ? h.lastSeenExpiry : now;
@@ -249,7 +261,8 @@ public final class LeaseInvariants {
 				}
 				long by = h.deadlineMaster;
 				String why = "its local deadline " + Simulation.ms(h.deadlineMaster);
-				if (h.autoExtend && h.backendLostAt != Long.MIN_VALUE && h.backendLostAt + h.renewIntervalMaster < by) {
+				if (h.autoExtend && h.backendLostAt != Long.MIN_VALUE && h.backendLostAt + h.renewIntervalMaster < by
+						&& client.provider().faults() == h.faultsAtBackendLoss) {
 					by = h.backendLostAt + h.renewIntervalMaster;
 					why = "one renewal interval (" + ms(h.renewIntervalMaster) + ") after the backend lost it at "
 							+ Simulation.ms(h.backendLostAt);
@@ -294,11 +307,13 @@ public final class LeaseInvariants {
 				Long first = this.orphanExpiry.get(lease.leaseId());
 				if (first == null) {
 					TrackedHandle h = handles.get(lease.leaseId());
-					if (h != null && h.outcome == ReleaseOutcome.RELEASED) {
+					boolean minHold = h != null && h.outcome == ReleaseOutcome.RELEASED && h.minHoldNanos > 0
+							&& lease.expiresAtMaster() <= h.releasedAtMaster + h.minHoldNanos + this.world.maxLatencyNanos();
+					if (h != null && h.outcome == ReleaseOutcome.RELEASED && !minHold) {
 						return new Violation(5, h + ": release() returned RELEASED but the backend still holds the lease until "
 								+ Simulation.ms(lease.expiresAtMaster()));
 					}
-					boolean excused = (creator >= 0 && this.world.clients().get(creator).provider().lastCallFailed())
+					boolean excused = minHold || (creator >= 0 && this.world.clients().get(creator).provider().lastCallFailed())
 							|| (h != null && (h.lostFired.get() > 0 || lastCallOnLeaseFailed(h)));
 					if (!excused) {
 						return new Violation(5, "orphan lease " + lease.leaseId() + " on '" + lease.key() + "' (" + lease.type()
@@ -416,7 +431,7 @@ public final class LeaseInvariants {
 	 */
 	public Violation checkWaiter(String what, String key, long startMaster, long firstFreeMaster, long acquiredAtMaster,
 			long endMaster) {
-		if (firstFreeMaster == Long.MIN_VALUE) {
+		if (firstFreeMaster == Long.MIN_VALUE || IGNORED.contains("6")) {
 			return null;
 		}
 		long bound = waitBound(endMaster - startMaster);

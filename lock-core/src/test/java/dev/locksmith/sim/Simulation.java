@@ -393,6 +393,7 @@ public final class Simulation implements WorldView {
 			if (c.provider.faults() != faultsBefore) {
 				tracked.faultsAtAcquire = -1; // acquired through a failure: not held to invariant 3
 			}
+			tracked.minHoldNanos = (a.minHoldMs() < 0) ? Long.MAX_VALUE / 4 : a.minHoldMs() * 1_000_000L;
 			handle.onLost(() -> {
 				tracked.lostAtMaster = this.time.nanoTime();
 				tracked.lostFired.incrementAndGet();
@@ -434,6 +435,7 @@ public final class Simulation implements WorldView {
 			}
 			c.released++;
 			t.outcome = outcome;
+			t.releasedAtMaster = this.time.nanoTime();
 		}
 		else if (outcome == ReleaseOutcome.LOST && t.outcome == null) {
 			t.outcome = outcome;
@@ -524,6 +526,7 @@ public final class Simulation implements WorldView {
 			if (last == SimProvider.Result.TRUE) {
 				c.released++;
 				t.outcome = ReleaseOutcome.RELEASED;
+				t.releasedAtMaster = this.time.nanoTime();
 				t.closedByEngine = false;
 			}
 		}

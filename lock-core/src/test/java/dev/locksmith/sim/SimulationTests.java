@@ -131,6 +131,10 @@ class SimulationTests {
 		if (!without.isEmpty()) {
 			text.append(" -Dlocksmith.sim.without=").append(without);
 		}
+		String ignore = System.getProperty("locksmith.sim.ignore", "");
+		if (!ignore.isEmpty()) {
+			text.append(" -Dlocksmith.sim.ignore=").append(ignore);
+		}
 		System.out.println(text);
 		return text.toString();
 	}

@@ -43,6 +43,12 @@ public final class TrackedHandle {
 	/** The outcome of the caller's release(), or null while not released by the caller. */
 	ReleaseOutcome outcome;
 
+	/** The minimum hold: a release before it ends leaves the lease on the backend until then. */
+	long minHoldNanos;
+
+	/** When the caller's release() returned (master nanos). */
+	long releasedAtMaster = Long.MIN_VALUE;
+
 	/** Whether the caller's release() threw (the lease may still be on the backend). */
 	boolean releaseThrew;
 
@@ -54,6 +60,9 @@ public final class TrackedHandle {
 
 	/** When the checker first saw the lease gone from the backend while the handle was live. */
 	long backendLostAt = Long.MIN_VALUE;
+
+	/** The client's fault count when the lease was seen gone: a failed call since then excuses a late onLost. */
+	long faultsAtBackendLoss;
 
 	/** The local deadline mapped to master time, last computed while the handle was valid. */
 	long deadlineMaster = Long.MIN_VALUE;
