@@ -46,7 +46,7 @@ public final class SimProvider implements LockProvider {
 	public record Call(long seq, String method, String leaseId, Result result, long opIndex) {
 	}
 
-	private final Simulation sim;
+	private final SimNetwork sim;
 
 	private final int client;
 
@@ -58,9 +58,9 @@ public final class SimProvider implements LockProvider {
 
 	private long faults;
 
-	private final List<Call> calls = new ArrayList<>();
+	private final List<Call> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
-	SimProvider(Simulation sim, int client) {
+	SimProvider(SimNetwork sim, int client) {
 		this.sim = sim;
 		this.client = client;
 	}
@@ -69,7 +69,7 @@ public final class SimProvider implements LockProvider {
 	 * Makes the next {@code count} calls fail before the backend applies them.
 	 * @param count how many
 	 */
-	public void failNext(int count) {
+	public synchronized void failNext(int count) {
 		this.failNext += count;
 	}
 
@@ -77,7 +77,7 @@ public final class SimProvider implements LockProvider {
 	 * Makes the next {@code count} calls lose their reply after the backend applied them.
 	 * @param count how many
 	 */
-	public void loseReplyNext(int count) {
+	public synchronized void loseReplyNext(int count) {
 		this.loseReplyNext += count;
 	}
 
@@ -85,7 +85,7 @@ public final class SimProvider implements LockProvider {
 	 * Returns whether this client's most recent call failed (before or after applying).
 	 * @return true if it failed
 	 */
-	public boolean lastCallFailed() {
+	public synchronized boolean lastCallFailed() {
 		return this.lastCallFailed;
 	}
 
@@ -93,7 +93,7 @@ public final class SimProvider implements LockProvider {
 	 * Returns how many calls of this client have failed so far.
 	 * @return the count
 	 */
-	public long faults() {
+	public synchronized long faults() {
 		return this.faults;
 	}
 
@@ -114,12 +114,27 @@ public final class SimProvider implements LockProvider {
 		T apply();
 	}
 
+	private synchronized boolean takeFailure() {
+		if (this.sim.inOutage()) {
+			return true;
+		}
+		if (this.failNext > 0) {
+			this.failNext--;
+			return true;
+		}
+		return false;
+	}
+
+	private synchronized boolean takeLostReply() {
+		if (this.loseReplyNext > 0) {
+			this.loseReplyNext--;
+			return true;
+		}
+		return false;
+	}
+
 	private <T> T call(String method, String key, String leaseId, Applied<T> action, java.util.function.Predicate<T> isTrue) {
-		boolean outage = this.sim.inOutage();
-		if (outage || this.failNext > 0) {
-			if (!outage) {
-				this.failNext--;
-			}
+		if (takeFailure()) {
 			this.sim.time().advance(TIMEOUT_NANOS);
 			record(method, leaseId, Result.FAILED_BEFORE);
 			throw new LockProviderUnavailableException(key, "sim: " + method + " failed before reaching the backend", null);
@@ -127,8 +142,7 @@ public final class SimProvider implements LockProvider {
 		this.sim.time().advance(this.sim.latencyNanos());
 		T value = action.apply();
 		this.sim.time().advance(this.sim.latencyNanos());
-		if (this.loseReplyNext > 0) {
-			this.loseReplyNext--;
+		if (takeLostReply()) {
 			record(method, leaseId, Result.REPLY_LOST);
 			throw new LockProviderUnavailableException(key, "sim: reply to " + method + " lost after the backend applied it", null);
 		}
@@ -136,7 +150,7 @@ public final class SimProvider implements LockProvider {
 		return value;
 	}
 
-	private void record(String method, String leaseId, Result result) {
+	private synchronized void record(String method, String leaseId, Result result) {
 		boolean failed = result == Result.FAILED_BEFORE || result == Result.REPLY_LOST;
 		this.lastCallFailed = failed;
 		if (failed) {
@@ -153,7 +167,13 @@ public final class SimProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		return call("release", lease.key(), lease.leaseId(), () -> this.sim.backend().memory().release(lease), (b) -> b);
+		return call("release", lease.key(), lease.leaseId(), () -> {
+			boolean released = this.sim.backend().memory().release(lease);
+			if (released) {
+				this.sim.released(lease.key());
+			}
+			return released;
+		}, (b) -> b);
 	}
 
 	@Override
@@ -204,15 +224,22 @@ public final class SimProvider implements LockProvider {
 
 	@Override
 	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		long releasesAtSubscribe = this.sim.releases(key);
 		ReleaseSubscription signals = this.sim.backend().memory().subscribe(key, type);
 		return new ReleaseSubscription() {
 
+			private boolean awaited;
+
 			@Override
 			public boolean await(long timeoutNanos) throws InterruptedException {
+				// only the first wait can tell a missed wake-up: a release between subscribing and waiting
+				long releasesBefore = this.awaited ? Long.MAX_VALUE : releasesAtSubscribe;
+				this.awaited = true;
 				if (Thread.interrupted()) {
 					throw new InterruptedException("sim waiter interrupted");
 				}
-				return SimProvider.this.sim.sleep(SimProvider.this.client, key, type, timeoutNanos, signals);
+				return SimProvider.this.sim.sleep(SimProvider.this.client, key, type, timeoutNanos, signals,
+						releasesBefore);
 			}
 
 			@Override

@@ -33,7 +33,7 @@ import dev.locksmith.spi.ReleaseSubscription;
  * renewals, as its scheduler thread would) and a waiter's sleep ({@link #sleep}). {@link LeaseInvariants}
  * runs after every operation and every tick. The same seed and operations give the same run.
  */
-public final class Simulation implements WorldView {
+public final class Simulation implements WorldView, SimNetwork {
 
 	/** The renewal scheduler's time step. */
 	static final long TICK_NANOS = 5_000_000L;
@@ -91,6 +91,11 @@ public final class Simulation implements WorldView {
 	private long outageUntil = Long.MIN_VALUE;
 
 	private Waiter waiter;
+
+	private long lastTickAt = this.time.nanoTime();
+
+	/** Gaps between scheduler runs longer than a tick: start → length. */
+	private final java.util.TreeMap<Long, Long> tickGaps = new java.util.TreeMap<>();
 
 	private LeaseInvariants.Violation violation;
 
@@ -542,6 +547,11 @@ public final class Simulation implements WorldView {
 
 	private void tick(long nanos) {
 		this.time.advance(nanos);
+		long now = this.time.nanoTime();
+		if (now - this.lastTickAt > TICK_NANOS) {
+			this.tickGaps.put(this.lastTickAt, now - this.lastTickAt);
+		}
+		this.lastTickAt = now;
 		count("tick");
 		for (Client client : this.clients) {
 			if (client.closed) {
@@ -575,8 +585,9 @@ public final class Simulation implements WorldView {
 	 * @return true if a release was signalled
 	 * @throws InterruptedException when the waiter is interrupted
 	 */
-	boolean sleep(int client, String key, LeaseType type, long localNanos, ReleaseSubscription signals)
-			throws InterruptedException {
+	@Override
+	public boolean sleep(int client, String key, LeaseType type, long localNanos, ReleaseSubscription signals,
+			long releasesAtSubscribe) throws InterruptedException {
 		count("sleep");
 		long end = this.time.nanoTime() + this.clients.get(client).clock.toMasterDuration(Math.max(0, localNanos));
 		Waiter w = this.waiter;
@@ -636,20 +647,49 @@ public final class Simulation implements WorldView {
 
 	// ---------------------------------------------------------------- for SimProvider and the checker
 
-	SimTime time() {
+	@Override
+	public SimTime time() {
 		return this.time;
 	}
 
-	long opIndex() {
+	@Override
+	public long opIndex() {
 		return this.opIndex;
 	}
 
-	boolean inOutage() {
+	@Override
+	public boolean inOutage() {
 		return this.time.nanoTime() < this.outageUntil;
 	}
 
-	long latencyNanos() {
+	@Override
+	public long releases(String key) {
+		return 0;
+	}
+
+	@Override
+	public void released(String key) {
+	}
+
+	@Override
+	public long latencyNanos() {
 		return (this.latency.nextInt(10) < 3) ? 0 : this.latency.nextLong(MAX_LATENCY_NANOS + 1);
+	}
+
+	@Override
+	public long lastTickAt() {
+		return this.lastTickAt;
+	}
+
+	@Override
+	public long longestTickGapSince(long masterNanos) {
+		long longest = Math.min(TICK_NANOS, this.time.nanoTime() - masterNanos);
+		for (Map.Entry<Long, Long> gap : this.tickGaps.entrySet()) {
+			if (gap.getKey() + gap.getValue() > masterNanos) {
+				longest = Math.max(longest, gap.getValue());
+			}
+		}
+		return Math.max(longest, this.time.nanoTime() - Math.max(this.lastTickAt, masterNanos));
 	}
 
 	@Override

@@ -33,6 +33,18 @@ public interface WorldView {
 	/** @return the largest one-way latency of a call */
 	long maxLatencyNanos();
 
+	/** @return master time at which the last completed scheduler run (every engine's due renewals) started */
+	long lastTickAt();
+
+	/**
+	 * Returns the longest time between two scheduler runs since {@code masterNanos} (the simulation has no
+	 * runs while one client's calls take time: a handle is held to invariant 3 only if the renewals had
+	 * their chance).
+	 * @param masterNanos since when
+	 * @return the longest gap in master nanos
+	 */
+	long longestTickGapSince(long masterNanos);
+
 	/** One client as the checker sees it. */
 	interface ClientView {
 
