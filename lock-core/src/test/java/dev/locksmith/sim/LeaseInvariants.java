@@ -173,6 +173,15 @@ public final class LeaseInvariants {
 				if (h.epoch != this.world.backend().epoch()) {
 					continue; // granted before a restart that lost it
 				}
+				if (lease == null || h.deadlineMaster > lease.expiresAtMaster()) {
+					// re-read the lease and the handle: with other threads running, the snapshot may predate an
+					// acquisition, or the handle may have been released since
+					BackendLease fresh = freshLease(h);
+					if (!h.handle.isValid()) {
+						continue;
+					}
+					lease = fresh;
+				}
 				if (lease == null) {
 					return new Violation(1, h + " reports isValid() (remaining " + ms(remaining)
 							+ " local) but the backend holds no lease " + h.handle.leaseId() + " on '" + h.backendKey
@@ -187,7 +196,12 @@ public final class LeaseInvariants {
 			}
 		}
 		for (Map.Entry<String, List<TrackedHandle>> entry : validByKey.entrySet()) {
-			List<TrackedHandle> valid = entry.getValue();
+			List<TrackedHandle> valid = new ArrayList<>();
+			for (TrackedHandle h : entry.getValue()) {
+				if (h.handle.isValid() && freshLease(h) != null) {
+					valid.add(h); // still valid and held now: released or lost handles since the snapshot drop out
+				}
+			}
 			if (valid.size() < 2) {
 				continue;
 			}
@@ -200,6 +214,15 @@ public final class LeaseInvariants {
 			boolean permits = valid.stream().anyMatch((h) -> h.type == LeaseType.PERMITS);
 			if (reads && permits) {
 				return new Violation(1, "valid read and permit handles together on '" + entry.getKey() + "': " + valid);
+			}
+		}
+		return null;
+	}
+
+	private BackendLease freshLease(TrackedHandle h) {
+		for (BackendLease lease : this.world.backend().leases(h.backendKey)) {
+			if (lease.leaseId().equals(h.handle.leaseId())) {
+				return lease;
 			}
 		}
 		return null;

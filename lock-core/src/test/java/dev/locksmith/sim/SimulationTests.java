@@ -87,11 +87,17 @@ class SimulationTests {
 		return null;
 	}
 
+	/**
+	 * Runs random seeds until the time is up. It does not stop at a failure: it counts failing sequences per
+	 * invariant, shrinks the first of each, and reports them all at the end.
+	 */
 	static String campaign(long millis) {
 		long start = System.nanoTime();
 		long deadline = System.currentTimeMillis() + millis;
 		SplittableRandom random = new SplittableRandom();
 		Map<String, Long> coverage = new TreeMap<>();
+		Map<Integer, Long> failures = new TreeMap<>();
+		StringBuilder reports = new StringBuilder();
 		long sequences = 0;
 		long steps = 0;
 		while (System.currentTimeMillis() < deadline) {
@@ -102,14 +108,18 @@ class SimulationTests {
 			steps += result.steps();
 			Simulation.merge(coverage, result.coverage());
 			if (result.failed()) {
-				return report(seed, ops, result, (int) sequences, steps, start);
+				int invariant = result.violation().invariant();
+				if (failures.merge(invariant, 1L, Long::sum) == 1) {
+					reports.append(report(seed, ops, result, (int) sequences, steps, start)).append('\n');
+				}
 			}
 		}
 		double seconds = (System.nanoTime() - start) / 1e9;
 		System.out.printf("[sim campaign] %d sequences of %d operations, %d checked steps in %.0f s: %.1f sequences/s, %.0f steps/s%n",
 				sequences, LENGTH, steps, seconds, sequences / seconds, steps / seconds);
+		System.out.println("[sim campaign] failing sequences per invariant: " + failures);
 		System.out.println("[sim campaign] coverage: " + coverage);
-		return null;
+		return failures.isEmpty() ? null : "failing sequences per invariant " + failures + "\n" + reports;
 	}
 
 	static String report(long seed, List<Op> ops, Simulation.Result result, int sequences, long steps, long startNanos) {
