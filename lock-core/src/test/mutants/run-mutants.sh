@@ -13,7 +13,7 @@
 # longer applies must be regenerated against the current engine (see README.md here).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../.." && pwd)
+root=$(cd "$here/../../../.." && pwd)
 tests='SimulationTests,RenewalSchedulingTests'
 work=$(mktemp -d /tmp/locksmith-mutants.XXXXXX)
 
@@ -30,7 +30,7 @@ run_suite() {
 evidence() {
   local dir=$1
   grep -h -m2 -E '^Seed .* broke|^Found after' "$dir"/lock-core/target/surefire-reports/*SimulationTests-output.txt 2>/dev/null | cut -c1-400
-  grep -h -m1 -E 'RenewalSchedulingTests.*(expected|Expecting)|renewal calls in' "$dir.log" 2>/dev/null | cut -c1-300
+  grep -h -m1 -A3 -E '^\[ERROR\] +RenewalSchedulingTests' "$dir.log" 2>/dev/null | tr '\n' ' ' | cut -c1-300
 }
 
 echo "work directory: $work"

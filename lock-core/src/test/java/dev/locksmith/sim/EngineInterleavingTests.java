@@ -24,7 +24,7 @@ import dev.locksmith.LockOptions;
 class EngineInterleavingTests {
 
 	/** Schedules explored per test in CI (each iteration is one schedule). */
-	static final int ITERATIONS = 200;
+	static final int ITERATIONS = 100;
 
 	private static final LockOptions DEFAULT_AUTO = LockOptions.defaults()
 		.withTtl(Duration.ofSeconds(30))
@@ -50,7 +50,7 @@ class EngineInterleavingTests {
 	}
 
 	/** Shortening extend and release race renewal ticks and another client's acquisition. */
-	@FrayTest(iterations = ITERATIONS)
+	@FrayTest(iterations = ITERATIONS, resetClassLoaderPerIteration = false)
 	void extendReleaseRaceRenewalsAndAContender() throws InterruptedException {
 		ThreadedWorld world = new ThreadedWorld(2, "k");
 		TrackedHandle held = world.acquire(0, "k", DEFAULT_AUTO);
@@ -72,7 +72,7 @@ class EngineInterleavingTests {
 	}
 
 	/** Release, loss at the local deadline and close race each other. */
-	@FrayTest(iterations = ITERATIONS)
+	@FrayTest(iterations = ITERATIONS, resetClassLoaderPerIteration = false)
 	void releaseLossAndCloseRace() throws InterruptedException {
 		ThreadedWorld world = new ThreadedWorld(2, "k1", "k2");
 		TrackedHandle shortLived = world.acquire(0, "k1",
@@ -95,7 +95,7 @@ class EngineInterleavingTests {
 	}
 
 	/** A waiter must be woken by a release, also while it is being interrupted. */
-	@FrayTest(iterations = ITERATIONS)
+	@FrayTest(iterations = ITERATIONS, resetClassLoaderPerIteration = false)
 	void waiterIsWokenByARelease() throws InterruptedException {
 		ThreadedWorld world = new ThreadedWorld(2, "k");
 		TrackedHandle held = world.acquire(0, "k", DEFAULT_AUTO);
@@ -113,7 +113,7 @@ class EngineInterleavingTests {
 	}
 
 	/** An interrupted waiter gives up without leaving a lease behind, whatever the interleaving. */
-	@FrayTest(iterations = ITERATIONS)
+	@FrayTest(iterations = ITERATIONS, resetClassLoaderPerIteration = false)
 	void interruptedWaiterLeavesNothingBehind() throws InterruptedException {
 		ThreadedWorld world = new ThreadedWorld(2, "k");
 		TrackedHandle held = world.acquire(0, "k", DEFAULT_AUTO);

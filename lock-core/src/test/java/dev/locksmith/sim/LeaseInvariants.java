@@ -181,6 +181,8 @@ public final class LeaseInvariants {
 						continue;
 					}
 					lease = fresh;
+					remaining = h.handle.remaining().toNanos();
+					h.deadlineMaster = now + client.clock().toMasterDuration(remaining);
 				}
 				if (lease == null) {
 					return new Violation(1, h + " reports isValid() (remaining " + ms(remaining)
