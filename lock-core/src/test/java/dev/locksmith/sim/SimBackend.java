@@ -48,6 +48,9 @@ public final class SimBackend {
 
 	private long restartedAtMaster = Long.MIN_VALUE;
 
+	/** Whether a restart seeds tokens above the old ones (false only to show that invariant 2 can fail). */
+	boolean seedTokensOnRestart = true;
+
 	/**
 	 * Creates a backend on {@code time}.
 	 * @param time master time
@@ -86,7 +89,7 @@ public final class SimBackend {
 	 */
 	public void restart() {
 		this.memory = new MemoryLockProvider(this.time);
-		this.tokenBase = this.maxToken;
+		this.tokenBase = this.seedTokensOnRestart ? this.maxToken : 0;
 		this.epoch++;
 		this.restartedAtMaster = this.time.nanoTime();
 	}
