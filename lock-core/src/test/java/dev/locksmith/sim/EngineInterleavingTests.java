@@ -128,4 +128,37 @@ class EngineInterleavingTests {
 		assertNoViolation(world);
 	}
 
+	/**
+	 * Two waiters, one of which gives up (interrupted) while the holder releases: the wake-up must reach the
+	 * other one (a waiter that closes its subscription must not swallow the signal meant for the next).
+	 */
+	@FrayTest(iterations = ITERATIONS, resetClassLoaderPerIteration = false)
+	void aWaiterThatGivesUpDoesNotSwallowTheOthersWakeUp() throws InterruptedException {
+		ThreadedWorld world = new ThreadedWorld(3, "k");
+		TrackedHandle held = world.acquire(0, "k", DEFAULT_AUTO);
+		TrackedHandle[] got = new TrackedHandle[2];
+		Thread first = new Thread(() -> {
+			got[0] = world.acquire(1, "k", DEFAULT_AUTO.withWaitTime(Duration.ofSeconds(2)));
+			if (got[0] != null) {
+				world.release(got[0]);
+			}
+		});
+		Thread second = new Thread(() -> {
+			got[1] = world.acquire(2, "k", DEFAULT_AUTO.withWaitTime(Duration.ofSeconds(2)));
+			if (got[1] != null) {
+				world.release(got[1]);
+			}
+		});
+		first.start();
+		second.start();
+		runAll(first::interrupt, () -> world.release(held));
+		first.join();
+		second.join();
+		if (got[1] == null) {
+			throw new AssertionError("the second waiter never got 'k' although it was released and the first waiter "
+					+ (got[0] == null ? "gave up" : "released it") + ": " + String.join("\n", world.violations()));
+		}
+		assertNoViolation(world);
+	}
+
 }
