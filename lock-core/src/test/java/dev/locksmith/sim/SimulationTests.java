@@ -7,7 +7,6 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -23,8 +22,6 @@ import static org.assertj.core.api.Assertions.fail;
  * <li>{@code -Dlocksmith.sim.budgetSeconds=S} bounds the CI run (default 60).</li>
  * </ul>
  */
-@EnabledIfSystemProperty(named = "locksmith.sim", matches = "true",
-		disabledReason = "the engine of this branch still has the issue-12 defects; the merger reverts this gate")
 class SimulationTests {
 
 	/** Seeds every CI run checks (they cover restarts, lost replies, outages, waits and extends). */
