@@ -1,0 +1,122 @@
+package dev.locksmith.engine;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import dev.locksmith.LockEvent;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
+import dev.locksmith.LockStatistics;
+import dev.locksmith.Locksmith;
+import dev.locksmith.provider.memory.MemoryLockProvider;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.testsupport.ManualClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Defects found by the adversarial review of the lease engine redesign (issue 12): each test failed on
+ * the engine as merged (607f04e).
+ */
+class EngineReviewTests {
+
+	private final ManualClock clock = new ManualClock();
+
+	private final MemoryLockProvider memory = new MemoryLockProvider(this.clock);
+
+	private final List<LockEvent> events = new CopyOnWriteArrayList<>();
+
+	@Test
+	void aBlockingOnLostCallbackDoesNotHoldUpTheOnLostOfAnotherLease() throws Exception {
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false).build()) {
+			LockHandle first = service.acquire("first", LockOptions.ttl(Duration.ofSeconds(1)));
+			LockHandle second = service.acquire("second", LockOptions.ttl(Duration.ofSeconds(2)));
+			CountDownLatch firstEntered = new CountDownLatch(1);
+			CountDownLatch unblock = new CountDownLatch(1);
+			CountDownLatch secondLost = new CountDownLatch(1);
+			first.onLost(() -> {
+				firstEntered.countDown();
+				try {
+					unblock.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			});
+			second.onLost(secondLost::countDown);
+			try {
+				this.clock.advance(Duration.ofSeconds(1));
+				service.runDueRenewals();
+				assertThat(firstEntered.await(30, TimeUnit.SECONDS)).isTrue();
+				this.clock.advance(Duration.ofSeconds(1));
+				service.runDueRenewals();
+				assertThat(second.isValid()).isFalse();
+				// liveness, not timing: without the fix it never runs until the first callback returns
+				assertThat(secondLost.await(10, TimeUnit.SECONDS))
+					.as("the second lease's onLost runs although the first lease's callback blocks")
+					.isTrue();
+			}
+			finally {
+				unblock.countDown();
+			}
+		}
+	}
+
+	@Test
+	void anAutoExtendedLeaseWithTheShortestTtlKeepsItsLeaseWhileTheBackendAnswers() {
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).build()) {
+			LockHandle handle = service.acquire("short",
+					LockOptions.ttl(LockOptions.MIN_TTL).withAutoExtend(true).withWaitTime(Duration.ZERO));
+			for (int step = 0; step < 100; step++) {
+				this.clock.advance(Duration.ofNanos(50_000));
+				service.runDueRenewals();
+				assertThat(handle.isValid()).as("valid at step %d (renewals %d)", step, handle.renewals()).isTrue();
+				assertThat(this.memory.inspect("short").isLocked()).as("backend lease at step %d", step).isTrue();
+			}
+			handle.release();
+		}
+	}
+
+	@Test
+	void anAcquisitionRacingCloseReportsAcquiredBeforeReleased() {
+		LockEngine[] service = new LockEngine[1];
+		ForwardingProvider closing = new ForwardingProvider(this.memory) {
+			@Override
+			public Grant acquire(LeaseRequest request) {
+				Grant grant = this.delegate.acquire(request);
+				service[0].close(); // close() runs while the grant is on its way back
+				return grant;
+			}
+		};
+		service[0] = Locksmith.builder(closing).clock(this.clock).backgroundRenewal(false).listener(this.events::add)
+			.build();
+		assertThatThrownBy(() -> service[0].acquire("k")).isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("closed");
+		assertThat(this.memory.inspect("k").isLocked()).as("no orphan").isFalse();
+		LockStatistics statistics = service[0].statistics();
+		assertThat(statistics.released()).as("released never exceeds acquired").isLessThanOrEqualTo(statistics.acquired());
+		List<LockEvent.Type> types = this.events.stream().map(LockEvent::type).toList();
+		if (types.contains(LockEvent.Type.RELEASED)) {
+			assertThat(types).containsSubsequence(LockEvent.Type.ACQUIRED, LockEvent.Type.RELEASED);
+		}
+	}
+
+	@Test
+	void aClosedServiceRefusesDetachedAcquisitions() {
+		LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false).build();
+		service.close();
+		assertThatThrownBy(() -> service.acquireDetached("k", LockOptions.ttl(Duration.ofSeconds(30))))
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining("closed");
+		assertThat(this.memory.inspect("k").isLocked()).as("nothing reached the backend").isFalse();
+	}
+
+}
