@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -99,6 +100,13 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	/** The default callback executor, owned (and shut down) by this engine; null when the caller gave one. */
 	private final @Nullable ExecutorService ownedCallbackExecutor;
 
+	/**
+	 * Runs {@code onLost} callbacks: the caller's executor if it gave one, else a pool owned by this engine
+	 * that runs each lost lease's callbacks on a thread of their own, so that a callback that blocks holds up
+	 * neither the events nor any other lease's callbacks.
+	 */
+	private final Executor lostCallbackExecutor;
+
 	private volatile boolean closed;
 
 	/**
@@ -147,6 +155,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (callbackExecutor != null) {
 			this.callbackExecutor = callbackExecutor;
 			this.ownedCallbackExecutor = null;
+			this.lostCallbackExecutor = callbackExecutor;
 		}
 		else {
 			ThreadPoolExecutor owned = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -158,8 +167,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			owned.allowCoreThreadTimeOut(true);
 			this.callbackExecutor = owned;
 			this.ownedCallbackExecutor = owned;
+			this.lostCallbackExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+					new SynchronousQueue<>(), (runnable) -> {
+						Thread thread = new Thread(runnable, "locksmith-on-lost");
+						thread.setDaemon(true);
+						return thread;
+					});
 		}
-		this.renewer = new Renewer(provider, clock, backgroundRenewal, this::execute);
+		this.renewer = new Renewer(provider, clock, backgroundRenewal, Runnable::run);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
 	}
 
@@ -306,6 +321,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	@Override
 	public Optional<LeaseInfo> acquireDetached(String key, LockOptions options) {
 		requireKey("acquireDetached", key);
+		Objects.requireNonNull(options, "options must not be null");
+		requireOpen("acquireDetached");
 		LockOptions resolved = resolve(options);
 		long start = this.clock.nanoTime();
 		Attempt attempt = acquireLoop(key, LeaseType.WRITE, 1, 1, resolved, UUID.randomUUID().toString(), start);
@@ -441,6 +458,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.renewer.shutdown();
 		if (this.ownedCallbackExecutor != null) {
 			this.ownedCallbackExecutor.shutdown();
+			((ExecutorService) this.lostCallbackExecutor).shutdown();
 		}
 	}
 
@@ -450,9 +468,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			LockOptions options, boolean throwIfNotAcquired) {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
-		if (this.closed) {
-			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
-		}
+		requireOpen(method);
 		String backendKey = this.keyPrefix + key;
 		if (type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
@@ -471,6 +487,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
 					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
 					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+			// Counted and announced before it is registered: from then on close(), the renewer or the backend
+			// may release it or report it lost, and those must follow the ACQUIRED event, never precede it.
+			this.statistics.acquired.increment();
+			fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
 			register(lease);
 		}
 		catch (RuntimeException | Error ex) {
@@ -482,9 +502,13 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			releaseQuietly(lease);
 			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
 		}
-		this.statistics.acquired.increment();
-		fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
 		return lease;
+	}
+
+	private void requireOpen(String method) {
+		if (this.closed) {
+			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
+		}
 	}
 
 	private record Attempt(LeaseRequest request, long token, long sentAt) {
@@ -711,14 +735,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		LockEvent event = event(LockEvent.Type.LOST, lease, lease.key(), lease.name(), heldNanos, null);
 		if (foundByCaller) {
 			deliver(event);
-			if (!callbacks.isEmpty()) {
-				runLater(() -> callbacks.forEach(LockEngine::runCallback));
-			}
-			return;
 		}
 		runLater(() -> {
-			deliver(event);
-			callbacks.forEach(LockEngine::runCallback);
+			if (!foundByCaller) {
+				execute(this.callbackExecutor, () -> deliver(event));
+			}
+			if (!callbacks.isEmpty()) {
+				execute(this.lostCallbackExecutor, () -> callbacks.forEach(LockEngine::runCallback));
+			}
 		});
 	}
 
@@ -728,18 +752,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			return;
 		}
 		LockEvent event = event(type, lease, lease.key(), lease.name(), nanos, error);
-		runLater(() -> deliver(event));
+		runLater(() -> execute(this.callbackExecutor, () -> deliver(event)));
 	}
 
-	private void runLater(Runnable task) {
-		if (!this.renewer.deferIfRunning(task)) {
-			execute(task);
+	/**
+	 * Runs {@code dispatch} (which hands work to an executor) now, or at the end of the current renewal run
+	 * if the calling thread is running one.
+	 */
+	private void runLater(Runnable dispatch) {
+		if (!this.renewer.deferIfRunning(dispatch)) {
+			dispatch.run();
 		}
 	}
 
-	private void execute(Runnable task) {
+	private static void execute(Executor executor, Runnable task) {
 		try {
-			this.callbackExecutor.execute(task);
+			executor.execute(task);
 		}
 		catch (RejectedExecutionException ex) {
 			// the executor was shut down (the engine is closing): run here rather than drop it
