@@ -119,4 +119,50 @@ class EngineReviewTests {
 		assertThat(this.memory.inspect("k").isLocked()).as("nothing reached the backend").isFalse();
 	}
 
+	/**
+	 * Not fixed: the renewal run holds the only renewal thread during the provider call, and no other thread
+	 * checks deadlines, so a renewal call that never returns (a backend without a socket timeout) keeps every
+	 * lease of the engine from being declared lost at its local deadline (onLost never fires, OnLost.INTERRUPT
+	 * never interrupts), and release()/close() wait uninterruptibly for the stuck renewal.
+	 */
+	@org.junit.jupiter.api.Disabled("known defect, not fixed: deadlines are only checked by the (blocked) renewal run")
+	@Test
+	void aRenewalCallThatNeverReturnsDoesNotStopOtherLeasesFromBeingDeclaredLostAtTheirDeadline() throws Exception {
+		CountDownLatch renewEntered = new CountDownLatch(1);
+		CountDownLatch unblock = new CountDownLatch(1);
+		ForwardingProvider stuck = new ForwardingProvider(this.memory) {
+			@Override
+			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
+				renewEntered.countDown();
+				try {
+					unblock.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return this.delegate.renew(renewals);
+			}
+		};
+		try (LockEngine service = Locksmith.builder(stuck).clock(this.clock).backgroundRenewal(false).build()) {
+			service.acquire("renewed", LockOptions.ttl(Duration.ofSeconds(3)).withAutoExtend(true));
+			LockHandle fixed = service.acquire("fixed", LockOptions.ttl(Duration.ofSeconds(5)));
+			CountDownLatch fixedLost = new CountDownLatch(1);
+			fixed.onLost(fixedLost::countDown);
+			this.clock.advance(Duration.ofSeconds(1));
+			Thread renewal = new Thread(service::runDueRenewals, "stuck-renewal");
+			renewal.start();
+			try {
+				assertThat(renewEntered.await(30, TimeUnit.SECONDS)).isTrue();
+				this.clock.advance(Duration.ofSeconds(10));
+				service.runDueRenewals();
+				assertThat(fixed.isValid()).isFalse();
+				assertThat(fixedLost.await(10, TimeUnit.SECONDS)).as("onLost at the local deadline").isTrue();
+			}
+			finally {
+				unblock.countDown();
+				renewal.join(30_000);
+			}
+		}
+	}
+
 }
