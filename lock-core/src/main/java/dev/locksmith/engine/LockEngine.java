@@ -538,6 +538,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		LockProviderUnavailableException lastError = null;
 		boolean outcomeUnknown = false;
 		boolean granted = false;
+		boolean woken = false; // the last pause ended with a release signal
+		boolean wakeUpUnused = false; // ... and the attempt after it got no answer
 		try {
 			while (true) {
 				attempts++;
@@ -562,6 +564,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				finally {
 					// no answer (an exception, or an Error passing through): the backend may have granted
 					outcomeUnknown |= !answered;
+					wakeUpUnused = woken && !answered;
+					woken = false;
 				}
 				if (grant != null && grant.isGranted()) {
 					granted = true;
@@ -589,7 +593,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 						sleep = Math.min(sleep, backoff.delayNanos(attempts));
 					}
 				}
-				if (!pause(subscription, Math.min(sleep, remaining))) {
+				int paused = pause(subscription, Math.min(sleep, remaining));
+				woken = paused == SIGNALLED;
+				if (paused == INTERRUPTED) {
 					failed(key, options, start, null);
 					throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start),
 							"Interrupted while waiting for lock '" + key + "'");
@@ -598,6 +604,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		}
 		finally {
 			if (subscription != null) {
+				if (!granted && wakeUpUnused) {
+					subscription.wakeUpUnused(); // so that close() passes the release on to the next waiter
+				}
 				subscription.close();
 			}
 			if (!granted && outcomeUnknown) {
@@ -616,20 +625,27 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		return null;
 	}
 
-	/** Waits up to {@code nanos}; returns false if interrupted (the flag is restored). */
-	private static boolean pause(@Nullable ReleaseSubscription subscription, long nanos) {
+	private static final int INTERRUPTED = 0;
+
+	private static final int TIMED_OUT = 1;
+
+	private static final int SIGNALLED = 2;
+
+	/**
+	 * Waits up to {@code nanos}; returns {@link #SIGNALLED} if a release was signalled, {@link #TIMED_OUT}
+	 * when the time passed, or {@link #INTERRUPTED} (the flag is restored).
+	 */
+	private static int pause(@Nullable ReleaseSubscription subscription, long nanos) {
 		try {
 			if (subscription != null) {
-				subscription.await(nanos);
+				return subscription.await(nanos) ? SIGNALLED : TIMED_OUT;
 			}
-			else {
-				TimeUnit.NANOSECONDS.sleep(nanos);
-			}
-			return true;
+			TimeUnit.NANOSECONDS.sleep(nanos);
+			return TIMED_OUT;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return false;
+			return INTERRUPTED;
 		}
 	}
 

@@ -165,4 +165,59 @@ class EngineReviewTests {
 		}
 	}
 
+	/**
+	 * An exclusive waiter woken by a release whose next attempt gets no answer (the backend call fails) and
+	 * whose wait time then ends must pass the wake-up on: otherwise the next exclusive waiter sleeps through
+	 * the release until its retry hint (the blocking lease's expiry) or its wait time.
+	 */
+	@Test
+	void aWokenWaiterWhoseNextAttemptFailsAndWhoGivesUpHandsTheWakeUpOn() throws Exception {
+		java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
+		ForwardingProvider flaky = new ForwardingProvider(this.memory) {
+			@Override
+			public Grant acquire(LeaseRequest request) {
+				String thread = Thread.currentThread().getName();
+				int call = calls.computeIfAbsent(thread, (t) -> new java.util.concurrent.atomic.AtomicInteger())
+					.incrementAndGet();
+				if (thread.equals("first-waiter") && call == 3) {
+					// the attempt after the wake-up: no answer, and the first waiter's wait time is over
+					EngineReviewTests.this.clock.advance(Duration.ofSeconds(20));
+					throw new dev.locksmith.LockProviderUnavailableException(request.key(), "reply timed out", null);
+				}
+				return this.delegate.acquire(request);
+			}
+		};
+		try (LockEngine service = Locksmith.builder(flaky).clock(this.clock).backgroundRenewal(false).build()) {
+			LockHandle holder = service.acquire("k", LockOptions.ttl(Duration.ofHours(1)));
+			java.util.concurrent.CompletableFuture<LockHandle> second = new java.util.concurrent.CompletableFuture<>();
+			Thread first = new Thread(() -> {
+				try {
+					service.acquire("k", LockOptions.ttl(Duration.ofMinutes(1)).withWaitTime(Duration.ofSeconds(10)));
+				}
+				catch (RuntimeException expected) {
+					// gave up
+				}
+			}, "first-waiter");
+			Thread next = new Thread(() -> {
+				try {
+					second.complete(service.acquire("k",
+							LockOptions.ttl(Duration.ofMinutes(1)).withWaitTime(Duration.ofMinutes(2))));
+				}
+				catch (RuntimeException ex) {
+					second.completeExceptionally(ex);
+				}
+			}, "second-waiter");
+			first.start();
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+				.until(() -> calls.containsKey("first-waiter") && calls.get("first-waiter").get() >= 2);
+			next.start();
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+				.until(() -> calls.containsKey("second-waiter") && calls.get("second-waiter").get() >= 2);
+			holder.release();
+			first.join(30_000);
+			assertThat(second.get(20, TimeUnit.SECONDS).isValid()).as("the next waiter got the free key").isTrue();
+			next.join(30_000);
+		}
+	}
+
 }
