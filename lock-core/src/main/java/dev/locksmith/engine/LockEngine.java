@@ -791,11 +791,19 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		}
 	}
 
+	/**
+	 * Runs one {@code onLost} callback; whatever it throws (an AssertionError, a LinkageError...) is logged
+	 * and stops neither the lease's other callbacks nor other leases' announcements. Only a fatal JVM error
+	 * other than a stack overflow passes through.
+	 */
 	static void runCallback(Runnable callback) {
 		try {
 			callback.run();
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
+			if (ex instanceof VirtualMachineError fatal && !(ex instanceof StackOverflowError)) {
+				throw fatal;
+			}
 			logger.warn("onLost callback failed", ex);
 		}
 	}

@@ -220,4 +220,29 @@ class EngineReviewTests {
 		}
 	}
 
+	@Test
+	void anOnLostCallbackThrowingAnErrorDoesNotStopTheOtherCallbacksOrOtherLeases() {
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).build()) {
+			LockHandle first = service.acquire("first", LockOptions.ttl(Duration.ofSeconds(1)));
+			LockHandle second = service.acquire("second", LockOptions.ttl(Duration.ofSeconds(1)));
+			List<String> ran = new CopyOnWriteArrayList<>();
+			first.onLost(() -> {
+				throw new AssertionError("a callback that fails hard");
+			});
+			first.onLost(() -> ran.add("first"));
+			second.onLost(() -> ran.add("second"));
+			this.clock.advance(Duration.ofSeconds(1));
+			try {
+				service.runDueRenewals();
+			}
+			catch (AssertionError ex) {
+				// reported below
+			}
+			assertThat(first.isValid()).isFalse();
+			assertThat(second.isValid()).isFalse();
+			assertThat(ran).as("every other callback ran").containsExactlyInAnyOrder("first", "second");
+		}
+	}
+
 }
