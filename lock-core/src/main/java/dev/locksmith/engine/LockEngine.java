@@ -793,18 +793,23 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	/**
 	 * Runs one {@code onLost} callback; whatever it throws (an AssertionError, a LinkageError...) is logged
-	 * and stops neither the lease's other callbacks nor other leases' announcements. Only a fatal JVM error
-	 * other than a stack overflow passes through.
+	 * and stops neither the lease's other callbacks nor other leases' announcements (see
+	 * {@link #rethrowIfFatal}).
 	 */
 	static void runCallback(Runnable callback) {
 		try {
 			callback.run();
 		}
 		catch (RuntimeException | Error ex) {
-			if (ex instanceof VirtualMachineError fatal && !(ex instanceof StackOverflowError)) {
-				throw fatal;
-			}
+			rethrowIfFatal(ex);
 			logger.warn("onLost callback failed", ex);
+		}
+	}
+
+	/** Rethrows the errors that user code's failures must not hide: fatal JVM errors other than a stack overflow. */
+	private static void rethrowIfFatal(Throwable ex) {
+		if (ex instanceof VirtualMachineError fatal && !(ex instanceof StackOverflowError)) {
+			throw fatal;
 		}
 	}
 
@@ -844,7 +849,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			try {
 				listener.onEvent(event);
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				rethrowIfFatal(ex);
 				logger.warn("Lock listener {} failed on {}", listener, event.type(), ex);
 			}
 		}

@@ -245,4 +245,28 @@ class EngineReviewTests {
 		}
 	}
 
+	@Test
+	void aListenerThrowingAnErrorDoesNotStopOtherLeasesOnLost() {
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).listener((event) -> {
+				if (event.type() == LockEvent.Type.LOST) {
+					throw new AssertionError("a listener that fails hard");
+				}
+			}).build()) {
+			LockHandle first = service.acquire("first", LockOptions.ttl(Duration.ofSeconds(1)));
+			LockHandle second = service.acquire("second", LockOptions.ttl(Duration.ofSeconds(1)));
+			List<String> ran = new CopyOnWriteArrayList<>();
+			first.onLost(() -> ran.add("first"));
+			second.onLost(() -> ran.add("second"));
+			this.clock.advance(Duration.ofSeconds(1));
+			try {
+				service.runDueRenewals();
+			}
+			catch (AssertionError ex) {
+				// reported below
+			}
+			assertThat(ran).as("every callback ran").containsExactlyInAnyOrder("first", "second");
+		}
+	}
+
 }
