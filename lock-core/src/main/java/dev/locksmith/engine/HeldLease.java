@@ -135,8 +135,13 @@ final class HeldLease implements LockHandle {
 		return Math.max(nanos - drift, nanos / 2);
 	}
 
+	/**
+	 * Returns how long after a renewal (or grant) was sent the next one is due: a third of the TTL, at least
+	 * 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before their
+	 * local deadline.
+	 */
 	static long renewIntervalNanos(Duration ttl) {
-		return Math.max(1_000_000L, ttl.toNanos() / 3);
+		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validityNanos(ttl) / 2);
 	}
 
 	/** Schedules the first renewal or deadline check; called once, right after the grant. */

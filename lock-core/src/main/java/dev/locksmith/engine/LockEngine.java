@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -99,6 +100,13 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	/** The default callback executor, owned (and shut down) by this engine; null when the caller gave one. */
 	private final @Nullable ExecutorService ownedCallbackExecutor;
 
+	/**
+	 * Runs {@code onLost} callbacks: the caller's executor if it gave one, else a pool owned by this engine
+	 * that runs each lost lease's callbacks on a thread of their own, so that a callback that blocks holds up
+	 * neither the events nor any other lease's callbacks.
+	 */
+	private final Executor lostCallbackExecutor;
+
 	private volatile boolean closed;
 
 	/**
@@ -147,6 +155,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (callbackExecutor != null) {
 			this.callbackExecutor = callbackExecutor;
 			this.ownedCallbackExecutor = null;
+			this.lostCallbackExecutor = callbackExecutor;
 		}
 		else {
 			ThreadPoolExecutor owned = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -158,8 +167,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			owned.allowCoreThreadTimeOut(true);
 			this.callbackExecutor = owned;
 			this.ownedCallbackExecutor = owned;
+			this.lostCallbackExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+					new SynchronousQueue<>(), (runnable) -> {
+						Thread thread = new Thread(runnable, "locksmith-on-lost");
+						thread.setDaemon(true);
+						return thread;
+					});
 		}
-		this.renewer = new Renewer(provider, clock, backgroundRenewal, this::execute);
+		this.renewer = new Renewer(provider, clock, backgroundRenewal, Runnable::run);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
 	}
 
@@ -306,6 +321,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	@Override
 	public Optional<LeaseInfo> acquireDetached(String key, LockOptions options) {
 		requireKey("acquireDetached", key);
+		Objects.requireNonNull(options, "options must not be null");
+		requireOpen("acquireDetached");
 		LockOptions resolved = resolve(options);
 		long start = this.clock.nanoTime();
 		Attempt attempt = acquireLoop(key, LeaseType.WRITE, 1, 1, resolved, UUID.randomUUID().toString(), start);
@@ -441,6 +458,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.renewer.shutdown();
 		if (this.ownedCallbackExecutor != null) {
 			this.ownedCallbackExecutor.shutdown();
+			((ExecutorService) this.lostCallbackExecutor).shutdown();
 		}
 	}
 
@@ -450,9 +468,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			LockOptions options, boolean throwIfNotAcquired) {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
-		if (this.closed) {
-			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
-		}
+		requireOpen(method);
 		String backendKey = this.keyPrefix + key;
 		if (type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
@@ -471,6 +487,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
 					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
 					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+			// Counted and announced before it is registered: from then on close(), the renewer or the backend
+			// may release it or report it lost, and those must follow the ACQUIRED event, never precede it.
+			this.statistics.acquired.increment();
+			fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
 			register(lease);
 		}
 		catch (RuntimeException | Error ex) {
@@ -482,9 +502,13 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			releaseQuietly(lease);
 			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
 		}
-		this.statistics.acquired.increment();
-		fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
 		return lease;
+	}
+
+	private void requireOpen(String method) {
+		if (this.closed) {
+			throw new IllegalStateException("MutexService." + method + ": the lock service is closed");
+		}
 	}
 
 	private record Attempt(LeaseRequest request, long token, long sentAt) {
@@ -514,6 +538,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		LockProviderUnavailableException lastError = null;
 		boolean outcomeUnknown = false;
 		boolean granted = false;
+		boolean woken = false; // the last pause ended with a release signal
+		boolean wakeUpUnused = false; // ... and the attempt after it got no answer
 		try {
 			while (true) {
 				attempts++;
@@ -538,6 +564,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				finally {
 					// no answer (an exception, or an Error passing through): the backend may have granted
 					outcomeUnknown |= !answered;
+					wakeUpUnused = woken && !answered;
+					woken = false;
 				}
 				if (grant != null && grant.isGranted()) {
 					granted = true;
@@ -565,7 +593,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 						sleep = Math.min(sleep, backoff.delayNanos(attempts));
 					}
 				}
-				if (!pause(subscription, Math.min(sleep, remaining))) {
+				int paused = pause(subscription, Math.min(sleep, remaining));
+				woken = paused == SIGNALLED;
+				if (paused == INTERRUPTED) {
 					failed(key, options, start, null);
 					throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start),
 							"Interrupted while waiting for lock '" + key + "'");
@@ -574,6 +604,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		}
 		finally {
 			if (subscription != null) {
+				if (!granted && wakeUpUnused) {
+					subscription.wakeUpUnused(); // so that close() passes the release on to the next waiter
+				}
 				subscription.close();
 			}
 			if (!granted && outcomeUnknown) {
@@ -592,20 +625,27 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		return null;
 	}
 
-	/** Waits up to {@code nanos}; returns false if interrupted (the flag is restored). */
-	private static boolean pause(@Nullable ReleaseSubscription subscription, long nanos) {
+	private static final int INTERRUPTED = 0;
+
+	private static final int TIMED_OUT = 1;
+
+	private static final int SIGNALLED = 2;
+
+	/**
+	 * Waits up to {@code nanos}; returns {@link #SIGNALLED} if a release was signalled, {@link #TIMED_OUT}
+	 * when the time passed, or {@link #INTERRUPTED} (the flag is restored).
+	 */
+	private static int pause(@Nullable ReleaseSubscription subscription, long nanos) {
 		try {
 			if (subscription != null) {
-				subscription.await(nanos);
+				return subscription.await(nanos) ? SIGNALLED : TIMED_OUT;
 			}
-			else {
-				TimeUnit.NANOSECONDS.sleep(nanos);
-			}
-			return true;
+			TimeUnit.NANOSECONDS.sleep(nanos);
+			return TIMED_OUT;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return false;
+			return INTERRUPTED;
 		}
 	}
 
@@ -711,14 +751,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		LockEvent event = event(LockEvent.Type.LOST, lease, lease.key(), lease.name(), heldNanos, null);
 		if (foundByCaller) {
 			deliver(event);
-			if (!callbacks.isEmpty()) {
-				runLater(() -> callbacks.forEach(LockEngine::runCallback));
-			}
-			return;
 		}
 		runLater(() -> {
-			deliver(event);
-			callbacks.forEach(LockEngine::runCallback);
+			if (!foundByCaller) {
+				execute(this.callbackExecutor, () -> deliver(event));
+			}
+			if (!callbacks.isEmpty()) {
+				execute(this.lostCallbackExecutor, () -> callbacks.forEach(LockEngine::runCallback));
+			}
 		});
 	}
 
@@ -728,18 +768,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			return;
 		}
 		LockEvent event = event(type, lease, lease.key(), lease.name(), nanos, error);
-		runLater(() -> deliver(event));
+		runLater(() -> execute(this.callbackExecutor, () -> deliver(event)));
 	}
 
-	private void runLater(Runnable task) {
-		if (!this.renewer.deferIfRunning(task)) {
-			execute(task);
+	/**
+	 * Runs {@code dispatch} (which hands work to an executor) now, or at the end of the current renewal run
+	 * if the calling thread is running one.
+	 */
+	private void runLater(Runnable dispatch) {
+		if (!this.renewer.deferIfRunning(dispatch)) {
+			dispatch.run();
 		}
 	}
 
-	private void execute(Runnable task) {
+	private static void execute(Executor executor, Runnable task) {
 		try {
-			this.callbackExecutor.execute(task);
+			executor.execute(task);
 		}
 		catch (RejectedExecutionException ex) {
 			// the executor was shut down (the engine is closing): run here rather than drop it
@@ -747,12 +791,25 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		}
 	}
 
+	/**
+	 * Runs one {@code onLost} callback; whatever it throws (an AssertionError, a LinkageError...) is logged
+	 * and stops neither the lease's other callbacks nor other leases' announcements (see
+	 * {@link #rethrowIfFatal}).
+	 */
 	static void runCallback(Runnable callback) {
 		try {
 			callback.run();
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
+			rethrowIfFatal(ex);
 			logger.warn("onLost callback failed", ex);
+		}
+	}
+
+	/** Rethrows the errors that user code's failures must not hide: fatal JVM errors other than a stack overflow. */
+	private static void rethrowIfFatal(Throwable ex) {
+		if (ex instanceof VirtualMachineError fatal && !(ex instanceof StackOverflowError)) {
+			throw fatal;
 		}
 	}
 
@@ -792,7 +849,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			try {
 				listener.onEvent(event);
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				rethrowIfFatal(ex);
 				logger.warn("Lock listener {} failed on {}", listener, event.type(), ex);
 			}
 		}

@@ -72,7 +72,7 @@ final class Renewer {
 	/** The largest coalescing window of any slot added so far. */
 	private volatile long maxWindowNanos;
 
-	/** Hands an announcement to the callback executor. */
+	/** Runs an announcement deferred to the end of a run (the announcement hands its work to an executor). */
 	private final java.util.function.Consumer<Runnable> announcer;
 
 	Renewer(LockProvider provider, LockClock clock, boolean background, java.util.function.Consumer<Runnable> announcer) {

@@ -213,6 +213,13 @@ public final class ReleaseSignals {
 		}
 
 		@Override
+		public void wakeUpUnused() {
+			if (this.state.compareAndSet(IDLE, SIGNALLED)) {
+				this.signals.release();
+			}
+		}
+
+		@Override
 		public void close() {
 			int previous = this.state.getAndSet(CLOSED);
 			if (previous != CLOSED) {

@@ -17,6 +17,15 @@ public interface ReleaseSubscription extends AutoCloseable {
 	boolean await(long timeoutNanos) throws InterruptedException;
 
 	/**
+	 * Says that the wake-up the last {@link #await} returned was not used: the attempt made after it got no
+	 * answer from the backend. The wake-up is pending again, so that {@link #close} passes it on to the next
+	 * waiter instead of leaving that waiter asleep through the release. Default: nothing (for subscriptions
+	 * that wake every waiter on every release).
+	 */
+	default void wakeUpUnused() {
+	}
+
+	/**
 	 * Stops listening. Idempotent.
 	 */
 	@Override
