@@ -1,13 +1,11 @@
 package dev.locksmith.provider.redis;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
-import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
@@ -139,7 +137,8 @@ public final class RedisLockProvider implements LockProvider {
 	/**
 	 * Lists held keys with {@code SCAN} over the lease hashes. The page is ordered by key; the total counts
 	 * the lease hashes found, so it may briefly include a key whose last lease expired a moment ago. A walk
-	 * over all keys in chunks scans once: pages after the first reuse its scan (see {@link KeyListing}).
+	 * over all keys in chunks scans once: pages after the first reuse its scan, from which keys found free
+	 * are dropped so pages never overlap (see {@link KeyListing}).
 	 * @param keyPrefix the prefix every listed key starts with (may be empty)
 	 * @param offset how many keys to skip
 	 * @param limit the most keys to return
@@ -147,15 +146,8 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<String> keys = this.listing.keys(keyPrefix, offset, () -> this.node.scan(keyPrefix));
-		List<LockInfo> page = new ArrayList<>();
-		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
-			List<LeaseInfo> leases = this.node.inspect(keys.get(i));
-			if (!leases.isEmpty()) {
-				page.add(LockInfo.of(keys.get(i), leases));
-			}
-		}
-		return new LockPage(page, keys.size());
+		return this.listing.page(keyPrefix, offset, limit, () -> this.node.scan(keyPrefix),
+				(key) -> LockInfo.of(key, this.node.inspect(key)));
 	}
 
 	@Override

@@ -257,6 +257,10 @@ public final class RedlockLockProvider implements LockProvider {
 	@Override
 	public LockInfo inspect(String key) {
 		RedisLimits.checkKey("inspect", key);
+		return read(key);
+	}
+
+	private LockInfo read(String key) {
 		List<Outcome<List<LeaseInfo>>> outcomes = onAll((node) -> node.inspect(key));
 		requireQuorumAnswered(key, "inspect", outcomes);
 		Map<String, List<LeaseInfo>> byId = new LinkedHashMap<>();
@@ -277,7 +281,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<String> keys = this.listing.keys(keyPrefix, offset, () -> {
+		return this.listing.page(keyPrefix, offset, limit, () -> {
 			List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
 			requireQuorumAnswered(keyPrefix + "*", "list", outcomes);
 			Set<String> union = new HashSet<>();
@@ -287,15 +291,7 @@ public final class RedlockLockProvider implements LockProvider {
 				}
 			});
 			return union;
-		});
-		List<LockInfo> page = new ArrayList<>();
-		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
-			LockInfo info = inspect(keys.get(i));
-			if (info.isLocked()) {
-				page.add(info);
-			}
-		}
-		return new LockPage(page, keys.size());
+		}, this::read);
 	}
 
 	@Override
