@@ -98,13 +98,13 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		RedisLimits.checkKey("release", lease.key());
+		RedisLimits.checkLease("release", lease);
 		return this.node.release(lease);
 	}
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
-		RedisLimits.checkKey("extend", lease.key());
+		RedisLimits.checkLease("extend", lease);
 		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return this.node.extend(List.of(new Renewal(lease, ttl)))[0];
 	}
@@ -117,7 +117,7 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
-		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
+		renewals.forEach(RedisLimits::checkRenewal);
 		boolean[] extended = this.node.extend(renewals);
 		Set<LeaseRef> result = new HashSet<>();
 		for (int i = 0; i < extended.length; i++) {
@@ -146,6 +146,7 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
+		RedisLimits.checkKey("list", keyPrefix);
 		return this.listing.page(keyPrefix, offset, limit, () -> this.node.scan(keyPrefix),
 				(key) -> LockInfo.of(key, this.node.inspect(key)));
 	}

@@ -186,7 +186,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		RedisLimits.checkKey("release", lease.key());
+		RedisLimits.checkLease("release", lease);
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
 		PermitQuorum permits = this.permitQuorums.remove(lease.leaseId());
 		if (count(outcomes) >= ((permits != null) ? permits.required : this.quorum)) {
@@ -198,7 +198,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
-		RedisLimits.checkKey("extend", lease.key());
+		RedisLimits.checkLease("extend", lease);
 		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return renew(List.of(new Renewal(lease, ttl))).contains(lease);
 	}
@@ -214,7 +214,7 @@ public final class RedlockLockProvider implements LockProvider {
 		if (renewals.isEmpty()) {
 			return Set.of();
 		}
-		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
+		renewals.forEach(RedisLimits::checkRenewal);
 		long start = System.nanoTime();
 		List<Outcome<boolean[]>> outcomes = onAll((node) -> node.extend(renewals));
 		requireQuorumAnswered(renewals.get(0).lease().key(), "renew", outcomes);
@@ -281,6 +281,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
+		RedisLimits.checkKey("list", keyPrefix);
 		return this.listing.page(keyPrefix, offset, limit, () -> {
 			List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
 			requireQuorumAnswered(keyPrefix + "*", "list", outcomes);
