@@ -439,7 +439,8 @@ public final class RedlockLockProvider implements LockProvider {
 			return this.quorum;
 		}
 		long nodes = this.nodes.size();
-		int safe = (int) (nodes * request.limit() / (request.limit() + 1) + 1);
+		long limit = request.limit(); // as a long: limit + 1 overflows an int for Integer.MAX_VALUE
+		int safe = (int) (nodes * limit / (limit + 1) + 1);
 		return Math.max(this.quorum, safe);
 	}
 
