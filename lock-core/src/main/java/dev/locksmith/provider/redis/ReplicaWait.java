@@ -53,12 +53,17 @@ final class ReplicaWait implements AutoCloseable {
 	 * @param factory the application's connection factory
 	 * @param replicas how many replicas must acknowledge, positive
 	 * @param timeout how long to wait for them
-	 * @throws IllegalArgumentException if the factory is not a Lettuce factory
+	 * @throws IllegalArgumentException if the factory is not a Lettuce factory or is configured for a Redis
+	 * Cluster
 	 */
 	ReplicaWait(RedisConnectionFactory factory, int replicas, Duration timeout) {
 		if (!(factory instanceof LettuceConnectionFactory lettuce)) {
 			throw new IllegalArgumentException("minReplicas needs a LettuceConnectionFactory, but the factory is a "
 					+ factory.getClass().getName());
+		}
+		if (lettuce.isClusterAware()) {
+			throw new IllegalArgumentException("minReplicas needs a standalone or Sentinel Redis, but the factory is "
+					+ "configured for a Redis Cluster (WAIT would only confirm the writes of one shard's connection)");
 		}
 		this.factory = lettuce;
 		this.replicas = replicas;
