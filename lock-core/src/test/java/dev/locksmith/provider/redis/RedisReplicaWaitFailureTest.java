@@ -17,6 +17,7 @@ import dev.locksmith.testsupport.RedisTestServer;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,6 +86,33 @@ class RedisReplicaWaitFailureTest {
 			}
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(clients(factory)).isLessThanOrEqualTo(3));
 			factory.destroy();
+		}
+	}
+
+	@Test
+	void aDedicatedConnectionThatCannotSelectItsDatabaseIsClosed() {
+		try (RedisTestServer server = RedisTestServer.withArguments("--databases", "4")) {
+			LettuceConnectionFactory counting = server.connectionFactory();
+			RedisStandaloneConfiguration wrongDatabase = new RedisStandaloneConfiguration(server.host(), server.port());
+			wrongDatabase.setDatabase(9);
+			LettuceConnectionFactory factory = new LettuceConnectionFactory(wrongDatabase,
+					RedisClientSettings.clientConfiguration(Duration.ofSeconds(1)));
+			factory.afterPropertiesSet();
+			factory.start();
+			try (RedisLockProvider provider = RedisLockProvider.builder(factory).minReplicas(1).build()) {
+				long before = clients(counting);
+				for (int i = 0; i < 20; i++) {
+					assertThatExceptionOfType(LockProviderUnavailableException.class)
+						.isThrownBy(() -> provider.acquire(write("lock:" + UUID.randomUUID())));
+				}
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(clients(counting)).as("connections left open by failed attempts")
+						.isLessThanOrEqualTo(before + 1));
+			}
+			finally {
+				factory.destroy();
+				counting.destroy();
+			}
 		}
 	}
 
