@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
@@ -99,6 +100,23 @@ class RedisListingPagesTest {
 			List<String> third = keys(provider.list(prefix, 4, 2).locks());
 			assertThat(second).as(provider.name()).doesNotContainAnyElementsOf(third);
 			held.forEach((request) -> provider.release(request.ref()));
+		}
+	}
+
+	@Test
+	void keysOfTheApplicationThatLookLikeLeaseHashesAreNotListedAndDoNotBreakTheListing() {
+		String tag = UUID.randomUUID().toString();
+		try (RedisConnection connection = factory.getConnection()) {
+			connection.stringCommands().set(("{" + tag + ":session}").getBytes(), "x".getBytes());
+			connection.hashCommands().hSet(("{" + tag + ":hash}").getBytes(), "f".getBytes(), "12|not a lease".getBytes());
+			connection.hashCommands().hSet(("{" + tag + ":text}").getBytes(), "f".getBytes(), "hello".getBytes());
+		}
+		LeaseRequest request = new LeaseRequest(tag + ":lock", LeaseType.WRITE, UUID.randomUUID().toString(), "owner",
+				Duration.ofSeconds(30), 1, 1, Map.of());
+		for (LockProvider provider : List.of(single, redlock)) {
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			assertThat(keys(provider.list(tag, 0, 100).locks())).as(provider.name()).containsExactly(tag + ":lock");
+			assertThat(provider.release(request.ref())).isTrue();
 		}
 	}
 
