@@ -9,6 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockProviderUnavailableException;
@@ -108,6 +110,54 @@ class RedisReplicaWaitFailureTest {
 				await().atMost(Duration.ofSeconds(10))
 					.untilAsserted(() -> assertThat(clients(counting)).as("connections left open by failed attempts")
 						.isLessThanOrEqualTo(before + 1));
+			}
+			finally {
+				factory.destroy();
+				counting.destroy();
+			}
+		}
+	}
+
+	@Test
+	void aBurstOfConfirmationsOpensAtMostTheBoundOfDedicatedConnections() throws Exception {
+		try (RedisTestServer server = new RedisTestServer()) {
+			LettuceConnectionFactory factory = server.connectionFactory(Duration.ofSeconds(5));
+			LettuceConnectionFactory counting = server.connectionFactory();
+			int callers = 64;
+			try (RedisLockProvider provider = RedisLockProvider.builder(factory).minReplicas(1)
+				.replicaTimeout(Duration.ofMillis(300)).build()) {
+				await().atMost(Duration.ofSeconds(10)).until(() -> provider.releaseSubscriptions() >= 1);
+				long baseline = clients(counting);
+				AtomicLong peak = new AtomicLong();
+				AtomicBoolean done = new AtomicBoolean();
+				Thread sampler = new Thread(() -> {
+					while (!done.get()) {
+						peak.accumulateAndGet(clients(counting), Math::max);
+					}
+				});
+				sampler.start();
+				ExecutorService pool = Executors.newFixedThreadPool(callers);
+				try {
+					CountDownLatch go = new CountDownLatch(1);
+					List<Future<Boolean>> results = new ArrayList<>();
+					for (int i = 0; i < callers; i++) {
+						results.add(pool.submit(() -> {
+							go.await();
+							return provider.acquire(write("lock:" + UUID.randomUUID())).isGranted();
+						}));
+					}
+					go.countDown();
+					for (Future<Boolean> result : results) {
+						assertThat(result.get()).as("no replica: never confirmed").isFalse();
+					}
+				}
+				finally {
+					done.set(true);
+					sampler.join();
+					pool.shutdownNow();
+				}
+				// 32 dedicated connections at most, plus a few still closing while new ones open.
+				assertThat(peak.get() - baseline).as("dedicated connections open at once").isLessThanOrEqualTo(40);
 			}
 			finally {
 				factory.destroy();
