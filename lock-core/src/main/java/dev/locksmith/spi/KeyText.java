@@ -2,8 +2,9 @@ package dev.locksmith.spi;
 
 /**
  * Renders a lock key for exception messages and log lines: at most a short prefix of it, with line
- * breaks and other control characters escaped, so a huge or hostile key can neither bloat a message nor
- * forge a log line.
+ * breaks, other control characters and invisible formatting characters (such as the right-to-left
+ * override) escaped, so a huge or hostile key can neither bloat a message nor forge or disguise a log
+ * line.
  */
 public final class KeyText {
 
@@ -15,7 +16,8 @@ public final class KeyText {
 
 	/**
 	 * Returns a short, escaped rendering of a key: its first characters (at most about 64), with CR, LF,
-	 * tab and other control characters written as {@code \r}, {@code \n}, {@code \t} or {@code \}{@code uXXXX},
+	 * tab, other control characters and formatting characters (Unicode category Cf) written as {@code \r},
+	 * {@code \n}, {@code \t} or {@code \}{@code uXXXX},
 	 * followed by "…" when the key was cut.
 	 * @param key the key (may be {@code null})
 	 * @return the rendering, {@code "null"} for {@code null}
@@ -37,7 +39,8 @@ public final class KeyText {
 			else if (c == '\t') {
 				text.append("\\t");
 			}
-			else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+			else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+					|| Character.getType(c) == Character.FORMAT) {
 				text.append(String.format("\\u%04x", (int) c));
 			}
 			else if (Character.isHighSurrogate(c) && i + 1 < key.length()) {
