@@ -15,7 +15,7 @@ public final class KeyText {
 
 	/**
 	 * Returns the key as it may appear in a message: its first {@value #MAX_CHARS} characters with CR, LF, tab
-	 * and other control characters escaped Java-style (a backslash and {@code r}, {@code n}, {@code t}, or
+	 * other control characters and invisible format characters (zero-width, direction overrides) escaped Java-style (a backslash and {@code r}, {@code n}, {@code t}, or
 	 * {@code u} and four hex digits), and for a longer key the note {@code "… (N chars)"}.
 	 * @param key the key, may be {@code null}
 	 * @return the text to show
@@ -36,7 +36,8 @@ public final class KeyText {
 				case '\n' -> text.append("\\n");
 				case '\t' -> text.append("\\t");
 				default -> {
-					if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+					if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+							|| Character.getType(c) == Character.FORMAT) {
 						text.append(String.format("\\u%04x", (int) c));
 					}
 					else {

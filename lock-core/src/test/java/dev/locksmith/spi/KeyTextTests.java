@@ -30,4 +30,17 @@ class KeyTextTests {
 		assertThat(KeyText.forMessage(null)).isEqualTo("null");
 	}
 
+
+	@Test
+	void invisibleAndDirectionFormattingCharactersAreEscaped() {
+		// a right-to-left override or a zero-width character could disguise a key in a log line
+		assertThat(KeyText.forMessage("deploy\u202Etxt.exe")).isEqualTo("deploy\\u202etxt.exe");
+		assertThat(KeyText.forMessage("a\u200Bb\u2066c")).isEqualTo("a\\u200bb\\u2066c");
+	}
+
+	@Test
+	void surrogatePairsStayWhole() {
+		assertThat(KeyText.forMessage("lock:\uD83D\uDD12")).isEqualTo("lock:\uD83D\uDD12");
+	}
+
 }

@@ -197,13 +197,16 @@ final class LeaseScripts {
 
 	/**
 	 * Inspect. KEYS: lease hash. Returns the server time in ms followed by lease id and value of every live
-	 * lease. Read-only.
+	 * lease. Read-only. A key that is not a hash, or a field that is not a lease, is some other program's
+	 * data that {@code list} found by its name: it is ignored, not an error.
 	 */
 	static final LuaScript INSPECT = new LuaScript("inspect", NOW + """
 			local result = { string.format('%.0f', now) }
+			if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return result end
 			local all = redis.call('HGETALL', KEYS[1])
 			for i = 1, #all, 2 do
-			  if tonumber(string.match(all[i + 1], '^(%d+)')) > now then
+			  local exp = string.match(all[i + 1], '^(%d+)|%d+|%d+|[WRP]|%d+|[^|]*|')
+			  if exp and tonumber(exp) > now then
 			    result[#result + 1] = all[i]
 			    result[#result + 1] = all[i + 1]
 			  end

@@ -80,9 +80,8 @@ final class RedisLeaseNode {
 			if (result < 0) {
 				return Grant.denied(Duration.ofMillis(-1 - result));
 			}
-			if (replicaWait != null && !replicaWait.confirmed(connection)) {
-				LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-						RedisKeys.waitKeyBytes(key), leaseId, this.channel, bytes(key));
+			if (replicaWait != null && !confirmedOrReleased(replicaWait, connection, key, leaseId)) {
+				release(connection, key, leaseId);
 				return Grant.denied(null);
 			}
 			return Grant.granted(result);
@@ -91,6 +90,33 @@ final class RedisLeaseNode {
 			return execute(key, "acquire", action);
 		}
 		return execute(key, "acquire", (unused) -> replicaWait.run(action));
+	}
+
+	/**
+	 * Waits for the replicas to confirm a grant. When the wait itself fails, the grant is released (best
+	 * effort, on the application's connection, since the dedicated one may be broken) before the error
+	 * propagates: the caller learns nothing but an error, so it must not be left holding a lease it does
+	 * not know about.
+	 */
+	private boolean confirmedOrReleased(ReplicaWait replicaWait, RedisConnection connection, String key,
+			byte[] leaseId) {
+		try {
+			return replicaWait.confirmed(connection);
+		}
+		catch (RuntimeException ex) {
+			try (RedisConnection shared = this.connectionFactory.getConnection()) {
+				release(shared, key, leaseId);
+			}
+			catch (RuntimeException releaseFailure) {
+				ex.addSuppressed(releaseFailure);
+			}
+			throw ex;
+		}
+	}
+
+	private void release(RedisConnection connection, String key, byte[] leaseId) {
+		LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
+				RedisKeys.waitKeyBytes(key), leaseId, this.channel, bytes(key));
 	}
 
 	/**

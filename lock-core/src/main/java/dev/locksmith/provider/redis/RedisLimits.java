@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.locksmith.spi.KeyText;
+import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.Renewal;
 
 /**
  * The input limits of the Redis providers, checked before anything reaches Redis: a rejected request is
@@ -28,15 +30,20 @@ final class RedisLimits {
 	}
 
 	/**
-	 * Checks an acquisition: key, TTL (1 ms to 365 days), lease id, owner and metadata.
+	 * Checks an acquisition: key, TTL (1 ms to 365 days), lease id, owner, permits (1 to the limit) and metadata.
 	 * @param request the request
 	 * @throws IllegalArgumentException naming the limit that is exceeded
 	 */
 	static void checkRequest(LeaseRequest request) {
 		checkKey("acquire", request.key());
 		checkTtl("acquire", request.key(), request.ttl());
-		checkId("lease id", request.key(), request.leaseId());
-		checkId("owner", request.key(), request.owner());
+		checkId("acquire", "lease id", request.key(), request.leaseId());
+		checkId("acquire", "owner", request.key(), request.owner());
+		if (request.limit() < 1 || request.permits() < 1 || request.permits() > request.limit()) {
+			throw new IllegalArgumentException("Redis acquire of '" + KeyText.forMessage(request.key())
+					+ "': permits must be between 1 and the limit, and the limit at least 1, was " + request.permits()
+					+ " of " + request.limit());
+		}
 		long bytes = 0;
 		for (Map.Entry<String, String> entry : request.metadata().entrySet()) {
 			bytes += utf8Length(entry.getKey()) + utf8Length(entry.getValue());
@@ -46,6 +53,27 @@ final class RedisLimits {
 					+ "': metadata must not exceed " + MAX_METADATA_BYTES + " bytes (UTF-8, names and values), was "
 					+ bytes);
 		}
+	}
+
+	/**
+	 * Checks the key and lease id of a lease that is released or extended.
+	 * @param operation the operation, for the message
+	 * @param lease the lease
+	 * @throws IllegalArgumentException if the key or lease id is over its limit
+	 */
+	static void checkLease(String operation, LeaseRef lease) {
+		checkKey(operation, lease.key());
+		checkId(operation, "lease id", lease.key(), lease.leaseId());
+	}
+
+	/**
+	 * Checks a renewal: key, lease id and TTL.
+	 * @param renewal the renewal
+	 * @throws IllegalArgumentException if any is over its limit
+	 */
+	static void checkRenewal(Renewal renewal) {
+		checkLease("renew", renewal.lease());
+		checkTtl("renew", renewal.lease().key(), renewal.ttl());
 	}
 
 	/**
@@ -81,10 +109,10 @@ final class RedisLimits {
 		}
 	}
 
-	private static void checkId(String what, String key, String id) {
+	private static void checkId(String operation, String what, String key, String id) {
 		long bytes = utf8Length(id);
 		if (bytes > MAX_ID_BYTES) {
-			throw new IllegalArgumentException("Redis acquire of '" + KeyText.forMessage(key) + "': the " + what
+			throw new IllegalArgumentException("Redis " + operation + " of '" + KeyText.forMessage(key) + "': the " + what
 					+ " must not exceed " + MAX_ID_BYTES + " bytes (UTF-8), was " + bytes);
 		}
 	}

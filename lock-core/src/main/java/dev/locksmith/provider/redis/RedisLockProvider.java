@@ -1,13 +1,11 @@
 package dev.locksmith.provider.redis;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
-import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
@@ -100,13 +98,13 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		RedisLimits.checkKey("release", lease.key());
+		RedisLimits.checkLease("release", lease);
 		return this.node.release(lease);
 	}
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
-		RedisLimits.checkKey("extend", lease.key());
+		RedisLimits.checkLease("extend", lease);
 		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return this.node.extend(List.of(new Renewal(lease, ttl)))[0];
 	}
@@ -119,7 +117,7 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
-		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
+		renewals.forEach(RedisLimits::checkRenewal);
 		boolean[] extended = this.node.extend(renewals);
 		Set<LeaseRef> result = new HashSet<>();
 		for (int i = 0; i < extended.length; i++) {
@@ -139,7 +137,8 @@ public final class RedisLockProvider implements LockProvider {
 	/**
 	 * Lists held keys with {@code SCAN} over the lease hashes. The page is ordered by key; the total counts
 	 * the lease hashes found, so it may briefly include a key whose last lease expired a moment ago. A walk
-	 * over all keys in chunks scans once: pages after the first reuse its scan (see {@link KeyListing}).
+	 * over all keys in chunks scans once: pages after the first reuse its scan, from which keys found free
+	 * are dropped so pages never overlap (see {@link KeyListing}).
 	 * @param keyPrefix the prefix every listed key starts with (may be empty)
 	 * @param offset how many keys to skip
 	 * @param limit the most keys to return
@@ -147,15 +146,9 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<String> keys = this.listing.keys(keyPrefix, offset, () -> this.node.scan(keyPrefix));
-		List<LockInfo> page = new ArrayList<>();
-		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
-			List<LeaseInfo> leases = this.node.inspect(keys.get(i));
-			if (!leases.isEmpty()) {
-				page.add(LockInfo.of(keys.get(i), leases));
-			}
-		}
-		return new LockPage(page, keys.size());
+		RedisLimits.checkKey("list", keyPrefix);
+		return this.listing.page(keyPrefix, offset, limit, () -> this.node.scan(keyPrefix),
+				(key) -> LockInfo.of(key, this.node.inspect(key)));
 	}
 
 	@Override

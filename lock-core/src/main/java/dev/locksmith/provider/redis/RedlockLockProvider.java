@@ -186,7 +186,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean release(LeaseRef lease) {
-		RedisLimits.checkKey("release", lease.key());
+		RedisLimits.checkLease("release", lease);
 		List<Outcome<Boolean>> outcomes = onAll((node) -> node.release(lease));
 		PermitQuorum permits = this.permitQuorums.remove(lease.leaseId());
 		if (count(outcomes) >= ((permits != null) ? permits.required : this.quorum)) {
@@ -198,7 +198,7 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
-		RedisLimits.checkKey("extend", lease.key());
+		RedisLimits.checkLease("extend", lease);
 		RedisLimits.checkTtl("extend", lease.key(), ttl);
 		return renew(List.of(new Renewal(lease, ttl))).contains(lease);
 	}
@@ -214,7 +214,7 @@ public final class RedlockLockProvider implements LockProvider {
 		if (renewals.isEmpty()) {
 			return Set.of();
 		}
-		renewals.forEach((renewal) -> RedisLimits.checkTtl("renew", renewal.lease().key(), renewal.ttl()));
+		renewals.forEach(RedisLimits::checkRenewal);
 		long start = System.nanoTime();
 		List<Outcome<boolean[]>> outcomes = onAll((node) -> node.extend(renewals));
 		requireQuorumAnswered(renewals.get(0).lease().key(), "renew", outcomes);
@@ -257,6 +257,10 @@ public final class RedlockLockProvider implements LockProvider {
 	@Override
 	public LockInfo inspect(String key) {
 		RedisLimits.checkKey("inspect", key);
+		return read(key);
+	}
+
+	private LockInfo read(String key) {
 		List<Outcome<List<LeaseInfo>>> outcomes = onAll((node) -> node.inspect(key));
 		requireQuorumAnswered(key, "inspect", outcomes);
 		Map<String, List<LeaseInfo>> byId = new LinkedHashMap<>();
@@ -277,7 +281,8 @@ public final class RedlockLockProvider implements LockProvider {
 
 	@Override
 	public LockPage list(String keyPrefix, int offset, int limit) {
-		List<String> keys = this.listing.keys(keyPrefix, offset, () -> {
+		RedisLimits.checkKey("list", keyPrefix);
+		return this.listing.page(keyPrefix, offset, limit, () -> {
 			List<Outcome<List<String>>> outcomes = onAll((node) -> node.scan(keyPrefix));
 			requireQuorumAnswered(keyPrefix + "*", "list", outcomes);
 			Set<String> union = new HashSet<>();
@@ -287,15 +292,7 @@ public final class RedlockLockProvider implements LockProvider {
 				}
 			});
 			return union;
-		});
-		List<LockInfo> page = new ArrayList<>();
-		for (int i = Math.max(0, offset); i < keys.size() && page.size() < limit; i++) {
-			LockInfo info = inspect(keys.get(i));
-			if (info.isLocked()) {
-				page.add(info);
-			}
-		}
-		return new LockPage(page, keys.size());
+		}, this::read);
 	}
 
 	@Override
@@ -442,7 +439,8 @@ public final class RedlockLockProvider implements LockProvider {
 			return this.quorum;
 		}
 		long nodes = this.nodes.size();
-		int safe = (int) (nodes * request.limit() / (request.limit() + 1) + 1);
+		long limit = request.limit(); // as a long: limit + 1 overflows an int for Integer.MAX_VALUE
+		int safe = (int) (nodes * limit / (limit + 1) + 1);
 		return Math.max(this.quorum, safe);
 	}
 

@@ -3,6 +3,7 @@ package dev.locksmith.provider.redis;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,14 +28,21 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * Replica confirmation ({@code WAIT}) on dedicated connections. {@code WAIT} blocks the connection it runs
  * on until the replicas answer or the timeout passes, and it confirms the writes of that connection only,
  * so a grant that needs confirmation runs its script and its {@code WAIT} on a connection of its own, taken
- * from a small pool of Lettuce connections opened from the application's factory's client; the
- * application's shared connection never waits behind a {@code WAIT}. Only loaded when replica
- * confirmation is on; needs a Lettuce factory for a standalone server or Sentinel.
+ * from a small pool of Lettuce connections opened from the application's factory's client (at most
+ * {@value #MAX_OPEN} open at once); the application's shared connection never waits behind a
+ * {@code WAIT}. Only loaded when replica confirmation is on; needs a Lettuce factory for a standalone
+ * server or Sentinel.
  */
 final class ReplicaWait implements AutoCloseable {
 
 	/** Most idle dedicated connections kept open; more are opened while more grants wait at once. */
 	static final int MAX_IDLE = 8;
+
+	/**
+	 * Most dedicated connections open at once. A grant that finds them all busy waits for one up to the
+	 * command timeout and then fails as unavailable, so a burst of callers cannot open one connection each.
+	 */
+	static final int MAX_OPEN = 32;
 
 	private final LettuceConnectionFactory factory;
 
@@ -46,6 +54,8 @@ final class ReplicaWait implements AutoCloseable {
 
 	private final AtomicInteger idleCount = new AtomicInteger();
 
+	private final Semaphore open = new Semaphore(MAX_OPEN);
+
 	private volatile boolean closed;
 
 	/**
@@ -53,12 +63,17 @@ final class ReplicaWait implements AutoCloseable {
 	 * @param factory the application's connection factory
 	 * @param replicas how many replicas must acknowledge, positive
 	 * @param timeout how long to wait for them
-	 * @throws IllegalArgumentException if the factory is not a Lettuce factory
+	 * @throws IllegalArgumentException if the factory is not a Lettuce factory or is configured for a Redis
+	 * Cluster
 	 */
 	ReplicaWait(RedisConnectionFactory factory, int replicas, Duration timeout) {
 		if (!(factory instanceof LettuceConnectionFactory lettuce)) {
 			throw new IllegalArgumentException("minReplicas needs a LettuceConnectionFactory, but the factory is a "
 					+ factory.getClass().getName());
+		}
+		if (lettuce.isClusterAware()) {
+			throw new IllegalArgumentException("minReplicas needs a standalone or Sentinel Redis, but the factory is "
+					+ "configured for a Redis Cluster (WAIT would only confirm the writes of one shard's connection)");
 		}
 		this.factory = lettuce;
 		this.replicas = replicas;
@@ -72,7 +87,15 @@ final class ReplicaWait implements AutoCloseable {
 	 * @return the action's result
 	 */
 	<T> T run(Function<RedisConnection, T> action) {
-		StatefulRedisConnection<byte[], byte[]> connection = borrow();
+		acquireSlot();
+		StatefulRedisConnection<byte[], byte[]> connection;
+		try {
+			connection = borrow();
+		}
+		catch (RuntimeException ex) {
+			this.open.release();
+			throw ex;
+		}
 		boolean healthy = false;
 		try {
 			T result = action.apply(new LettuceConnection(connection, this.factory.getTimeout(), client(),
@@ -82,6 +105,20 @@ final class ReplicaWait implements AutoCloseable {
 		}
 		finally {
 			giveBack(connection, healthy);
+			this.open.release();
+		}
+	}
+
+	private void acquireSlot() {
+		try {
+			if (!this.open.tryAcquire(Math.max(1, this.factory.getTimeout()), TimeUnit.MILLISECONDS)) {
+				throw new RedisConnectionFailureException("All " + MAX_OPEN
+						+ " dedicated connections for WAIT are busy (replicas slow to confirm?)");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new RedisSystemException("Interrupted while waiting for a connection for WAIT", ex);
 		}
 	}
 

@@ -551,7 +551,8 @@ public class LocksmithProperties implements Validator {
 					RedisNodeUrl.parse(this.nodes.get(i));
 				}
 				catch (IllegalArgumentException ex) {
-					reject(errors, "redis.nodes[" + i + "]", "url", ex.getMessage());
+					// Not a field error: its rejected value (the URL, password included) would be printed.
+					errors.reject("url", propertyName("redis.nodes[" + i + "]") + " " + ex.getMessage());
 				}
 			}
 			if (this.mode == RedisMode.REDLOCK) {

@@ -32,15 +32,20 @@ record RedisNodeUrl(String host, int port, int database, @Nullable String userna
 		try {
 			uri = new URI(url.trim());
 		}
-		catch (URISyntaxException | NullPointerException ex) {
-			throw new IllegalArgumentException("'" + url + "' is not a Redis URL (redis://host:port)", ex);
+		catch (URISyntaxException ex) {
+			// Not chained: the exception's message repeats the whole URL, password included.
+			throw new IllegalArgumentException("'" + redacted(url) + "' is not a Redis URL (redis://host:port): "
+					+ ex.getReason() + " at index " + ex.getIndex());
+		}
+		catch (NullPointerException ex) {
+			throw new IllegalArgumentException("A Redis URL must not be null (redis://host:port)", ex);
 		}
 		String scheme = uri.getScheme();
 		if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
-			throw new IllegalArgumentException("'" + url + "' is not a Redis URL: the scheme must be redis or rediss");
+			throw new IllegalArgumentException("'" + redacted(url) + "' is not a Redis URL: the scheme must be redis or rediss");
 		}
 		if (uri.getHost() == null) {
-			throw new IllegalArgumentException("'" + url + "' is not a Redis URL: it has no host");
+			throw new IllegalArgumentException("'" + redacted(url) + "' is not a Redis URL: it has no host");
 		}
 		String username = null;
 		String password = null;
@@ -62,12 +67,30 @@ record RedisNodeUrl(String host, int port, int database, @Nullable String userna
 				database = Integer.parseInt(path.substring(1));
 			}
 			catch (NumberFormatException ex) {
-				throw new IllegalArgumentException("'" + url + "' is not a Redis URL: the path must be a database index",
+				throw new IllegalArgumentException("'" + redacted(url) + "' is not a Redis URL: the path must be a database index",
 						ex);
 			}
 		}
 		return new RedisNodeUrl(uri.getHost(), (uri.getPort() > 0) ? uri.getPort() : 6379, database, username,
 				password, "rediss".equals(scheme));
+	}
+
+	/**
+	 * Returns the node without its password, for logs.
+	 * @return {@code redis://user:***@host:port/database}
+	 */
+	@Override
+	public String toString() {
+		return (this.ssl ? "rediss://" : "redis://") + ((this.username != null) ? this.username : "")
+				+ ((this.password != null) ? ":***@" : (this.username != null) ? "@" : "") + this.host + ":" + this.port
+				+ "/" + this.database;
+	}
+
+	/** The URL with any user info (user and password) replaced by {@code ***}, for messages. */
+	private static String redacted(String url) {
+		int start = url.indexOf("://");
+		int at = url.lastIndexOf('@');
+		return (start >= 0 && at > start) ? url.substring(0, start + 3) + "***" + url.substring(at) : url;
 	}
 
 	private static String decode(String value) {
