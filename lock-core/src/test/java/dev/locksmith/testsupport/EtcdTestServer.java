@@ -1,0 +1,252 @@
+package dev.locksmith.testsupport;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.etcd.jetcd.Client;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A real single-member {@code etcd} process for tests, from the {@code PATH} (Debian/Ubuntu package
+ * {@code etcd-server}). It listens on free loopback ports with a temporary data directory, and can be
+ * stopped (killed) and started again on the same ports with its data kept or wiped. It runs with a 20 ms
+ * heartbeat and 200 ms election timeout, so the server's minimum lease TTL is 1 s (2 s with etcd's
+ * defaults). Shipped in lock-core's test-jar.
+ *
+ * <p>Tests call {@link #assumeInstalled()} first: without an {@code etcd} binary they are reported as
+ * skipped with a message naming the package, never passed.
+ */
+public final class EtcdTestServer implements AutoCloseable {
+
+	/** The package that provides the binary, named in the skip message. */
+	public static final String PACKAGE = "etcd-server";
+
+	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
+	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+	static {
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+	}
+
+	private final int clientPort;
+
+	private final int peerPort;
+
+	private final Path directory;
+
+	private @Nullable Process process;
+
+	/**
+	 * Starts a server on free ports (call {@link #assumeInstalled()} first).
+	 */
+	public EtcdTestServer() {
+		try {
+			this.clientPort = freePort();
+			this.peerPort = freePort();
+			this.directory = Files.createTempDirectory("locksmith-etcd-");
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not prepare etcd", ex);
+		}
+		start();
+	}
+
+	/**
+	 * Skips the calling test (a JUnit assumption) when no {@code etcd} binary is on the {@code PATH}.
+	 */
+	public static void assumeInstalled() {
+		Assumptions.assumeTrue(executable() != null,
+				"etcd is not installed: no 'etcd' binary on the PATH (install the Debian/Ubuntu package '" + PACKAGE
+						+ "', e.g. apt-get install -y " + PACKAGE + ")");
+	}
+
+	/**
+	 * Returns the client endpoint.
+	 * @return {@code http://127.0.0.1:<port>}
+	 */
+	public String endpoint() {
+		return "http://127.0.0.1:" + this.clientPort;
+	}
+
+	/**
+	 * Returns whether the process runs.
+	 * @return {@code true} if running
+	 */
+	public synchronized boolean isRunning() {
+		return this.process != null && this.process.isAlive();
+	}
+
+	/**
+	 * Starts the server (again, after {@link #stop()}) on the same ports with whatever data its directory
+	 * holds. Does nothing if it runs.
+	 */
+	public synchronized void start() {
+		if (isRunning()) {
+			return;
+		}
+		File binary = executable();
+		if (binary == null) {
+			throw new IllegalStateException("No etcd on the PATH; install the package " + PACKAGE);
+		}
+		String peer = "http://127.0.0.1:" + this.peerPort;
+		List<String> command = List.of(binary.getAbsolutePath(), "--name", "test", "--data-dir",
+				this.directory.resolve("data").toString(), "--listen-client-urls", endpoint(),
+				"--advertise-client-urls", endpoint(), "--listen-peer-urls", peer, "--initial-advertise-peer-urls",
+				peer, "--initial-cluster", "test=" + peer, "--heartbeat-interval", "20", "--election-timeout", "200",
+				"--logger", "zap", "--log-level", "warn");
+		try {
+			Process started = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.directory.resolve("etcd.log").toFile()))
+				.start();
+			RUNNING.add(started);
+			this.process = started;
+			awaitHealthy(started);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not start " + command, ex);
+		}
+	}
+
+	/**
+	 * Kills the server at once (SIGKILL), keeping its data directory and ports.
+	 */
+	public synchronized void stop() {
+		Process running = this.process;
+		if (running == null) {
+			return;
+		}
+		running.destroyForcibly();
+		try {
+			running.waitFor(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		RUNNING.remove(running);
+		this.process = null;
+	}
+
+	/**
+	 * Kills the server and deletes its data, as a lost disk would; {@link #start()} then starts an empty
+	 * member whose revisions begin at 1 again.
+	 */
+	public synchronized void stopAndWipe() {
+		stop();
+		deleteRecursively(this.directory.resolve("data"));
+	}
+
+	/**
+	 * Creates a jetcd client for this server with short timeouts. The caller closes it.
+	 * @return a client
+	 */
+	public Client client() {
+		return Client.builder()
+			.endpoints(endpoint())
+			.connectTimeout(Duration.ofSeconds(1))
+			.retryMaxDuration(Duration.ofSeconds(2))
+			.build();
+	}
+
+	/**
+	 * Stops the server and deletes its directory.
+	 */
+	@Override
+	public void close() {
+		stop();
+		deleteRecursively(this.directory);
+	}
+
+	@Override
+	public String toString() {
+		return "EtcdTestServer[" + endpoint() + "]";
+	}
+
+	private void awaitHealthy(Process started) throws IOException {
+		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+		while (System.nanoTime() < deadline) {
+			if (!started.isAlive()) {
+				throw new IllegalStateException("etcd exited with " + started.exitValue() + ": "
+						+ Files.readString(this.directory.resolve("etcd.log")));
+			}
+			if (healthy()) {
+				return;
+			}
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while starting etcd", ex);
+			}
+		}
+		throw new IllegalStateException("etcd did not become healthy at " + endpoint() + " within " + STARTUP_TIMEOUT);
+	}
+
+	private boolean healthy() {
+		try {
+			HttpURLConnection connection = (HttpURLConnection) URI.create(endpoint() + "/health").toURL()
+				.openConnection();
+			connection.setConnectTimeout(200);
+			connection.setReadTimeout(1000);
+			try (InputStream in = connection.getInputStream()) {
+				return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("\"health\":\"true\"");
+			}
+			finally {
+				connection.disconnect();
+			}
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static @Nullable File executable() {
+		String path = System.getenv("PATH");
+		if (path == null) {
+			return null;
+		}
+		for (String dir : path.split(File.pathSeparator)) {
+			File candidate = new File(dir, "etcd");
+			if (candidate.isFile() && candidate.canExecute()) {
+				return candidate;
+			}
+		}
+		return null;
+	}
+
+	private static void deleteRecursively(Path root) {
+		if (!Files.exists(root)) {
+			return;
+		}
+		try (Stream<Path> paths = Files.walk(root)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not delete " + root, ex);
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			socket.setReuseAddress(true);
+			return socket.getLocalPort();
+		}
+	}
+
+}
