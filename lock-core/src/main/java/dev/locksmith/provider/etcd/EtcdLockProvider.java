@@ -28,7 +28,7 @@ import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -124,6 +124,9 @@ public final class EtcdLockProvider implements LockProvider {
 
 	private static final int LIST_PAGE = 1000;
 
+	/** Nested transactions per renewal transaction (etcd's default limit is 128 operations). */
+	private static final int MAX_RENEWALS_PER_TXN = 100;
+
 	private static final Logger logger = LoggerFactory.getLogger(EtcdLockProvider.class);
 
 	private final KV kv;
@@ -187,8 +190,7 @@ public final class EtcdLockProvider implements LockProvider {
 				System.currentTimeMillis(), request.metadata());
 		ByteSequence value = ByteSequence.from(record.encode());
 		ByteSequence leaseKey = this.keys.leaseKey(key, request.type(), request.leaseId());
-		long ttlSeconds = ttlSeconds(request.ttl());
-		long etcdLease = grantLease(ttlSeconds, key);
+		long etcdLease = grantLease(ttlSeconds(request.ttl()), key);
 		boolean used = false;
 		try {
 			boolean shared = request.type() != LeaseType.WRITE;
@@ -211,7 +213,7 @@ public final class EtcdLockProvider implements LockProvider {
 				.commit(), key, "acquire");
 			if (fast.isSucceeded()) {
 				used = true;
-				return granted(request.ref(), leaseKey, value, etcdLease, ttlSeconds, fast);
+				return granted(request.ref(), value, etcdLease, fast);
 			}
 			LockState state = stateOf(fast, key);
 			for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -222,7 +224,7 @@ public final class EtcdLockProvider implements LockProvider {
 				}
 				KeyValue own = state.find(request.leaseId());
 				if (own != null) {
-					Grant again = reattach(request.ref(), own, etcdLease, ttlSeconds, state.base);
+					Grant again = reattach(request.ref(), own, etcdLease, state.base);
 					if (again != null) {
 						used = true;
 						return again;
@@ -252,7 +254,7 @@ public final class EtcdLockProvider implements LockProvider {
 					.commit(), key, "acquire");
 				if (commit.isSucceeded()) {
 					used = true;
-					return granted(request.ref(), leaseKey, value, etcdLease, ttlSeconds, commit);
+					return granted(request.ref(), value, etcdLease, commit);
 				}
 				state = stateOf(commit, key);
 			}
@@ -266,7 +268,7 @@ public final class EtcdLockProvider implements LockProvider {
 	}
 
 	/** Re-attaches our own live record to {@code etcdLease}; returns the grant, or null if it changed meanwhile. */
-	private @Nullable Grant reattach(LeaseRef ref, KeyValue own, long etcdLease, long ttlSeconds, long base) {
+	private @Nullable Grant reattach(LeaseRef ref, KeyValue own, long etcdLease, long base) {
 		TxnResponse moved = await(this.kv.txn()
 			.If(new Cmp(own.getKey(), Cmp.Op.EQUAL, CmpTarget.value(own.getValue())))
 			.Then(Op.put(own.getKey(), own.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
@@ -275,17 +277,16 @@ public final class EtcdLockProvider implements LockProvider {
 			return null;
 		}
 		if (own.getLease() != etcdLease) {
-			revokeLater(own.getLease());
+			revokeIfExclusive(ref.leaseId(), own.getLease());
 		}
-		remember(ref, own.getKey(), own.getValue(), etcdLease, ttlSeconds);
+		remember(ref, own.getValue(), etcdLease);
 		return Grant.granted(noteToken(base + own.getCreateRevision()));
 	}
 
-	private Grant granted(LeaseRef ref, ByteSequence leaseKey, ByteSequence value, long etcdLease, long ttlSeconds,
-			TxnResponse response) {
+	private Grant granted(LeaseRef ref, ByteSequence value, long etcdLease, TxnResponse response) {
 		List<GetResponse> gets = response.getGetResponses();
 		long token = base(gets.get(gets.size() - 1), ref.key()) + response.getHeader().getRevision();
-		remember(ref, leaseKey, value, etcdLease, ttlSeconds);
+		remember(ref, value, etcdLease);
 		return Grant.granted(noteToken(token));
 	}
 
@@ -344,8 +345,8 @@ public final class EtcdLockProvider implements LockProvider {
 			mine.releasing = true;
 			TxnResponse deleted = deleteIfValue(leaseKey, mine.value, lease.key());
 			if (deleted.isSucceeded()) {
+				revokeIfExclusive(lease.leaseId(), etcdLeaseOf(deleted));
 				forget(lease.leaseId());
-				revokeDeleted(deleted);
 				return true;
 			}
 		}
@@ -355,12 +356,11 @@ public final class EtcdLockProvider implements LockProvider {
 			return false;
 		}
 		TxnResponse deleted = deleteIfValue(leaseKey, current.getValue(), lease.key());
-		forget(lease.leaseId());
 		if (deleted.isSucceeded()) {
-			revokeDeleted(deleted);
-			return true;
+			revokeIfExclusive(lease.leaseId(), etcdLeaseOf(deleted));
 		}
-		return false;
+		forget(lease.leaseId());
+		return deleted.isSucceeded();
 	}
 
 	private TxnResponse deleteIfValue(ByteSequence leaseKey, ByteSequence value, String key) {
@@ -370,10 +370,9 @@ public final class EtcdLockProvider implements LockProvider {
 			.commit(), key, "release");
 	}
 
-	private void revokeDeleted(TxnResponse deleted) {
-		for (KeyValue previous : deleted.getDeleteResponses().get(0).getPrevKvs()) {
-			revokeLater(previous.getLease());
-		}
+	private static long etcdLeaseOf(TxnResponse deleted) {
+		List<KeyValue> previous = deleted.getDeleteResponses().get(0).getPrevKvs();
+		return previous.isEmpty() ? 0 : previous.get(0).getLease();
 	}
 
 	/**
@@ -402,43 +401,83 @@ public final class EtcdLockProvider implements LockProvider {
 			forget(lease.leaseId());
 			return false;
 		}
-		revokeLater(current.getLease());
+		revokeIfExclusive(lease.leaseId(), current.getLease());
 		if (this.held.containsKey(lease.leaseId())) {
-			remember(lease, leaseKey, current.getValue(), etcdLease, ttlSeconds);
+			remember(lease, current.getValue(), etcdLease);
 		}
 		return true;
 	}
 
 	/**
-	 * Renews leases: one keep-alive per lease this provider granted with the same TTL, all sent at once
-	 * (one round-trip time per tick); any other lease (a changed TTL, a lease granted elsewhere, or a
-	 * keep-alive that found the etcd lease gone) goes through {@link #extend}, which reports it gone if
-	 * its key no longer holds its record.
+	 * Renews leases in two round-trip times however many are due: one new etcd lease per distinct TTL
+	 * (the "tick lease"), then one transaction per 100 leases, all sent at once, each holding one nested
+	 * {@code If(value(key) == record) Then(Put(key, record, tickLease))} per lease. A lease whose key no
+	 * longer holds its record is reported gone. Leases not renewed stay on their old etcd lease and expire
+	 * with it, so a fixed lease still expires at its own TTL. Leases this provider did not grant go through
+	 * {@link #extend}.
 	 * @param renewals the leases and their new TTLs
 	 * @return the leases that were live and are now extended
 	 */
 	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
-		Map<Renewal, CompletableFuture<LeaseKeepAliveResponse>> keepAlives = new LinkedHashMap<>();
+		Map<Long, List<Renewal>> byTtl = new LinkedHashMap<>();
 		List<Renewal> others = new ArrayList<>();
 		for (Renewal renewal : renewals) {
-			Held mine = this.held.get(renewal.lease().leaseId());
-			if (mine != null && mine.ttlSeconds == ttlSeconds(renewal.ttl())) {
-				keepAlives.put(renewal, this.leases.keepAliveOnce(mine.etcdLease));
+			if (this.held.containsKey(renewal.lease().leaseId())) {
+				byTtl.computeIfAbsent(ttlSeconds(renewal.ttl()), (ttl) -> new ArrayList<>()).add(renewal);
 			}
 			else {
 				others.add(renewal);
 			}
 		}
-		Set<LeaseRef> extended = new HashSet<>();
-		for (Map.Entry<Renewal, CompletableFuture<LeaseKeepAliveResponse>> entry : keepAlives.entrySet()) {
-			LeaseKeepAliveResponse response = awaitUnlessGone(entry.getValue(), entry.getKey().lease().key(),
-					"renew");
-			if (response != null && response.getTTL() > 0) {
-				extended.add(entry.getKey().lease());
+		Map<Long, CompletableFuture<LeaseGrantResponse>> tickGrants = new LinkedHashMap<>();
+		byTtl.keySet().forEach((ttl) -> tickGrants.put(ttl, this.leases.grant(ttl)));
+		List<RenewalBatch> batches = new ArrayList<>();
+		for (Map.Entry<Long, List<Renewal>> group : byTtl.entrySet()) {
+			long tickLease = await(tickGrants.get(group.getKey()), "renew", "grant an etcd lease").getID();
+			PutOption withTickLease = PutOption.builder().withLeaseId(tickLease).build();
+			RenewalBatch batch = null;
+			for (Renewal renewal : group.getValue()) {
+				Held mine = this.held.get(renewal.lease().leaseId());
+				if (mine == null) {
+					others.add(renewal);
+					continue;
+				}
+				if (batch == null || batch.members.size() == MAX_RENEWALS_PER_TXN) {
+					batch = new RenewalBatch(tickLease);
+					batches.add(batch);
+				}
+				ByteSequence leaseKey = this.keys.leaseKey(mine.ref.key(), mine.ref.type(), mine.ref.leaseId());
+				batch.members.add(mine);
+				batch.ops.add(Op.txn(new Cmp[] { new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(mine.value)) },
+						new Op[] { Op.put(leaseKey, mine.value, withTickLease) }, new Op[0]));
 			}
-			else {
-				others.add(entry.getKey());
+		}
+		batches.forEach((batch) -> batch.response = this.kv.txn().Then(batch.ops.toArray(Op[]::new)).commit());
+		Set<LeaseRef> extended = new HashSet<>();
+		Set<Long> usedTickLeases = new HashSet<>();
+		for (RenewalBatch batch : batches) {
+			List<TxnResponse> results = await(batch.response, "renew", "renew").getTxnResponses();
+			for (int i = 0; i < batch.members.size(); i++) {
+				Held mine = batch.members.get(i);
+				if (results.get(i).isSucceeded()) {
+					extended.add(mine.ref);
+					usedTickLeases.add(batch.tickLease);
+					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false);
+					moved.releasing = mine.releasing;
+					if (this.held.replace(mine.ref.leaseId(), mine, moved) && mine.exclusive) {
+						revokeLater(mine.etcdLease);
+					}
+				}
+				else {
+					this.held.remove(mine.ref.leaseId(), mine);
+				}
+			}
+		}
+		for (CompletableFuture<LeaseGrantResponse> grant : tickGrants.values()) {
+			long tickLease = grant.join().getID();
+			if (!usedTickLeases.contains(tickLease)) {
+				revokeLater(tickLease);
 			}
 		}
 		for (Renewal renewal : others) {
@@ -544,8 +583,9 @@ public final class EtcdLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Revokes the etcd lease of every lease on the key (which deletes their keys and lets their holders'
-	 * keep-alives and watches see the loss). The token base is kept, so tokens keep increasing.
+	 * Deletes every lease key of the key (each only if it still holds the record read a moment before); the
+	 * holders' watches and renewals see the loss. The guard and the token base are kept, so tokens keep
+	 * increasing.
 	 * @param key the backend key
 	 * @return whether any lease was removed
 	 */
@@ -555,12 +595,7 @@ public final class EtcdLockProvider implements LockProvider {
 		LockState state = readState(key);
 		boolean removed = false;
 		for (KeyValue lease : state.leases) {
-			Object revoked = (lease.getLease() != 0)
-					? awaitUnlessGone(this.leases.revoke(lease.getLease()), key, "forceRelease") : null;
-			if (revoked != null) {
-				removed = true;
-			}
-			else if (deleteIfValue(lease.getKey(), lease.getValue(), key).isSucceeded()) {
+			if (deleteIfValue(lease.getKey(), lease.getValue(), key).isSucceeded()) {
 				removed = true;
 			}
 		}
@@ -637,8 +672,17 @@ public final class EtcdLockProvider implements LockProvider {
 		return null;
 	}
 
-	private void remember(LeaseRef ref, ByteSequence leaseKey, ByteSequence value, long etcdLease, long ttlSeconds) {
-		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, ttlSeconds));
+	/** Records a lease on an etcd lease granted for it alone. */
+	private void remember(LeaseRef ref, ByteSequence value, long etcdLease) {
+		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true));
+	}
+
+	/** Revokes an etcd lease only if this provider granted it for this lease alone (never a shared tick lease). */
+	private void revokeIfExclusive(String leaseId, long etcdLease) {
+		Held mine = this.held.get(leaseId);
+		if (mine != null && mine.exclusive && mine.etcdLease == etcdLease) {
+			revokeLater(etcdLease);
+		}
 	}
 
 	private void forget(String leaseId) {
@@ -764,7 +808,10 @@ public final class EtcdLockProvider implements LockProvider {
 				"etcd " + operation + " of '" + forMessage(key) + "' failed: " + reason, cause);
 	}
 
-	/** A lease this provider granted: its record bytes, etcd lease and TTL. */
+	/**
+	 * A lease this provider granted: its record bytes and etcd lease ({@code exclusive} when the etcd lease
+	 * was granted for this lease alone, so revoking it removes nothing else).
+	 */
 	private static final class Held {
 
 		final LeaseRef ref;
@@ -773,15 +820,32 @@ public final class EtcdLockProvider implements LockProvider {
 
 		final long etcdLease;
 
-		final long ttlSeconds;
+		final boolean exclusive;
 
 		volatile boolean releasing;
 
-		Held(LeaseRef ref, ByteSequence value, long etcdLease, long ttlSeconds) {
+		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive) {
 			this.ref = ref;
 			this.value = value;
 			this.etcdLease = etcdLease;
-			this.ttlSeconds = ttlSeconds;
+			this.exclusive = exclusive;
+		}
+
+	}
+
+	/** Up to {@value #MAX_RENEWALS_PER_TXN} renewals sent as one transaction. */
+	private static final class RenewalBatch {
+
+		final long tickLease;
+
+		final List<Held> members = new ArrayList<>();
+
+		final List<Op> ops = new ArrayList<>();
+
+		@Nullable CompletableFuture<TxnResponse> response;
+
+		RenewalBatch(long tickLease) {
+			this.tickLease = tickLease;
 		}
 
 	}

@@ -1,0 +1,221 @@
+package dev.locksmith.provider.etcd;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import io.etcd.jetcd.Client;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.Locksmith;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.Renewal;
+import dev.locksmith.testsupport.EtcdTestServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+/**
+ * etcd-specific behaviour against a real etcd: contention across two clients, TTL rounding, input limits,
+ * batched renewal, and an unreachable cluster.
+ */
+class EtcdLockProviderTest {
+
+	private static EtcdTestServer etcd;
+
+	private static Client clientA;
+
+	private static Client clientB;
+
+	@BeforeAll
+	static void startEtcd() {
+		EtcdTestServer.assumeInstalled();
+		etcd = new EtcdTestServer();
+		clientA = etcd.client();
+		clientB = etcd.client();
+	}
+
+	@AfterAll
+	static void stopEtcd() {
+		if (etcd != null) {
+			clientA.close();
+			clientB.close();
+			etcd.close();
+		}
+	}
+
+	private int unsynchronisedCounter;
+
+	@Test
+	void sixteenThreadsOnTwoClientsNeverOverlapAndTokensFollowTheOrderOfCriticalSections() throws Exception {
+		try (EtcdLockProvider first = EtcdLockProvider.builder(clientA).build();
+				EtcdLockProvider second = EtcdLockProvider.builder(clientB).build();
+				LockEngine a = Locksmith.builder(first).build();
+				LockEngine b = Locksmith.builder(second).build()) {
+			String key = "contended-" + UUID.randomUUID();
+			int threads = 16;
+			int iterations = 20;
+			List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+			AtomicInteger inside = new AtomicInteger();
+			AtomicInteger maxInside = new AtomicInteger();
+			this.unsynchronisedCounter = 0;
+			ExecutorService executor = Executors.newFixedThreadPool(threads);
+			CountDownLatch go = new CountDownLatch(1);
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				LockEngine engine = (t % 2 == 0) ? a : b;
+				futures.add(executor.submit(() -> {
+					go.await();
+					for (int i = 0; i < iterations; i++) {
+						try (LockHandle handle = engine.acquire(key, LockOptions.waitTime(Duration.ofSeconds(60)))) {
+							maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+							tokens.add(handle.fencingToken());
+							int read = this.unsynchronisedCounter;
+							LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+							this.unsynchronisedCounter = read + 1;
+							inside.decrementAndGet();
+						}
+					}
+					return null;
+				}));
+			}
+			go.countDown();
+			try {
+				for (Future<?> future : futures) {
+					future.get(180, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+			assertThat(maxInside.get()).as("holders at once").isEqualTo(1);
+			assertThat(this.unsynchronisedCounter).as("lost updates").isEqualTo(threads * iterations);
+			assertThat(tokens).hasSize(threads * iterations);
+			for (int i = 1; i < tokens.size(); i++) {
+				assertThat(tokens.get(i)).as("token %d follows %d", tokens.get(i), tokens.get(i - 1))
+					.isGreaterThan(tokens.get(i - 1));
+			}
+		}
+	}
+
+	@Test
+	void ttlsAreRoundedUpToWholeSeconds() {
+		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(1))).isEqualTo(1);
+		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(300))).isEqualTo(1);
+		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofSeconds(1))).isEqualTo(1);
+		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(1001))).isEqualTo(2);
+		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofSeconds(30))).isEqualTo(30);
+	}
+
+	@Test
+	void aShortTtlIsRoundedUpNotDown() {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(clientA).build();
+				LockEngine locks = Locksmith.builder(provider).build()) {
+			String key = "rounded-" + UUID.randomUUID();
+			LockHandle handle = locks.acquire(key, LockOptions.ttl(Duration.ofMillis(200)).withWaitTime(Duration.ZERO));
+			// the server holds it for at least the whole second; the local deadline is the asked 200 ms
+			assertThat(locks.inspect(key).expiresAt()).isNotNull();
+			assertThat(provider.inspect(key).isLocked()).isTrue();
+			handle.close();
+		}
+	}
+
+	@Test
+	void oversizedOrMalformedInputIsRejectedAtOnceNamingTheLimit() {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(clientA).build()) {
+			String longKey = "k".repeat(EtcdKeys.MAX_KEY_BYTES + 1);
+			assertThatIllegalArgumentException().isThrownBy(() -> provider.acquire(request(longKey, Map.of())))
+				.withMessageContaining("limit of " + EtcdKeys.MAX_KEY_BYTES)
+				.withMessageNotContaining(longKey);
+			assertThatIllegalArgumentException().isThrownBy(() -> provider.acquire(request("a\0b", Map.of())))
+				.withMessageContaining("NUL");
+			Map<String, String> metadata = Map.of("big", "x".repeat(EtcdLockProvider.MAX_METADATA_BYTES));
+			assertThatIllegalArgumentException().isThrownBy(() -> provider.acquire(request("meta", metadata)))
+				.withMessageContaining("limit of " + EtcdLockProvider.MAX_METADATA_BYTES);
+			assertThatIllegalArgumentException().isThrownBy(() -> provider.inspect(longKey))
+				.withMessageContaining("inspect");
+		}
+		assertThatIllegalArgumentException().isThrownBy(() -> EtcdLockProvider.builder(clientA).namespace(""));
+	}
+
+	@Test
+	void renewalOfManyLeasesCostsOneRoundTripTimeNotOnePerLease() {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(clientA).build()) {
+			int count = 200;
+			List<Renewal> renewals = new ArrayList<>();
+			for (int i = 0; i < count; i++) {
+				LeaseRequest request = request("renew-" + i + "-" + UUID.randomUUID(), Map.of());
+				assertThat(provider.acquire(request).isGranted()).isTrue();
+				renewals.add(new Renewal(request.ref(), request.ttl()));
+			}
+			provider.renew(renewals.subList(0, 1));
+			long oneStart = System.nanoTime();
+			Set<LeaseRef> one = provider.renew(renewals.subList(0, 1));
+			long oneNanos = System.nanoTime() - oneStart;
+			long allStart = System.nanoTime();
+			Set<LeaseRef> all = provider.renew(renewals);
+			long allNanos = System.nanoTime() - allStart;
+			assertThat(one).hasSize(1);
+			assertThat(all).hasSize(count);
+			// measured, not asserted (no timed assertions in unit tests); the README quotes a run
+			System.out.printf("etcd renew: 1 lease %.2f ms, %d leases %.2f ms%n", oneNanos / 1e6, count,
+					allNanos / 1e6);
+			renewals.forEach((renewal) -> provider.release(renewal.lease()));
+		}
+	}
+
+	@Test
+	void anUnreachableClusterIsReportedAsUnavailableQuickly() throws Exception {
+		int port;
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+			port = socket.getLocalPort();
+		}
+		Client nowhere = Client.builder()
+			.endpoints("http://127.0.0.1:" + port)
+			.connectTimeout(Duration.ofMillis(500))
+			.retryMaxDuration(Duration.ofSeconds(1))
+			.build();
+		try {
+			assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+				try (EtcdLockProvider provider = EtcdLockProvider.builder(nowhere)
+					.requestTimeout(Duration.ofSeconds(1))
+					.build(); LockEngine locks = Locksmith.builder(provider).build()) {
+					assertThatThrownBy(() -> locks.acquire("unreachable", LockOptions.waitTime(Duration.ZERO)))
+						.isInstanceOf(LockProviderUnavailableException.class)
+						.hasMessageContaining("etcd");
+					assertThatThrownBy(provider::ping).isInstanceOf(LockProviderUnavailableException.class);
+				}
+			});
+		}
+		finally {
+			nowhere.close();
+		}
+	}
+
+	private static LeaseRequest request(String key, Map<String, String> metadata) {
+		return new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "owner", Duration.ofSeconds(30), 1,
+				1, metadata);
+	}
+
+}
