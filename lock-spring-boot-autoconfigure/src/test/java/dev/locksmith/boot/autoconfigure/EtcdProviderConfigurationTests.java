@@ -1,0 +1,113 @@
+package dev.locksmith.boot.autoconfigure;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import com.jayway.jsonpath.JsonPath;
+import io.etcd.jetcd.Client;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import dev.locksmith.LockHandle;
+import dev.locksmith.MutexService;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.provider.etcd.EtcdLockProvider;
+import dev.locksmith.testsupport.EtcdTestServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The etcd provider wired from {@code locksmith.etcd.*}, against a real etcd (skipped, naming the package,
+ * when etcd is not installed).
+ */
+class EtcdProviderConfigurationTests {
+
+	private static EtcdTestServer etcd;
+
+	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(LocksmithAutoConfiguration.class));
+
+	@BeforeAll
+	static void startEtcd() {
+		EtcdTestServer.assumeInstalled();
+		etcd = new EtcdTestServer();
+	}
+
+	@AfterAll
+	static void stopEtcd() {
+		if (etcd != null) {
+			etcd.close();
+		}
+	}
+
+	@Test
+	void providerEtcdLocksThroughTheConfiguredCluster() {
+		this.contextRunner
+			.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=" + etcd.endpoint(),
+					"locksmith.etcd.namespace=boot-test/", "locksmith.etcd.request-timeout=3s",
+					"locksmith.key-prefix=boot:")
+			.run((context) -> {
+				assertThat(context).hasNotFailed().hasSingleBean(EtcdLockProvider.class).hasSingleBean(Client.class);
+				MutexService locks = context.getBean(MutexService.class);
+				assertThat(locks.providerName()).isEqualTo("etcd");
+				try (LockHandle handle = locks.acquire("order:1")) {
+					assertThat(handle.fencingToken()).isPositive();
+					assertThat(context.getBean(LockEngine.class).provider().inspect("boot:order:1").isLocked()).isTrue();
+				}
+				assertThat(locks.isLocked("order:1")).isFalse();
+				context.getBean(LockEngine.class).provider().ping();
+			});
+	}
+
+	@Test
+	void withoutJetcdStartupFailsSayingWhatToAdd() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Client.class))
+			.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=" + etcd.endpoint())
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.provider=etcd")
+				.hasMessageContaining("io.etcd:jetcd-core"));
+	}
+
+	@Test
+	void badSettingsFailNamingTheProperty() {
+		this.contextRunner.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.request-timeout=0s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.etcd.request-timeout"));
+		this.contextRunner.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.namespace=")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.etcd.namespace"));
+	}
+
+	@Test
+	void everyEtcdPropertyHasMetadata() throws Exception {
+		String json;
+		try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			assertThat(in).isNotNull();
+			json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		List<Map<String, Object>> properties = JsonPath.read(json, "$.properties[?(@.name =~ /locksmith\\.etcd\\..*/)]");
+		assertThat(properties).extracting((property) -> property.get("name"))
+			.containsExactlyInAnyOrder("locksmith.etcd.endpoints", "locksmith.etcd.namespace", "locksmith.etcd.username",
+					"locksmith.etcd.password", "locksmith.etcd.ssl-bundle", "locksmith.etcd.connect-timeout",
+					"locksmith.etcd.request-timeout");
+		assertThat(properties).allSatisfy((property) -> {
+			assertThat((String) property.get("description")).as("description of %s", property.get("name"))
+				.isNotBlank();
+			assertThat(property.get("type")).isNotNull();
+		});
+	}
+
+}
