@@ -44,18 +44,29 @@ public final class EtcdTestServer implements AutoCloseable {
 		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
 	}
 
+	private final String name;
+
 	private final int clientPort;
 
 	private final int peerPort;
 
 	private final Path directory;
 
+	private String initialCluster;
+
 	private @Nullable Process process;
 
 	/**
-	 * Starts a server on free ports (call {@link #assumeInstalled()} first).
+	 * Starts a single-member server on free ports (call {@link #assumeInstalled()} first).
 	 */
 	public EtcdTestServer() {
+		this("test");
+		this.initialCluster = this.name + "=" + peerUrl();
+		start();
+	}
+
+	private EtcdTestServer(String name) {
+		this.name = name;
 		try {
 			this.clientPort = freePort();
 			this.peerPort = freePort();
@@ -64,7 +75,34 @@ public final class EtcdTestServer implements AutoCloseable {
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not prepare etcd", ex);
 		}
-		start();
+		this.initialCluster = "";
+	}
+
+	/**
+	 * Starts a cluster of {@code members} members on free loopback ports and waits until it has a leader.
+	 * @param members the number of members
+	 * @return the running members
+	 */
+	public static List<EtcdTestServer> cluster(int members) {
+		List<EtcdTestServer> servers = new java.util.ArrayList<>();
+		for (int i = 0; i < members; i++) {
+			servers.add(new EtcdTestServer("member-" + i));
+		}
+		String initialCluster = servers.stream()
+			.map((server) -> server.name + "=" + server.peerUrl())
+			.collect(java.util.stream.Collectors.joining(","));
+		for (EtcdTestServer server : servers) {
+			server.initialCluster = initialCluster;
+			server.launch();
+		}
+		for (EtcdTestServer server : servers) {
+			server.awaitHealthy();
+		}
+		return servers;
+	}
+
+	private String peerUrl() {
+		return "http://127.0.0.1:" + this.peerPort;
 	}
 
 	/**
@@ -100,23 +138,27 @@ public final class EtcdTestServer implements AutoCloseable {
 		if (isRunning()) {
 			return;
 		}
+		launch();
+		awaitHealthy();
+	}
+
+	private synchronized void launch() {
 		File binary = executable();
 		if (binary == null) {
 			throw new IllegalStateException("No etcd on the PATH; install the package " + PACKAGE);
 		}
-		String peer = "http://127.0.0.1:" + this.peerPort;
-		List<String> command = List.of(binary.getAbsolutePath(), "--name", "test", "--data-dir",
+		String peer = peerUrl();
+		List<String> command = List.of(binary.getAbsolutePath(), "--name", this.name, "--data-dir",
 				this.directory.resolve("data").toString(), "--listen-client-urls", endpoint(),
 				"--advertise-client-urls", endpoint(), "--listen-peer-urls", peer, "--initial-advertise-peer-urls",
-				peer, "--initial-cluster", "test=" + peer, "--heartbeat-interval", "20", "--election-timeout", "200",
-				"--logger", "zap", "--log-level", "warn");
+				peer, "--initial-cluster", this.initialCluster, "--heartbeat-interval", "20", "--election-timeout",
+				"200", "--logger", "zap", "--log-level", "warn");
 		try {
 			Process started = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.directory.resolve("etcd.log").toFile()))
 				.start();
 			RUNNING.add(started);
 			this.process = started;
-			awaitHealthy(started);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start " + command, ex);
@@ -177,12 +219,15 @@ public final class EtcdTestServer implements AutoCloseable {
 		return "EtcdTestServer[" + endpoint() + "]";
 	}
 
-	private void awaitHealthy(Process started) throws IOException {
+	private void awaitHealthy() {
+		Process started = this.process;
+		if (started == null) {
+			throw new IllegalStateException("etcd " + this.name + " is not started");
+		}
 		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
 		while (System.nanoTime() < deadline) {
 			if (!started.isAlive()) {
-				throw new IllegalStateException("etcd exited with " + started.exitValue() + ": "
-						+ Files.readString(this.directory.resolve("etcd.log")));
+				throw new IllegalStateException("etcd exited with " + started.exitValue() + ": " + log());
 			}
 			if (healthy()) {
 				return;
@@ -196,6 +241,15 @@ public final class EtcdTestServer implements AutoCloseable {
 			}
 		}
 		throw new IllegalStateException("etcd did not become healthy at " + endpoint() + " within " + STARTUP_TIMEOUT);
+	}
+
+	private String log() {
+		try {
+			return Files.readString(this.directory.resolve("etcd.log"));
+		}
+		catch (IOException ex) {
+			return "(no log: " + ex.getMessage() + ")";
+		}
 	}
 
 	private boolean healthy() {
