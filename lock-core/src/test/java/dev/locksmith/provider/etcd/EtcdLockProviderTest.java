@@ -125,6 +125,19 @@ class EtcdLockProviderTest {
 	}
 
 	@Test
+	void aLockKeptForItsMinimumHoldIsListedAndInspected() {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(clientA).build();
+				LockEngine locks = Locksmith.builder(provider).keyPrefix("minhold-" + UUID.randomUUID() + ":").build()) {
+			LockHandle handle = locks.acquire("report", LockOptions.defaults().withMinHold(Duration.ofSeconds(30)));
+			assertThat(locks.list(0, 100).locks()).extracting(dev.locksmith.LockInfo::key).containsExactly("report");
+			handle.release();
+			assertThat(locks.isLocked("report")).isTrue();
+			assertThat(locks.list(0, 100).locks()).extracting(dev.locksmith.LockInfo::key).containsExactly("report");
+			assertThat(locks.list(0, 100).total()).isEqualTo(1);
+		}
+	}
+
+	@Test
 	void ttlsAreRoundedUpToWholeSeconds() {
 		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(1))).isEqualTo(1);
 		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(300))).isEqualTo(1);
