@@ -106,7 +106,17 @@ public final class EtcdTestServer implements AutoCloseable {
 	}
 
 	/**
-	 * Skips the calling test (a JUnit assumption) when no {@code etcd} binary is on the {@code PATH}.
+	 * Returns whether an {@code etcd} binary is on the {@code PATH}.
+	 * @return {@code true} if installed
+	 */
+	public static boolean isInstalled() {
+		return executable() != null;
+	}
+
+	/**
+	 * Skips the calling test (a JUnit assumption) when no {@code etcd} binary is on the {@code PATH}. Call
+	 * it per test (in a {@code @BeforeEach} or the test itself): an assumption that fails in a
+	 * {@code @BeforeAll} makes Maven report no tests at all instead of skipped ones.
 	 */
 	public static void assumeInstalled() {
 		Assumptions.assumeTrue(executable() != null,
