@@ -144,6 +144,9 @@ public final class EtcdLockProvider implements LockProvider {
 
 	private final AtomicLong highestToken = new AtomicLong();
 
+	/** The token base last read: a different one means a new data set, whose revisions restarted. */
+	private final AtomicLong lastBase = new AtomicLong();
+
 	private final EtcdReleaseWatch watch;
 
 	private volatile Consumer<LeaseRef> lossListener = (ref) -> {
@@ -300,7 +303,11 @@ public final class EtcdLockProvider implements LockProvider {
 
 	private LockState stateOf(TxnResponse response, String key) {
 		List<GetResponse> gets = response.getGetResponses();
-		return LockState.of(gets.get(0), gets.get(1), this.keys, this.keys.guardKey(key));
+		LockState state = LockState.of(gets.get(0), gets.get(1), this.keys, this.keys.guardKey(key));
+		if (state.base != null) {
+			noteBase(state.base, response.getHeader().getRevision());
+		}
+		return state;
 	}
 
 	/** Writes the token base if it is missing (a new or wiped data set), then restarts the watch. */
@@ -323,7 +330,21 @@ public final class EtcdLockProvider implements LockProvider {
 		if (base == null) {
 			throw new LockProviderUnavailableException(key, "etcd fencing-token base vanished", null);
 		}
+		noteBase(base, response.getHeader().getRevision());
 		return base;
+	}
+
+	/**
+	 * Restarts the watch when the token base changed: the data set was replaced (wiped), so the watch's
+	 * resume revision may lie in the new data set's future and it would miss releases until then.
+	 */
+	private void noteBase(long base, long revision) {
+		long previous = this.lastBase.getAndSet(base);
+		if (previous != 0 && previous != base) {
+			logger.info("etcd namespace '{}' has a new fencing-token base (wiped data); restarting the watch",
+					this.keys.namespace());
+			this.watch.restart(revision);
+		}
 	}
 
 	private long noteToken(long token) {
@@ -701,7 +722,12 @@ public final class EtcdLockProvider implements LockProvider {
 
 	private long currentRevisionOrZero() {
 		try {
-			return await(this.kv.get(this.keys.base()), "start", "read the revision").getHeader().getRevision();
+			GetResponse response = await(this.kv.get(this.keys.base()), "start", "read the revision");
+			Long base = LockState.parseBase(response);
+			if (base != null) {
+				this.lastBase.set(base);
+			}
+			return response.getHeader().getRevision();
 		}
 		catch (LockProviderUnavailableException ex) {
 			logger.warn("etcd not reachable at start; watching from whenever it is: {}", ex.getMessage());

@@ -146,6 +146,63 @@ class EtcdLockProviderTest {
 	}
 
 	@Test
+	void readersAndWritersRacingOnTwoClientsNeverOverlap() throws Exception {
+		try (EtcdLockProvider first = EtcdLockProvider.builder(clientA).build();
+				EtcdLockProvider second = EtcdLockProvider.builder(clientB).build();
+				LockEngine a = Locksmith.builder(first).build();
+				LockEngine b = Locksmith.builder(second).build()) {
+			String name = "rw-" + UUID.randomUUID();
+			AtomicInteger readers = new AtomicInteger();
+			AtomicInteger writers = new AtomicInteger();
+			AtomicInteger violations = new AtomicInteger();
+			AtomicInteger maxReaders = new AtomicInteger();
+			ExecutorService executor = Executors.newFixedThreadPool(8);
+			CountDownLatch go = new CountDownLatch(1);
+			List<Future<?>> futures = new ArrayList<>();
+			for (int t = 0; t < 8; t++) {
+				LockEngine engine = (t % 2 == 0) ? a : b;
+				boolean writer = t % 4 == 0;
+				futures.add(executor.submit(() -> {
+					go.await();
+					for (int i = 0; i < 15; i++) {
+						LockOptions options = LockOptions.waitTime(Duration.ofSeconds(60));
+						try (LockHandle handle = writer ? engine.readWrite(name).write(options)
+								: engine.readWrite(name).read(options)) {
+							if (writer) {
+								if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+									violations.incrementAndGet();
+								}
+								LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(300));
+								writers.decrementAndGet();
+							}
+							else {
+								maxReaders.accumulateAndGet(readers.incrementAndGet(), Math::max);
+								if (writers.get() != 0) {
+									violations.incrementAndGet();
+								}
+								LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(300));
+								readers.decrementAndGet();
+							}
+						}
+					}
+					return null;
+				}));
+			}
+			go.countDown();
+			try {
+				for (Future<?> future : futures) {
+					future.get(180, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+			assertThat(violations.get()).as("a writer overlapped a reader or another writer").isZero();
+			assertThat(a.inspect(name).isLocked()).isFalse();
+		}
+	}
+
+	@Test
 	void ttlsAreRoundedUpToWholeSeconds() {
 		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(1))).isEqualTo(1);
 		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(300))).isEqualTo(1);
