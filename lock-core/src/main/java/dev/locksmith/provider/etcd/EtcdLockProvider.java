@@ -100,8 +100,9 @@ import dev.locksmith.spi.Renewal;
  *
  * <p><b>Waiting</b>: one watch per provider on the whole namespace. A deleted lease key (release, expiry,
  * force-release) wakes the key's waiters through {@link ReleaseSignals}; the deletion of a lease this
- * provider holds and did not release itself is reported to the engine as a loss at once. Denials carry no
- * retry hint, so waiters also re-try on the engine's backoff (after a wiped data set the watch restarts).
+ * provider holds and did not release itself is reported to the engine as a loss at once. A denial carries
+ * the blocking leases' shortest remaining TTL (one {@code LeaseTimeToLive} read), so a waiter sleeps until
+ * a release or that expiry instead of polling. When the data set is replaced (wiped) the watch restarts.
  *
  * <p><b>Unavailable</b>: every call waits at most the request timeout, then throws
  * {@link LockProviderUnavailableException}. Lock keys are at most {@value EtcdKeys#MAX_KEY_BYTES} UTF-8 bytes
@@ -181,9 +182,10 @@ public final class EtcdLockProvider implements LockProvider {
 
 	/**
 	 * Tries once to take the lease: an etcd lease grant and one transaction (a writer with no readers
-	 * around), or a grant, a read and a transaction (readers, permits, or after a concurrent change).
+	 * around), or a grant and two transactions (readers, permits, or after a concurrent change). A denial
+	 * also reads the blocking leases' remaining TTL, for the retry hint.
 	 * @param request the lease to take
-	 * @return the grant or a denial (without a retry hint)
+	 * @return the grant, or a denial with the blocking leases' shortest remaining TTL
 	 */
 	@Override
 	public Grant acquire(LeaseRequest request) {
@@ -236,7 +238,7 @@ public final class EtcdLockProvider implements LockProvider {
 					continue;
 				}
 				if (state.conflicts(request)) {
-					return Grant.denied(null);
+					return Grant.denied(retryHint(state.leases, key));
 				}
 				List<Op> commitOps = new ArrayList<>();
 				commitOps.add(Op.put(leaseKey, value, withLease));
@@ -268,6 +270,29 @@ public final class EtcdLockProvider implements LockProvider {
 				revokeLater(etcdLease);
 			}
 		}
+	}
+
+	/**
+	 * Returns the shortest remaining TTL among the key's leases (one {@code LeaseTimeToLive} per lease,
+	 * sent together; a read, no raft write), so a waiter sleeps until then at the latest instead of
+	 * polling. TTLs come in whole seconds; half a second is added for etcd's expiry sweep.
+	 */
+	private @Nullable Duration retryHint(List<KeyValue> blocking, String key) {
+		List<CompletableFuture<LeaseTimeToLiveResponse>> ttls = new ArrayList<>();
+		for (KeyValue lease : blocking) {
+			ttls.add(this.leases.timeToLive(lease.getLease(), LeaseOption.DEFAULT));
+		}
+		long shortest = Long.MAX_VALUE;
+		try {
+			for (CompletableFuture<LeaseTimeToLiveResponse> ttl : ttls) {
+				LeaseTimeToLiveResponse response = awaitUnlessGone(ttl, key, "read the blocking lease's TTL");
+				shortest = Math.min(shortest, (response != null) ? Math.max(0, response.getTTL()) : 0);
+			}
+		}
+		catch (LockProviderUnavailableException ex) {
+			return null;
+		}
+		return (shortest == Long.MAX_VALUE) ? null : Duration.ofSeconds(shortest).plusMillis(500);
 	}
 
 	/** Re-attaches our own live record to {@code etcdLease}; returns the grant, or null if it changed meanwhile. */

@@ -203,6 +203,41 @@ class EtcdLockProviderTest {
 	}
 
 	@Test
+	void aWaiterSleepsUntilTheReleaseInsteadOfPolling() throws Exception {
+		try (EtcdLockProvider first = EtcdLockProvider.builder(clientA).build();
+				EtcdLockProvider second = EtcdLockProvider.builder(clientB).build();
+				LockEngine a = Locksmith.builder(first).build()) {
+			dev.locksmith.testsupport.CountingLockProvider counted = new dev.locksmith.testsupport.CountingLockProvider(
+					second);
+			try (LockEngine b = Locksmith.builder(counted).build()) {
+				String key = "patient-" + UUID.randomUUID();
+				LockHandle holder = a.acquire(key, LockOptions.ttl(Duration.ofSeconds(20)));
+				LeaseRequest probe = request(key, Map.of());
+				assertThat(second.acquire(probe).retryAfter()).as("a denial's hint: the holder's remaining TTL")
+					.isBetween(Duration.ofSeconds(15), Duration.ofSeconds(21));
+				ExecutorService executor = Executors.newSingleThreadExecutor();
+				try {
+					Future<LockHandle> waiter = executor
+						.submit(() -> b.acquire(key, LockOptions.waitTime(Duration.ofSeconds(30))));
+					org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> counted.acquires.get() >= 2);
+					// the holder keeps the lock for 3 s; the engine's backoff alone (50 ms doubling to 1 s) would retry ~5 times
+					LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
+					int attemptsWhileHeld = counted.acquires.get();
+					holder.release();
+					try (LockHandle next = waiter.get(20, TimeUnit.SECONDS)) {
+						assertThat(next.fencingToken()).isGreaterThan(holder.fencingToken());
+					}
+					assertThat(attemptsWhileHeld).as("attempts while the lock was held: the first, and the one after subscribing")
+						.isEqualTo(2);
+				}
+				finally {
+					executor.shutdownNow();
+				}
+			}
+		}
+	}
+
+	@Test
 	void ttlsAreRoundedUpToWholeSeconds() {
 		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(1))).isEqualTo(1);
 		assertThat(EtcdLockProvider.ttlSeconds(Duration.ofMillis(300))).isEqualTo(1);
