@@ -50,7 +50,13 @@ public final class EtcdTestServer implements AutoCloseable {
 
 	private final int peerPort;
 
+	private final int metricsPort;
+
 	private final Path directory;
+
+	private @Nullable Path certFile;
+
+	private @Nullable Path keyFile;
 
 	private String initialCluster;
 
@@ -70,6 +76,7 @@ public final class EtcdTestServer implements AutoCloseable {
 		try {
 			this.clientPort = freePort();
 			this.peerPort = freePort();
+			this.metricsPort = freePort();
 			this.directory = Files.createTempDirectory("locksmith-etcd-");
 		}
 		catch (IOException ex) {
@@ -101,6 +108,22 @@ public final class EtcdTestServer implements AutoCloseable {
 		return servers;
 	}
 
+	/**
+	 * Starts a single-member server that serves clients over TLS only, with the given PEM certificate and
+	 * key (its {@link #endpoint()} is then {@code https://}).
+	 * @param certFile the server certificate (PEM), valid for 127.0.0.1
+	 * @param keyFile the server's private key (PEM)
+	 * @return the running server
+	 */
+	public static EtcdTestServer withTls(Path certFile, Path keyFile) {
+		EtcdTestServer server = new EtcdTestServer("tls");
+		server.certFile = certFile;
+		server.keyFile = keyFile;
+		server.initialCluster = server.name + "=" + server.peerUrl();
+		server.start();
+		return server;
+	}
+
 	private String peerUrl() {
 		return "http://127.0.0.1:" + this.peerPort;
 	}
@@ -129,7 +152,7 @@ public final class EtcdTestServer implements AutoCloseable {
 	 * @return {@code http://127.0.0.1:<port>}
 	 */
 	public String endpoint() {
-		return "http://127.0.0.1:" + this.clientPort;
+		return ((this.certFile != null) ? "https" : "http") + "://127.0.0.1:" + this.clientPort;
 	}
 
 	/**
@@ -158,11 +181,15 @@ public final class EtcdTestServer implements AutoCloseable {
 			throw new IllegalStateException("No etcd on the PATH; install the package " + PACKAGE);
 		}
 		String peer = peerUrl();
-		List<String> command = List.of(binary.getAbsolutePath(), "--name", this.name, "--data-dir",
-				this.directory.resolve("data").toString(), "--listen-client-urls", endpoint(),
+		List<String> command = new java.util.ArrayList<>(List.of(binary.getAbsolutePath(), "--name", this.name,
+				"--data-dir", this.directory.resolve("data").toString(), "--listen-client-urls", endpoint(),
 				"--advertise-client-urls", endpoint(), "--listen-peer-urls", peer, "--initial-advertise-peer-urls",
-				peer, "--initial-cluster", this.initialCluster, "--heartbeat-interval", "20", "--election-timeout",
-				"200", "--logger", "zap", "--log-level", "warn");
+				peer, "--initial-cluster", this.initialCluster, "--listen-metrics-urls",
+				"http://127.0.0.1:" + this.metricsPort, "--heartbeat-interval", "20", "--election-timeout", "200",
+				"--logger", "zap", "--log-level", "warn"));
+		if (this.certFile != null && this.keyFile != null) {
+			command.addAll(List.of("--cert-file", this.certFile.toString(), "--key-file", this.keyFile.toString()));
+		}
 		try {
 			Process started = new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.directory.resolve("etcd.log").toFile()))
@@ -264,7 +291,9 @@ public final class EtcdTestServer implements AutoCloseable {
 
 	private boolean healthy() {
 		try {
-			HttpURLConnection connection = (HttpURLConnection) URI.create(endpoint() + "/health").toURL()
+			HttpURLConnection connection = (HttpURLConnection) URI
+				.create("http://127.0.0.1:" + this.metricsPort + "/health")
+				.toURL()
 				.openConnection();
 			connection.setConnectTimeout(200);
 			connection.setReadTimeout(1000);

@@ -1,6 +1,9 @@
 package dev.locksmith.boot.autoconfigure;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -8,11 +11,14 @@ import java.util.Map;
 import com.jayway.jsonpath.JsonPath;
 import io.etcd.jetcd.Client;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -23,6 +29,7 @@ import dev.locksmith.provider.etcd.EtcdLockProvider;
 import dev.locksmith.testsupport.EtcdTestServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The etcd provider wired from {@code locksmith.etcd.*}, against a real etcd (skipped, naming the package,
@@ -72,6 +79,55 @@ class EtcdProviderConfigurationTests {
 				assertThat(locks.isLocked("order:1")).isFalse();
 				context.getBean(LockEngine.class).provider().ping();
 			});
+	}
+
+	@Test
+	void tlsThroughASpringBootSslBundle(@TempDir Path dir) throws Exception {
+		Assumptions.assumeTrue(onPath("openssl"), "openssl is needed to make the test certificate");
+		Path cert = dir.resolve("etcd.pem");
+		Path key = dir.resolve("etcd-key.pem");
+		Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+				"-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out",
+				cert.toString())
+			.redirectErrorStream(true)
+			.redirectOutput(dir.resolve("openssl.log").toFile())
+			.start();
+		assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		assertThat(openssl.exitValue()).as(Files.readString(dir.resolve("openssl.log"))).isZero();
+		try (EtcdTestServer tls = EtcdTestServer.withTls(cert, key)) {
+			assertThat(tls.endpoint()).startsWith("https://");
+			ApplicationContextRunner runner = new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, LocksmithAutoConfiguration.class));
+			runner
+				.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=" + tls.endpoint(),
+						"locksmith.etcd.ssl-bundle=etcd", "locksmith.etcd.request-timeout=3s",
+						"spring.ssl.bundle.pem.etcd.truststore.certificate=file:" + cert)
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					MutexService locks = context.getBean(MutexService.class);
+					try (LockHandle handle = locks.acquire("tls:1")) {
+						assertThat(handle.fencingToken()).isPositive();
+					}
+				});
+			runner.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=" + tls.endpoint(),
+					"locksmith.etcd.request-timeout=2s", "locksmith.etcd.connect-timeout=1s")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					assertThatThrownBy(() -> context.getBean(MutexService.class).acquire("tls:plain",
+							dev.locksmith.LockOptions.waitTime(java.time.Duration.ZERO)))
+						.as("plain text to a TLS-only etcd")
+						.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class);
+				});
+		}
+	}
+
+	private static boolean onPath(String command) {
+		for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+			if (Files.isExecutable(Path.of(dir, command))) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	@Test
