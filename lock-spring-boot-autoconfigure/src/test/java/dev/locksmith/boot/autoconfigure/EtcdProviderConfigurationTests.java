@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -116,6 +117,37 @@ class EtcdProviderConfigurationTests {
 					assertThatThrownBy(() -> context.getBean(MutexService.class).acquire("tls:plain",
 							dev.locksmith.LockOptions.waitTime(java.time.Duration.ZERO)))
 						.as("plain text to a TLS-only etcd")
+						.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class);
+				});
+		}
+	}
+
+	@Test
+	void usernameAndPasswordAuthenticate() throws Exception {
+		try (EtcdTestServer secured = new EtcdTestServer(); Client admin = secured.client()) {
+			ByteSequence root = ByteSequence.from("root", StandardCharsets.UTF_8);
+			ByteSequence password = ByteSequence.from("s3cret", StandardCharsets.UTF_8);
+			admin.getAuthClient().roleAdd(root).get(10, TimeUnit.SECONDS);
+			admin.getAuthClient().userAdd(root, password).get(10, TimeUnit.SECONDS);
+			admin.getAuthClient().userGrantRole(root, root).get(10, TimeUnit.SECONDS);
+			admin.getAuthClient().authEnable().get(10, TimeUnit.SECONDS);
+			this.contextRunner
+				.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=" + secured.endpoint(),
+						"locksmith.etcd.username=root", "locksmith.etcd.password=s3cret")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					try (LockHandle handle = context.getBean(MutexService.class).acquire("auth:1")) {
+						assertThat(handle.fencingToken()).isPositive();
+					}
+				});
+			this.contextRunner
+				.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=" + secured.endpoint(),
+						"locksmith.etcd.username=root", "locksmith.etcd.password=wrong",
+						"locksmith.etcd.request-timeout=2s")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					assertThatThrownBy(() -> context.getBean(MutexService.class).acquire("auth:2",
+							dev.locksmith.LockOptions.waitTime(java.time.Duration.ZERO)))
 						.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class);
 				});
 		}
