@@ -58,7 +58,8 @@ import dev.locksmith.spi.Renewal;
  * A {@link LockProvider} on an etcd v3 cluster, through the official Java client jetcd.
  *
  * <p><b>Leases and TTL.</b> Every lock lease is one key (layout in {@link EtcdKeys}) attached to its own
- * etcd lease, so the cluster deletes it when the TTL runs out, by the leader's clock. etcd TTLs are whole
+ * etcd lease (granted for it, or shared with the other leases of one renewal tick), so the cluster deletes it
+ * when the TTL runs out, by the leader's clock. etcd TTLs are whole
  * seconds with a server minimum (about 1.5 × the election timeout, rounded up: 2 s with etcd's defaults): a
  * TTL is rounded <em>up</em> to whole seconds, and the server may raise it to its minimum. A lease never
  * expires earlier than asked, but may live up to a second (or up to the server minimum) longer.
@@ -92,11 +93,16 @@ import dev.locksmith.spi.Renewal;
  * second of its life and the writer's clock did not run backwards across the wipe.
  *
  * <p><b>Release</b>: {@code If(value(key) == record) Then(Delete(key))} (the record holds the lease id, so
- * only the holder's own lease matches), then the etcd lease is revoked without waiting. <b>Extend</b> to a
- * new TTL: a new etcd lease and {@code If(value(key) == record) Then(Put(key, record, newLease))}: the
- * create revision, hence the token, is kept. <b>Renewal</b> of leases whose TTL does not change: one
- * keep-alive per lease, all sent at once over the client's one connection, so a tick costs one round-trip
- * time however many leases are due; a keep-alive that finds the etcd lease gone reports the lease lost.
+ * only the holder's own lease matches), then the etcd lease is revoked without waiting if it was granted
+ * for this lease alone. <b>Extend</b> to a new TTL: a new etcd lease and
+ * {@code If(value(key) == record) Then(Put(key, record, newLease))}: the create revision, hence the token,
+ * is kept. <b>Renewal</b> (the engine's batched tick): the same re-attachment for every due lease, to one
+ * new etcd lease per distinct TTL (the "tick lease"), as nested transactions in one {@code Txn} per 100
+ * leases: one {@code LeaseGrant} and one {@code Txn} round trip however many leases are due (measured:
+ * 250 leases = 1 {@code LeaseGrant} + 3 {@code Txn}, sent together). A lease whose key no longer holds its
+ * record (released elsewhere, force-released, expired, wiped) fails its compare and is reported lost. etcd's
+ * own keep-alive is not used: it cannot change a TTL, and jetcd opens one stream per keep-alive request,
+ * which measured linear in the number of leases (200 leases: 180 ms against 0.7 ms for one).
  *
  * <p><b>Waiting</b>: one watch per provider on the whole namespace. A deleted lease key (release, expiry,
  * force-release) wakes the key's waiters through {@link ReleaseSignals}; the deletion of a lease this
