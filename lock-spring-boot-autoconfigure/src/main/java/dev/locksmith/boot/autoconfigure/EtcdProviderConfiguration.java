@@ -24,8 +24,8 @@ import dev.locksmith.spi.LockProvider;
 
 /**
  * The etcd provider configuration ({@code locksmith.provider=etcd}): a jetcd {@link Client} from
- * {@code locksmith.etcd.*} (endpoints, user and password, TLS through a Spring Boot SSL bundle, connect
- * timeout) and an {@link EtcdLockProvider} on it. An application may define its own {@link Client} bean
+ * {@code locksmith.etcd.*} (endpoints, user and password, TLS through a Spring Boot SSL bundle or, for
+ * {@code https://} endpoints without one, the JVM's default trust store, connect timeout) and an {@link EtcdLockProvider} on it. An application may define its own {@link Client} bean
  * named {@code locksmithEtcdClient} instead.
  */
 @Configuration(proxyBeanMethods = false)
@@ -60,6 +60,16 @@ class EtcdProviderConfiguration {
 			catch (SSLException ex) {
 				throw new IllegalStateException("locksmith.etcd.ssl-bundle '" + etcd.getSslBundle()
 						+ "' could not be used for TLS to etcd: " + ex.getMessage(), ex);
+			}
+		}
+		else if (etcd.getEndpoints().stream().anyMatch((endpoint) -> endpoint.startsWith("https://"))) {
+			try {
+				builder.sslContext((ssl) -> {
+					// https:// without an SSL bundle: TLS with the JVM's default trust store
+				});
+			}
+			catch (SSLException ex) {
+				throw new IllegalStateException("TLS to etcd could not be set up: " + ex.getMessage(), ex);
 			}
 		}
 		return builder.build();

@@ -667,7 +667,8 @@ public class LocksmithProperties implements Validator {
 		private @Nullable String password;
 
 		/**
-		 * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) used for TLS to etcd.
+		 * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) used for TLS to etcd; https:// endpoints
+		 * without one use the JVM's default trust store.
 		 */
 		private @Nullable String sslBundle;
 

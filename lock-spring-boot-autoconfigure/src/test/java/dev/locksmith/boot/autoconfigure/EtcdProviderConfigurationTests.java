@@ -116,7 +116,7 @@ class EtcdProviderConfigurationTests {
 					assertThat(context).hasNotFailed();
 					assertThatThrownBy(() -> context.getBean(MutexService.class).acquire("tls:plain",
 							dev.locksmith.LockOptions.waitTime(java.time.Duration.ZERO)))
-						.as("plain text to a TLS-only etcd")
+						.as("https without a bundle trusts only the JVM's default CAs, not this self-signed certificate")
 						.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class);
 				});
 		}
