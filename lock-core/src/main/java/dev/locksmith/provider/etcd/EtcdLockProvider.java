@@ -189,7 +189,9 @@ public final class EtcdLockProvider implements LockProvider {
 	/**
 	 * Tries once to take the lease: an etcd lease grant and one transaction (a writer with no readers
 	 * around), or a grant and two transactions (readers, permits, or after a concurrent change). A denial
-	 * also reads the blocking leases' remaining TTL, for the retry hint.
+	 * also reads the blocking leases' remaining TTL, for the retry hint. While a waiter in this process
+	 * is subscribed to the key, the attempt first reads the key (a read-only transaction): a denial then
+	 * writes nothing (no etcd lease granted and revoked, no transaction through raft).
 	 * @param request the lease to take
 	 * @return the grant, or a denial with the blocking leases' shortest remaining TTL
 	 */
@@ -201,6 +203,13 @@ public final class EtcdLockProvider implements LockProvider {
 				System.currentTimeMillis(), request.metadata());
 		ByteSequence value = ByteSequence.from(record.encode());
 		ByteSequence leaseKey = this.keys.leaseKey(key, request.type(), request.leaseId());
+		if (this.signals.hasWaiters(key)) {
+			// Contended (someone here waits for this key): read first, so a lost race writes nothing.
+			LockState probe = readState(key);
+			if (probe.base != null && probe.find(request.leaseId()) == null && probe.conflicts(request)) {
+				return Grant.denied(retryHint(probe.leases, key));
+			}
+		}
 		long etcdLease = grantLease(ttlSeconds(request.ttl()), key);
 		boolean used = false;
 		try {

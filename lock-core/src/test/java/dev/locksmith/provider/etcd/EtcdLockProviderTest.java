@@ -289,6 +289,9 @@ class EtcdLockProviderTest {
 			}
 		}).build();
 		try (EtcdLockProvider provider = EtcdLockProvider.builder(counted).build()) {
+			LeaseRequest warmup = request("rt-warmup-" + UUID.randomUUID(), Map.of());
+			assertThat(provider.acquire(warmup).isGranted()).as("seeds the token base on a fresh etcd").isTrue();
+			provider.release(warmup.ref());
 			calls.clear();
 			LeaseRequest single = request("rt-" + UUID.randomUUID(), Map.of());
 			assertThat(provider.acquire(single).isGranted()).isTrue();
@@ -296,6 +299,11 @@ class EtcdLockProviderTest {
 			assertThat(acquire).as("uncontended acquire").isEqualTo(Map.of("LeaseGrant", 1, "Txn", 1));
 			assertThat(provider.acquire(request(single.key(), Map.of())).isGranted()).isFalse();
 			Map<String, Integer> denied = snapshot(calls);
+			try (dev.locksmith.spi.ReleaseSubscription waiting = provider.subscribe(single.key())) {
+				assertThat(provider.acquire(request(single.key(), Map.of())).isGranted()).isFalse();
+				assertThat(snapshot(calls)).as("a waiter's denied retry reads only: no etcd lease, no write")
+					.isEqualTo(Map.of("Txn", 1, "LeaseTimeToLive", 1));
+			}
 			assertThat(provider.release(single.ref())).isTrue();
 			Map<String, Integer> release = snapshot(calls);
 			assertThat(release.get("Txn")).as("release").isEqualTo(1);
