@@ -225,7 +225,9 @@ public class LocksmithProperties implements Validator {
 		requireNotNegative(errors, "waitTime", properties.waitTime);
 		properties.retry.validate(errors);
 		properties.redis.validate(errors);
-		properties.etcd.validate(errors);
+		if (properties.provider == Provider.ETCD) {
+			properties.etcd.validate(errors);
+		}
 	}
 
 	/**
