@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.jspecify.annotations.Nullable;
 import redis.embedded.RedisServer;
 import redis.embedded.core.ExecutableProvider;
 
@@ -31,10 +32,22 @@ public final class BenchmarkServers implements AutoCloseable {
 
 	private final EmbeddedPostgres postgres;
 
-	private BenchmarkServers(RedisServer redis, int redisPort, EmbeddedPostgres postgres) {
+	private final @Nullable EtcdBenchmarkServer etcd;
+
+	private BenchmarkServers(RedisServer redis, int redisPort, EmbeddedPostgres postgres,
+			@Nullable EtcdBenchmarkServer etcd) {
 		this.redis = redis;
 		this.redisPort = redisPort;
 		this.postgres = postgres;
+		this.etcd = etcd;
+	}
+
+	/**
+	 * Returns the etcd endpoint, when etcd is installed.
+	 * @return {@code http://127.0.0.1:port}, or {@code null} without etcd
+	 */
+	public @Nullable String etcdEndpoint() {
+		return (this.etcd != null) ? this.etcd.endpoint() : null;
 	}
 
 	/**
@@ -68,7 +81,7 @@ public final class BenchmarkServers implements AutoCloseable {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not enable pg_stat_statements", ex);
 		}
-		return new BenchmarkServers(redis, redisPort, postgres);
+		return new BenchmarkServers(redis, redisPort, postgres, EtcdBenchmarkServer.startIfInstalled());
 	}
 
 	/**
@@ -129,6 +142,9 @@ public final class BenchmarkServers implements AutoCloseable {
 			}
 			catch (IOException ex) {
 				System.err.println("Could not stop Redis: " + ex);
+			}
+			if (this.etcd != null) {
+				this.etcd.close();
 			}
 		}
 	}

@@ -17,6 +17,9 @@ public final class ContenderNames {
 	/** Locksmith with the PostgreSQL advisory-lock provider. */
 	public static final String LOCKSMITH_ADVISORY = "Locksmith JDBC advisory";
 
+	/** Locksmith with the etcd provider. */
+	public static final String LOCKSMITH_ETCD = "Locksmith etcd";
+
 	/** Redisson {@code RLock}. */
 	public static final String REDISSON = "Redisson RLock";
 
@@ -35,13 +38,16 @@ public final class ContenderNames {
 	/** Raw Lettuce floor. */
 	public static final String FLOOR_REDIS = "floor: Lettuce SET NX PX + CAD";
 
+	/** Raw jetcd floor. */
+	public static final String FLOOR_ETCD = "floor: jetcd Txn create + Txn delete";
+
 	/** Raw PostgreSQL advisory-lock floor. */
 	public static final String FLOOR_PG = "floor: JDBC pg_advisory_lock";
 
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
-			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS,
-			FLOOR_PG);
+			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS,
+			SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_PG, FLOOR_ETCD);
 
 	private ContenderNames() {
 	}

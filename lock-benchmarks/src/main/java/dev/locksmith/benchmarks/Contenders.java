@@ -10,6 +10,7 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.jspecify.annotations.Nullable;
 import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
 import net.javacrumbs.shedlock.provider.redis.spring.RedisLockProvider;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
@@ -23,6 +24,7 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 import dev.locksmith.benchmarks.contender.Contender;
 import dev.locksmith.benchmarks.contender.RawLettuceFloor;
 import dev.locksmith.benchmarks.contender.RawPgAdvisoryFloor;
+import dev.locksmith.benchmarks.contender.RawJetcdFloor;
 import dev.locksmith.benchmarks.contender.RedissonContender;
 import dev.locksmith.benchmarks.contender.ShedLockContender;
 import dev.locksmith.benchmarks.contender.SpringIntegrationContender;
@@ -72,6 +74,10 @@ final class Contenders {
 		contenders.add(new RawLettuceFloor(this.servers.redisUri()));
 		contenders.add(new RawPgAdvisoryFloor(
 				this.servers.newPool("floor-pg", POOL_SIZE, "SET lock_timeout = '" + 35_000 + "ms'")));
+		String etcd = this.servers.etcdEndpoint();
+		if (etcd != null) {
+			contenders.add(new RawJetcdFloor(etcd));
+		}
 		return contenders;
 	}
 
@@ -85,6 +91,15 @@ final class Contenders {
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
+	}
+
+	/**
+	 * A new jetcd client for the etcd server, if there is one.
+	 * @return the client (the caller closes it), or {@code null} without etcd
+	 */
+	io.etcd.jetcd.@Nullable Client etcdClient() {
+		String endpoint = this.servers.etcdEndpoint();
+		return (endpoint != null) ? io.etcd.jetcd.Client.builder().endpoints(endpoint).build() : null;
 	}
 
 	/**

@@ -21,6 +21,7 @@ import dev.locksmith.benchmarks.contender.Contender;
 import dev.locksmith.benchmarks.contender.LocksmithContender;
 import dev.locksmith.benchmarks.report.Results;
 import dev.locksmith.engine.LockEngine;
+import dev.locksmith.provider.etcd.EtcdLockProvider;
 import dev.locksmith.provider.jdbc.JdbcLockProvider;
 import dev.locksmith.provider.jdbc.PostgresAdvisoryLockProvider;
 import dev.locksmith.provider.memory.MemoryLockProvider;
@@ -77,6 +78,11 @@ final class LocksmithContenders {
 		contenders.add(redis(defaults));
 		contenders.add(jdbcTable(defaults));
 		contenders.add(jdbcAdvisory(defaults));
+		io.etcd.jetcd.Client etcd = this.factory.etcdClient();
+		if (etcd != null) {
+			EtcdLockProvider provider = EtcdLockProvider.builder(etcd).namespace("locksmith-bench/").build();
+			contenders.add(engine(ContenderNames.LOCKSMITH_ETCD, "etcd", provider, defaults, etcd::close));
+		}
 		return contenders;
 	}
 

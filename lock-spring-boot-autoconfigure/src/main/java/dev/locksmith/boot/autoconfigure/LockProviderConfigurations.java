@@ -11,7 +11,7 @@ import dev.locksmith.spi.LockProvider;
 
 /**
  * The in-memory provider configuration and the fallback that explains a provider that could not be
- * configured, imported by {@link LocksmithAutoConfiguration} after the Redis and JDBC ones; each backs off
+ * configured, imported by {@link LocksmithAutoConfiguration} after the Redis, JDBC and etcd ones; each backs off
  * when a {@link LockProvider} or {@link MutexService} bean exists.
  */
 abstract class LockProviderConfigurations {
@@ -47,6 +47,8 @@ abstract class LockProviderConfigurations {
 						+ "(dev.locksmith.provider.redis.RedisLockProvider) on the classpath";
 				case JDBC -> "spring-jdbc (spring-boot-starter-jdbc) and lock-core's JDBC provider "
 						+ "(dev.locksmith.provider.jdbc.JdbcLockProvider) on the classpath";
+				case ETCD -> "the etcd Java client io.etcd:jetcd-core (0.8.x) and lock-core's etcd provider "
+						+ "(dev.locksmith.provider.etcd.EtcdLockProvider) on the classpath";
 				default -> "a provider implementation on the classpath";
 			};
 			throw new IllegalStateException(

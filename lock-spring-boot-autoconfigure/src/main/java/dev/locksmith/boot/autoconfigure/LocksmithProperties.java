@@ -23,7 +23,7 @@ import dev.locksmith.LockOptions;
 public class LocksmithProperties implements Validator {
 
 	/**
-	 * Lock backend: memory, redis or jdbc (etcd is not available yet).
+	 * Lock backend: memory, redis, jdbc or etcd.
 	 */
 	private Provider provider = Provider.MEMORY;
 
@@ -59,6 +59,8 @@ public class LocksmithProperties implements Validator {
 	private final Aspect aspect = new Aspect();
 
 	private final Actuator actuator = new Actuator();
+
+	private final Etcd etcd = new Etcd();
 
 	/**
 	 * Returns the provider.
@@ -189,6 +191,14 @@ public class LocksmithProperties implements Validator {
 	}
 
 	/**
+	 * Returns the etcd settings.
+	 * @return the etcd settings
+	 */
+	public Etcd getEtcd() {
+		return this.etcd;
+	}
+
+	/**
 	 * Returns the default lock options these properties describe.
 	 * @return the options for {@link dev.locksmith.Locksmith.Builder#defaults(LockOptions)}
 	 */
@@ -208,10 +218,6 @@ public class LocksmithProperties implements Validator {
 	@Override
 	public void validate(Object target, Errors errors) {
 		LocksmithProperties properties = (LocksmithProperties) target;
-		if (properties.provider == Provider.ETCD) {
-			reject(errors, "provider", "unsupported",
-					"is etcd, but the etcd provider is not available yet; use memory, redis or jdbc");
-		}
 		if (properties.keyPrefix == null) {
 			reject(errors, "keyPrefix", "required", "must not be null (use an empty string for no prefix)");
 		}
@@ -219,6 +225,9 @@ public class LocksmithProperties implements Validator {
 		requireNotNegative(errors, "waitTime", properties.waitTime);
 		properties.retry.validate(errors);
 		properties.redis.validate(errors);
+		if (properties.provider == Provider.ETCD) {
+			properties.etcd.validate(errors);
+		}
 	}
 
 	/**
@@ -258,7 +267,7 @@ public class LocksmithProperties implements Validator {
 		/** A table on any JDBC database, or PostgreSQL advisory locks. */
 		JDBC,
 
-		/** etcd: not available yet; rejected at startup. */
+		/** etcd v3 (leases, transactions and watches), through the jetcd client. */
 		ETCD
 
 	}
@@ -662,6 +671,181 @@ public class LocksmithProperties implements Validator {
 		 */
 		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
 			this.forceReleaseEnabled = forceReleaseEnabled;
+		}
+
+	}
+
+	/**
+	 * etcd provider settings ({@code locksmith.provider=etcd}, needs {@code io.etcd:jetcd-core}).
+	 */
+	public static class Etcd {
+
+		/**
+		 * etcd client endpoints, for example http://etcd-1:2379 (https:// with an SSL bundle for TLS).
+		 */
+		private List<String> endpoints = new ArrayList<>(List.of("http://localhost:2379"));
+
+		/**
+		 * Key prefix under which all lock keys are stored in etcd; every process sharing locks must use the same.
+		 */
+		private String namespace = "locksmith/";
+
+		/**
+		 * User name for etcd authentication (none when empty).
+		 */
+		private @Nullable String username;
+
+		/**
+		 * Password for etcd authentication.
+		 */
+		private @Nullable String password;
+
+		/**
+		 * Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) used for TLS to etcd; https:// endpoints
+		 * without one use the JVM's default trust store.
+		 */
+		private @Nullable String sslBundle;
+
+		/**
+		 * How long establishing a connection to an etcd endpoint may take.
+		 */
+		private Duration connectTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * How long one etcd call may take before the backend counts as unavailable.
+		 */
+		private Duration requestTimeout = Duration.ofSeconds(5);
+
+		/**
+		 * Returns the endpoints.
+		 * @return the endpoints
+		 */
+		public List<String> getEndpoints() {
+			return this.endpoints;
+		}
+
+		/**
+		 * Sets the endpoints.
+		 * @param endpoints the endpoints
+		 */
+		public void setEndpoints(List<String> endpoints) {
+			this.endpoints = endpoints;
+		}
+
+		/**
+		 * Returns the namespace.
+		 * @return the namespace
+		 */
+		public String getNamespace() {
+			return this.namespace;
+		}
+
+		/**
+		 * Sets the namespace.
+		 * @param namespace the namespace
+		 */
+		public void setNamespace(String namespace) {
+			this.namespace = namespace;
+		}
+
+		/**
+		 * Returns the user name.
+		 * @return the user name, or {@code null}
+		 */
+		public @Nullable String getUsername() {
+			return this.username;
+		}
+
+		/**
+		 * Sets the user name.
+		 * @param username the user name
+		 */
+		public void setUsername(@Nullable String username) {
+			this.username = username;
+		}
+
+		/**
+		 * Returns the password.
+		 * @return the password, or {@code null}
+		 */
+		public @Nullable String getPassword() {
+			return this.password;
+		}
+
+		/**
+		 * Sets the password.
+		 * @param password the password
+		 */
+		public void setPassword(@Nullable String password) {
+			this.password = password;
+		}
+
+		/**
+		 * Returns the SSL bundle name.
+		 * @return the bundle name, or {@code null} for plain text
+		 */
+		public @Nullable String getSslBundle() {
+			return this.sslBundle;
+		}
+
+		/**
+		 * Sets the SSL bundle name.
+		 * @param sslBundle the bundle name
+		 */
+		public void setSslBundle(@Nullable String sslBundle) {
+			this.sslBundle = sslBundle;
+		}
+
+		/**
+		 * Returns the connect timeout.
+		 * @return the connect timeout
+		 */
+		public Duration getConnectTimeout() {
+			return this.connectTimeout;
+		}
+
+		/**
+		 * Sets the connect timeout.
+		 * @param connectTimeout the connect timeout
+		 */
+		public void setConnectTimeout(Duration connectTimeout) {
+			this.connectTimeout = connectTimeout;
+		}
+
+		/**
+		 * Returns the request timeout.
+		 * @return the request timeout
+		 */
+		public Duration getRequestTimeout() {
+			return this.requestTimeout;
+		}
+
+		/**
+		 * Sets the request timeout.
+		 * @param requestTimeout the request timeout
+		 */
+		public void setRequestTimeout(Duration requestTimeout) {
+			this.requestTimeout = requestTimeout;
+		}
+
+		void validate(Errors errors) {
+			if (this.endpoints == null || this.endpoints.isEmpty()) {
+				reject(errors, "etcd.endpoints", "required", "must list at least one etcd endpoint");
+			}
+			else {
+				for (int i = 0; i < this.endpoints.size(); i++) {
+					String endpoint = this.endpoints.get(i);
+					if (endpoint == null || !(endpoint.startsWith("http://") || endpoint.startsWith("https://"))) {
+						reject(errors, "etcd.endpoints", "url", "[" + i + "] must be an http:// or https:// URL, was '"
+								+ endpoint + "'");
+					}
+				}
+			}
+			if (this.namespace == null || this.namespace.isEmpty() || this.namespace.indexOf('\0') >= 0) {
+				reject(errors, "etcd.namespace", "required", "must be non-empty and free of NUL characters");
+			}
+			requirePositive(errors, "etcd.connectTimeout", this.connectTimeout);
+			requirePositive(errors, "etcd.requestTimeout", this.requestTimeout);
 		}
 
 	}

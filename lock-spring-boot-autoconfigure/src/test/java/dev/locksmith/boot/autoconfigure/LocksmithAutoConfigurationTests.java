@@ -182,12 +182,12 @@ class LocksmithAutoConfigurationTests {
 
 	@Test
 	void unknownOrUnbuiltProvidersFailNamingTheProperty() {
-		this.contextRunner.withPropertyValues("locksmith.provider=etcd")
+		this.contextRunner.withPropertyValues("locksmith.provider=etcd", "locksmith.etcd.endpoints=localhost:2379")
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
 				.rootCause()
-				.hasMessageContaining("locksmith.provider")
-				.hasMessageContaining("etcd provider is not available yet"));
+				.hasMessageContaining("locksmith.etcd.endpoints")
+				.hasMessageContaining("http://"));
 		this.contextRunner.withPropertyValues("locksmith.provider=zookeeper")
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
