@@ -47,6 +47,7 @@ import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
@@ -789,7 +790,7 @@ public final class EtcdLockProvider implements LockProvider {
 		validateKey(request.key(), "acquire");
 		int metadataBytes = LeaseRecord.metadataBytes(request.metadata());
 		if (metadataBytes > MAX_METADATA_BYTES) {
-			throw new IllegalArgumentException("etcd provider: metadata of '" + forMessage(request.key()) + "' takes "
+			throw new IllegalArgumentException("etcd provider: metadata of '" + KeyText.forMessage(request.key()) + "' takes "
 					+ metadataBytes + " bytes, more than the limit of " + MAX_METADATA_BYTES + " bytes");
 		}
 	}
@@ -797,18 +798,13 @@ public final class EtcdLockProvider implements LockProvider {
 	private static void validateKey(String key, String method) {
 		if (key.indexOf('\0') >= 0) {
 			throw new IllegalArgumentException(
-					"etcd provider " + method + ": key '" + forMessage(key) + "' must not contain a NUL character");
+					"etcd provider " + method + ": key '" + KeyText.forMessage(key) + "' must not contain a NUL character");
 		}
 		int bytes = LeaseRecord.utf8Length(key);
 		if (bytes > EtcdKeys.MAX_KEY_BYTES) {
-			throw new IllegalArgumentException("etcd provider " + method + ": key '" + forMessage(key) + "' is " + bytes
+			throw new IllegalArgumentException("etcd provider " + method + ": key '" + KeyText.forMessage(key) + "' is " + bytes
 					+ " UTF-8 bytes, more than the limit of " + EtcdKeys.MAX_KEY_BYTES);
 		}
-	}
-
-	/** At most the first 64 characters of a key, for messages. */
-	static String forMessage(String key) {
-		return (key.length() <= 64) ? key : key.substring(0, 64) + "…(" + key.length() + " chars)";
 	}
 
 	private <T> T await(CompletableFuture<T> future, String key, String operation) {
@@ -871,7 +867,7 @@ public final class EtcdLockProvider implements LockProvider {
 		String reason = (cause instanceof TimeoutException) ? "no answer within " + this.requestTimeout
 				: String.valueOf((cause != null) ? cause.getMessage() : null);
 		return new LockProviderUnavailableException(key,
-				"etcd " + operation + " of '" + forMessage(key) + "' failed: " + reason, cause);
+				"etcd " + operation + " of '" + KeyText.forMessage(key) + "' failed: " + reason, cause);
 	}
 
 	/**
