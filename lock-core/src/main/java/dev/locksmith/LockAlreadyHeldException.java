@@ -1,5 +1,7 @@
 package dev.locksmith;
 
+import dev.locksmith.spi.KeyText;
+
 import java.time.Duration;
 
 /**
@@ -14,7 +16,7 @@ public class LockAlreadyHeldException extends LockNotAcquiredException {
 	 * @param key the lock key
 	 */
 	public LockAlreadyHeldException(String key) {
-		super(key, Duration.ZERO, "Lock '" + key
+		super(key, Duration.ZERO, "Lock '" + KeyText.forMessage(key)
 				+ "' is already held by this thread; locks are not reentrant (release the first handle or reuse it)");
 	}
 

@@ -1,5 +1,7 @@
 package dev.locksmith;
 
+import dev.locksmith.spi.KeyText;
+
 import java.time.Duration;
 
 /**
@@ -15,7 +17,7 @@ public class LockNotAcquiredException extends LockException {
 	 * @param waited how long the caller waited
 	 */
 	public LockNotAcquiredException(String key, Duration waited) {
-		this(key, waited, "Lock '" + key + "' is held by another owner (waited " + waited.toMillis() + " ms)");
+		this(key, waited, "Lock '" + KeyText.forMessage(key) + "' is held by another owner (waited " + waited.toMillis() + " ms)");
 	}
 
 	/**

@@ -18,6 +18,7 @@ import dev.locksmith.LockNotHeldException;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.ReleaseOutcome;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 
 /**
@@ -356,7 +357,7 @@ final class HeldLease implements LockHandle {
 			extendAnswered(sentAt, newTtl, null);
 			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
 					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
-							+ "' failed to extend '" + this.key + "'", ex);
+							+ "' failed to extend '" + KeyText.forMessage(this.key) + "'", ex);
 		}
 		catch (Error ex) {
 			extendAnswered(sentAt, newTtl, null);
@@ -375,7 +376,7 @@ final class HeldLease implements LockHandle {
 			}
 			case LOST, LOST_CLOSED -> throw lostException("cannot be extended");
 			default -> throw new LockNotHeldException(this.key,
-					"Lock '" + this.key + "' was released; it cannot be extended");
+					"Lock '" + KeyText.forMessage(this.key) + "' was released; it cannot be extended");
 		}
 	}
 
@@ -424,7 +425,7 @@ final class HeldLease implements LockHandle {
 	}
 
 	LockLostException lostException(String what) {
-		return new LockLostException(this.key, "Lock '" + this.key + "' (fencing token " + this.fencingToken
+		return new LockLostException(this.key, "Lock '" + KeyText.forMessage(this.key) + "' (fencing token " + this.fencingToken
 				+ ") was lost: it expired or was taken over; it " + what);
 	}
 
@@ -510,7 +511,7 @@ final class HeldLease implements LockHandle {
 		if (failure != null) {
 			throw (failure instanceof LockProviderUnavailableException unavailable) ? unavailable
 					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
-							+ "' failed to release '" + this.key + "'; the lease expires by its TTL", failure);
+							+ "' failed to release '" + KeyText.forMessage(this.key) + "'; the lease expires by its TTL", failure);
 		}
 		if (wasHeld) {
 			this.engine.statistics.released.increment();

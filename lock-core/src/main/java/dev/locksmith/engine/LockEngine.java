@@ -46,6 +46,7 @@ import dev.locksmith.LockedCallable;
 import dev.locksmith.LockedRunnable;
 import dev.locksmith.MutexService;
 import dev.locksmith.ReleaseOutcome;
+import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
@@ -559,7 +560,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				}
 				catch (RuntimeException ex) {
 					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
-							+ "' failed to acquire '" + key + "': " + ex.getMessage(), ex);
+							+ "' failed to acquire '" + KeyText.forMessage(key) + "': " + ex.getMessage(), ex);
 				}
 				finally {
 					// no answer (an exception, or an Error passing through): the backend may have granted
@@ -598,7 +599,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 				if (paused == INTERRUPTED) {
 					failed(key, options, start, null);
 					throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start),
-							"Interrupted while waiting for lock '" + key + "'");
+							"Interrupted while waiting for lock '" + KeyText.forMessage(key) + "'");
 				}
 			}
 		}
@@ -861,7 +862,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	static String requireKey(String method, @Nullable String key) {
 		if (key == null || key.isBlank()) {
 			throw new IllegalArgumentException("MutexService." + method + ": key must not be null or blank, was "
-					+ (key == null ? "null" : "'" + key + "'"));
+					+ (key == null ? "null" : "'" + KeyText.forMessage(key) + "'"));
 		}
 		return key;
 	}
