@@ -556,7 +556,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					lastError = ex;
 				}
 				catch (IllegalArgumentException ex) {
-					throw ex; // bad input (a provider's key, metadata or TTL limit): never retried as an outage
+					// bad input (a provider's key, metadata or TTL limit), refused before anything was applied:
+					// the outcome is known, nothing to release, never retried as an outage
+					answered = true;
+					throw ex;
 				}
 				catch (RuntimeException ex) {
 					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
