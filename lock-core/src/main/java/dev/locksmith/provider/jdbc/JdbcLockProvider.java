@@ -58,7 +58,9 @@ import dev.locksmith.spi.Renewal;
  *
  * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type on the
  * key (the engine re-sent it after losing the reply) returns that lease's token and sets its expiry to now +
- * the re-send's TTL, under the same counter-row lock; it never takes permits or a read share twice.
+ * the re-send's TTL, under the same counter-row lock; it never takes permits or a read share twice. If that
+ * lease ends before the refresh (a release or forced release commits in between), the re-send is treated as a
+ * new request.
  *
  * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
  * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
@@ -254,9 +256,17 @@ public final class JdbcLockProvider implements LockProvider {
 			// bump above is committed too, which only leaves a gap in the key's tokens)
 			try (PreparedStatement refresh = connection.prepareStatement(this.statements.extend())) {
 				bindExtend(refresh, 1, request.ref(), request.ttl());
-				refresh.executeUpdate();
+				if (refresh.executeUpdate() > 0) {
+					return Grant.granted(live.mineToken);
+				}
 			}
-			return Grant.granted(live.mineToken);
+			// the lease ended after the read (released by id or force-released by a session that does not take
+			// the key lock, or expired by a per-statement clock): no row backs the old token, so the re-send is a
+			// new request; read again (a new statement sees what that session committed)
+			live = readLeases(connection, request);
+			if (live.mineToken != 0) {
+				throw new SQLException("lease of the re-sent request neither refreshed nor ended");
+			}
 		}
 		long blockedForMillis = live.conflictRemainingMillis(request);
 		if (blockedForMillis >= 0) {

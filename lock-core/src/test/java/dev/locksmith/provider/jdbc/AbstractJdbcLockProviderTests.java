@@ -166,6 +166,44 @@ abstract class AbstractJdbcLockProviderTests {
 	}
 
 	/**
+	 * A re-sent acquisition (same lease id) that finds its lease live but whose refresh meets a concurrent end
+	 * of that lease (a release by id through another instance or a forced release, committed after the re-send
+	 * read the leases) must not return the old grant: no lease row would back it, and the next acquirer of the
+	 * key would be granted too. A third session deletes the row and commits once the refresh waits on it.
+	 */
+	@Test
+	void aResendRacingTheEndOfItsLeaseNeverReturnsAGrantWithoutALiveLease() throws Exception {
+		for (LeaseType type : List.of(LeaseType.READ, LeaseType.PERMITS)) {
+			String key = key();
+			LeaseRequest first = (type == LeaseType.READ) ? request(key, type, Duration.ofSeconds(30)) : permits(key, 1, 1);
+			assertThat(this.provider.acquire(first).isGranted()).isTrue();
+			try (Connection third = dataSource().getConnection()) {
+				third.setAutoCommit(false);
+				try (PreparedStatement delete = third
+					.prepareStatement("DELETE FROM locksmith_lock WHERE lock_key = ? AND lease_id = ?")) {
+					delete.setString(1, key);
+					delete.setString(2, first.leaseId());
+					assertThat(delete.executeUpdate()).isEqualTo(1);
+				}
+				CompletableFuture<Grant> resent = CompletableFuture.supplyAsync(() -> this.provider.acquire(first));
+				await().atMost(Duration.ofSeconds(5)).until(() -> resent.isDone() || lockWaiters() == 1);
+				third.commit();
+				Grant again = resent.get(10, TimeUnit.SECONDS);
+				if (again.isGranted()) {
+					assertThat(this.provider.inspect(key).leases()).as("the lease row behind the re-send's grant")
+						.anySatisfy((lease) -> {
+							assertThat(lease.leaseId()).isEqualTo(first.leaseId());
+							assertThat(lease.fencingToken()).isEqualTo(again.fencingToken());
+						});
+				}
+				Grant other = this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30)));
+				assertThat(again.isGranted() && other.isGranted()).as(type + ": re-sent grant and a writer at once")
+					.isFalse();
+			}
+		}
+	}
+
+	/**
 	 * Issue 13, item 1: an extension whose {@code now()} is taken just before the lease's expiry but which
 	 * commits just after it must not leave two live write leases. A third session holds L1's row lock to stand
 	 * in for the extension's slow commit; the grant of L2 starts once L1 has expired by the database clock.
