@@ -56,11 +56,11 @@ import dev.locksmith.spi.Renewal;
  * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
  * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
  *
- * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type on the
- * key (the engine re-sent it after losing the reply) returns that lease's token and sets its expiry to now +
- * the re-send's TTL, under the same counter-row lock; it never takes permits or a read share twice. If that
- * lease ends before the refresh (a release or forced release commits in between), the re-send is treated as a
- * new request.
+ * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type and
+ * permit count on the key (the engine re-sent it after losing the reply) returns that lease's token and sets
+ * its expiry to now + the re-send's TTL, under the same counter-row lock; it never takes permits or a read
+ * share twice. If that lease ends before the refresh (a release or forced release commits in between), the
+ * re-send is treated as a new request. A live lease of that id with another type or permit count blocks it.
  *
  * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
  * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
@@ -293,8 +293,8 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Reads the key's lease rows; a live lease with the request's lease id and type (the request was sent
-	 * before) is not counted but reported by its token.
+	 * Reads the key's lease rows; a live lease with the request's lease id, type and permit count (the request
+	 * was sent before) is not counted but reported by its token; one of another type or count blocks it.
 	 */
 	private LiveLeases readLeases(Connection connection, LeaseRequest request) throws SQLException {
 		LiveLeases live = new LiveLeases();
@@ -310,11 +310,18 @@ public final class JdbcLockProvider implements LockProvider {
 						continue;
 					}
 					LeaseType type = LeaseType.valueOf(rs.getString("lease_type"));
-					if (type == request.type() && request.leaseId().equals(rs.getString("lease_id"))) {
-						live.mineToken = rs.getLong("fencing_token");
+					int permits = rs.getInt("permits");
+					if (request.leaseId().equals(rs.getString("lease_id"))) {
+						if (type == request.type() && (type != LeaseType.PERMITS || permits == request.permits())) {
+							live.mineToken = rs.getLong("fencing_token");
+						}
+						else {
+							// the lease id holds a lease of another type or permit count: not a re-send of it
+							live.addBlocker(Math.max(1, remaining));
+						}
 						continue;
 					}
-					live.add(type, rs.getInt("permits"), Math.max(1, remaining));
+					live.add(type, permits, Math.max(1, remaining));
 				}
 			}
 		}

@@ -143,7 +143,12 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	public Grant acquire(LeaseRequest request) {
 		LockTable.checkRequest(request, "PostgresAdvisoryLockProvider.acquire");
 		String key = request.key();
+		int permits = (request.type() == LeaseType.PERMITS) ? request.permits() : 1;
 		AdvisorySessions.HeldLease sent = this.sessions.find(request.ref());
+		if (sent != null && sent.permits() != permits) {
+			// the lease id holds another permit count: not a re-send of that lease, and it cannot have two
+			return Grant.denied(null);
+		}
 		if (sent != null && this.sessions.extend(sent, request.ttl())) {
 			// a re-sent request (same lease id): the lease is held; its TTL now runs from this request
 			return Grant.granted(sent.token());
@@ -165,7 +170,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			if (token <= 0) {
 				return Grant.denied(null);
 			}
-			this.sessions.pin(request.ref(), token, connection, request.ttl());
+			this.sessions.pin(request.ref(), token, permits, connection, request.ttl());
 			pinned = true;
 			return Grant.granted(token);
 		}

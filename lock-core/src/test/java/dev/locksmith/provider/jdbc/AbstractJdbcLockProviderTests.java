@@ -166,6 +166,22 @@ abstract class AbstractJdbcLockProviderTests {
 	}
 
 	/**
+	 * A request with the lease id of a live PERMITS lease but more permits is not a re-send of it: returning
+	 * the existing grant would let its caller use more permits than the table counts, over the limit.
+	 */
+	@Test
+	void aRequestReusingALeaseIdWithMorePermitsIsNotGrantedOverTheLimit() {
+		String key = key();
+		LeaseRequest one = permits(key, 1, 2);
+		assertThat(this.provider.acquire(one).isGranted()).isTrue();
+		assertThat(this.provider.acquire(permits(key, 1, 2)).isGranted()).isTrue();
+		LeaseRequest two = new LeaseRequest(key, LeaseType.PERMITS, one.leaseId(), one.owner(), one.ttl(), 2, 2,
+				Map.of());
+		assertThat(this.provider.acquire(two).isGranted()).as("2 more permits while 2 of 2 are taken").isFalse();
+		assertThat(this.provider.inspect(key).leases()).extracting((lease) -> lease.permits()).containsExactly(1, 1);
+	}
+
+	/**
 	 * A re-sent acquisition (same lease id) that finds its lease live but whose refresh meets a concurrent end
 	 * of that lease (a release by id through another instance or a forced release, committed after the re-send
 	 * read the leases) must not return the old grant: no lease row would back it, and the next acquirer of the

@@ -256,6 +256,21 @@ class PostgresAdvisoryLockProviderTests {
 		}
 	}
 
+	/** As in table mode: the lease id of a held PERMITS lease with more permits is not a re-send of it. */
+	@Test
+	void aRequestReusingALeaseIdWithMorePermitsIsNotGrantedOverTheLimit() {
+		try (PostgresAdvisoryLockProvider a = provider()) {
+			String key = "reuse-" + UUID.randomUUID();
+			LeaseRequest one = request(key, LeaseType.PERMITS, 1, 2);
+			assertThat(a.acquire(one).isGranted()).isTrue();
+			assertThat(a.acquire(request(key, LeaseType.PERMITS, 1, 2)).isGranted()).isTrue();
+			LeaseRequest two = new LeaseRequest(key, LeaseType.PERMITS, one.leaseId(), one.owner(), one.ttl(), 2, 2,
+					Map.of());
+			assertThat(a.acquire(two).isGranted()).as("2 more permits while 2 of 2 are taken").isFalse();
+			assertThat(a.inspect(key).leases()).extracting((lease) -> lease.permits()).containsExactly(1, 1);
+		}
+	}
+
 	@Test
 	void deniedAttemptsReturnTheirConnection() {
 		try (PostgresAdvisoryLockProvider a = provider()) {
