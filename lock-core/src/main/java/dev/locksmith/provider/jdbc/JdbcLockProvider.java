@@ -645,14 +645,18 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Deletes every lease row of the key (the counter row stays, so fencing tokens keep increasing) and
-	 * wakes waiters.
+	 * Deletes every lease row of the key (the counter row stays, so fencing tokens keep increasing) in one
+	 * transaction under the key's counter-row lock, and wakes waiters.
 	 */
 	@Override
 	public boolean forceRelease(String key) {
 		LockTable.checkKey(key, "JdbcLockProvider.forceRelease");
 		try (Connection connection = this.dataSource.getConnection()) {
-			int live = autoCommitted(connection, () -> {
+			ensureAutoCommit(connection);
+			// under the key's counter-row lock, like grants, extensions and renewals: a renewal updating the
+			// key's lease rows in its own order while this deletes them in another would deadlock
+			int live = inTransaction(connection, () -> {
+				lockKeyRows(connection, List.of(key));
 				int deleted;
 				try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseLive())) {
 					statement.setString(1, key);
@@ -663,7 +667,7 @@ public final class JdbcLockProvider implements LockProvider {
 					statement.executeUpdate();
 				}
 				return deleted;
-			});
+			}, (deleted) -> true);
 			if (live > 0) {
 				String notifyRelease = this.statements.notifyRelease();
 				if (notifyRelease != null) {

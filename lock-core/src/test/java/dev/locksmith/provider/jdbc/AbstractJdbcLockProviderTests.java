@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -265,6 +266,61 @@ abstract class AbstractJdbcLockProviderTests {
 			assertThat(extendedL1 && grantedL2).as("extend(L1) and acquire(L2) both succeeded").isFalse();
 			assertThat(extendedL1 || grantedL2).as("one of them succeeds").isTrue();
 		}
+	}
+
+	/**
+	 * A forced release and a batched renewal of two leases on one key must not deadlock (PostgreSQL would abort
+	 * one of them after its deadlock timeout: a spurious outage, a renewal reported failed). The renewal locks
+	 * the key's counter row and then updates the lease rows in its list's order; a forced release that deletes
+	 * the same rows in another order without that lock can hold one while waiting for the other. A third
+	 * session's {@code FOR KEY SHARE} lock on the second row (which an update does not wait for, a delete does)
+	 * makes the forced release wait there after deleting the first.
+	 */
+	@Test
+	void aForcedReleaseAndARenewalOfTheSameKeyDoNotDeadlock() throws Exception {
+		Assumptions.assumeTrue(expectedPlatform().equals("postgresql"), "FOR KEY SHARE is PostgreSQL's");
+		for (boolean reversed : List.of(false, true)) {
+			String key = key();
+			LeaseRequest first = new LeaseRequest(key, LeaseType.READ, "a-" + UUID.randomUUID(), "owner-1",
+					Duration.ofSeconds(30), 1, 1, Map.of());
+			LeaseRequest second = new LeaseRequest(key, LeaseType.READ, "b-" + UUID.randomUUID(), "owner-1",
+					Duration.ofSeconds(30), 1, 1, Map.of());
+			assertThat(this.provider.acquire(first).isGranted()).isTrue();
+			assertThat(this.provider.acquire(second).isGranted()).isTrue();
+			List<Renewal> renewals = List.of(new Renewal(first.ref(), Duration.ofSeconds(30)),
+					new Renewal(second.ref(), Duration.ofSeconds(30)));
+			List<Renewal> batch = reversed ? List.of(renewals.get(1), renewals.get(0)) : renewals;
+			try (Connection third = dataSource().getConnection()) {
+				third.setAutoCommit(false);
+				try (PreparedStatement keyShare = third.prepareStatement(
+						"SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR KEY SHARE")) {
+					keyShare.setString(1, key);
+					keyShare.setString(2, second.leaseId());
+					keyShare.executeQuery().close();
+				}
+				CompletableFuture<Boolean> forced = CompletableFuture.supplyAsync(() -> this.provider.forceRelease(key));
+				await().atMost(Duration.ofSeconds(5)).until(() -> forced.isDone() || lockWaiters() == 1);
+				CompletableFuture<Set<LeaseRef>> renewed = CompletableFuture.supplyAsync(() -> this.provider.renew(batch));
+				await().atMost(Duration.ofSeconds(5)).until(() -> renewed.isDone() || lockWaiters() == 2);
+				third.commit();
+				assertThat(forced.handle((result, error) -> rootCause(error)).get(20, TimeUnit.SECONDS))
+					.as("forced release error (list reversed: " + reversed + ")").isNull();
+				assertThat(renewed.handle((result, error) -> rootCause(error)).get(20, TimeUnit.SECONDS))
+					.as("renewal error (list reversed: " + reversed + ")").isNull();
+				assertThat(this.provider.inspect(key).isLocked()).isEqualTo(!renewed.get().isEmpty());
+			}
+		}
+	}
+
+	private static String rootCause(Throwable error) {
+		if (error == null) {
+			return null;
+		}
+		Throwable cause = error;
+		while (cause.getCause() != null && cause.getCause() != cause) {
+			cause = cause.getCause();
+		}
+		return cause.toString();
 	}
 
 	@FunctionalInterface
