@@ -236,7 +236,7 @@ public final class JdbcLockProvider implements LockProvider {
 			}
 			try (ResultSet rs = statement.getResultSet()) {
 				if (rs == null || !rs.next()) {
-					throw new SQLException("acquire of '" + key + "' returned no result");
+					throw new SQLException("acquire returned no result");
 				}
 				long token = rs.getLong(1);
 				if (rs.wasNull()) {
