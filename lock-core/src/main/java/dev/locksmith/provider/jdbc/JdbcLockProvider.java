@@ -417,6 +417,7 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 		for (Renewal renewal : renewals) {
 			checkTtl(renewal.ttl(), "renew");
+			LockTable.checkKey(renewal.lease().key(), "JdbcLockProvider.renew");
 		}
 		String what = renewals.get(0).lease().key();
 		try (Connection connection = this.dataSource.getConnection()) {

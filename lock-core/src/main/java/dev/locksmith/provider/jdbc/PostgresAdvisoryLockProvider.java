@@ -7,8 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -24,6 +26,7 @@ import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.spi.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
 
 /**
  * Advisory-mode provider, PostgreSQL only: each lease is a set of session-level advisory locks held on its
@@ -344,6 +347,25 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			throw unavailable(lease.key(), "extend", ex);
 		}
+	}
+
+	/**
+	 * Extends each lease as {@link #extend} does, after checking every key and TTL (bad input is rejected before
+	 * any SQL runs).
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		for (Renewal renewal : renewals) {
+			LockTable.checkTtl(renewal.ttl(), "PostgresAdvisoryLockProvider.renew");
+			LockTable.checkKey(renewal.lease().key(), "PostgresAdvisoryLockProvider.renew");
+		}
+		Set<LeaseRef> extended = new HashSet<>();
+		for (Renewal renewal : renewals) {
+			if (extend(renewal.lease(), renewal.ttl())) {
+				extended.add(renewal.lease());
+			}
+		}
+		return extended;
 	}
 
 	/**
