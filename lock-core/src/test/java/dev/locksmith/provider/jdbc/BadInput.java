@@ -91,6 +91,16 @@ final class BadInput {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> provider.extend(new LeaseRef("t", LeaseType.WRITE, "lease"), Duration.ofNanos(500_000)))
 			.withMessageContaining("1 ms");
+		// beyond the database's timestamps (now + TTL overflows) or beyond a long of milliseconds
+		for (Duration huge : new Duration[] { Duration.ofDays(400), Duration.ofSeconds(Long.MAX_VALUE / 1000),
+				Duration.ofSeconds(Long.MAX_VALUE) }) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.acquire(request("t-" + UUID.randomUUID(), huge, Map.of())))
+				.withMessageContaining("ttl");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.extend(new LeaseRef("t", LeaseType.WRITE, "lease"), huge))
+				.withMessageContaining("ttl");
+		}
 		assertThat(counting.connections.get()).as("connections borrowed for bad input").isEqualTo(before);
 	}
 
