@@ -98,11 +98,12 @@ final class AdvisorySessions implements AutoCloseable {
 	 * Pins a granted lease's connection until the lease ends, and starts its TTL.
 	 * @param ref the lease
 	 * @param token its fencing token
+	 * @param permits its permit count (1 unless PERMITS)
 	 * @param connection the connection holding its advisory locks
 	 * @param ttl its TTL
 	 */
-	void pin(LeaseRef ref, long token, Connection connection, Duration ttl) {
-		HeldLease held = new HeldLease(ref, token, connection);
+	void pin(LeaseRef ref, long token, int permits, Connection connection, Duration ttl) {
+		HeldLease held = new HeldLease(ref, token, permits, connection);
 		this.leases.put(ref.leaseId(), held);
 		scheduleExpiry(held, ttl.toMillis());
 	}
@@ -344,6 +345,8 @@ final class AdvisorySessions implements AutoCloseable {
 
 		private final long token;
 
+		private final int permits;
+
 		private final Connection connection;
 
 		private final ReentrantLock lock = new ReentrantLock();
@@ -352,15 +355,21 @@ final class AdvisorySessions implements AutoCloseable {
 
 		private volatile @Nullable ScheduledFuture<?> expiry;
 
-		HeldLease(LeaseRef ref, long token, Connection connection) {
+		HeldLease(LeaseRef ref, long token, int permits, Connection connection) {
 			this.ref = ref;
 			this.token = token;
+			this.permits = permits;
 			this.connection = connection;
 		}
 
 		/** Returns the lease's fencing token. */
 		long token() {
 			return this.token;
+		}
+
+		/** Returns the lease's permit count (1 unless PERMITS). */
+		int permits() {
+			return this.permits;
 		}
 
 	}

@@ -70,8 +70,12 @@ final class AdvisoryStatements {
 				+ " set_config('synchronous_commit', 'off', true)";
 		this.flagWaiter = flagWaiter(name, "true");
 		this.nextToken = "SELECT nextval('" + sequence + "')";
+		// a record of the same lease id is left by an earlier attempt whose reply was lost (its session, aborted,
+		// took its locks with it): this session holds the locks now, so the record is overwritten
 		this.record = "INSERT INTO " + name + " (" + LockTable.COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, now(), "
-				+ nowPlusMillis + ")";
+				+ nowPlusMillis + ") ON CONFLICT (lock_key, lease_id) DO UPDATE SET lease_type = EXCLUDED.lease_type,"
+				+ " owner = EXCLUDED.owner, permits = EXCLUDED.permits, metadata = EXCLUDED.metadata,"
+				+ " fencing_token = EXCLUDED.fencing_token, locked_at = EXCLUDED.locked_at, expires_at = EXCLUDED.expires_at";
 		this.releaseRecord = "WITH gone AS (DELETE FROM " + name + " WHERE lock_key = ? AND lease_id = ? AND lease_type = ?"
 				+ " AND expires_at > now() RETURNING lock_key) SELECT pg_notify(?, lock_key) FROM gone";
 		this.extend = "UPDATE " + name + " SET expires_at = " + nowPlusMillis
@@ -146,7 +150,10 @@ final class AdvisoryStatements {
 		return this.nextToken;
 	}
 
-	/** Records a lease: key, lease id, type, owner, permits, metadata, token, TTL in ms. */
+	/**
+	 * Records a lease, overwriting a record of the same lease id: key, lease id, type, owner, permits, metadata,
+	 * token, TTL in ms.
+	 */
 	String record() {
 		return this.record;
 	}

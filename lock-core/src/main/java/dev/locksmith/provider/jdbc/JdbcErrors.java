@@ -1,5 +1,6 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.BatchUpdateException;
 import java.sql.SQLException;
 
 import dev.locksmith.LockProviderUnavailableException;
@@ -41,13 +42,17 @@ final class JdbcErrors {
 	 */
 	static RuntimeException translate(String provider, String operation, String key, SQLException ex) {
 		String shownKey = KeyText.forMessage(key);
-		if (isDataError(ex)) {
+		// a failed batch's own message quotes the statement with its bound values (the key); the server's error
+		// is the next exception
+		SQLException reported = (ex instanceof BatchUpdateException && ex.getNextException() != null)
+				? ex.getNextException() : ex;
+		if (isDataError(reported)) {
 			return new IllegalArgumentException(provider + " " + operation + ": the database rejected the data of '"
-					+ shownKey + "' (SQLState " + ex.getSQLState() + "): "
-					+ firstLine(ex.getMessage(), MAX_DATA_ERROR_MESSAGE_CHARS), ex);
+					+ shownKey + "' (SQLState " + reported.getSQLState() + "): "
+					+ firstLine(reported.getMessage(), MAX_DATA_ERROR_MESSAGE_CHARS), ex);
 		}
 		return new LockProviderUnavailableException(key, provider + " could not " + operation + " '" + shownKey + "': "
-				+ firstLine(ex.getMessage(), MAX_DATABASE_MESSAGE_CHARS), ex);
+				+ firstLine(reported.getMessage(), MAX_DATABASE_MESSAGE_CHARS), ex);
 	}
 
 	private static String firstLine(String message, int maxChars) {
@@ -56,8 +61,19 @@ final class JdbcErrors {
 		}
 		int end = message.indexOf('\n');
 		String line = (end >= 0) ? message.substring(0, end) : message;
-		line = line.replace('\r', ' ');
-		return (line.length() > maxChars) ? line.substring(0, maxChars) + "…" : line;
+		line = (line.length() > maxChars) ? line.substring(0, maxChars) + "…" : line;
+		// a database may quote a rejected value: no control character reaches a log line
+		StringBuilder text = new StringBuilder(line.length());
+		for (int i = 0; i < line.length(); i++) {
+			char c = line.charAt(i);
+			if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+				text.append(String.format("\\u%04x", (int) c));
+			}
+			else {
+				text.append(c);
+			}
+		}
+		return text.toString();
 	}
 
 }

@@ -56,9 +56,11 @@ import dev.locksmith.spi.Renewal;
  * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
  * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
  *
- * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type on the
- * key (the engine re-sent it after losing the reply) returns that lease's token and sets its expiry to now +
- * the re-send's TTL, under the same counter-row lock; it never takes permits or a read share twice.
+ * <p><b>Re-sent requests.</b> An acquisition whose lease id already has a live lease of the same type and
+ * permit count on the key (the engine re-sent it after losing the reply) returns that lease's token and sets
+ * its expiry to now + the re-send's TTL, under the same counter-row lock; it never takes permits or a read
+ * share twice. If that lease ends before the refresh (a release or forced release commits in between), the
+ * re-send is treated as a new request. A live lease of that id with another type or permit count blocks it.
  *
  * <p><b>Time.</b> Expiry is {@code expires_at > now} with the database's clock ({@code now()},
  * {@code CURRENT_TIMESTAMP}, {@code UTC_TIMESTAMP(3)}); release and extend compare the lease id and only
@@ -234,7 +236,7 @@ public final class JdbcLockProvider implements LockProvider {
 			}
 			try (ResultSet rs = statement.getResultSet()) {
 				if (rs == null || !rs.next()) {
-					throw new SQLException("acquire of '" + key + "' returned no result");
+					throw new SQLException("acquire returned no result");
 				}
 				long token = rs.getLong(1);
 				if (rs.wasNull()) {
@@ -254,9 +256,17 @@ public final class JdbcLockProvider implements LockProvider {
 			// bump above is committed too, which only leaves a gap in the key's tokens)
 			try (PreparedStatement refresh = connection.prepareStatement(this.statements.extend())) {
 				bindExtend(refresh, 1, request.ref(), request.ttl());
-				refresh.executeUpdate();
+				if (refresh.executeUpdate() > 0) {
+					return Grant.granted(live.mineToken);
+				}
 			}
-			return Grant.granted(live.mineToken);
+			// the lease ended after the read (released by id or force-released by a session that does not take
+			// the key lock, or expired by a per-statement clock): no row backs the old token, so the re-send is a
+			// new request; read again (a new statement sees what that session committed)
+			live = readLeases(connection, request);
+			if (live.mineToken != 0) {
+				throw new SQLException("lease of the re-sent request neither refreshed nor ended");
+			}
 		}
 		long blockedForMillis = live.conflictRemainingMillis(request);
 		if (blockedForMillis >= 0) {
@@ -283,8 +293,8 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Reads the key's lease rows; a live lease with the request's lease id and type (the request was sent
-	 * before) is not counted but reported by its token.
+	 * Reads the key's lease rows; a live lease with the request's lease id, type and permit count (the request
+	 * was sent before) is not counted but reported by its token; one of another type or count blocks it.
 	 */
 	private LiveLeases readLeases(Connection connection, LeaseRequest request) throws SQLException {
 		LiveLeases live = new LiveLeases();
@@ -300,11 +310,18 @@ public final class JdbcLockProvider implements LockProvider {
 						continue;
 					}
 					LeaseType type = LeaseType.valueOf(rs.getString("lease_type"));
-					if (type == request.type() && request.leaseId().equals(rs.getString("lease_id"))) {
-						live.mineToken = rs.getLong("fencing_token");
+					int permits = rs.getInt("permits");
+					if (request.leaseId().equals(rs.getString("lease_id"))) {
+						if (type == request.type() && (type != LeaseType.PERMITS || permits == request.permits())) {
+							live.mineToken = rs.getLong("fencing_token");
+						}
+						else {
+							// the lease id holds a lease of another type or permit count: not a re-send of it
+							live.addBlocker(Math.max(1, remaining));
+						}
 						continue;
 					}
-					live.add(type, rs.getInt("permits"), Math.max(1, remaining));
+					live.add(type, permits, Math.max(1, remaining));
 				}
 			}
 		}
@@ -400,6 +417,7 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 		for (Renewal renewal : renewals) {
 			checkTtl(renewal.ttl(), "renew");
+			LockTable.checkKey(renewal.lease().key(), "JdbcLockProvider.renew");
 		}
 		String what = renewals.get(0).lease().key();
 		try (Connection connection = this.dataSource.getConnection()) {
@@ -628,14 +646,18 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Deletes every lease row of the key (the counter row stays, so fencing tokens keep increasing) and
-	 * wakes waiters.
+	 * Deletes every lease row of the key (the counter row stays, so fencing tokens keep increasing) in one
+	 * transaction under the key's counter-row lock, and wakes waiters.
 	 */
 	@Override
 	public boolean forceRelease(String key) {
 		LockTable.checkKey(key, "JdbcLockProvider.forceRelease");
 		try (Connection connection = this.dataSource.getConnection()) {
-			int live = autoCommitted(connection, () -> {
+			ensureAutoCommit(connection);
+			// under the key's counter-row lock, like grants, extensions and renewals: a renewal updating the
+			// key's lease rows in its own order while this deletes them in another would deadlock
+			int live = inTransaction(connection, () -> {
+				lockKeyRows(connection, List.of(key));
 				int deleted;
 				try (PreparedStatement statement = connection.prepareStatement(this.statements.forceReleaseLive())) {
 					statement.setString(1, key);
@@ -646,7 +668,7 @@ public final class JdbcLockProvider implements LockProvider {
 					statement.executeUpdate();
 				}
 				return deleted;
-			});
+			}, (deleted) -> true);
 			if (live > 0) {
 				String notifyRelease = this.statements.notifyRelease();
 				if (notifyRelease != null) {

@@ -32,6 +32,14 @@ final class LiveLeases {
 	}
 
 	/**
+	 * Counts a live lease that blocks every request (the request's own lease id, held with another type or
+	 * permit count).
+	 */
+	void addBlocker(long remainingMillis) {
+		add(LeaseType.WRITE, 1, remainingMillis);
+	}
+
+	/**
 	 * Returns -1 if the request fits, else the shortest remaining TTL among the live leases (when the
 	 * first of them runs out, the request may fit).
 	 */

@@ -185,13 +185,22 @@ final class LockTable {
 	}
 
 	/**
-	 * Checks that a TTL is at least one millisecond: the database stores expiry in milliseconds, and a
-	 * shorter TTL would be truncated to zero (a lease dead on arrival).
+	 * The longest TTL (365 days, as for Redis): a longer one is a mistake, and a huge one overflows the
+	 * database's timestamps (or a long of milliseconds) only once SQL runs.
+	 */
+	static final Duration MAX_TTL = Duration.ofDays(365);
+
+	/**
+	 * Checks that a TTL is at least one millisecond (the database stores expiry in milliseconds, and a
+	 * shorter TTL would be truncated to zero: a lease dead on arrival) and at most {@link #MAX_TTL}.
 	 * @param ttl the TTL
 	 * @param method the method to name in the message
-	 * @throws IllegalArgumentException if the TTL is shorter than 1 ms
+	 * @throws IllegalArgumentException if the TTL is shorter than 1 ms or longer than 365 days
 	 */
 	static void checkTtl(Duration ttl, String method) {
+		if (ttl.compareTo(MAX_TTL) > 0) {
+			throw new IllegalArgumentException(method + ": ttl must be at most 365 days, got " + ttl);
+		}
 		if (ttl.toMillis() < 1) {
 			throw new IllegalArgumentException(method + ": ttl must be at least 1 ms, got " + ttl);
 		}

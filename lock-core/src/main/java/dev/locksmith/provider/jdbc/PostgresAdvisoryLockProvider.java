@@ -7,8 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -24,6 +26,7 @@ import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.spi.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
 
 /**
  * Advisory-mode provider, PostgreSQL only: each lease is a set of session-level advisory locks held on its
@@ -143,7 +146,12 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	public Grant acquire(LeaseRequest request) {
 		LockTable.checkRequest(request, "PostgresAdvisoryLockProvider.acquire");
 		String key = request.key();
+		int permits = (request.type() == LeaseType.PERMITS) ? request.permits() : 1;
 		AdvisorySessions.HeldLease sent = this.sessions.find(request.ref());
+		if (sent != null && sent.permits() != permits) {
+			// the lease id holds another permit count: not a re-send of that lease, and it cannot have two
+			return Grant.denied(null);
+		}
 		if (sent != null && this.sessions.extend(sent, request.ttl())) {
 			// a re-sent request (same lease id): the lease is held; its TTL now runs from this request
 			return Grant.granted(sent.token());
@@ -165,7 +173,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			if (token <= 0) {
 				return Grant.denied(null);
 			}
-			this.sessions.pin(request.ref(), token, connection, request.ttl());
+			this.sessions.pin(request.ref(), token, permits, connection, request.ttl());
 			pinned = true;
 			return Grant.granted(token);
 		}
@@ -339,6 +347,25 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			throw unavailable(lease.key(), "extend", ex);
 		}
+	}
+
+	/**
+	 * Extends each lease as {@link #extend} does, after checking every key and TTL (bad input is rejected before
+	 * any SQL runs).
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		for (Renewal renewal : renewals) {
+			LockTable.checkTtl(renewal.ttl(), "PostgresAdvisoryLockProvider.renew");
+			LockTable.checkKey(renewal.lease().key(), "PostgresAdvisoryLockProvider.renew");
+		}
+		Set<LeaseRef> extended = new HashSet<>();
+		for (Renewal renewal : renewals) {
+			if (extend(renewal.lease(), renewal.ttl())) {
+				extended.add(renewal.lease());
+			}
+		}
+		return extended;
 	}
 
 	/**

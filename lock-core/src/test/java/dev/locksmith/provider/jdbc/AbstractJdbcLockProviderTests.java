@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -166,6 +167,60 @@ abstract class AbstractJdbcLockProviderTests {
 	}
 
 	/**
+	 * A request with the lease id of a live PERMITS lease but more permits is not a re-send of it: returning
+	 * the existing grant would let its caller use more permits than the table counts, over the limit.
+	 */
+	@Test
+	void aRequestReusingALeaseIdWithMorePermitsIsNotGrantedOverTheLimit() {
+		String key = key();
+		LeaseRequest one = permits(key, 1, 2);
+		assertThat(this.provider.acquire(one).isGranted()).isTrue();
+		assertThat(this.provider.acquire(permits(key, 1, 2)).isGranted()).isTrue();
+		LeaseRequest two = new LeaseRequest(key, LeaseType.PERMITS, one.leaseId(), one.owner(), one.ttl(), 2, 2,
+				Map.of());
+		assertThat(this.provider.acquire(two).isGranted()).as("2 more permits while 2 of 2 are taken").isFalse();
+		assertThat(this.provider.inspect(key).leases()).extracting((lease) -> lease.permits()).containsExactly(1, 1);
+	}
+
+	/**
+	 * A re-sent acquisition (same lease id) that finds its lease live but whose refresh meets a concurrent end
+	 * of that lease (a release by id through another instance or a forced release, committed after the re-send
+	 * read the leases) must not return the old grant: no lease row would back it, and the next acquirer of the
+	 * key would be granted too. A third session deletes the row and commits once the refresh waits on it.
+	 */
+	@Test
+	void aResendRacingTheEndOfItsLeaseNeverReturnsAGrantWithoutALiveLease() throws Exception {
+		for (LeaseType type : List.of(LeaseType.READ, LeaseType.PERMITS)) {
+			String key = key();
+			LeaseRequest first = (type == LeaseType.READ) ? request(key, type, Duration.ofSeconds(30)) : permits(key, 1, 1);
+			assertThat(this.provider.acquire(first).isGranted()).isTrue();
+			try (Connection third = dataSource().getConnection()) {
+				third.setAutoCommit(false);
+				try (PreparedStatement delete = third
+					.prepareStatement("DELETE FROM locksmith_lock WHERE lock_key = ? AND lease_id = ?")) {
+					delete.setString(1, key);
+					delete.setString(2, first.leaseId());
+					assertThat(delete.executeUpdate()).isEqualTo(1);
+				}
+				CompletableFuture<Grant> resent = CompletableFuture.supplyAsync(() -> this.provider.acquire(first));
+				await().atMost(Duration.ofSeconds(5)).until(() -> resent.isDone() || lockWaiters() == 1);
+				third.commit();
+				Grant again = resent.get(10, TimeUnit.SECONDS);
+				if (again.isGranted()) {
+					assertThat(this.provider.inspect(key).leases()).as("the lease row behind the re-send's grant")
+						.anySatisfy((lease) -> {
+							assertThat(lease.leaseId()).isEqualTo(first.leaseId());
+							assertThat(lease.fencingToken()).isEqualTo(again.fencingToken());
+						});
+				}
+				Grant other = this.provider.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30)));
+				assertThat(again.isGranted() && other.isGranted()).as(type + ": re-sent grant and a writer at once")
+					.isFalse();
+			}
+		}
+	}
+
+	/**
 	 * Issue 13, item 1: an extension whose {@code now()} is taken just before the lease's expiry but which
 	 * commits just after it must not leave two live write leases. A third session holds L1's row lock to stand
 	 * in for the extension's slow commit; the grant of L2 starts once L1 has expired by the database clock.
@@ -211,6 +266,61 @@ abstract class AbstractJdbcLockProviderTests {
 			assertThat(extendedL1 && grantedL2).as("extend(L1) and acquire(L2) both succeeded").isFalse();
 			assertThat(extendedL1 || grantedL2).as("one of them succeeds").isTrue();
 		}
+	}
+
+	/**
+	 * A forced release and a batched renewal of two leases on one key must not deadlock (PostgreSQL would abort
+	 * one of them after its deadlock timeout: a spurious outage, a renewal reported failed). The renewal locks
+	 * the key's counter row and then updates the lease rows in its list's order; a forced release that deletes
+	 * the same rows in another order without that lock can hold one while waiting for the other. A third
+	 * session's {@code FOR KEY SHARE} lock on the second row (which an update does not wait for, a delete does)
+	 * makes the forced release wait there after deleting the first.
+	 */
+	@Test
+	void aForcedReleaseAndARenewalOfTheSameKeyDoNotDeadlock() throws Exception {
+		Assumptions.assumeTrue(expectedPlatform().equals("postgresql"), "FOR KEY SHARE is PostgreSQL's");
+		for (boolean reversed : List.of(false, true)) {
+			String key = key();
+			LeaseRequest first = new LeaseRequest(key, LeaseType.READ, "a-" + UUID.randomUUID(), "owner-1",
+					Duration.ofSeconds(30), 1, 1, Map.of());
+			LeaseRequest second = new LeaseRequest(key, LeaseType.READ, "b-" + UUID.randomUUID(), "owner-1",
+					Duration.ofSeconds(30), 1, 1, Map.of());
+			assertThat(this.provider.acquire(first).isGranted()).isTrue();
+			assertThat(this.provider.acquire(second).isGranted()).isTrue();
+			List<Renewal> renewals = List.of(new Renewal(first.ref(), Duration.ofSeconds(30)),
+					new Renewal(second.ref(), Duration.ofSeconds(30)));
+			List<Renewal> batch = reversed ? List.of(renewals.get(1), renewals.get(0)) : renewals;
+			try (Connection third = dataSource().getConnection()) {
+				third.setAutoCommit(false);
+				try (PreparedStatement keyShare = third.prepareStatement(
+						"SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR KEY SHARE")) {
+					keyShare.setString(1, key);
+					keyShare.setString(2, second.leaseId());
+					keyShare.executeQuery().close();
+				}
+				CompletableFuture<Boolean> forced = CompletableFuture.supplyAsync(() -> this.provider.forceRelease(key));
+				await().atMost(Duration.ofSeconds(5)).until(() -> forced.isDone() || lockWaiters() == 1);
+				CompletableFuture<Set<LeaseRef>> renewed = CompletableFuture.supplyAsync(() -> this.provider.renew(batch));
+				await().atMost(Duration.ofSeconds(5)).until(() -> renewed.isDone() || lockWaiters() == 2);
+				third.commit();
+				assertThat(forced.handle((result, error) -> rootCause(error)).get(20, TimeUnit.SECONDS))
+					.as("forced release error (list reversed: " + reversed + ")").isNull();
+				assertThat(renewed.handle((result, error) -> rootCause(error)).get(20, TimeUnit.SECONDS))
+					.as("renewal error (list reversed: " + reversed + ")").isNull();
+				assertThat(this.provider.inspect(key).isLocked()).isEqualTo(!renewed.get().isEmpty());
+			}
+		}
+	}
+
+	private static String rootCause(Throwable error) {
+		if (error == null) {
+			return null;
+		}
+		Throwable cause = error;
+		while (cause.getCause() != null && cause.getCause() != cause) {
+			cause = cause.getCause();
+		}
+		return cause.toString();
 	}
 
 	@FunctionalInterface

@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +15,7 @@ import dev.locksmith.LeaseType;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.Renewal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -70,6 +72,9 @@ final class BadInput {
 			assertKeyRejected(() -> provider.release(new LeaseRef(key, LeaseType.WRITE, "lease")));
 			assertKeyRejected(() -> provider.extend(new LeaseRef(key, LeaseType.WRITE, "lease"), Duration.ofSeconds(1)));
 			assertKeyRejected(() -> provider.inspect(key));
+			LeaseRef good = new LeaseRef("renew-" + UUID.randomUUID(), LeaseType.WRITE, "lease");
+			assertKeyRejected(() -> provider.renew(List.of(new Renewal(good, Duration.ofSeconds(1)),
+					new Renewal(new LeaseRef(key, LeaseType.WRITE, "lease"), Duration.ofSeconds(1)))));
 			assertKeyRejected(() -> provider.forceRelease(key));
 			assertKeyRejected(() -> provider.list(key, 0, 10));
 		}
@@ -86,6 +91,16 @@ final class BadInput {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> provider.extend(new LeaseRef("t", LeaseType.WRITE, "lease"), Duration.ofNanos(500_000)))
 			.withMessageContaining("1 ms");
+		// beyond the database's timestamps (now + TTL overflows) or beyond a long of milliseconds
+		for (Duration huge : new Duration[] { Duration.ofDays(400), Duration.ofSeconds(Long.MAX_VALUE / 1000),
+				Duration.ofSeconds(Long.MAX_VALUE) }) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.acquire(request("t-" + UUID.randomUUID(), huge, Map.of())))
+				.withMessageContaining("ttl");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.extend(new LeaseRef("t", LeaseType.WRITE, "lease"), huge))
+				.withMessageContaining("ttl");
+		}
 		assertThat(counting.connections.get()).as("connections borrowed for bad input").isEqualTo(before);
 	}
 

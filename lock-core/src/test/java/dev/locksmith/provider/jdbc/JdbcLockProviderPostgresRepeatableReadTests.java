@@ -1,6 +1,12 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -8,8 +14,17 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.Renewal;
 
 import dev.locksmith.testsupport.PostgresTestServer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Table mode on PostgreSQL through a pool whose connections default to {@code REPEATABLE READ}: the provider
@@ -62,6 +77,41 @@ class JdbcLockProviderPostgresRepeatableReadTests extends AbstractJdbcLockProvid
 	@Override
 	protected long lockWaiters() throws SQLException {
 		return JdbcLockProviderPostgresTests.lockWaiters(dataSource);
+	}
+
+	/**
+	 * Issue 13: messages show only a short, escaped prefix of a key. A failed JDBC batch (here the renewal's,
+	 * stopped by a lock timeout) is reported by the driver with the statement and its bound key, which must
+	 * not reach the message.
+	 */
+	@Test
+	void aFailedRenewalBatchDoesNotQuoteTheRawKey() throws Exception {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(database.getJdbcUrl());
+		config.setUsername(database.getUsername());
+		config.setMaximumPoolSize(4);
+		config.setMinimumIdle(0);
+		config.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
+		config.setConnectionInitSql("SET lock_timeout = '200ms'");
+		try (HikariDataSource impatient = new HikariDataSource(config);
+				JdbcLockProvider provider = JdbcLockProvider.builder(impatient).build();
+				Connection third = dataSource.getConnection()) {
+			String key = "esc\u001b[2J" + "k".repeat(70) + "-secret-" + UUID.randomUUID();
+			LeaseRequest lease = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "owner",
+					Duration.ofSeconds(30), 1, 1, Map.of());
+			assertThat(provider.acquire(lease).isGranted()).isTrue();
+			third.setAutoCommit(false);
+			try (PreparedStatement lockRow = third
+				.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR UPDATE")) {
+				lockRow.setString(1, key);
+				lockRow.setString(2, lease.leaseId());
+				lockRow.executeQuery().close();
+			}
+			assertThatExceptionOfType(LockProviderUnavailableException.class)
+				.isThrownBy(() -> provider.renew(List.of(new Renewal(lease.ref(), Duration.ofSeconds(30)))))
+				.satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("\u001b").doesNotContain("-secret-"));
+			third.rollback();
+		}
 	}
 
 }

@@ -223,6 +223,54 @@ class PostgresAdvisoryLockProviderTests {
 		}
 	}
 
+	/**
+	 * A READ or PERMITS attempt whose reply was lost after the server recorded the lease: the client aborts the
+	 * connection (the session and its advisory locks end, the record stays) and the engine re-sends the same
+	 * lease id. The re-send must be granted like a new request, not rejected as bad input because the lease
+	 * id's record already exists. The record the first attempt committed is written here directly.
+	 */
+	@Test
+	void aSharedAttemptResentAfterItsReplyWasLostIsGrantedAgain() throws SQLException {
+		try (PostgresAdvisoryLockProvider a = provider()) {
+			for (LeaseType type : List.of(LeaseType.READ, LeaseType.PERMITS)) {
+				String key = "lost-reply-" + UUID.randomUUID();
+				LeaseRequest first = request(key, type, 1, 2);
+				try (Connection connection = dataSource.getConnection();
+						PreparedStatement record = connection.prepareStatement("INSERT INTO locksmith_lock (lock_key,"
+								+ " lease_id, lease_type, owner, permits, metadata, fencing_token, locked_at, expires_at)"
+								+ " VALUES (?, ?, ?, 'owner', 1, '', nextval('locksmith_fencing_seq'), now(),"
+								+ " now() + INTERVAL '30 seconds')")) {
+					record.setString(1, key);
+					record.setString(2, first.leaseId());
+					record.setString(3, type.name());
+					record.executeUpdate();
+				}
+				Grant again = a.acquire(first);
+				assertThat(again.isGranted()).as(type + " re-sent").isTrue();
+				assertThat(a.inspect(key).leases()).singleElement()
+					.satisfies((lease) -> assertThat(lease.fencingToken()).isEqualTo(again.fencingToken()));
+				assertThat(a.acquire(request(key, LeaseType.WRITE, 1, 1)).isGranted()).isFalse();
+				assertThat(a.release(first.ref())).isTrue();
+				assertThat(a.acquire(request(key, LeaseType.WRITE, 1, 1)).isGranted()).isTrue();
+			}
+		}
+	}
+
+	/** As in table mode: the lease id of a held PERMITS lease with more permits is not a re-send of it. */
+	@Test
+	void aRequestReusingALeaseIdWithMorePermitsIsNotGrantedOverTheLimit() {
+		try (PostgresAdvisoryLockProvider a = provider()) {
+			String key = "reuse-" + UUID.randomUUID();
+			LeaseRequest one = request(key, LeaseType.PERMITS, 1, 2);
+			assertThat(a.acquire(one).isGranted()).isTrue();
+			assertThat(a.acquire(request(key, LeaseType.PERMITS, 1, 2)).isGranted()).isTrue();
+			LeaseRequest two = new LeaseRequest(key, LeaseType.PERMITS, one.leaseId(), one.owner(), one.ttl(), 2, 2,
+					Map.of());
+			assertThat(a.acquire(two).isGranted()).as("2 more permits while 2 of 2 are taken").isFalse();
+			assertThat(a.inspect(key).leases()).extracting((lease) -> lease.permits()).containsExactly(1, 1);
+		}
+	}
+
 	@Test
 	void deniedAttemptsReturnTheirConnection() {
 		try (PostgresAdvisoryLockProvider a = provider()) {
