@@ -39,8 +39,10 @@ final class Campaign {
 				FaultRun.Result result = FaultRun.run(config, output);
 				results.add(result);
 				System.out.println(row(result) + "  (" + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s)");
-				if (result.failed()) {
+				if (result.failed() || !result.report().anomalies().isEmpty()) {
 					result.report().anomalies().stream().limit(20).forEach((a) -> System.out.println("    " + a));
+				}
+				if (result.failed()) {
 					System.out.println("    histories: " + result.directory());
 				}
 				else {

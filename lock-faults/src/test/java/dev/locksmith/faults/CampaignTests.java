@@ -25,7 +25,7 @@ class CampaignTests {
 	@EnabledIfSystemProperty(named = "faults.campaign", matches = "short")
 	void shortCampaignFindsNoViolation() throws Exception {
 		List<FaultRun.Result> results = Campaign.run(List.of("redis", "postgres-table"),
-				List.of(Fault.NONE, Fault.KILL, Fault.PAUSE, Fault.RESTART, Fault.TERMINATE, Fault.BLACKHOLE, Fault.MIXED),
+				List.of(Fault.KILL, Fault.PAUSE, Fault.RESTART, Fault.TERMINATE, Fault.MIXED),
 				config(Duration.ofSeconds(12)), OUTPUT);
 		assertThat(results).allSatisfy((result) -> assertThat(result.failed())
 			.as(result.config() + ": " + result.report().anomalies()).isFalse());

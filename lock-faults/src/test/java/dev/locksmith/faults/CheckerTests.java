@@ -43,6 +43,18 @@ class CheckerTests {
 		assertThat(report.believedOverlaps()).isEqualTo(1);
 		assertThat(report.overlapsCaught()).isEqualTo(1);
 		assertThat(report.failed(true)).isTrue();
+		// after a restart that wiped the lease, a believing holder is expected; the store caught it
+		assertThat(report.failed(true, true)).isFalse();
+	}
+
+	@Test
+	void aDriftingClockHasNoHealingToRecoverFrom() {
+		event(0, "nemesis", Event.Type.INFO, "fault-start", "c1", "-", 0, "clock", 0);
+		event(0, "nemesis", Event.Type.INFO, "fault-end", "c1", "-", 0, "clock", 0);
+		hold("c1", "m0", "L1", 1, 9000, 9100, 9200);
+		Checker.Report report = check();
+		assertThat(report.faults()).isEqualTo(1);
+		assertThat(report.slowRecoveries()).isZero();
 	}
 
 	@Test

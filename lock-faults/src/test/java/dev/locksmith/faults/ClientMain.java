@@ -31,8 +31,8 @@ import dev.locksmith.spi.LockProvider;
 /**
  * One client process of the suite: several threads run a workload through the public API
  * ({@code MutexService.acquire}, read-write locks, a semaphore) and record every step in the process's
- * history. A critical section checks {@code isValid()}, writes to the fenced store with the lease's token,
- * and repeats for a while (sometimes longer than the TTL, so renewal matters); it stops early when the
+ * history. A critical section checks {@code isValid()}, works a little, writes to the fenced store with the
+ * lease's token, and repeats for a while (sometimes longer than the TTL, so renewal matters); it stops early when the
  * lease is invalid or the store rejects it. {@code onLost} is recorded. A line {@code stop} (or the end) on
  * standard input ends the run: every thread finishes its section and releases.
  *
@@ -215,6 +215,8 @@ public final class ClientMain {
 				if (!valid) {
 					break;
 				}
+				// the work between the check and the write: a pause here makes the write land late
+				pause(1 + random.nextInt((int) Math.max(1, this.ttl.toMillis() / 3)));
 				String outcome = write(key, token, lease, id);
 				this.history.record(thread, outcome.equals("error") ? Event.Type.FAIL : Event.Type.OK, "write", key,
 						lease, token, outcome, id);
@@ -228,8 +230,8 @@ public final class ClientMain {
 				if (!valid) {
 					break;
 				}
+				pause(1 + random.nextInt((int) Math.max(1, this.ttl.toMillis() / 3)));
 			}
-			pause(1 + random.nextInt((int) Math.max(1, this.ttl.toMillis() / 3)));
 		}
 		while (System.nanoTime() < sectionEnd && !this.stopping.get());
 		this.history.record(thread, Event.Type.INVOKE, "release", key, lease, token, null, 0);

@@ -36,6 +36,8 @@ final class ClientProcesses implements AutoCloseable {
 
 	private final Map<String, Process> running = new ConcurrentHashMap<>();
 
+	private final Map<String, CountDownLatch> starting = new ConcurrentHashMap<>();
+
 	/**
 	 * Creates the set of clients of a run.
 	 * @param directory where histories and logs go
@@ -45,13 +47,12 @@ final class ClientProcesses implements AutoCloseable {
 	}
 
 	/**
-	 * Starts a client and waits until its workers run.
+	 * Starts a client; {@link #awaitReady()} waits until its workers run.
 	 * @param name the client name ({@code c1}…)
 	 * @param args its other arguments, {@code name=value}
-	 * @return the process
 	 * @throws IOException if it cannot start
 	 */
-	Process start(String name, List<String> args) throws IOException {
+	void start(String name, List<String> args) throws IOException {
 		String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-Xss512k",
@@ -83,16 +84,27 @@ final class ClientProcesses implements AutoCloseable {
 		}, "faults-log-" + name);
 		pump.setDaemon(true);
 		pump.start();
-		try {
-			if (!ready.await(60, TimeUnit.SECONDS)) {
-				throw new IOException("client " + name + " did not start within 60 s; see " + log);
+		this.starting.put(name, ready);
+	}
+
+	/**
+	 * Waits until every client started so far runs its workers.
+	 * @throws IOException if one did not start within 60 s
+	 */
+	void awaitReady() throws IOException {
+		for (Map.Entry<String, CountDownLatch> entry : this.starting.entrySet()) {
+			try {
+				if (!entry.getValue().await(60, TimeUnit.SECONDS)) {
+					throw new IOException("client " + entry.getKey() + " did not start within 60 s; see "
+							+ this.directory.resolve(entry.getKey() + ".log"));
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IOException("interrupted while starting " + entry.getKey(), ex);
 			}
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IOException("interrupted while starting " + name, ex);
-		}
-		return process;
+		this.starting.clear();
 	}
 
 	/**

@@ -107,6 +107,7 @@ final class FaultRun {
 				for (int i = 1; i <= count; i++) {
 					startClient(clients, backend, store, proxies, threads);
 				}
+				clients.awaitReady();
 				long deadline = System.nanoTime() + this.config.duration().toNanos();
 				inject(clients, backend, store, proxies, threads, deadline);
 				List<String> killed = clients.stopAll();
@@ -124,7 +125,7 @@ final class FaultRun {
 		}
 	}
 
-	private Process startClient(ClientProcesses clients, ServerBackend backend, FencedStore store,
+	private void startClient(ClientProcesses clients, ServerBackend backend, FencedStore store,
 			List<TcpProxy> proxies, int threads) throws IOException {
 		int number = ++this.nextClient;
 		String name = "c" + number;
@@ -141,7 +142,7 @@ final class FaultRun {
 		if (this.config.broken() != null) {
 			args.add("broken=" + this.config.broken());
 		}
-		return clients.start(name, args);
+		clients.start(name, args);
 	}
 
 	private void inject(ClientProcesses clients, ServerBackend backend, FencedStore store, List<TcpProxy> proxies,
@@ -200,6 +201,7 @@ final class FaultRun {
 			this.nemesis.record(0, Event.Type.INFO, "fault-end", target, null, 0, kind.name().toLowerCase(), 0);
 			if (kind == Fault.KILL) {
 				startClient(clients, backend, store, proxies, threads);
+				clients.awaitReady();
 			}
 			sleepUntil(Math.min(deadline,
 					System.nanoTime() + Duration.ofMillis(2 * ttl + this.random.nextInt((int) ttl)).toNanos()));
@@ -225,8 +227,21 @@ final class FaultRun {
 			.filter((e) -> e.type() == Event.Type.OK && (e.op().equals("acquire") || e.op().equals("release")))
 			.count();
 		Checker.Report report = new Checker(settings(this.config.ttl())).check(events);
-		boolean failed = report.failed(!this.config.backend().equals("redlock"));
+		boolean failed = report.failed(!this.config.backend().equals("redlock"), leasesMayVanish(this.config));
 		return new Result(this.config, operations, report, failed, this.directory);
+	}
+
+	/**
+	 * Returns whether a run's faults can wipe live leases from the backend: a Redis restart without
+	 * persistence, or a terminated session of PostgreSQL advisory mode (whose locks live in the session).
+	 * @param config the run
+	 * @return {@code true} if so
+	 */
+	static boolean leasesMayVanish(Config config) {
+		boolean wipes = config.fault() == Fault.MIXED || config.fault() == Fault.RESTART
+				|| config.fault() == Fault.TERMINATE;
+		return wipes && (config.backend().startsWith("redis") || config.backend().equals("redlock")
+				|| config.backend().equals("postgres-advisory"));
 	}
 
 	/**
