@@ -32,7 +32,7 @@ import dev.locksmith.spi.LockProvider;
  * One client process of the suite: several threads run a workload through the public API
  * ({@code MutexService.acquire}, read-write locks, a semaphore) and record every step in the process's
  * history. A critical section checks {@code isValid()}, works a little, writes to the fenced store with the
- * lease's token, and repeats for a while (sometimes longer than the TTL, so renewal matters); it stops early when the
+ * lease's token (a read-lock holder makes a fenced read; a semaphore holder only checks), and repeats for a while (sometimes longer than the TTL, so renewal matters); it stops early when the
  * lease is invalid or the store rejects it. {@code onLost} is recorded. A line {@code stop} (or the end) on
  * standard input ends the run: every thread finishes its section and releases.
  *
@@ -110,6 +110,7 @@ public final class ClientMain {
 	}
 
 	private void run(int threads, long seed) throws InterruptedException {
+		warmUp();
 		List<Thread> workers = new ArrayList<>();
 		for (int i = 1; i <= threads; i++) {
 			int index = i;
@@ -139,6 +140,20 @@ public final class ClientMain {
 		}
 		this.locks.close();
 		this.history.close();
+	}
+
+	/** Loads the client's code paths on a private key, unrecorded, so that a cold JVM does not count. */
+	private void warmUp() {
+		String key = "warm-" + this.args.get("name");
+		for (int i = 0; i < 20; i++) {
+			try (LockHandle handle = this.locks.acquire(key, LockOptions.ttl(this.ttl).withWaitTime(this.ttl))) {
+				handle.isValid();
+			}
+			catch (RuntimeException ex) {
+				pause(50);
+			}
+		}
+		write(key, 1, "warm-up", 0, "write");
 	}
 
 	private void work(int thread, Random random) {
@@ -204,7 +219,7 @@ public final class ClientMain {
 		handle.onLost(() -> this.history.record(0, Event.Type.INFO, "lost", key, lease, token, "callback", 0));
 		// the section lasts 0.2 to 2.2 TTLs, in steps of up to a third of the TTL
 		long sectionEnd = System.nanoTime() + (long) (this.ttl.toNanos() * (0.2 + 2.0 * random.nextDouble()));
-		boolean fenced = mode.equals("excl");
+		boolean fenced = !mode.startsWith("permit");
 		do {
 			long checked = System.nanoTime();
 			boolean valid = handle.isValid();
@@ -217,7 +232,7 @@ public final class ClientMain {
 				}
 				// the work between the check and the write: a pause here makes the write land late
 				pause(1 + random.nextInt((int) Math.max(1, this.ttl.toMillis() / 3)));
-				String outcome = write(key, token, lease, id);
+				String outcome = write(key, token, lease, id, mode.equals("read") ? "read" : "write");
 				this.history.record(thread, outcome.equals("error") ? Event.Type.FAIL : Event.Type.OK, "write", key,
 						lease, token, outcome, id);
 				if (!outcome.equals("accepted")) {
@@ -244,9 +259,10 @@ public final class ClientMain {
 		}
 	}
 
-	private String write(String key, long token, String lease, long id) {
+	private String write(String key, long token, String lease, long id, String access) {
 		HttpRequest request = HttpRequest
-			.newBuilder(this.store.resolve("/write?key=" + key + "&token=" + token + "&lease=" + lease + "&id=" + id))
+			.newBuilder(this.store.resolve(
+					"/write?key=" + key + "&token=" + token + "&lease=" + lease + "&id=" + id + "&mode=" + access))
 			.timeout(Duration.ofSeconds(5))
 			.GET()
 			.build();

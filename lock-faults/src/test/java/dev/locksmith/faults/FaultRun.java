@@ -244,38 +244,12 @@ final class FaultRun {
 				|| config.backend().equals("postgres-advisory"));
 	}
 
-	/**
-	 * Returns the checker's bounds for a TTL: recovery within TTL + 3 s, free stretches of 1 s.
-	 * @param ttl the TTL
-	 * @return the settings
-	 */
 	static Checker.Settings settings(Duration ttl) {
-		return new Checker.Settings(ttl, Duration.ofSeconds(3), Duration.ofSeconds(1));
+		return Replay.settings(ttl);
 	}
 
-	/**
-	 * Reads every {@code *.history} file of a run directory.
-	 * @param directory the directory
-	 * @return the events
-	 * @throws IOException if a file cannot be read
-	 */
 	static List<Event> readHistories(Path directory) throws IOException {
-		List<Event> events = new ArrayList<>();
-		try (Stream<Path> files = Files.list(directory)) {
-			for (Path file : files.filter((f) -> f.toString().endsWith(".history")).sorted().toList()) {
-				for (String line : Files.readAllLines(file)) {
-					if (!line.isBlank()) {
-						try {
-							events.add(Event.parse(line));
-						}
-						catch (IllegalArgumentException ex) {
-							// the last line of a killed client may be cut short
-						}
-					}
-				}
-			}
-		}
-		return events;
+		return Replay.readHistories(directory);
 	}
 
 	private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -19,9 +19,10 @@ import com.sun.net.httpserver.HttpServer;
  * The register the clients' critical sections write to: a small HTTP server in the orchestrator JVM on
  * 127.0.0.1 (so backend faults never reach it). A write for a key is accepted only with a fencing token
  * at least as high as the highest accepted for that key; every attempt is recorded in the store's history
- * with the time the decision was taken.
+ * with the time the decision was taken. Read-lock holders make fenced reads (see {@link #read}).
  *
- * <p>Protocol: {@code GET /write?key=K&token=T&lease=L&id=W} answers {@code accepted} or {@code rejected}.
+ * <p>Protocol: {@code GET /write?key=K&token=T&lease=L&id=W[&mode=read]} answers {@code accepted} or
+ * {@code rejected}.
  */
 final class FencedStore implements AutoCloseable {
 
@@ -31,7 +32,9 @@ final class FencedStore implements AutoCloseable {
 
 	private final HistoryWriter history;
 
-	private final Map<String, Long> highest = new HashMap<>();
+	private final Map<String, Long> highestWrite = new HashMap<>();
+
+	private final Map<String, Long> highestRead = new HashMap<>();
 
 	/**
 	 * Starts the store on a free port.
@@ -68,13 +71,35 @@ final class FencedStore implements AutoCloseable {
 	 * @return {@code true} if accepted
 	 */
 	synchronized boolean write(String key, long token, String lease, long id) {
-		Long top = this.highest.get(key);
-		boolean accepted = top == null || token >= top;
+		boolean accepted = token >= Math.max(highest(this.highestWrite, key), highest(this.highestRead, key));
 		if (accepted) {
-			this.highest.put(key, token);
+			this.highestWrite.put(key, token);
 		}
 		this.history.record(0, Event.Type.INFO, "store", key, lease, token, accepted ? "accepted" : "rejected", id);
 		return accepted;
+	}
+
+	/**
+	 * Decides one fenced read (of a read-lock holder) and records it: accepted only with a token at least
+	 * as high as the highest accepted write; it raises the bar for later writes, so that a writer whose
+	 * lease ended before the reader's grant cannot write under the reader.
+	 * @param key the key
+	 * @param token the reader's fencing token
+	 * @param lease the reader's lease id
+	 * @param id the access id
+	 * @return {@code true} if accepted
+	 */
+	synchronized boolean read(String key, long token, String lease, long id) {
+		boolean accepted = token >= highest(this.highestWrite, key);
+		if (accepted) {
+			this.highestRead.merge(key, token, Math::max);
+		}
+		this.history.record(0, Event.Type.INFO, "store", key, lease, token, accepted ? "accepted" : "rejected", id);
+		return accepted;
+	}
+
+	private static long highest(Map<String, Long> tokens, String key) {
+		return tokens.getOrDefault(key, Long.MIN_VALUE);
 	}
 
 	private void handle(HttpExchange exchange) throws IOException {
@@ -89,8 +114,11 @@ final class FencedStore implements AutoCloseable {
 		byte[] body;
 		int status;
 		try {
-			boolean accepted = write(query.get("key"), Long.parseLong(query.get("token")), query.get("lease"),
-					Long.parseLong(query.get("id")));
+			String key = query.get("key");
+			long token = Long.parseLong(query.get("token"));
+			long id = Long.parseLong(query.get("id"));
+			boolean accepted = "read".equals(query.get("mode")) ? read(key, token, query.get("lease"), id)
+					: write(key, token, query.get("lease"), id);
 			body = (accepted ? "accepted" : "rejected").getBytes(StandardCharsets.US_ASCII);
 			status = 200;
 		}
