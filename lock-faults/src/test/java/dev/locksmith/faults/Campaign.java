@@ -42,7 +42,7 @@ final class Campaign {
 				if (result.failed() || !result.report().anomalies().isEmpty()) {
 					result.report().anomalies().stream().limit(20).forEach((a) -> System.out.println("    " + a));
 				}
-				if (result.failed()) {
+				if (result.failed() || Boolean.getBoolean("faults.keep")) {
 					System.out.println("    histories: " + result.directory());
 				}
 				else {

@@ -26,7 +26,7 @@ class CampaignTests {
 	void shortCampaignFindsNoViolation() throws Exception {
 		List<FaultRun.Result> results = Campaign.run(List.of("redis", "postgres-table"),
 				List.of(Fault.KILL, Fault.PAUSE, Fault.RESTART, Fault.TERMINATE, Fault.MIXED),
-				config(Duration.ofSeconds(12)), OUTPUT);
+				config(Duration.ofSeconds(10), 4), OUTPUT);
 		assertThat(results).allSatisfy((result) -> assertThat(result.failed())
 			.as(result.config() + ": " + result.report().anomalies()).isFalse());
 		assertThat(results).allSatisfy((result) -> assertThat(result.operations()).isPositive());
@@ -40,7 +40,7 @@ class CampaignTests {
 		List<Fault> faults = List.of(System.getProperty("faults.faults", "none,kill,pause,restart,terminate,latency,"
 				+ "blackhole,drop-replies,reset,clock,mixed").split(",")).stream().map(Fault::of).toList();
 		List<FaultRun.Result> results = Campaign.run(backends, faults,
-				config(Duration.ofSeconds(Long.getLong("faults.seconds", 30))), OUTPUT);
+				config(Duration.ofSeconds(Long.getLong("faults.seconds", 30)), 5), OUTPUT);
 		System.out.println(Campaign.header());
 		results.forEach((result) -> System.out.println(Campaign.row(result)));
 	}
@@ -55,8 +55,8 @@ class CampaignTests {
 		report.anomalies().forEach(System.out::println);
 	}
 
-	private static FaultRun.Config config(Duration duration) {
-		return new FaultRun.Config("-", Fault.NONE, SEED, Integer.getInteger("faults.clients", 5),
+	private static FaultRun.Config config(Duration duration, int clients) {
+		return new FaultRun.Config("-", Fault.NONE, SEED, Integer.getInteger("faults.clients", clients),
 				Integer.getInteger("faults.threads", 3), Duration.ofMillis(Long.getLong("faults.ttlMs", 1500)), duration,
 				null);
 	}

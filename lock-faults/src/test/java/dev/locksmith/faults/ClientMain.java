@@ -18,6 +18,8 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockNotAcquiredException;
@@ -56,7 +58,7 @@ public final class ClientMain {
 
 	private final HistoryWriter history;
 
-	private final LockEngine locks;
+	private final @Nullable LockEngine locks;
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -68,27 +70,36 @@ public final class ClientMain {
 
 	private final AtomicLong writeIds;
 
-	private ClientMain(Map<String, String> args, LockProvider provider) {
+	/**
+	 * Creates a client.
+	 * @param args the arguments
+	 * @param locks the service its default workload runs on, or null when another worker drives it
+	 */
+	ClientMain(Map<String, String> args, @Nullable LockEngine locks) {
 		this.args = args;
 		this.history = new HistoryWriter(Path.of(args.get("history")), args.get("name"));
 		this.store = URI.create(args.get("store"));
 		this.ttl = Duration.ofMillis(Long.parseLong(args.get("ttlMs")));
 		// write ids unique across processes: the pid in the high bits
 		this.writeIds = new AtomicLong(ProcessHandle.current().pid() << 32);
+		this.locks = locks;
+	}
+
+	private static LockEngine engine(Map<String, String> args, LockProvider provider) {
 		Locksmith.Builder builder = Locksmith.builder(provider).ownerId(args.get("name")).keyPrefix(KEY_PREFIX);
 		String rate = args.get("clockRate");
 		if (rate != null) {
 			builder.clock(new DriftingClock(Double.parseDouble(rate)));
 		}
-		this.locks = builder.build();
+		return builder.build();
 	}
 
 	/**
-	 * Runs a client.
-	 * @param argv {@code name=value} arguments
-	 * @throws Exception if the client cannot start
+	 * Parses {@code name=value} arguments.
+	 * @param argv the arguments
+	 * @return them by name
 	 */
-	public static void main(String[] argv) throws Exception {
+	static Map<String, String> arguments(String[] argv) {
 		Map<String, String> args = new HashMap<>();
 		for (String arg : argv) {
 			int eq = arg.indexOf('=');
@@ -97,27 +108,60 @@ public final class ClientMain {
 			}
 			args.put(arg.substring(0, eq), arg.substring(eq + 1));
 		}
+		return args;
+	}
+
+	/** One iteration of a worker thread. */
+	interface Worker {
+
+		/**
+		 * Runs one operation.
+		 * @param thread the worker's number
+		 * @param random its random source
+		 */
+		void step(int thread, Random random);
+
+	}
+
+	/**
+	 * Runs a client.
+	 * @param argv {@code name=value} arguments
+	 * @throws Exception if the client cannot start
+	 */
+	public static void main(String[] argv) throws Exception {
+		Map<String, String> args = arguments(argv);
 		int threads = Integer.parseInt(args.get("threads"));
 		try (BackendClient backend = new BackendClient(args.get("backend"), args.get("endpoints"), threads + 3)) {
 			LockProvider provider = backend.provider();
 			if (args.containsKey("broken")) {
 				provider = new BrokenProvider(provider, args.get("broken"), Long.parseLong(args.get("seed")));
 			}
-			ClientMain client = new ClientMain(args, provider);
-			client.run(threads, Long.parseLong(args.get("seed")));
+			try (LockEngine locks = engine(args, provider)) {
+				ClientMain client = new ClientMain(args, locks);
+				client.run(threads, Long.parseLong(args.get("seed")), client::step);
+			}
 		}
 		System.exit(0);
 	}
 
-	private void run(int threads, long seed) throws InterruptedException {
-		warmUp();
+	/**
+	 * Runs the workers until {@code stop} arrives on standard input, then waits for them.
+	 * @param threads how many workers
+	 * @param seed the seed of their random sources
+	 * @param worker what each worker does, over and over
+	 * @throws InterruptedException if interrupted
+	 */
+	void run(int threads, long seed, Worker worker) throws InterruptedException {
+		if (this.locks != null) {
+			warmUp();
+		}
 		List<Thread> workers = new ArrayList<>();
 		for (int i = 1; i <= threads; i++) {
 			int index = i;
 			Random random = new Random(seed * 31 + i);
-			Thread worker = new Thread(() -> work(index, random), "worker-" + i);
-			worker.start();
-			workers.add(worker);
+			Thread thread = new Thread(() -> work(index, random, worker), "worker-" + i);
+			thread.start();
+			workers.add(thread);
 		}
 		System.out.println("ready " + this.args.get("name"));
 		System.out.flush();
@@ -132,20 +176,19 @@ public final class ClientMain {
 			// the orchestrator went away: stop as well
 		}
 		this.stopping.set(true);
-		for (Thread worker : workers) {
-			worker.join();
+		for (Thread thread : workers) {
+			thread.join();
 		}
-		if (this.args.get("backend").equals("memory")) {
+		if (this.args.get("backend").equals("memory") && this.locks != null) {
 			recordLeaks();
 		}
-		this.locks.close();
 		this.history.close();
 	}
 
 	/** Loads the client's code paths on a private key, unrecorded, so that a cold JVM does not count. */
 	private void warmUp() {
 		String key = "warm-" + this.args.get("name");
-		for (int i = 0; i < 20; i++) {
+		for (int i = 0; i < 5; i++) {
 			try (LockHandle handle = this.locks.acquire(key, LockOptions.ttl(this.ttl).withWaitTime(this.ttl))) {
 				handle.isValid();
 			}
@@ -156,29 +199,33 @@ public final class ClientMain {
 		write(key, 1, "warm-up", 0, "write");
 	}
 
-	private void work(int thread, Random random) {
+	private void work(int thread, Random random, Worker worker) {
 		while (!this.stopping.get()) {
-			int dice = random.nextInt(100);
 			try {
-				if (dice < 60) {
-					String key = MUTEX_KEYS.get(random.nextInt(MUTEX_KEYS.size()));
-					hold(thread, random, key, "excl", () -> this.locks.acquire(key, options(random)));
-				}
-				else if (dice < 70) {
-					hold(thread, random, RW_KEY, "excl", () -> this.locks.readWrite(RW_KEY).write(options(random)));
-				}
-				else if (dice < 85) {
-					hold(thread, random, RW_KEY, "read", () -> this.locks.readWrite(RW_KEY).read(options(random)));
-				}
-				else {
-					hold(thread, random, SEMAPHORE_KEY, "permit" + SEMAPHORE_PERMITS,
-							() -> this.locks.semaphore(SEMAPHORE_KEY, SEMAPHORE_PERMITS).acquire(1, options(random)));
-				}
+				worker.step(thread, random);
 			}
 			catch (RuntimeException ex) {
 				this.history.record(thread, Event.Type.INFO, "error", "-", null, 0, ex.getClass().getSimpleName(), 0);
 				pause(50);
 			}
+		}
+	}
+
+	private void step(int thread, Random random) {
+		int dice = random.nextInt(100);
+		if (dice < 60) {
+			String key = MUTEX_KEYS.get(random.nextInt(MUTEX_KEYS.size()));
+			hold(thread, random, key, "excl", () -> this.locks.acquire(key, options(random)));
+		}
+		else if (dice < 70) {
+			hold(thread, random, RW_KEY, "excl", () -> this.locks.readWrite(RW_KEY).write(options(random)));
+		}
+		else if (dice < 85) {
+			hold(thread, random, RW_KEY, "read", () -> this.locks.readWrite(RW_KEY).read(options(random)));
+		}
+		else {
+			hold(thread, random, SEMAPHORE_KEY, "permit" + SEMAPHORE_PERMITS,
+					() -> this.locks.semaphore(SEMAPHORE_KEY, SEMAPHORE_PERMITS).acquire(1, options(random)));
 		}
 	}
 
@@ -213,6 +260,28 @@ public final class ClientMain {
 			pause(100);
 			return;
 		}
+		section(thread, random, key, mode, handle);
+		this.history.record(thread, Event.Type.INVOKE, "release", key, handle.leaseId(), handle.fencingToken(), null, 0);
+		try {
+			ReleaseOutcome outcome = handle.release();
+			this.history.record(thread, Event.Type.OK, "release", key, handle.leaseId(), handle.fencingToken(),
+					outcome.name(), 0);
+		}
+		catch (RuntimeException ex) {
+			this.history.record(thread, Event.Type.FAIL, "release", key, handle.leaseId(), handle.fencingToken(),
+					ex.getClass().getSimpleName(), 0);
+		}
+	}
+
+	/**
+	 * Records the grant and runs the critical section on a held lease (the caller releases it).
+	 * @param thread the worker's number
+	 * @param random its random source
+	 * @param key the key
+	 * @param mode excl, read or permitN
+	 * @param handle the held lease
+	 */
+	void section(int thread, Random random, String key, String mode, LockHandle handle) {
 		String lease = handle.leaseId();
 		long token = handle.fencingToken();
 		this.history.record(thread, Event.Type.OK, "acquire", key, lease, token, mode, 0);
@@ -249,14 +318,14 @@ public final class ClientMain {
 			}
 		}
 		while (System.nanoTime() < sectionEnd && !this.stopping.get());
-		this.history.record(thread, Event.Type.INVOKE, "release", key, lease, token, null, 0);
-		try {
-			ReleaseOutcome outcome = handle.release();
-			this.history.record(thread, Event.Type.OK, "release", key, lease, token, outcome.name(), 0);
-		}
-		catch (RuntimeException ex) {
-			this.history.record(thread, Event.Type.FAIL, "release", key, lease, token, ex.getClass().getSimpleName(), 0);
-		}
+	}
+
+	/**
+	 * Returns the history this client records to.
+	 * @return the history
+	 */
+	HistoryWriter history() {
+		return this.history;
 	}
 
 	private String write(String key, long token, String lease, long id, String access) {
@@ -287,7 +356,7 @@ public final class ClientMain {
 		}
 	}
 
-	private static void pause(long millis) {
+	static void pause(long millis) {
 		try {
 			Thread.sleep(millis);
 		}

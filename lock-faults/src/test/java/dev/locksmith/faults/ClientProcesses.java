@@ -48,16 +48,17 @@ final class ClientProcesses implements AutoCloseable {
 
 	/**
 	 * Starts a client; {@link #awaitReady()} waits until its workers run.
+	 * @param main the client's main class ({@link ClientMain} or {@link BootClientMain})
 	 * @param name the client name ({@code c1}…)
 	 * @param args its other arguments, {@code name=value}
 	 * @throws IOException if it cannot start
 	 */
-	void start(String name, List<String> args) throws IOException {
+	void start(Class<?> main, String name, List<String> args) throws IOException {
 		String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 		List<String> command = new ArrayList<>(List.of(
 				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-Xss512k",
 				"-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-				"-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener", "-cp", classPath, ClientMain.class.getName(),
+				"-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener", "-cp", classPath, main.getName(),
 				"name=" + name, "history=" + this.directory.resolve(name + ".history")));
 		command.addAll(args);
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -142,7 +142,10 @@ final class FaultRun {
 		if (this.config.broken() != null) {
 			args.add("broken=" + this.config.broken());
 		}
-		clients.start(name, args);
+		// in Redis runs the last of the first clients is a Spring Boot app using @DistributedLock
+		boolean boot = backend.name().equals("redis") && number == this.config.clients()
+				&& this.config.broken() == null && Boolean.parseBoolean(System.getProperty("faults.boot", "true"));
+		clients.start(boot ? BootClientMain.class : ClientMain.class, name, args);
 	}
 
 	private void inject(ClientProcesses clients, ServerBackend backend, FencedStore store, List<TcpProxy> proxies,
