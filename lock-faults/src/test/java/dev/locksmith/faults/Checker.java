@@ -31,8 +31,9 @@ import java.util.Set;
  * holder B that started acquiring after A's acquire returned (so B was granted after A).
  *
  * <p><b>Loss reports.</b> A hold whose lease another conflicting holder was granted while it was not yet
- * released must report the loss ({@code onLost}, {@code LockLostException} or a {@code LOST} release
- * outcome). Missing reports are counted (holds of killed clients excepted); a report is late when the
+ * released must report the loss ({@code onLost}, {@code LockLostException}, a {@code LOST} release
+ * outcome, or a release that throws because the backend cannot be reached: the holder then knows its
+ * lease is in doubt). Missing reports are counted (holds of killed clients excepted); a report is late when the
  * holder still saw {@code isValid()} true after the other grant.
  *
  * <p><b>Liveness.</b> After each fault heals, every key tried again is held (a holder sees it valid, be it
@@ -280,6 +281,11 @@ final class Checker {
 						if (event.value().equals("LOST")) {
 							hold.lostReported = Math.min(hold.lostReported, event.time());
 						}
+					}
+					else if (hold != null && event.type() == Event.Type.FAIL) {
+						// the release threw (backend unreachable): the holder learns its lease is in doubt
+						hold.releaseOutcome = "failed:" + event.value();
+						hold.lostReported = Math.min(hold.lostReported, event.time());
 					}
 				}
 				case "lost" -> {
