@@ -70,7 +70,8 @@ import dev.locksmith.ReleaseOutcome;
  *
  * <p><b>Stop.</b> {@link #stop()} interrupts a candidate that is still acquiring (the engine gives up
  * the attempt) or releases the lease of a leader, reports {@link RevocationReason#STOPPED}, and waits for
- * the candidate thread to end. An election can be started again after it stopped. Stop it before closing
+ * the candidate thread to end. An election can be started again after it stopped; a run started while
+ * another thread's stop() is still under way contends only once the previous run and its callbacks ended. Stop it before closing
  * the lock service (the Boot starter's lifecycle does): a candidate on a closed service only logs errors.
  *
  * <p>Callbacks run in order on the election's own event thread, never on the renewal thread; see
@@ -110,6 +111,9 @@ public final class LeaderElection implements AutoCloseable {
 
 	/** The running candidate, between start and stop; guarded by {@link #lifecycle}. */
 	private @Nullable Candidate candidate;
+
+	/** The candidate stopped last; a new one waits for it to end. Guarded by {@link #lifecycle}. */
+	private @Nullable Candidate stopped;
 
 	/** The term held now; written by the candidate thread only. */
 	private volatile @Nullable Term current;
@@ -170,7 +174,8 @@ public final class LeaderElection implements AutoCloseable {
 		this.lifecycle.lock();
 		try {
 			if (this.candidate == null) {
-				Candidate started = new Candidate();
+				Candidate started = new Candidate(this.stopped);
+				this.stopped = null;
 				this.candidate = started;
 				started.thread.start();
 			}
@@ -191,6 +196,9 @@ public final class LeaderElection implements AutoCloseable {
 		try {
 			stopping = this.candidate;
 			this.candidate = null;
+			if (stopping != null) {
+				this.stopped = stopping;
+			}
 		}
 		finally {
 			this.lifecycle.unlock();
@@ -310,7 +318,11 @@ public final class LeaderElection implements AutoCloseable {
 
 		private boolean lostSignalled;
 
-		Candidate() {
+		/** The candidate of the previous run, until this one has waited for it to end. */
+		private @Nullable Candidate predecessor;
+
+		Candidate(@Nullable Candidate predecessor) {
+			this.predecessor = predecessor;
 			String threadName = "locksmith-leader-" + LeaderElection.this.name;
 			this.thread = new Thread(this, threadName);
 			this.thread.setDaemon(true);
@@ -326,6 +338,7 @@ public final class LeaderElection implements AutoCloseable {
 		public void run() {
 			int failures = 0;
 			try {
+				awaitPredecessor();
 				while (!isStopRequested()) {
 					LockHandle handle;
 					try {
@@ -359,6 +372,49 @@ public final class LeaderElection implements AutoCloseable {
 			}
 			finally {
 				this.events.shutdown();
+			}
+		}
+
+		/**
+		 * Waits (up to the stop timeout) for the previous run's candidate thread and callbacks to end, when
+		 * start() came while a stop() was still under way: its term is then released and revoked before this
+		 * run can be granted, so callbacks never overlap or reorder and only one run writes the term.
+		 */
+		private void awaitPredecessor() {
+			Candidate before = this.predecessor;
+			this.predecessor = null;
+			if (before == null) {
+				return;
+			}
+			this.lock.lock();
+			try {
+				if (this.stopRequested) {
+					return;
+				}
+				this.acquiring = true; // so that stop() interrupts the wait
+			}
+			finally {
+				this.lock.unlock();
+			}
+			try {
+				before.thread.join(STOP_TIMEOUT.toMillis());
+				if (!before.events.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+					logger.warn("Leader election '{}': callbacks of the previous run still running {} after start",
+							LeaderElection.this.name, STOP_TIMEOUT);
+				}
+			}
+			catch (InterruptedException ex) {
+				// only stop() interrupts this thread, and it set stopRequested first
+			}
+			finally {
+				this.lock.lock();
+				try {
+					this.acquiring = false;
+					Thread.interrupted();
+				}
+				finally {
+					this.lock.unlock();
+				}
 			}
 		}
 
