@@ -126,9 +126,16 @@ public final class LeaderElection implements AutoCloseable {
 		if (builder.ttl != null) {
 			base = base.withTtl(builder.ttl);
 		}
-		this.options = base.withAutoExtend(true).withWaitTime(CONTEND_WAIT).withName(KEY_PREFIX + builder.name);
+		// Set everything the service's defaults could make unfit for an election: an attempt limit would
+		// make a follower give up at once and ask again in a busy loop; a minimum hold would keep the lease
+		// on the backend after yield() or stop(), so that nobody could lead meanwhile.
+		this.retryBackoff = builder.retryBackoff.withMaxAttempts(0);
+		this.options = base.withAutoExtend(true)
+			.withWaitTime(CONTEND_WAIT)
+			.withBackoff(this.retryBackoff)
+			.withMinHold(Duration.ZERO)
+			.withName(KEY_PREFIX + builder.name);
 		this.yieldDelay = builder.yieldDelay;
-		this.retryBackoff = builder.retryBackoff;
 		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
 	}
 
@@ -677,8 +684,10 @@ public final class LeaderElection implements AutoCloseable {
 		}
 
 		/**
-		 * Sets how the candidate spaces its attempts while the backend is unreachable (default
-		 * {@link Backoff#defaults()}; its attempt limit is ignored: a candidate never gives up).
+		 * Sets how the candidate spaces its attempts while the backend is unreachable, and while another
+		 * candidate leads on a provider without release signals (default {@link Backoff#defaults()}; its
+		 * attempt limit is ignored: a candidate never gives up). The lock service's default backoff and
+		 * minimum hold do not apply to elections.
 		 * @param retryBackoff the backoff
 		 * @return this builder
 		 */

@@ -10,17 +10,63 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
+import dev.locksmith.Backoff;
+import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
+import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Review cases for {@link LeaderElection}: start and stop from different threads.
+ * Review cases for {@link LeaderElection}: start and stop from different threads; engine defaults meant for
+ * ordinary locks (an attempt limit, a minimum hold) must not change how an election contends and hands over.
  */
 class LeaderElectionReviewTests {
+
+	@Test
+	void aFollowerDoesNotSpinWhenTheServiceDefaultsLimitAttempts() throws Exception {
+		MemoryLockProvider memory = new MemoryLockProvider();
+		CountingLockProvider counting = new CountingLockProvider(memory);
+		// locksmith.retry.max-attempts=1: fail fast for @DistributedLock
+		LockOptions tryOnce = LockOptions.defaults().withBackoff(Backoff.defaults().withMaxAttempts(1));
+		try (LockEngine leaderEngine = Locksmith.builder(memory).build();
+				LockEngine followerEngine = Locksmith.builder(counting).defaults(tryOnce).build();
+				LeaderElection leader = LeaderElection.builder(leaderEngine, "jobs").build();
+				LeaderElection follower = LeaderElection.builder(followerEngine, "jobs").build()) {
+			leader.start();
+			await().atMost(Duration.ofSeconds(10)).until(leader::isLeader);
+			follower.start();
+			await().atMost(Duration.ofSeconds(10)).until(() -> counting.acquires.get() >= 1);
+			// the follower waits for a release signal or the holder's expiry; it does not hammer the backend
+			await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+				.until(() -> counting.acquires.get() < 20);
+			leader.stop();
+			await().atMost(Duration.ofSeconds(10)).until(follower::isLeader);
+		}
+	}
+
+	@Test
+	void yieldHandsOverAtOnceWhenTheServiceDefaultsSetAMinimumHold() throws Exception {
+		ManualClock clock = new ManualClock();
+		MemoryLockProvider memory = new MemoryLockProvider(clock);
+		LockOptions holdTenSeconds = LockOptions.defaults().withMinHold(Duration.ofSeconds(10));
+		try (LockEngine first = Locksmith.builder(memory).clock(clock).defaults(holdTenSeconds).build();
+				LockEngine second = Locksmith.builder(memory).clock(clock).build();
+				LeaderElection a = LeaderElection.builder(first, "jobs").yieldDelay(Duration.ofHours(1)).build();
+				LeaderElection b = LeaderElection.builder(second, "jobs").build()) {
+			a.start();
+			await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+			b.start();
+			assertThat(a.yield()).isTrue();
+			// no time passes on the service clock: the lease must be gone, not kept for the minimum hold
+			await().atMost(Duration.ofSeconds(10)).until(b::isLeader);
+			assertThat(a.isLeader()).isFalse();
+		}
+	}
 
 	@Test
 	void aStartWhileTheLastStopIsStillDeliveringDoesNotOverlapCallbacksOrReorderThem() throws Exception {
