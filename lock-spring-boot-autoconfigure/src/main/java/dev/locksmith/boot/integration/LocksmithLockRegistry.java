@@ -17,6 +17,7 @@ import org.springframework.integration.support.locks.DistributedLock;
 import org.springframework.integration.support.locks.ExpirableLockRegistry;
 import org.springframework.integration.support.locks.RenewableLockRegistry;
 
+import dev.locksmith.Backoff;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockNotAcquiredException;
 import dev.locksmith.LockOptions;
@@ -199,8 +200,18 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 			return this;
 		}
 
+		/**
+		 * The lease options; the service's default attempt limit and minimum hold (meant for
+		 * {@code @DistributedLock}) would break Lock semantics: a timed wait giving up early, {@code lock()}
+		 * asking again in a busy loop, a key still taken after {@code unlock()}.
+		 */
 		private LockOptions options(Duration ttl, Duration waitTime) {
-			return LockOptions.ttl(ttl).withAutoExtend(true).withWaitTime(waitTime).withName(LocksmithLockRegistry.this.registryKey);
+			return LockOptions.ttl(ttl)
+				.withAutoExtend(true)
+				.withWaitTime(waitTime)
+				.withBackoff(Backoff.defaults())
+				.withMinHold(Duration.ZERO)
+				.withName(LocksmithLockRegistry.this.registryKey);
 		}
 
 		@Override

@@ -10,6 +10,8 @@ import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.locksmith.Backoff;
+import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
@@ -37,7 +39,11 @@ class LocksmithLockRegistryReviewTests {
 	}
 
 	private LocksmithLockRegistry registry(Duration ttl) {
-		LockEngine engine = Locksmith.builder(this.provider).build();
+		return registry(ttl, Locksmith.libraryDefaults());
+	}
+
+	private LocksmithLockRegistry registry(Duration ttl, LockOptions serviceDefaults) {
+		LockEngine engine = Locksmith.builder(this.provider).defaults(serviceDefaults).build();
 		this.closeables.add(engine);
 		LocksmithLockRegistry registry = new LocksmithLockRegistry(engine, "registry", ttl);
 		this.closeables.add(registry);
@@ -87,6 +93,40 @@ class LocksmithLockRegistryReviewTests {
 		Lock again = registry1.obtain("foo");
 		assertThat(again.tryLock(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 		again.unlock();
+	}
+
+	@Test
+	void tryLockHonoursItsTimeAndUnlockFreesTheKeyWhateverTheServiceDefaults() throws Exception {
+		// locksmith.retry.max-attempts=1 and a minimum hold are meant for @DistributedLock, not for Lock semantics
+		LockOptions serviceDefaults = LockOptions.defaults()
+			.withBackoff(Backoff.defaults().withMaxAttempts(1))
+			.withMinHold(Duration.ofMinutes(5));
+		LocksmithLockRegistry registry1 = registry(Duration.ofSeconds(30), serviceDefaults);
+		LocksmithLockRegistry registry2 = registry(Duration.ofSeconds(30), serviceDefaults);
+		Lock holder = registry1.obtain("foo");
+		holder.lock();
+		AtomicReference<Object> outcome = new AtomicReference<>();
+		Thread waiter = new Thread(() -> {
+			try {
+				Lock lock = registry2.obtain("foo");
+				boolean locked = lock.tryLock(30, TimeUnit.SECONDS);
+				outcome.set(locked);
+				if (locked) {
+					lock.unlock();
+				}
+			}
+			catch (Throwable ex) {
+				outcome.set(ex);
+			}
+		});
+		waiter.start();
+		await().atMost(WAIT).until(() -> !waiter.isAlive() || waiter.getState() == Thread.State.TIMED_WAITING
+				|| waiter.getState() == Thread.State.WAITING);
+		holder.unlock();
+		waiter.join(WAIT.toMillis());
+		assertThat(outcome.get()).as("tryLock(30 s) waits for the holder's unlock").isEqualTo(true);
+		assertThat(registry1.obtain("foo").tryLock()).as("unlock frees the key at once").isTrue();
+		registry1.obtain("foo").unlock();
 	}
 
 }
