@@ -47,6 +47,8 @@ import dev.locksmith.ReleaseOutcome;
  * or, when the holder's lease runs out, on the expiry hint the backend returned; a provider without
  * release signals is retried with the options' {@link Backoff}. While the backend is unreachable the
  * candidate backs off with the configured {@link Backoff} and tries again; it is not leader meanwhile. A
+ * lease the lock service refuses as bad input ({@link IllegalArgumentException}: a provider's key or TTL
+ * limit) is not retried: the error is logged and the election stops ({@link #isRunning()} turns false). A
  * grant that arrives already invalid (the acquisition took longer than the TTL) is released, never announced.
  *
  * <p><b>Loss is known before anyone else can lead.</b> The lease's local deadline is measured on a
@@ -358,6 +360,13 @@ public final class LeaderElection implements AutoCloseable {
 					catch (LockNotAcquiredException ex) {
 						continue; // the long wait ran out, or stop() interrupted the attempt
 					}
+					catch (IllegalArgumentException ex) {
+						// bad input (a provider's key or TTL limit): never retried as an outage
+						logger.error("Leader election '{}': the lock service refuses its lease; the election stops",
+								LeaderElection.this.name, ex);
+						giveUp();
+						continue;
+					}
 					catch (LockProviderUnavailableException ex) {
 						failures++;
 						logger.warn("Leader election '{}': backend unavailable, retrying ({} failure(s)): {}",
@@ -422,6 +431,27 @@ public final class LeaderElection implements AutoCloseable {
 				finally {
 					this.lock.unlock();
 				}
+			}
+		}
+
+		/** Ends this run from the candidate thread: it stops, and the election is no longer running. */
+		private void giveUp() {
+			this.lock.lock();
+			try {
+				this.stopRequested = true;
+			}
+			finally {
+				this.lock.unlock();
+			}
+			LeaderElection.this.lifecycle.lock();
+			try {
+				if (LeaderElection.this.candidate == this) {
+					LeaderElection.this.candidate = null;
+					LeaderElection.this.stopped = this;
+				}
+			}
+			finally {
+				LeaderElection.this.lifecycle.unlock();
 			}
 		}
 

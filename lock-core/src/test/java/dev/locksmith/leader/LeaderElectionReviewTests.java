@@ -1,5 +1,7 @@
 package dev.locksmith.leader;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,6 +18,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.spi.LockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -135,6 +138,33 @@ class LeaderElectionReviewTests {
 				finishRevoked.countDown();
 				election.stop();
 			}
+		}
+	}
+
+	@Test
+	void aKeyTheProviderRefusesIsBadInputNotAnOutageRetriedForever() throws Exception {
+		MemoryLockProvider memory = new MemoryLockProvider();
+		AtomicInteger acquires = new AtomicInteger();
+		// a provider with a key limit (JDBC: 512 characters, Redis: 1024 bytes) refuses a long election name
+		LockProvider limited = (LockProvider) Proxy.newProxyInstance(getClass().getClassLoader(),
+				new Class<?>[] { LockProvider.class }, (proxy, method, args) -> {
+					if (method.getName().equals("acquire")) {
+						acquires.incrementAndGet();
+						throw new IllegalArgumentException("the key must not exceed 512 characters");
+					}
+					try {
+						return method.invoke(memory, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+		try (LockEngine engine = Locksmith.builder(limited).build();
+				LeaderElection election = LeaderElection.builder(engine, "x".repeat(600)).build()) {
+			election.start();
+			await().atMost(Duration.ofSeconds(10)).until(() -> !election.isRunning());
+			assertThat(acquires).as("bad input is not retried").hasValue(1);
+			assertThat(election.isLeader()).isFalse();
 		}
 	}
 
