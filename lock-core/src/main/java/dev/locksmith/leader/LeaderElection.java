@@ -47,6 +47,8 @@ import dev.locksmith.ReleaseOutcome;
  * or, when the holder's lease runs out, on the expiry hint the backend returned; a provider without
  * release signals is retried with the options' {@link Backoff}. While the backend is unreachable the
  * candidate backs off with the configured {@link Backoff} and tries again; it is not leader meanwhile. A
+ * lease the lock service refuses as bad input ({@link IllegalArgumentException}: a provider's key or TTL
+ * limit) is not retried: the error is logged and the election stops ({@link #isRunning()} turns false). A
  * grant that arrives already invalid (the acquisition took longer than the TTL) is released, never announced.
  *
  * <p><b>Loss is known before anyone else can lead.</b> The lease's local deadline is measured on a
@@ -70,7 +72,8 @@ import dev.locksmith.ReleaseOutcome;
  *
  * <p><b>Stop.</b> {@link #stop()} interrupts a candidate that is still acquiring (the engine gives up
  * the attempt) or releases the lease of a leader, reports {@link RevocationReason#STOPPED}, and waits for
- * the candidate thread to end. An election can be started again after it stopped. Stop it before closing
+ * the candidate thread to end. An election can be started again after it stopped; a run started while
+ * another thread's stop() is still under way contends only once the previous run and its callbacks ended. Stop it before closing
  * the lock service (the Boot starter's lifecycle does): a candidate on a closed service only logs errors.
  *
  * <p>Callbacks run in order on the election's own event thread, never on the renewal thread; see
@@ -111,6 +114,9 @@ public final class LeaderElection implements AutoCloseable {
 	/** The running candidate, between start and stop; guarded by {@link #lifecycle}. */
 	private @Nullable Candidate candidate;
 
+	/** The candidate stopped last; a new one waits for it to end. Guarded by {@link #lifecycle}. */
+	private @Nullable Candidate stopped;
+
 	/** The term held now; written by the candidate thread only. */
 	private volatile @Nullable Term current;
 
@@ -122,9 +128,16 @@ public final class LeaderElection implements AutoCloseable {
 		if (builder.ttl != null) {
 			base = base.withTtl(builder.ttl);
 		}
-		this.options = base.withAutoExtend(true).withWaitTime(CONTEND_WAIT).withName(KEY_PREFIX + builder.name);
+		// Set everything the service's defaults could make unfit for an election: an attempt limit would
+		// make a follower give up at once and ask again in a busy loop; a minimum hold would keep the lease
+		// on the backend after yield() or stop(), so that nobody could lead meanwhile.
+		this.retryBackoff = builder.retryBackoff.withMaxAttempts(0);
+		this.options = base.withAutoExtend(true)
+			.withWaitTime(CONTEND_WAIT)
+			.withBackoff(this.retryBackoff)
+			.withMinHold(Duration.ZERO)
+			.withName(KEY_PREFIX + builder.name);
 		this.yieldDelay = builder.yieldDelay;
-		this.retryBackoff = builder.retryBackoff;
 		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
 	}
 
@@ -170,7 +183,8 @@ public final class LeaderElection implements AutoCloseable {
 		this.lifecycle.lock();
 		try {
 			if (this.candidate == null) {
-				Candidate started = new Candidate();
+				Candidate started = new Candidate(this.stopped);
+				this.stopped = null;
 				this.candidate = started;
 				started.thread.start();
 			}
@@ -191,6 +205,9 @@ public final class LeaderElection implements AutoCloseable {
 		try {
 			stopping = this.candidate;
 			this.candidate = null;
+			if (stopping != null) {
+				this.stopped = stopping;
+			}
 		}
 		finally {
 			this.lifecycle.unlock();
@@ -310,7 +327,11 @@ public final class LeaderElection implements AutoCloseable {
 
 		private boolean lostSignalled;
 
-		Candidate() {
+		/** The candidate of the previous run, until this one has waited for it to end. */
+		private @Nullable Candidate predecessor;
+
+		Candidate(@Nullable Candidate predecessor) {
+			this.predecessor = predecessor;
 			String threadName = "locksmith-leader-" + LeaderElection.this.name;
 			this.thread = new Thread(this, threadName);
 			this.thread.setDaemon(true);
@@ -326,6 +347,7 @@ public final class LeaderElection implements AutoCloseable {
 		public void run() {
 			int failures = 0;
 			try {
+				awaitPredecessor();
 				while (!isStopRequested()) {
 					LockHandle handle;
 					try {
@@ -337,6 +359,13 @@ public final class LeaderElection implements AutoCloseable {
 					}
 					catch (LockNotAcquiredException ex) {
 						continue; // the long wait ran out, or stop() interrupted the attempt
+					}
+					catch (IllegalArgumentException ex) {
+						// bad input (a provider's key or TTL limit): never retried as an outage
+						logger.error("Leader election '{}': the lock service refuses its lease; the election stops",
+								LeaderElection.this.name, ex);
+						giveUp();
+						continue;
 					}
 					catch (LockProviderUnavailableException ex) {
 						failures++;
@@ -359,6 +388,70 @@ public final class LeaderElection implements AutoCloseable {
 			}
 			finally {
 				this.events.shutdown();
+			}
+		}
+
+		/**
+		 * Waits (up to the stop timeout) for the previous run's candidate thread and callbacks to end, when
+		 * start() came while a stop() was still under way: its term is then released and revoked before this
+		 * run can be granted, so callbacks never overlap or reorder and only one run writes the term.
+		 */
+		private void awaitPredecessor() {
+			Candidate before = this.predecessor;
+			this.predecessor = null;
+			if (before == null) {
+				return;
+			}
+			this.lock.lock();
+			try {
+				if (this.stopRequested) {
+					return;
+				}
+				this.acquiring = true; // so that stop() interrupts the wait
+			}
+			finally {
+				this.lock.unlock();
+			}
+			try {
+				before.thread.join(STOP_TIMEOUT.toMillis());
+				if (!before.events.awaitTermination(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+					logger.warn("Leader election '{}': callbacks of the previous run still running {} after start",
+							LeaderElection.this.name, STOP_TIMEOUT);
+				}
+			}
+			catch (InterruptedException ex) {
+				// only stop() interrupts this thread, and it set stopRequested first
+			}
+			finally {
+				this.lock.lock();
+				try {
+					this.acquiring = false;
+					Thread.interrupted();
+				}
+				finally {
+					this.lock.unlock();
+				}
+			}
+		}
+
+		/** Ends this run from the candidate thread: it stops, and the election is no longer running. */
+		private void giveUp() {
+			this.lock.lock();
+			try {
+				this.stopRequested = true;
+			}
+			finally {
+				this.lock.unlock();
+			}
+			LeaderElection.this.lifecycle.lock();
+			try {
+				if (LeaderElection.this.candidate == this) {
+					LeaderElection.this.candidate = null;
+					LeaderElection.this.stopped = this;
+				}
+			}
+			finally {
+				LeaderElection.this.lifecycle.unlock();
 			}
 		}
 
@@ -621,8 +714,10 @@ public final class LeaderElection implements AutoCloseable {
 		}
 
 		/**
-		 * Sets how the candidate spaces its attempts while the backend is unreachable (default
-		 * {@link Backoff#defaults()}; its attempt limit is ignored: a candidate never gives up).
+		 * Sets how the candidate spaces its attempts while the backend is unreachable, and while another
+		 * candidate leads on a provider without release signals (default {@link Backoff#defaults()}; its
+		 * attempt limit is ignored: a candidate never gives up). The lock service's default backoff and
+		 * minimum hold do not apply to elections.
 		 * @param retryBackoff the backoff
 		 * @return this builder
 		 */

@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -39,7 +40,10 @@ import dev.locksmith.leader.LeaderListener;
  * named by {@code locksmith.leader.name} on the application's lock service, started and stopped by a
  * {@link LeaderElectionLifecycle}, publishing application events, told of every {@link LeaderListener}
  * bean; the {@link LeaderOnly @LeaderOnly} advice; meters when Micrometer is present; and a
- * {@code locksmithLeader} health contributor.
+ * {@code locksmithLeader} health contributor. An application that defines several elections of its own gets
+ * the advice (pick one with {@code @LeaderOnly("name")}), the health details, the endpoint and the meters for
+ * all of them, but starts them itself (a {@link LeaderElectionLifecycle} each): the lifecycle is only
+ * auto-configured for a single election.
  */
 @AutoConfiguration(after = { LocksmithAutoConfiguration.class, LocksmithMetricsAutoConfiguration.class },
 		afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
@@ -70,6 +74,7 @@ public final class LeaderElectionAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnSingleCandidate(LeaderElection.class)
 	LeaderElectionLifecycle leaderElectionLifecycle(LeaderElection leaderElection,
 			LocksmithLeaderProperties properties) {
 		return new LeaderElectionLifecycle(leaderElection, properties.isAutoStart());
@@ -95,8 +100,8 @@ public final class LeaderElectionAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		LeaderMetrics leaderMetrics(LeaderElection leaderElection, MeterRegistry meterRegistry) {
-			return new LeaderMetrics(leaderElection, meterRegistry);
+		LeaderMetrics leaderMetrics(ObjectProvider<LeaderElection> elections, MeterRegistry meterRegistry) {
+			return new LeaderMetrics(elections.orderedStream().toList(), meterRegistry);
 		}
 
 	}

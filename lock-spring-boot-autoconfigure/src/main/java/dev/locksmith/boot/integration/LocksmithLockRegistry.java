@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,6 +17,7 @@ import org.springframework.integration.support.locks.DistributedLock;
 import org.springframework.integration.support.locks.ExpirableLockRegistry;
 import org.springframework.integration.support.locks.RenewableLockRegistry;
 
+import dev.locksmith.Backoff;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockNotAcquiredException;
 import dev.locksmith.LockOptions;
@@ -38,10 +41,15 @@ import dev.locksmith.ReleaseOutcome;
  * Difference: leases are auto-extended while held (renewed at a third of the TTL), so a lock held longer
  * than its TTL is not lost while this process runs; the TTL ({@code ttl}, or the one passed to
  * {@link DistributedLock#lock(Duration)} / {@link DistributedLock#tryLock(Duration, Duration)}) only bounds
- * how long a crashed holder blocks others. {@link #renewLock} extends the lease explicitly.
+ * how long a crashed holder blocks others. {@link #renewLock} extends the lease explicitly. A thread that
+ * ends while holding a lock does not keep it renewed: every third of the registry's TTL a daemon thread
+ * releases the leases of holders that are no longer alive and drops their locks from the cache, so other
+ * processes get the key within about the TTL, and this process's threads through a new {@link #obtain}
+ * (a thread still blocked on the old lock object stays blocked, as in Spring Integration's registries).
+ * {@link #close()} stops that thread.
  */
 public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedLock>,
-		RenewableLockRegistry<DistributedLock> {
+		RenewableLockRegistry<DistributedLock>, AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(LocksmithLockRegistry.class);
 
@@ -58,6 +66,9 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 	private final Duration ttl;
 
 	private final ConcurrentMap<String, LocksmithLock> cache = new ConcurrentHashMap<>();
+
+	/** Releases the leases of threads that died holding them. */
+	private final ScheduledExecutorService reaper;
 
 	/**
 	 * Creates a registry with the default key and TTL ({@value Locksmith#DEFAULT_TTL_SECONDS} s).
@@ -82,6 +93,30 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 		requirePositive(ttl, "ttl");
 		this.registryKey = registryKey;
 		this.ttl = ttl;
+		this.reaper = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "locksmith-integration-reaper");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), ttl.toNanos() / 3);
+		this.reaper.scheduleWithFixedDelay(this::releaseLocksOfDeadThreads, period, period, TimeUnit.NANOSECONDS);
+	}
+
+	/**
+	 * Stops the thread that releases the locks of dead threads. Locks still held stay held.
+	 */
+	@Override
+	public void close() {
+		this.reaper.shutdownNow();
+	}
+
+	private void releaseLocksOfDeadThreads() {
+		try {
+			this.cache.values().forEach(LocksmithLock::releaseIfOwnerDied);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not release the locks of dead threads", ex);
+		}
 	}
 
 	@Override
@@ -148,8 +183,11 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 
 		final ReentrantLock local = new ReentrantLock();
 
-		/** The lease while held; touched only by the owning thread. */
+		/** The lease while held; touched only by the owning thread (or the reaper, once that thread died). */
 		volatile @Nullable LockHandle handle;
+
+		/** The thread that took {@link #handle}; cleared by the last unlock. */
+		volatile @Nullable Thread owner;
 
 		volatile long lastUsed = System.currentTimeMillis();
 
@@ -162,8 +200,18 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 			return this;
 		}
 
+		/**
+		 * The lease options; the service's default attempt limit and minimum hold (meant for
+		 * {@code @DistributedLock}) would break Lock semantics: a timed wait giving up early, {@code lock()}
+		 * asking again in a busy loop, a key still taken after {@code unlock()}.
+		 */
 		private LockOptions options(Duration ttl, Duration waitTime) {
-			return LockOptions.ttl(ttl).withAutoExtend(true).withWaitTime(waitTime).withName(LocksmithLockRegistry.this.registryKey);
+			return LockOptions.ttl(ttl)
+				.withAutoExtend(true)
+				.withWaitTime(waitTime)
+				.withBackoff(Backoff.defaults())
+				.withMinHold(Duration.ZERO)
+				.withName(LocksmithLockRegistry.this.registryKey);
 		}
 
 		@Override
@@ -182,7 +230,7 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 						if (this.local.getHoldCount() > 1 && leaseStillValid()) {
 							return;
 						}
-						this.handle = LocksmithLockRegistry.this.locks.acquire(this.key, options(ttl, LOCK_WAIT));
+						hold(LocksmithLockRegistry.this.locks.acquire(this.key, options(ttl, LOCK_WAIT)));
 						return;
 					}
 					catch (LockNotAcquiredException ex) {
@@ -207,8 +255,8 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 			try {
 				while (this.local.getHoldCount() == 1 || !leaseStillValid()) {
 					try {
-						this.handle = LocksmithLockRegistry.this.locks.acquire(this.key,
-								options(LocksmithLockRegistry.this.ttl, LOCK_WAIT));
+						hold(LocksmithLockRegistry.this.locks.acquire(this.key,
+								options(LocksmithLockRegistry.this.ttl, LOCK_WAIT)));
 						return;
 					}
 					catch (LockNotAcquiredException ex) {
@@ -252,9 +300,15 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 					return true;
 				}
 				long left = Math.max(0, waitTime.toNanos() - (System.nanoTime() - start));
-				LockHandle acquired = LocksmithLockRegistry.this.locks
-					.tryAcquire(this.key, options(ttl, Duration.ofNanos(left)))
-					.orElse(null);
+				LockHandle acquired;
+				try {
+					acquired = LocksmithLockRegistry.this.locks
+						.tryAcquire(this.key, options(ttl, Duration.ofNanos(left)))
+						.orElse(null);
+				}
+				catch (LockNotAcquiredException ex) {
+					acquired = null; // the engine gives up a wait when interrupted
+				}
 				if (acquired == null) {
 					this.local.unlock();
 					if (Thread.interrupted()) {
@@ -262,12 +316,33 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 					}
 					return false;
 				}
-				this.handle = acquired;
+				hold(acquired);
 				return true;
 			}
 			catch (RuntimeException ex) {
 				this.local.unlock();
 				throw ex;
+			}
+		}
+
+		private void hold(LockHandle acquired) {
+			this.owner = Thread.currentThread();
+			this.handle = acquired;
+		}
+
+		/** Releases the lease of a holder that is no longer alive and drops this lock from the cache. */
+		void releaseIfOwnerDied() {
+			Thread holder = this.owner;
+			if (holder == null || holder.isAlive()) {
+				return;
+			}
+			LockHandle held = this.handle;
+			this.handle = null;
+			this.owner = null;
+			LocksmithLockRegistry.this.cache.remove(this.key, this);
+			if (held != null) {
+				logger.warn("Thread {} ended holding lock at {}; its lease is released", holder.getName(), this.key);
+				releaseQuietly(held);
 			}
 		}
 
@@ -295,6 +370,7 @@ public class LocksmithLockRegistry implements ExpirableLockRegistry<DistributedL
 			}
 			LockHandle held = this.handle;
 			this.handle = null;
+			this.owner = null;
 			try {
 				if (held == null || held.release() == ReleaseOutcome.LOST) {
 					throw new IllegalStateException("Lock was released in the store due to expiration. "

@@ -1,5 +1,6 @@
 package dev.locksmith.boot.leader;
 
+import java.util.List;
 import java.util.Locale;
 
 import io.micrometer.core.instrument.Counter;
@@ -41,36 +42,47 @@ public class LeaderMetrics {
 
 	private final MeterRegistry registry;
 
-	private final String name;
-
 	/**
 	 * Registers the meters of {@code election} and listens to it.
 	 * @param election the election
 	 * @param registry the registry
 	 */
 	public LeaderMetrics(LeaderElection election, MeterRegistry registry) {
+		this(List.of(election), registry);
+	}
+
+	/**
+	 * Registers the meters of each election and listens to them.
+	 * @param elections the elections
+	 * @param registry the registry
+	 */
+	public LeaderMetrics(List<LeaderElection> elections, MeterRegistry registry) {
 		this.registry = registry;
-		this.name = election.name();
+		elections.forEach(this::register);
+	}
+
+	private void register(LeaderElection election) {
+		String name = election.name();
 		Gauge.builder(LEADER, election, (each) -> each.isLeader() ? 1 : 0)
-			.tag(TAG_NAME, this.name)
+			.tag(TAG_NAME, name)
 			.description("1 while this application is leader of the election")
-			.register(registry);
+			.register(this.registry);
 		election.addListener(new LeaderListener() {
 			@Override
 			public void granted(Leadership leadership) {
-				counter("granted", "none").increment();
+				counter(name, "granted", "none").increment();
 			}
 
 			@Override
 			public void revoked(Leadership leadership, RevocationReason reason) {
-				counter("revoked", reason.name().toLowerCase(Locale.ROOT)).increment();
+				counter(name, "revoked", reason.name().toLowerCase(Locale.ROOT)).increment();
 			}
 		});
 	}
 
-	private Counter counter(String transition, String reason) {
+	private Counter counter(String name, String transition, String reason) {
 		return Counter.builder(TRANSITIONS)
-			.tag(TAG_NAME, this.name)
+			.tag(TAG_NAME, name)
 			.tag(TAG_TRANSITION, transition)
 			.tag(TAG_REASON, reason)
 			.description("Leadership grants and revocations")

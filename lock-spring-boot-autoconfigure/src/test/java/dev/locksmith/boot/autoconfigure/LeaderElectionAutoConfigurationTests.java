@@ -170,6 +170,39 @@ class LeaderElectionAutoConfigurationTests {
 	}
 
 	@Test
+	void anApplicationWithTwoElectionsOfItsOwnStartsAndLeaderOnlyPicksByName() {
+		this.contextRunner
+			.withPropertyValues("locksmith.leader.enabled=true", "locksmith.leader.auto-start=false")
+			.withUserConfiguration(TwoElections.class)
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withBean(Job.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				LeaderElection other = context.getBean("otherElection", LeaderElection.class);
+				other.start();
+				await().atMost(TIMEOUT).until(other::isLeader);
+				context.getBean(Job.class).other();
+				assertThat(context.getBean(LeaderElectionHealthIndicator.class).health().getDetails())
+					.containsKeys("other", "billing");
+			});
+	}
+
+	@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+	static class TwoElections {
+
+		@org.springframework.context.annotation.Bean
+		LeaderElection otherElection(MutexService locks) {
+			return LeaderElection.builder(locks, "other").build();
+		}
+
+		@org.springframework.context.annotation.Bean
+		LeaderElection billingElection(MutexService locks) {
+			return LeaderElection.builder(locks, "billing").build();
+		}
+
+	}
+
+	@Test
 	void metadataDescribesTheLeaderProperties() throws Exception {
 		String json;
 		try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {

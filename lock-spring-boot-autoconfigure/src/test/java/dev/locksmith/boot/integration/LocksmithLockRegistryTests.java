@@ -77,6 +77,8 @@ class LocksmithLockRegistryTests {
 		this.engine2 = engine(prefix);
 		this.registry1 = new LocksmithLockRegistry(this.engine1, "registry", Duration.ofSeconds(5));
 		this.registry2 = new LocksmithLockRegistry(this.engine2, "registry", Duration.ofSeconds(5));
+		this.closeables.add(this.registry1);
+		this.closeables.add(this.registry2);
 	}
 
 	private LockEngine engine(String prefix) {
