@@ -119,7 +119,8 @@ final class LockServiceClient {
 			return new Reply(response.statusCode(), body, retryLater);
 		}
 		catch (IOException ex) {
-			throw new CliException(3, "cannot reach the lock service at " + this.base + ": " + ex.getMessage());
+			String reason = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
+			throw new CliException(3, "cannot reach the lock service at " + this.base + ": " + reason);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
