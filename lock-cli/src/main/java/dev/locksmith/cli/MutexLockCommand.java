@@ -29,7 +29,7 @@ final class MutexLockCommand extends MutexCommand {
 	String name = "";
 
 	@Option(names = "--holder", required = true, paramLabel = "HOLDER",
-			description = "who holds it; give every run its own, e.g. \"$HOSTNAME-$$\"")
+			description = "who holds it; give every run its own (host name and process id)")
 	String holder = "";
 
 	@Option(names = "--timeout", paramLabel = "DURATION",
