@@ -97,25 +97,26 @@ final class MutexRunCommand extends MutexCommand {
 			process = new ProcessBuilder(this.command).inheritIO().start();
 		}
 		catch (IOException ex) {
-			client.release(lease.id());
+			release(client, lease.id());
 			this.root.err().println("locksmith: cannot run " + this.command.get(0) + ": " + ex.getMessage());
 			return CANNOT_START;
 		}
 		AtomicBoolean done = new AtomicBoolean();
 		AtomicBoolean lost = new AtomicBoolean();
-		Thread hook = new Thread(() -> {
-			// SIGINT/SIGTERM (or System.exit) while the command runs: stop it, then give the lease back
-			if (done.compareAndSet(false, true)) {
-				stop(process);
-				client.release(lease.id());
-			}
-		}, "locksmith-run-shutdown");
-		Runtime.getRuntime().addShutdownHook(hook);
 		ScheduledExecutorService extender = Executors.newSingleThreadScheduledExecutor((task) -> {
 			Thread thread = new Thread(task, "locksmith-run-extend");
 			thread.setDaemon(true);
 			return thread;
 		});
+		Thread hook = new Thread(() -> {
+			// SIGINT/SIGTERM (or System.exit) while the command runs: stop it, then give the lease back
+			if (done.compareAndSet(false, true)) {
+				extender.shutdownNow();
+				stop(process);
+				release(client, lease.id());
+			}
+		}, "locksmith-run-shutdown");
+		Runtime.getRuntime().addShutdownHook(hook);
 		long period = Math.max(1, lease.ttl().toMillis() / 3);
 		long[] expiresAt = { System.nanoTime() + lease.ttl().toNanos() };
 		extender.scheduleWithFixedDelay(() -> {
@@ -140,7 +141,7 @@ final class MutexRunCommand extends MutexCommand {
 			extender.shutdownNow();
 			if (done.compareAndSet(false, true)) {
 				if (!lost.get()) {
-					client.release(lease.id());
+					release(client, lease.id());
 				}
 				try {
 					Runtime.getRuntime().removeShutdownHook(hook);
@@ -174,6 +175,20 @@ final class MutexRunCommand extends MutexCommand {
 			// unreachable: keep trying while the lease may still be valid
 		}
 		return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(periodMillis) - expiresAt[0] < 0;
+	}
+
+	/**
+	 * Gives the lease back; a service that cannot be reached now only delays that to the lease's expiry, so
+	 * the command's exit code is still what {@code run} exits with.
+	 */
+	private void release(LockServiceClient client, String id) {
+		try {
+			client.release(id);
+		}
+		catch (CliException ex) {
+			this.root.err().println("locksmith: could not release mutex/" + this.name.strip() + " (it expires within"
+					+ " its TTL): " + ex.getMessage());
+		}
 	}
 
 	private static void stop(Process process) {
