@@ -92,15 +92,6 @@ final class MutexRunCommand extends MutexCommand {
 			return 1;
 		}
 		String ttlText = (this.ttl != null) ? lease.ttl().toString() : null;
-		Process process;
-		try {
-			process = new ProcessBuilder(this.command).inheritIO().start();
-		}
-		catch (IOException ex) {
-			release(client, lease.id());
-			this.root.err().println("locksmith: cannot run " + this.command.get(0) + ": " + ex.getMessage());
-			return CANNOT_START;
-		}
 		AtomicBoolean done = new AtomicBoolean();
 		AtomicBoolean lost = new AtomicBoolean();
 		ScheduledExecutorService extender = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -108,31 +99,59 @@ final class MutexRunCommand extends MutexCommand {
 			thread.setDaemon(true);
 			return thread;
 		});
+		Object guard = new Object();
+		Process[] child = new Process[1];
 		Thread hook = new Thread(() -> {
-			// SIGINT/SIGTERM (or System.exit) while the command runs: stop it, then give the lease back
-			if (done.compareAndSet(false, true)) {
+			// SIGINT/SIGTERM (or System.exit): stop the command, then give the lease back. Registered before
+			// the command starts, so a signal right after its start still reaches it.
+			Process started;
+			synchronized (guard) {
+				if (!done.compareAndSet(false, true)) {
+					return;
+				}
 				extender.shutdownNow();
-				stop(process);
-				release(client, lease.id());
+				started = child[0];
 			}
+			if (started != null) {
+				stop(started);
+			}
+			release(client, lease.id());
 		}, "locksmith-run-shutdown");
 		Runtime.getRuntime().addShutdownHook(hook);
-		long period = Math.max(1, lease.ttl().toMillis() / 3);
-		long[] expiresAt = { System.nanoTime() + lease.ttl().toNanos() };
-		extender.scheduleWithFixedDelay(() -> {
-			if (lost.get()) {
-				return;
+		Process process;
+		synchronized (guard) {
+			if (done.get()) {
+				return 1; // shutting down before the command started: the hook releases
 			}
-			if (extend(client, lease.id(), ttlText, expiresAt, lease.ttl(), period)) {
-				return;
+			try {
+				process = new ProcessBuilder(this.command).inheritIO().start();
 			}
-			lost.set(true);
-			this.root.err().println("locksmith: lost the lease on mutex/" + this.name.strip()
-					+ ((this.onLost == OnLost.terminate) ? "; stopping the command" : "; the command runs on"));
-			if (this.onLost == OnLost.terminate) {
-				stop(process);
+			catch (IOException ex) {
+				done.set(true);
+				extender.shutdownNow();
+				removeHook(hook);
+				release(client, lease.id());
+				this.root.err().println("locksmith: cannot run " + this.command.get(0) + ": " + ex.getMessage());
+				return CANNOT_START;
 			}
-		}, period, period, TimeUnit.MILLISECONDS);
+			child[0] = process;
+			long period = Math.max(1, lease.ttl().toMillis() / 3);
+			long[] expiresAt = { System.nanoTime() + lease.ttl().toNanos() };
+			extender.scheduleWithFixedDelay(() -> {
+				if (lost.get()) {
+					return;
+				}
+				if (extend(client, lease.id(), ttlText, expiresAt, lease.ttl(), period)) {
+					return;
+				}
+				lost.set(true);
+				this.root.err().println("locksmith: lost the lease on mutex/" + this.name.strip()
+						+ ((this.onLost == OnLost.terminate) ? "; stopping the command" : "; the command runs on"));
+				if (this.onLost == OnLost.terminate) {
+					stop(process);
+				}
+			}, period, period, TimeUnit.MILLISECONDS);
+		}
 		int exitCode;
 		try {
 			exitCode = process.waitFor();
@@ -143,15 +162,19 @@ final class MutexRunCommand extends MutexCommand {
 				if (!lost.get()) {
 					release(client, lease.id());
 				}
-				try {
-					Runtime.getRuntime().removeShutdownHook(hook);
-				}
-				catch (IllegalStateException ex) {
-					// the JVM is shutting down already
-				}
+				removeHook(hook);
 			}
 		}
 		return lost.get() ? LEASE_LOST : exitCode;
+	}
+
+	private static void removeHook(Thread hook) {
+		try {
+			Runtime.getRuntime().removeShutdownHook(hook);
+		}
+		catch (IllegalStateException ex) {
+			// the JVM is shutting down already
+		}
 	}
 
 	/**
