@@ -1,11 +1,11 @@
 package dev.locksmith.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,17 +19,24 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The lock service's REST API ({@code /api/v1alpha1}) as the CLI needs it.
+ * The lock service's REST API ({@code /api/v1alpha1}) as the CLI needs it, over {@link HttpURLConnection}:
+ * unlike {@code java.net.http.HttpClient} it sets up no TLS context for a plain-HTTP service, which takes
+ * most of a second of a short command's start-up on a busy machine.
  */
 final class LockServiceClient {
 
+	static {
+		// never re-send a POST (a create or an extend) on its own after a failure: the CLI decides
+		System.setProperty("sun.net.http.retryPost", "false");
+	}
+
 	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
 	private final URI base;
 
 	private final @Nullable String token;
-
-	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
 	LockServiceClient(String server, @Nullable String token) {
 		String trimmed = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
@@ -57,10 +64,7 @@ final class LockServiceClient {
 		if (!wait.isZero()) {
 			body.put("wait", wait.toMillis() + "ms");
 		}
-		HttpRequest.Builder request = request("lock", wait.plusSeconds(30))
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-		return send(request);
+		return send("POST", "lock", wait.plusSeconds(30), JSON.writeValueAsString(body));
 	}
 
 	/** Sets a held lock to expire {@code ttl} (null: the server's default TTL) from now. */
@@ -69,23 +73,20 @@ final class LockServiceClient {
 		if (ttl != null) {
 			body.put("ttl", ttl);
 		}
-		HttpRequest.Builder request = request("lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/extend",
-				Duration.ofSeconds(30))
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-		return send(request);
+		return send("POST", "lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/extend",
+				Duration.ofSeconds(30), JSON.writeValueAsString(body));
 	}
 
 	/** Releases a lock by id. */
 	Reply release(String id) {
-		return send(request("lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8), Duration.ofSeconds(30)).DELETE());
+		return send("DELETE", "lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8), Duration.ofSeconds(30), null);
 	}
 
 	/** Returns every held service lock, page by page. */
 	List<JsonNode> list() {
 		List<JsonNode> all = new ArrayList<>();
 		for (int page = 1;; page++) {
-			Reply reply = send(request("locks/list?per_page=1000&page=" + page, Duration.ofSeconds(30)).GET());
+			Reply reply = send("GET", "locks/list?per_page=1000&page=" + page, Duration.ofSeconds(30), null);
 			if (reply.status() != 200) {
 				throw new CliException(3, "listing locks failed: " + reply.error());
 			}
@@ -102,28 +103,35 @@ final class LockServiceClient {
 		return list().stream().filter((lock) -> service.equals(lock.path("service").asString())).findFirst();
 	}
 
-	private HttpRequest.Builder request(String path, Duration timeout) {
-		HttpRequest.Builder builder = HttpRequest.newBuilder(this.base.resolve(path)).timeout(timeout);
-		if (this.token != null) {
-			builder.header("Authorization", "Bearer " + this.token);
-		}
-		return builder;
-	}
-
-	private Reply send(HttpRequest.Builder request) {
+	private Reply send(String method, String path, Duration timeout, @Nullable String body) {
 		try {
-			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-			JsonNode body = response.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(response.body());
-			boolean retryLater = response.statusCode() == 503
-					&& response.headers().firstValue("Retry-After").isPresent();
-			return new Reply(response.statusCode(), body, retryLater);
+			HttpURLConnection connection = (HttpURLConnection) this.base.resolve(path).toURL().openConnection();
+			connection.setRequestMethod(method);
+			connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+			connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+			connection.setUseCaches(false);
+			if (this.token != null) {
+				connection.setRequestProperty("Authorization", "Bearer " + this.token);
+			}
+			if (body != null) {
+				connection.setDoOutput(true);
+				connection.setRequestProperty("Content-Type", "application/json");
+				try (OutputStream out = connection.getOutputStream()) {
+					out.write(body.getBytes(StandardCharsets.UTF_8));
+				}
+			}
+			int status = connection.getResponseCode();
+			String text;
+			try (InputStream in = (status >= 400) ? connection.getErrorStream() : connection.getInputStream()) {
+				text = (in != null) ? new String(in.readAllBytes(), StandardCharsets.UTF_8) : "";
+			}
+			JsonNode json = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+			boolean retryLater = status == 503 && connection.getHeaderField("Retry-After") != null;
+			return new Reply(status, json, retryLater);
 		}
 		catch (IOException ex) {
-			throw new CliException(3, "cannot reach the lock service at " + this.base + ": " + ex.getMessage());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new CliException(3, "interrupted");
+			String reason = (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
+			throw new CliException(3, "cannot reach the lock service at " + this.base + ": " + reason);
 		}
 		catch (RuntimeException ex) {
 			throw new CliException(3, "unexpected answer from the lock service: " + ex.getMessage());

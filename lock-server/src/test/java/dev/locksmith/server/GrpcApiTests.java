@@ -113,6 +113,13 @@ class GrpcApiTests extends LockServerTestSupport {
 	}
 
 	@Test
+	void aBareNumberTtlMeansSecondsAsOverRest() {
+		Lock created = this.stub
+			.createLock(CreateLockRequest.newBuilder().setService("bare").setWho("me").setTtl("120").build());
+		assertThat(created.getExpiresAt().getSeconds() - created.getCreatedAt().getSeconds()).isBetween(119L, 121L);
+	}
+
+	@Test
 	void aLockTakenOverGrpcIsVisibleAndReleasableOverRest() {
 		Lock created = this.stub.createLock(CreateLockRequest.newBuilder().setService("both").setWho("grpc").build());
 		Reply fetched = get("/api/v1alpha1/lock/" + created.getId());

@@ -39,9 +39,11 @@ class LockIdTests {
 		assertThat(Durations.parse("ttl", "1h")).isEqualTo(Duration.ofHours(1));
 		assertThat(Durations.parse("ttl", "2d")).isEqualTo(Duration.ofDays(2));
 		assertThat(Durations.parse("ttl", "PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+		assertThat(Durations.parse("ttl", "30")).as("a bare number means seconds, as in the CLI")
+			.isEqualTo(Duration.ofSeconds(30));
 		assertThat(Durations.parse("ttl", "")).isNull();
 		assertThat(Durations.parse("ttl", null)).isNull();
-		for (String bad : new String[] { "30", "1.5s", "-1s", "PT-5S", "soon", "1 h" }) {
+		for (String bad : new String[] { "1.5s", "-1s", "PT-5S", "soon", "1 h" }) {
 			assertThatExceptionOfType(LockServiceException.class).as(bad)
 				.isThrownBy(() -> Durations.parse("wait", bad))
 				.satisfies((ex) -> assertThat(ex.field()).isEqualTo("wait"))

@@ -148,6 +148,14 @@ class RestApiTests extends LockServerTestSupport {
 	}
 
 	@Test
+	void ttlAsABareNumberStringMeansSecondsAsInTheCli() {
+		Reply created = post("/api/v1alpha1/lock", "{\"service\": \"bare\", \"who\": \"me\", \"ttl\": \"120\"}");
+		assertThat(created.status()).isEqualTo(200);
+		Duration ttl = Duration.between(Instant.parse(created.text("createdAt")), Instant.parse(created.text("expiresAt")));
+		assertThat(ttl).isBetween(Duration.ofSeconds(119), Duration.ofSeconds(121));
+	}
+
+	@Test
 	void waitingCreateGetsTheLockWhenTheHolderReleases() throws Exception {
 		Reply first = post("/api/v1alpha1/lock", lockBody("queue", "first"));
 		CompletableFuture<Reply> waiter = CompletableFuture.supplyAsync(
