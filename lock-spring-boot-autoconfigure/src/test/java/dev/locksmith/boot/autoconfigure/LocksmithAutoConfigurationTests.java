@@ -358,6 +358,7 @@ class LocksmithAutoConfigurationTests {
 	void healthIndicatorPingsTheProvider() {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(LocksmithHealthIndicator.class);
+			assertThat(context).hasSingleBean(dev.locksmith.boot.actuate.RenewalOutcomes.class);
 			assertThat(context.getBean(LocksmithHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
 		});
 		this.contextRunner.withPropertyValues("management.health.locksmith.enabled=false")
