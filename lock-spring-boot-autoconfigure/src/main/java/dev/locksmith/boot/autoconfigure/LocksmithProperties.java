@@ -58,8 +58,6 @@ public class LocksmithProperties implements Validator {
 
 	private final Aspect aspect = new Aspect();
 
-	private final Actuator actuator = new Actuator();
-
 	private final Etcd etcd = new Etcd();
 
 	/**
@@ -180,14 +178,6 @@ public class LocksmithProperties implements Validator {
 	 */
 	public Aspect getAspect() {
 		return this.aspect;
-	}
-
-	/**
-	 * Returns the actuator.
-	 * @return the actuator
-	 */
-	public Actuator getActuator() {
-		return this.actuator;
 	}
 
 	/**
@@ -643,34 +633,6 @@ public class LocksmithProperties implements Validator {
 		 */
 		public void setOrder(int order) {
 			this.order = order;
-		}
-
-	}
-
-	/**
-	 * Actuator settings.
-	 */
-	public static class Actuator {
-
-		/**
-		 * Whether the locks endpoint offers a delete operation that force-releases any key.
-		 */
-		private boolean forceReleaseEnabled = false;
-
-		/**
-		 * Returns the force release enabled flag.
-		 * @return the force release enabled
-		 */
-		public boolean isForceReleaseEnabled() {
-			return this.forceReleaseEnabled;
-		}
-
-		/**
-		 * Sets the force release enabled.
-		 * @param forceReleaseEnabled the force release enabled
-		 */
-		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
-			this.forceReleaseEnabled = forceReleaseEnabled;
 		}
 
 	}

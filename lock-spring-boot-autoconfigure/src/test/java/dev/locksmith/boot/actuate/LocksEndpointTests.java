@@ -72,10 +72,10 @@ class LocksEndpointTests {
 	@Test
 	void forceReleaseRemovesTheLeaseAndTheHolderFindsOut() {
 		LockHandle theirs = this.otherInstance.acquire("stuck", LockOptions.ttl(Duration.ofMillis(600)).withAutoExtend(true));
-		assertThat(new ForceReleaseLocksEndpoint(this.locks).release("stuck").released()).isTrue();
+		assertThat(new LocksEndpoint(this.locks).release("stuck").released()).isTrue();
 		assertThat(this.locks.isLocked("stuck")).isFalse();
 		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !theirs.isValid());
-		assertThat(new ForceReleaseLocksEndpoint(this.locks).release("stuck").released()).isFalse();
+		assertThat(new LocksEndpoint(this.locks).release("stuck").released()).isFalse();
 	}
 
 	@Test
