@@ -6,7 +6,9 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
@@ -20,10 +22,11 @@ import dev.locksmith.leader.LeaderElection;
 /**
  * The {@code locks} actuator endpoint: {@code GET /actuator/locks} lists the leases this instance holds;
  * {@code GET /actuator/locks/{key}} reads a key's state from the backend, whoever holds it. The list also shows
- * this instance's leader elections (name, whether it leads, term). Read-only;
- * {@link ForceReleaseLocksEndpoint} adds the force-release operation when it is enabled.
+ * this instance's leader elections (name, whether it leads, term). {@code DELETE /actuator/locks/{key}}
+ * force-releases a key, whoever holds it; as a write operation it follows Boot's endpoint access model: the
+ * endpoint is read-only by default and {@code management.endpoint.locks.access=unrestricted} enables it.
  */
-@Endpoint(id = "locks")
+@Endpoint(id = "locks", defaultAccess = Access.READ_ONLY)
 public class LocksEndpoint {
 
 	private final MutexService locks;
@@ -73,12 +76,29 @@ public class LocksEndpoint {
 		return LockDescriptor.of(this.locks.inspect(joinKey(key)));
 	}
 
-	static String joinKey(String... segments) {
+	/**
+	 * Force-releases a key: removes every lease on it, whoever holds it (the holders find out at their next
+	 * renewal and report the lease lost). Available only with {@code management.endpoint.locks.access=unrestricted}.
+	 * @param key the lock key (without the key prefix); the path segments of a key containing {@code /}
+	 * @return whether anything was removed
+	 */
+	@DeleteOperation
+	public ForceReleaseDescriptor release(@Selector(match = Selector.Match.ALL_REMAINING) String... key) {
+		String joined = joinKey(key);
+		return new ForceReleaseDescriptor(joined, this.locks.forceRelease(joined));
+	}
+
+	private static String joinKey(String... segments) {
 		return String.join("/", segments);
 	}
 
-	MutexService lockService() {
-		return this.locks;
+	/**
+	 * The result of a force-release.
+	 *
+	 * @param key the lock key
+	 * @param released whether any lease was removed
+	 */
+	public record ForceReleaseDescriptor(String key, boolean released) implements OperationResponseBody {
 	}
 
 	/**

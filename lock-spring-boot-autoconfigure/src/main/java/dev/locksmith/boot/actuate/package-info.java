@@ -1,7 +1,7 @@
 /**
- * Actuator support: the {@code locks} endpoint ({@link dev.locksmith.boot.actuate.LocksEndpoint}, with
- * force-release in {@link dev.locksmith.boot.actuate.ForceReleaseLocksEndpoint}) and the provider's
- * health indicator.
+ * Actuator support: the {@code locks} endpoint ({@link dev.locksmith.boot.actuate.LocksEndpoint}; its
+ * force-release needs {@code management.endpoint.locks.access=unrestricted}) and the provider's health
+ * indicator.
  */
 @NullMarked
 package dev.locksmith.boot.actuate;

@@ -8,12 +8,17 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
+import dev.locksmith.LockClock;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.actuate.LocksmithHealthIndicator;
+import dev.locksmith.boot.actuate.RenewalOutcomes;
 import dev.locksmith.spi.LockProvider;
 
 /**
  * Auto-configuration of the lock provider's health indicator ({@code management.health.locksmith.enabled}).
+ * Renewal failures count for one renewal interval of the default TTL ({@code locksmith.default-ttl} / 3);
+ * the {@link RenewalOutcomes} listener is attached to the auto-configured engine like any
+ * {@code LockListener} bean.
  */
 @AutoConfiguration(after = LocksmithAutoConfiguration.class)
 @ConditionalOnClass({ HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class })
@@ -22,9 +27,17 @@ import dev.locksmith.spi.LockProvider;
 public final class LocksmithHealthContributorAutoConfiguration {
 
 	@Bean
+	@ConditionalOnMissingBean
+	RenewalOutcomes locksmithRenewalOutcomes() {
+		return new RenewalOutcomes(LockClock.system());
+	}
+
+	@Bean
 	@ConditionalOnMissingBean(name = "locksmithHealthIndicator")
-	LocksmithHealthIndicator locksmithHealthIndicator(MutexService locks, LockProvider provider) {
-		return new LocksmithHealthIndicator(locks, provider);
+	LocksmithHealthIndicator locksmithHealthIndicator(MutexService locks, LockProvider provider,
+			RenewalOutcomes locksmithRenewalOutcomes, LocksmithProperties properties) {
+		return new LocksmithHealthIndicator(locks, provider, locksmithRenewalOutcomes,
+				properties.getDefaultTtl().dividedBy(3));
 	}
 
 }

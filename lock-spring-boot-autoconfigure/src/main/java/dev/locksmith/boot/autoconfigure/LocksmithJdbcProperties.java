@@ -4,6 +4,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.jdbc.init.DatabaseInitializationProperties;
 import org.springframework.boot.sql.init.DatabaseInitializationMode;
 
+import dev.locksmith.provider.jdbc.JdbcLockProvider;
+import dev.locksmith.provider.jdbc.PostgresAdvisoryLockProvider;
+
 /**
  * JDBC provider settings ({@code locksmith.jdbc.*}), bound only when the JDBC provider is configured.
  * Schema initialisation follows Boot's conventions: {@code initialize-schema} (embedded databases by
@@ -13,7 +16,7 @@ import org.springframework.boot.sql.init.DatabaseInitializationMode;
 public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 
 	/** The advisory provider's default namespace ({@code "Locksmit"} in ASCII). */
-	static final long DEFAULT_NAMESPACE = 0x4c6f636b736d6974L;
+	static final long DEFAULT_NAMESPACE = PostgresAdvisoryLockProvider.DEFAULT_NAMESPACE;
 
 	static final String DEFAULT_SCHEMA_LOCATION = "classpath:dev/locksmith/provider/jdbc/schema-@@platform@@.sql";
 
@@ -26,7 +29,7 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 	 * Lock table name (in advisory mode, the table that records holders for inspection). The schema script
 	 * creates the default name; create a renamed table yourself.
 	 */
-	private String tableName = "locksmith_lock";
+	private String tableName = JdbcLockProvider.DEFAULT_TABLE_NAME;
 
 	/**
 	 * Namespace hashed into every advisory lock id, in advisory mode, so applications sharing a database

@@ -13,10 +13,12 @@ import org.springframework.validation.Validator;
 
 import dev.locksmith.Backoff;
 import dev.locksmith.LockOptions;
+import dev.locksmith.provider.etcd.EtcdLockProvider;
 
 /**
  * Configuration properties for Locksmith ({@code locksmith.*}). Defaults equal the library's defaults
- * ({@link dev.locksmith.Locksmith#libraryDefaults()}), except the key prefix. The properties validate
+ * ({@link dev.locksmith.Locksmith#libraryDefaults()}), except the key prefix. Fields carry the documentation
+ * (it becomes the IDE metadata); accessors are plain. The properties validate
  * themselves when bound, so a bad value fails startup with a message naming the property.
  */
 @ConfigurationProperties("locksmith")
@@ -58,143 +60,69 @@ public class LocksmithProperties implements Validator {
 
 	private final Aspect aspect = new Aspect();
 
-	private final Actuator actuator = new Actuator();
-
 	private final Etcd etcd = new Etcd();
 
-	/**
-	 * Returns the provider.
-	 * @return the provider
-	 */
-	public Provider getProvider() {
+		public Provider getProvider() {
 		return this.provider;
 	}
 
-	/**
-	 * Sets the provider.
-	 * @param provider the provider
-	 */
-	public void setProvider(Provider provider) {
+		public void setProvider(Provider provider) {
 		this.provider = provider;
 	}
 
-	/**
-	 * Returns the key prefix.
-	 * @return the key prefix
-	 */
-	public String getKeyPrefix() {
+		public String getKeyPrefix() {
 		return this.keyPrefix;
 	}
 
-	/**
-	 * Sets the key prefix.
-	 * @param keyPrefix the key prefix
-	 */
-	public void setKeyPrefix(String keyPrefix) {
+		public void setKeyPrefix(String keyPrefix) {
 		this.keyPrefix = keyPrefix;
 	}
 
-	/**
-	 * Returns the default ttl.
-	 * @return the default ttl
-	 */
-	public Duration getDefaultTtl() {
+		public Duration getDefaultTtl() {
 		return this.defaultTtl;
 	}
 
-	/**
-	 * Sets the default ttl.
-	 * @param defaultTtl the default ttl
-	 */
-	public void setDefaultTtl(Duration defaultTtl) {
+		public void setDefaultTtl(Duration defaultTtl) {
 		this.defaultTtl = defaultTtl;
 	}
 
-	/**
-	 * Returns the wait time.
-	 * @return the wait time
-	 */
-	public Duration getWaitTime() {
+		public Duration getWaitTime() {
 		return this.waitTime;
 	}
 
-	/**
-	 * Sets the wait time.
-	 * @param waitTime the wait time
-	 */
-	public void setWaitTime(Duration waitTime) {
+		public void setWaitTime(Duration waitTime) {
 		this.waitTime = waitTime;
 	}
 
-	/**
-	 * Returns the auto extend flag.
-	 * @return the auto extend
-	 */
-	public boolean isAutoExtend() {
+		public boolean isAutoExtend() {
 		return this.autoExtend;
 	}
 
-	/**
-	 * Sets the auto extend.
-	 * @param autoExtend the auto extend
-	 */
-	public void setAutoExtend(boolean autoExtend) {
+		public void setAutoExtend(boolean autoExtend) {
 		this.autoExtend = autoExtend;
 	}
 
-	/**
-	 * Returns the owner id.
-	 * @return the owner id
-	 */
-	public @Nullable String getOwnerId() {
+		public @Nullable String getOwnerId() {
 		return this.ownerId;
 	}
 
-	/**
-	 * Sets the owner id.
-	 * @param ownerId the owner id
-	 */
-	public void setOwnerId(@Nullable String ownerId) {
+		public void setOwnerId(@Nullable String ownerId) {
 		this.ownerId = ownerId;
 	}
 
-	/**
-	 * Returns the retry.
-	 * @return the retry
-	 */
-	public Retry getRetry() {
+		public Retry getRetry() {
 		return this.retry;
 	}
 
-	/**
-	 * Returns the redis.
-	 * @return the redis
-	 */
-	public Redis getRedis() {
+		public Redis getRedis() {
 		return this.redis;
 	}
 
-	/**
-	 * Returns the aspect.
-	 * @return the aspect
-	 */
-	public Aspect getAspect() {
+		public Aspect getAspect() {
 		return this.aspect;
 	}
 
-	/**
-	 * Returns the actuator.
-	 * @return the actuator
-	 */
-	public Actuator getActuator() {
-		return this.actuator;
-	}
-
-	/**
-	 * Returns the etcd settings.
-	 * @return the etcd settings
-	 */
-	public Etcd getEtcd() {
+		public Etcd getEtcd() {
 		return this.etcd;
 	}
 
@@ -302,83 +230,43 @@ public class LocksmithProperties implements Validator {
 		 */
 		private int maxAttempts = 0;
 
-		/**
-		 * Returns the initial delay.
-		 * @return the initial delay
-		 */
-		public Duration getInitialDelay() {
+				public Duration getInitialDelay() {
 			return this.initialDelay;
 		}
 
-		/**
-		 * Sets the initial delay.
-		 * @param initialDelay the initial delay
-		 */
-		public void setInitialDelay(Duration initialDelay) {
+				public void setInitialDelay(Duration initialDelay) {
 			this.initialDelay = initialDelay;
 		}
 
-		/**
-		 * Returns the max delay.
-		 * @return the max delay
-		 */
-		public Duration getMaxDelay() {
+				public Duration getMaxDelay() {
 			return this.maxDelay;
 		}
 
-		/**
-		 * Sets the max delay.
-		 * @param maxDelay the max delay
-		 */
-		public void setMaxDelay(Duration maxDelay) {
+				public void setMaxDelay(Duration maxDelay) {
 			this.maxDelay = maxDelay;
 		}
 
-		/**
-		 * Returns the multiplier.
-		 * @return the multiplier
-		 */
-		public double getMultiplier() {
+				public double getMultiplier() {
 			return this.multiplier;
 		}
 
-		/**
-		 * Sets the multiplier.
-		 * @param multiplier the multiplier
-		 */
-		public void setMultiplier(double multiplier) {
+				public void setMultiplier(double multiplier) {
 			this.multiplier = multiplier;
 		}
 
-		/**
-		 * Returns the jitter.
-		 * @return the jitter
-		 */
-		public double getJitter() {
+				public double getJitter() {
 			return this.jitter;
 		}
 
-		/**
-		 * Sets the jitter.
-		 * @param jitter the jitter
-		 */
-		public void setJitter(double jitter) {
+				public void setJitter(double jitter) {
 			this.jitter = jitter;
 		}
 
-		/**
-		 * Returns the max attempts.
-		 * @return the max attempts
-		 */
-		public int getMaxAttempts() {
+				public int getMaxAttempts() {
 			return this.maxAttempts;
 		}
 
-		/**
-		 * Sets the max attempts.
-		 * @param maxAttempts the max attempts
-		 */
-		public void setMaxAttempts(int maxAttempts) {
+				public void setMaxAttempts(int maxAttempts) {
 			this.maxAttempts = maxAttempts;
 		}
 
@@ -450,99 +338,51 @@ public class LocksmithProperties implements Validator {
 		 */
 		private Duration replicaTimeout = Duration.ofMillis(500);
 
-		/**
-		 * Returns the mode.
-		 * @return the mode
-		 */
-		public RedisMode getMode() {
+				public RedisMode getMode() {
 			return this.mode;
 		}
 
-		/**
-		 * Sets the mode.
-		 * @param mode the mode
-		 */
-		public void setMode(RedisMode mode) {
+				public void setMode(RedisMode mode) {
 			this.mode = mode;
 		}
 
-		/**
-		 * Returns the nodes.
-		 * @return the nodes
-		 */
-		public List<String> getNodes() {
+				public List<String> getNodes() {
 			return this.nodes;
 		}
 
-		/**
-		 * Sets the nodes.
-		 * @param nodes the nodes
-		 */
-		public void setNodes(List<String> nodes) {
+				public void setNodes(List<String> nodes) {
 			this.nodes = nodes;
 		}
 
-		/**
-		 * Returns the quorum.
-		 * @return the quorum
-		 */
-		public int getQuorum() {
+				public int getQuorum() {
 			return this.quorum;
 		}
 
-		/**
-		 * Sets the quorum.
-		 * @param quorum the quorum
-		 */
-		public void setQuorum(int quorum) {
+				public void setQuorum(int quorum) {
 			this.quorum = quorum;
 		}
 
-		/**
-		 * Returns the command timeout of the Redlock node connections.
-		 * @return the command timeout
-		 */
-		public Duration getCommandTimeout() {
+				public Duration getCommandTimeout() {
 			return this.commandTimeout;
 		}
 
-		/**
-		 * Sets the command timeout of the Redlock node connections.
-		 * @param commandTimeout the command timeout
-		 */
-		public void setCommandTimeout(Duration commandTimeout) {
+				public void setCommandTimeout(Duration commandTimeout) {
 			this.commandTimeout = commandTimeout;
 		}
 
-		/**
-		 * Returns the min replicas.
-		 * @return the min replicas
-		 */
-		public int getMinReplicas() {
+				public int getMinReplicas() {
 			return this.minReplicas;
 		}
 
-		/**
-		 * Sets the min replicas.
-		 * @param minReplicas the min replicas
-		 */
-		public void setMinReplicas(int minReplicas) {
+				public void setMinReplicas(int minReplicas) {
 			this.minReplicas = minReplicas;
 		}
 
-		/**
-		 * Returns the replica timeout.
-		 * @return the replica timeout
-		 */
-		public Duration getReplicaTimeout() {
+				public Duration getReplicaTimeout() {
 			return this.replicaTimeout;
 		}
 
-		/**
-		 * Sets the replica timeout.
-		 * @param replicaTimeout the replica timeout
-		 */
-		public void setReplicaTimeout(Duration replicaTimeout) {
+				public void setReplicaTimeout(Duration replicaTimeout) {
 			this.replicaTimeout = replicaTimeout;
 		}
 
@@ -613,64 +453,20 @@ public class LocksmithProperties implements Validator {
 		 */
 		private int order = Ordered.LOWEST_PRECEDENCE - 100;
 
-		/**
-		 * Returns the enabled flag.
-		 * @return the enabled
-		 */
-		public boolean isEnabled() {
+				public boolean isEnabled() {
 			return this.enabled;
 		}
 
-		/**
-		 * Sets the enabled.
-		 * @param enabled the enabled
-		 */
-		public void setEnabled(boolean enabled) {
+				public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}
 
-		/**
-		 * Returns the order.
-		 * @return the order
-		 */
-		public int getOrder() {
+				public int getOrder() {
 			return this.order;
 		}
 
-		/**
-		 * Sets the order.
-		 * @param order the order
-		 */
-		public void setOrder(int order) {
+				public void setOrder(int order) {
 			this.order = order;
-		}
-
-	}
-
-	/**
-	 * Actuator settings.
-	 */
-	public static class Actuator {
-
-		/**
-		 * Whether the locks endpoint offers a delete operation that force-releases any key.
-		 */
-		private boolean forceReleaseEnabled = false;
-
-		/**
-		 * Returns the force release enabled flag.
-		 * @return the force release enabled
-		 */
-		public boolean isForceReleaseEnabled() {
-			return this.forceReleaseEnabled;
-		}
-
-		/**
-		 * Sets the force release enabled.
-		 * @param forceReleaseEnabled the force release enabled
-		 */
-		public void setForceReleaseEnabled(boolean forceReleaseEnabled) {
-			this.forceReleaseEnabled = forceReleaseEnabled;
 		}
 
 	}
@@ -688,7 +484,7 @@ public class LocksmithProperties implements Validator {
 		/**
 		 * Key prefix under which all lock keys are stored in etcd; every process sharing locks must use the same.
 		 */
-		private String namespace = "locksmith/";
+		private String namespace = EtcdLockProvider.DEFAULT_NAMESPACE;
 
 		/**
 		 * User name for etcd authentication (none when empty).
@@ -716,115 +512,59 @@ public class LocksmithProperties implements Validator {
 		 */
 		private Duration requestTimeout = Duration.ofSeconds(5);
 
-		/**
-		 * Returns the endpoints.
-		 * @return the endpoints
-		 */
-		public List<String> getEndpoints() {
+				public List<String> getEndpoints() {
 			return this.endpoints;
 		}
 
-		/**
-		 * Sets the endpoints.
-		 * @param endpoints the endpoints
-		 */
-		public void setEndpoints(List<String> endpoints) {
+				public void setEndpoints(List<String> endpoints) {
 			this.endpoints = endpoints;
 		}
 
-		/**
-		 * Returns the namespace.
-		 * @return the namespace
-		 */
-		public String getNamespace() {
+				public String getNamespace() {
 			return this.namespace;
 		}
 
-		/**
-		 * Sets the namespace.
-		 * @param namespace the namespace
-		 */
-		public void setNamespace(String namespace) {
+				public void setNamespace(String namespace) {
 			this.namespace = namespace;
 		}
 
-		/**
-		 * Returns the user name.
-		 * @return the user name, or {@code null}
-		 */
-		public @Nullable String getUsername() {
+				public @Nullable String getUsername() {
 			return this.username;
 		}
 
-		/**
-		 * Sets the user name.
-		 * @param username the user name
-		 */
-		public void setUsername(@Nullable String username) {
+				public void setUsername(@Nullable String username) {
 			this.username = username;
 		}
 
-		/**
-		 * Returns the password.
-		 * @return the password, or {@code null}
-		 */
-		public @Nullable String getPassword() {
+				public @Nullable String getPassword() {
 			return this.password;
 		}
 
-		/**
-		 * Sets the password.
-		 * @param password the password
-		 */
-		public void setPassword(@Nullable String password) {
+				public void setPassword(@Nullable String password) {
 			this.password = password;
 		}
 
-		/**
-		 * Returns the SSL bundle name.
-		 * @return the bundle name, or {@code null} for plain text
-		 */
-		public @Nullable String getSslBundle() {
+				public @Nullable String getSslBundle() {
 			return this.sslBundle;
 		}
 
-		/**
-		 * Sets the SSL bundle name.
-		 * @param sslBundle the bundle name
-		 */
-		public void setSslBundle(@Nullable String sslBundle) {
+				public void setSslBundle(@Nullable String sslBundle) {
 			this.sslBundle = sslBundle;
 		}
 
-		/**
-		 * Returns the connect timeout.
-		 * @return the connect timeout
-		 */
-		public Duration getConnectTimeout() {
+				public Duration getConnectTimeout() {
 			return this.connectTimeout;
 		}
 
-		/**
-		 * Sets the connect timeout.
-		 * @param connectTimeout the connect timeout
-		 */
-		public void setConnectTimeout(Duration connectTimeout) {
+				public void setConnectTimeout(Duration connectTimeout) {
 			this.connectTimeout = connectTimeout;
 		}
 
-		/**
-		 * Returns the request timeout.
-		 * @return the request timeout
-		 */
-		public Duration getRequestTimeout() {
+				public Duration getRequestTimeout() {
 			return this.requestTimeout;
 		}
 
-		/**
-		 * Sets the request timeout.
-		 * @param requestTimeout the request timeout
-		 */
-		public void setRequestTimeout(Duration requestTimeout) {
+				public void setRequestTimeout(Duration requestTimeout) {
 			this.requestTimeout = requestTimeout;
 		}
 

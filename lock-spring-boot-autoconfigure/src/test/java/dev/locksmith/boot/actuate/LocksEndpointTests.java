@@ -17,8 +17,11 @@ import dev.locksmith.boot.actuate.LocksEndpoint.HeldLocksDescriptor;
 import dev.locksmith.boot.actuate.LocksEndpoint.LockDescriptor;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
+import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class LocksEndpointTests {
 
@@ -69,40 +72,72 @@ class LocksEndpointTests {
 	@Test
 	void forceReleaseRemovesTheLeaseAndTheHolderFindsOut() {
 		LockHandle theirs = this.otherInstance.acquire("stuck", LockOptions.ttl(Duration.ofMillis(600)).withAutoExtend(true));
-		assertThat(new ForceReleaseLocksEndpoint(this.locks).release("stuck").released()).isTrue();
+		assertThat(new LocksEndpoint(this.locks).release("stuck").released()).isTrue();
 		assertThat(this.locks.isLocked("stuck")).isFalse();
 		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !theirs.isValid());
-		assertThat(new ForceReleaseLocksEndpoint(this.locks).release("stuck").released()).isFalse();
+		assertThat(new LocksEndpoint(this.locks).release("stuck").released()).isFalse();
 	}
 
 	@Test
 	void healthIsUpWhenTheProviderAnswers() {
-		LocksmithHealthIndicator indicator = new LocksmithHealthIndicator(this.locks, this.provider);
+		LocksmithHealthIndicator indicator = new LocksmithHealthIndicator(this.locks, this.provider,
+				new RenewalOutcomes(dev.locksmith.LockClock.system()), Duration.ofSeconds(10));
 		assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
 		assertThat(indicator.health().getDetails()).containsEntry("provider", "memory").containsEntry("owner", "me");
 	}
 
 	@Test
-	void healthDegradesWhileRenewalsFailAndRecoversAfterASuccess() {
-		dev.locksmith.testsupport.ManualClock clock = new dev.locksmith.testsupport.ManualClock();
-		dev.locksmith.testsupport.CountingLockProvider backend = new dev.locksmith.testsupport.CountingLockProvider(
-				new MemoryLockProvider(clock));
-		try (LockEngine engine = Locksmith.builder(backend).clock(clock).build()) {
-			LocksmithHealthIndicator indicator = new LocksmithHealthIndicator(engine, backend);
+	void healthDegradesWhileRenewalsFailWithinTheWindowAndRecoversAfterASuccess() {
+		ManualClock clock = new ManualClock();
+		CountingLockProvider backend = new CountingLockProvider(new MemoryLockProvider(clock));
+		RenewalOutcomes renewals = new RenewalOutcomes(clock);
+		try (LockEngine engine = Locksmith.builder(backend).clock(clock).listener(renewals)
+			.callbackExecutor(Runnable::run).build()) {
+			LocksmithHealthIndicator indicator = new LocksmithHealthIndicator(engine, backend, renewals,
+					Duration.ofSeconds(10));
 			engine.acquire("renewed", LockOptions.ttl(Duration.ofSeconds(30)).withAutoExtend(true));
 			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
 			backend.failWith("blip");
 			clock.advance(Duration.ofSeconds(10));
 			engine.runDueRenewals();
 			assertThat(indicator.health().getStatus()).as("the ping fails too").isEqualTo(Status.DOWN);
-			clock.advance(Duration.ofSeconds(1));
-			engine.runDueRenewals();
 			backend.recover();
 			assertThat(indicator.health().getStatus()).isEqualTo(LocksmithHealthIndicator.DEGRADED);
 			clock.advance(Duration.ofSeconds(1));
 			engine.runDueRenewals();
-			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+			assertThat(indicator.health().getStatus()).as("a renewal succeeded").isEqualTo(Status.UP);
 		}
+	}
+
+	@Test
+	void twoProbesSeeTheSameDegradedStateUntilTheWindowPasses() {
+		ManualClock clock = new ManualClock();
+		CountingLockProvider backend = new CountingLockProvider(new MemoryLockProvider(clock));
+		RenewalOutcomes renewals = new RenewalOutcomes(clock);
+		try (LockEngine engine = Locksmith.builder(backend).clock(clock).listener(renewals)
+			.callbackExecutor(Runnable::run).build()) {
+			LocksmithHealthIndicator indicator = new LocksmithHealthIndicator(engine, backend, renewals,
+					Duration.ofSeconds(10));
+			engine.acquire("renewed", LockOptions.ttl(Duration.ofSeconds(30)).withAutoExtend(true));
+			backend.failWith("blip");
+			clock.advance(Duration.ofSeconds(10));
+			engine.runDueRenewals();
+			backend.recover();
+			assertThat(indicator.health().getStatus()).as("first probe").isEqualTo(LocksmithHealthIndicator.DEGRADED);
+			assertThat(indicator.health().getStatus()).as("second probe").isEqualTo(LocksmithHealthIndicator.DEGRADED);
+			clock.advance(Duration.ofSeconds(10));
+			assertThat(indicator.health().getStatus()).as("at the window's edge").isEqualTo(LocksmithHealthIndicator.DEGRADED);
+			clock.advance(Duration.ofMillis(1));
+			assertThat(indicator.health().getStatus()).as("the failure left the window").isEqualTo(Status.UP);
+		}
+	}
+
+	@Test
+	void rejectsANonPositiveWindow() {
+		RenewalOutcomes renewals = new RenewalOutcomes(dev.locksmith.LockClock.system());
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new LocksmithHealthIndicator(this.locks, this.provider, renewals, Duration.ZERO))
+			.withMessageContaining("window");
 	}
 
 }

@@ -8,6 +8,10 @@ import java.util.Map;
 import com.jayway.jsonpath.JsonPath;
 import org.junit.jupiter.api.Test;
 
+import dev.locksmith.provider.etcd.EtcdLockProvider;
+import dev.locksmith.provider.jdbc.JdbcLockProvider;
+import dev.locksmith.provider.jdbc.PostgresAdvisoryLockProvider;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,6 +43,21 @@ class ConfigurationMetadataTests {
 				.doesNotStartWith("The ");
 			assertThat(property.get("type")).as("type of %s", property.get("name")).isNotNull();
 		});
+		assertThat(defaultOf(properties, "locksmith.jdbc.table-name")).isEqualTo(JdbcLockProvider.DEFAULT_TABLE_NAME);
+		assertThat(((Number) defaultOf(properties, "locksmith.jdbc.namespace")).longValue())
+			.isEqualTo(PostgresAdvisoryLockProvider.DEFAULT_NAMESPACE);
+		assertThat(defaultOf(properties, "locksmith.etcd.namespace")).isEqualTo(EtcdLockProvider.DEFAULT_NAMESPACE);
+		assertThat(new LocksmithJdbcProperties().getTableName()).isEqualTo(JdbcLockProvider.DEFAULT_TABLE_NAME);
+		assertThat(new LocksmithProperties().getEtcd().getNamespace()).isEqualTo(EtcdLockProvider.DEFAULT_NAMESPACE);
+	}
+
+	/** The documented default of a property (hand-written metadata for defaults taken from library constants). */
+	private static Object defaultOf(List<Map<String, Object>> properties, String name) {
+		return properties.stream()
+			.filter((property) -> name.equals(property.get("name")))
+			.map((property) -> property.get("defaultValue"))
+			.findFirst()
+			.orElseThrow();
 	}
 
 }

@@ -26,7 +26,6 @@ import dev.locksmith.LockHandle;
 import dev.locksmith.LockListener;
 import dev.locksmith.Locksmith;
 import dev.locksmith.MutexService;
-import dev.locksmith.boot.actuate.ForceReleaseLocksEndpoint;
 import dev.locksmith.boot.actuate.LocksEndpoint;
 import dev.locksmith.boot.actuate.LocksmithHealthIndicator;
 import dev.locksmith.boot.aop.DistributedLockInterceptor;
@@ -335,18 +334,9 @@ class LocksmithAutoConfigurationTests {
 	}
 
 	@Test
-	void locksEndpointIsReadOnlyByDefault() {
+	void locksEndpointWhenExposed() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=locks")
-			.run((context) -> assertThat(context).hasSingleBean(LocksEndpoint.class)
-				.doesNotHaveBean(ForceReleaseLocksEndpoint.class));
-	}
-
-	@Test
-	void locksEndpointForceReleasesWhenEnabled() {
-		this.contextRunner
-			.withPropertyValues("management.endpoints.web.exposure.include=locks",
-					"locksmith.actuator.force-release-enabled=true")
-			.run((context) -> assertThat(context).hasSingleBean(ForceReleaseLocksEndpoint.class));
+			.run((context) -> assertThat(context).hasSingleBean(LocksEndpoint.class));
 	}
 
 	@Test
@@ -358,6 +348,7 @@ class LocksmithAutoConfigurationTests {
 	void healthIndicatorPingsTheProvider() {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(LocksmithHealthIndicator.class);
+			assertThat(context).hasSingleBean(dev.locksmith.boot.actuate.RenewalOutcomes.class);
 			assertThat(context.getBean(LocksmithHealthIndicator.class).health().getStatus()).isEqualTo(Status.UP);
 		});
 		this.contextRunner.withPropertyValues("management.health.locksmith.enabled=false")
