@@ -1,0 +1,45 @@
+package dev.locksmith.provider.kubernetes;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+import dev.locksmith.spi.LockProvider;
+import dev.locksmith.tck.LockProviderContractTests;
+
+/**
+ * The provider contract kit against fabric8's mock API server in CRUD mode, the two services on two
+ * independent clients (as two pods would have). The mock refuses stale resourceVersions
+ * ({@link MockServerConcurrencyTest}), which is what exclusion rests on; it is not a real API server.
+ */
+class KubernetesLockProviderContractTest extends LockProviderContractTests {
+
+	private static MockApiServer server;
+
+	private static final List<KubernetesClient> clients = new ArrayList<>();
+
+	private int created;
+
+	@BeforeAll
+	static void start() {
+		server = new MockApiServer();
+		clients.add(server.client());
+		clients.add(server.client());
+	}
+
+	@AfterAll
+	static void stop() {
+		clients.forEach(KubernetesClient::close);
+		clients.clear();
+		server.close();
+	}
+
+	@Override
+	protected LockProvider newProvider() {
+		return KubernetesLockProvider.builder(clients.get(this.created++ % 2)).build();
+	}
+
+}
