@@ -23,7 +23,7 @@ import dev.locksmith.LockOptions;
 public class LocksmithProperties implements Validator {
 
 	/**
-	 * Lock backend: memory, redis, jdbc or etcd.
+	 * Lock backend: memory, redis, jdbc, etcd or kubernetes.
 	 */
 	private Provider provider = Provider.MEMORY;
 
@@ -61,6 +61,8 @@ public class LocksmithProperties implements Validator {
 	private final Actuator actuator = new Actuator();
 
 	private final Etcd etcd = new Etcd();
+
+	private final Kubernetes kubernetes = new Kubernetes();
 
 	/**
 	 * Returns the provider.
@@ -199,6 +201,14 @@ public class LocksmithProperties implements Validator {
 	}
 
 	/**
+	 * Returns the Kubernetes settings.
+	 * @return the Kubernetes settings
+	 */
+	public Kubernetes getKubernetes() {
+		return this.kubernetes;
+	}
+
+	/**
 	 * Returns the default lock options these properties describe.
 	 * @return the options for {@link dev.locksmith.Locksmith.Builder#defaults(LockOptions)}
 	 */
@@ -227,6 +237,9 @@ public class LocksmithProperties implements Validator {
 		properties.redis.validate(errors);
 		if (properties.provider == Provider.ETCD) {
 			properties.etcd.validate(errors);
+		}
+		if (properties.provider == Provider.KUBERNETES) {
+			properties.kubernetes.validate(errors);
 		}
 	}
 
@@ -268,7 +281,10 @@ public class LocksmithProperties implements Validator {
 		JDBC,
 
 		/** etcd v3 (leases, transactions and watches), through the jetcd client. */
-		ETCD
+		ETCD,
+
+		/** A Kubernetes API server (coordination.k8s.io/v1 Lease objects), through the fabric8 client. */
+		KUBERNETES
 
 	}
 
@@ -846,6 +862,102 @@ public class LocksmithProperties implements Validator {
 			}
 			requirePositive(errors, "etcd.connectTimeout", this.connectTimeout);
 			requirePositive(errors, "etcd.requestTimeout", this.requestTimeout);
+		}
+
+	}
+
+	/**
+	 * Kubernetes provider settings ({@code locksmith.provider=kubernetes}, needs lock-kubernetes and
+	 * {@code io.fabric8:kubernetes-client} with {@code kubernetes-httpclient-jdk}).
+	 */
+	public static class Kubernetes {
+
+		/**
+		 * Namespace of the lock objects; empty for the client's (in a pod, the pod's own namespace from the
+		 * service-account files; outside, the kubeconfig context's).
+		 */
+		private @Nullable String namespace;
+
+		/**
+		 * Kind of object that holds a lock. Only lease (coordination.k8s.io/v1 Lease) is implemented.
+		 */
+		private Resource resource = Resource.LEASE;
+
+		/**
+		 * Prefix of the object names (1 to 40 lower-case letters, digits or '-').
+		 */
+		private String namePrefix = "locksmith-";
+
+		/**
+		 * Returns the namespace.
+		 * @return the namespace, or {@code null} for the client's
+		 */
+		public @Nullable String getNamespace() {
+			return this.namespace;
+		}
+
+		/**
+		 * Sets the namespace.
+		 * @param namespace the namespace, or {@code null} for the client's
+		 */
+		public void setNamespace(@Nullable String namespace) {
+			this.namespace = namespace;
+		}
+
+		/**
+		 * Returns the resource kind.
+		 * @return the resource kind
+		 */
+		public Resource getResource() {
+			return this.resource;
+		}
+
+		/**
+		 * Sets the resource kind.
+		 * @param resource the resource kind
+		 */
+		public void setResource(Resource resource) {
+			this.resource = resource;
+		}
+
+		/**
+		 * Returns the object name prefix.
+		 * @return the prefix
+		 */
+		public String getNamePrefix() {
+			return this.namePrefix;
+		}
+
+		/**
+		 * Sets the object name prefix.
+		 * @param namePrefix the prefix
+		 */
+		public void setNamePrefix(String namePrefix) {
+			this.namePrefix = namePrefix;
+		}
+
+		void validate(Errors errors) {
+			if (this.resource != Resource.LEASE) {
+				reject(errors, "kubernetes.resource", "unsupported",
+						"must be lease: the Mutex custom resource is not implemented yet");
+			}
+			if (this.namePrefix == null || !this.namePrefix.matches("[a-z0-9][a-z0-9-]{0,39}")) {
+				reject(errors, "kubernetes.namePrefix", "invalid",
+						"must be 1 to 40 lower-case letters, digits or '-', starting with a letter or digit");
+			}
+		}
+
+		/**
+		 * The kinds of Kubernetes object a lock can live in.
+		 */
+		public enum Resource {
+
+			/** coordination.k8s.io/v1 Lease, the object client-go's leader election uses. */
+			LEASE,
+
+			/** locksmith.dev/v1 Mutex (not implemented yet: rejected at startup). */
+			MUTEX
+
 		}
 
 	}
