@@ -27,6 +27,11 @@ final class MockApiServer implements AutoCloseable {
 		return this.server.createClient((builder) -> builder.editOrNewConfig().withNamespace("test").endConfig());
 	}
 
+	/** Returns how many HTTP requests the server has received so far (a watch counts once, when opened). */
+	int requestCount() {
+		return this.server.getRequestCount();
+	}
+
 	@Override
 	public void close() {
 		this.server.destroy();
