@@ -523,7 +523,13 @@ public final class KubernetesLockProvider implements LockProvider {
 				return new State(List.of(), 0, false);
 			}
 			String storedKey = annotation(lease, KEY_ANNOTATION);
-			if (storedKey != null && !storedKey.equals(key)) {
+			if (storedKey == null) {
+				// never take over a Lease someone else uses (a client-go leader election, say) under this name
+				throw new IllegalStateException("Lease " + lease.getMetadata().getName()
+						+ " was not created by Locksmith (it has no " + KEY_ANNOTATION + " annotation); refusing to "
+						+ "lock '" + KeyText.forMessage(key) + "' on it: choose another locksmith.kubernetes.name-prefix");
+			}
+			if (!storedKey.equals(key)) {
 				throw new IllegalStateException("Lease " + lease.getMetadata().getName() + " belongs to key '"
 						+ KeyText.forMessage(storedKey) + "', not '" + KeyText.forMessage(key) + "' (hash collision)");
 			}

@@ -18,6 +18,7 @@ import dev.locksmith.spi.LeaseRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Kubernetes-specific behaviour against the CRUD mock API server: object names and contents, limits checked
@@ -106,6 +107,20 @@ class KubernetesLockProviderTest {
 		client.leases().withName(this.provider.objectName(key)).delete();
 		// documented: the counter lives on the object, so a hand-deleted object starts again at 1
 		assertThat(this.provider.acquire(write(key, "c", "o")).fencingToken()).isEqualTo(1);
+	}
+
+	@Test
+	void aForeignLeaseWithTheSameNameIsNeverTakenOver() {
+		String key = "foreign";
+		String name = this.provider.objectName(key);
+		// for example a client-go leader-election Lease that happens to carry this name
+		client.leases().resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+			.withName(name).endMetadata().withNewSpec().withHolderIdentity("leader-pod").withLeaseDurationSeconds(15)
+			.endSpec().build()).create();
+		assertThatIllegalStateException().isThrownBy(() -> this.provider.acquire(write(key, "a", "o")))
+			.withMessageContaining(name)
+			.withMessageContaining("not created by Locksmith");
+		assertThat(client.leases().withName(name).get().getSpec().getHolderIdentity()).isEqualTo("leader-pod");
 	}
 
 	@Test
