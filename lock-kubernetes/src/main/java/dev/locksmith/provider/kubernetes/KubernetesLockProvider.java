@@ -6,9 +6,12 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
@@ -36,6 +39,7 @@ import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.spi.Renewal;
 import dev.locksmith.spi.ReleaseSubscription;
 
 /**
@@ -260,6 +264,37 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			return Outcome.keep(false);
 		});
+	}
+
+	/**
+	 * Extends the due leases with one read and one conditional write per key (the API has no multi-object
+	 * transaction, so keys cannot share a request): several leases of one key, such as a process's readers,
+	 * cost the same two requests as one.
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		Map<String, List<Renewal>> byKey = new LinkedHashMap<>();
+		for (Renewal renewal : renewals) {
+			checkKey("renew", renewal.lease().key());
+			checkTtl("renew", renewal.lease().key(), renewal.ttl());
+			byKey.computeIfAbsent(renewal.lease().key(), (k) -> new ArrayList<>()).add(renewal);
+		}
+		Set<LeaseRef> extended = new HashSet<>();
+		byKey.forEach((key, due) -> extended.addAll(mutate("renew", key, (state) -> {
+			long now = nowMillis();
+			List<LeaseRecord> live = state.live(now);
+			Set<LeaseRef> done = new HashSet<>();
+			for (Renewal renewal : due) {
+				for (int i = 0; i < live.size(); i++) {
+					if (live.get(i).id().equals(renewal.lease().leaseId())) {
+						live.set(i, live.get(i).expiringAt(now + renewal.ttl().toMillis()));
+						done.add(renewal.lease());
+					}
+				}
+			}
+			return done.isEmpty() ? Outcome.keep(done) : Outcome.write(state.with(live, state.token, false), done);
+		})));
+		return extended;
 	}
 
 	@Override

@@ -1,7 +1,10 @@
 package dev.locksmith.provider.kubernetes;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -14,7 +17,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.Renewal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -141,6 +146,25 @@ class KubernetesLockProviderTest {
 		assertThat(denied.isGranted()).isFalse();
 		assertThat(denied.retryAfter()).isPositive();
 		assertThat(new int[] { acquire, deniedRequests, extend, release }).containsExactly(2, 1, 2, 2);
+	}
+
+	@Test
+	void aRenewalTickCostsTwoRequestsPerKeyHoweverManyOfItsLeasesAreDue() {
+		String key = "renewed";
+		List<Renewal> due = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			LeaseRequest read = new LeaseRequest(key, LeaseType.READ, "r" + i, "o", Duration.ofSeconds(30), 1, 1,
+					Map.of());
+			assertThat(this.provider.acquire(read).isGranted()).isTrue();
+			due.add(new Renewal(read.ref(), Duration.ofSeconds(60)));
+		}
+		due.add(new Renewal(write("other-key", "gone", "o").ref(), Duration.ofSeconds(60)));
+		int start = server.requestCount();
+		Set<LeaseRef> extended = this.provider.renew(due);
+		assertThat(server.requestCount() - start).as("GET + PUT for the key, one GET for the other key").isEqualTo(3);
+		assertThat(extended).hasSize(5).doesNotContain(write("other-key", "gone", "o").ref());
+		assertThat(this.provider.inspect(key).leases())
+			.allSatisfy((lease) -> assertThat(lease.expiresAt()).isAfter(java.time.Instant.now().plusSeconds(45)));
 	}
 
 	private static LeaseRequest write(String key, String leaseId, String owner) {
