@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,27 @@ class MockServerConcurrencyTest {
 		assertThat(exists).isNotNull();
 		assertThat(exists.getCode()).isEqualTo(409);
 		assertThat(first.leases().withName("double-create").get().getSpec().getHolderIdentity()).isEqualTo("a");
+	}
+
+	/**
+	 * A real API server refuses a merge patch that names a stale {@code metadata.resourceVersion} (409). The
+	 * provider never patches (it updates); the mock refuses it too (measured: 409, holder unchanged).
+	 */
+	@Test
+	void aMergePatchWithAStaleResourceVersion() {
+		Lease created = first.leases().resource(lease("stale-patch", "a")).create();
+		String stale = created.getMetadata().getResourceVersion();
+		Lease readByFirst = first.leases().withName("stale-patch").get();
+		readByFirst.getSpec().setHolderIdentity("first");
+		first.leases().resource(readByFirst).update();
+
+		KubernetesClientException conflict = catchThrowableOfType(KubernetesClientException.class,
+				() -> second.leases().withName("stale-patch").patch(PatchContext.of(PatchType.JSON_MERGE),
+						"{\"metadata\":{\"resourceVersion\":\"" + stale + "\"},\"spec\":{\"holderIdentity\":\"second\"}}"));
+		String holder = first.leases().withName("stale-patch").get().getSpec().getHolderIdentity();
+		assertThat(conflict).as("a stale resourceVersion in a merge patch must be refused").isNotNull();
+		assertThat(conflict.getCode()).isEqualTo(409);
+		assertThat(holder).isEqualTo("first");
 	}
 
 	private static Lease lease(String name, String holder) {
