@@ -49,6 +49,9 @@ abstract class LockProviderConfigurations {
 						+ "(dev.locksmith.provider.jdbc.JdbcLockProvider) on the classpath";
 				case ETCD -> "the etcd Java client io.etcd:jetcd-core (0.8.x) and lock-core's etcd provider "
 						+ "(dev.locksmith.provider.etcd.EtcdLockProvider) on the classpath";
+				case KUBERNETES -> "the fabric8 client io.fabric8:kubernetes-client with io.fabric8:kubernetes-httpclient-jdk "
+						+ "(8.0.x) and the dev.locksmith:lock-kubernetes module "
+						+ "(dev.locksmith.provider.kubernetes.KubernetesLockProvider) on the classpath";
 				default -> "a provider implementation on the classpath";
 			};
 			throw new IllegalStateException(

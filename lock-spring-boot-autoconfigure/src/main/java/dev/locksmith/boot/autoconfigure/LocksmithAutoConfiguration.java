@@ -24,7 +24,8 @@ import dev.locksmith.spi.LockProvider;
 		"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration" })
 @EnableConfigurationProperties(LocksmithProperties.class)
 @Import({ RedisProviderConfigurations.Single.class, RedisProviderConfigurations.Redlock.class,
-		JdbcProviderConfiguration.class, EtcdProviderConfiguration.class, LockProviderConfigurations.Memory.class,
+		JdbcProviderConfiguration.class, EtcdProviderConfiguration.class, KubernetesProviderConfiguration.class,
+		LockProviderConfigurations.Memory.class,
 		LockProviderConfigurations.Unavailable.class })
 public final class LocksmithAutoConfiguration {
 

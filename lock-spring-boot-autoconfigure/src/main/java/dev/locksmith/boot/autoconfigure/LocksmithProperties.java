@@ -25,7 +25,7 @@ import dev.locksmith.provider.etcd.EtcdLockProvider;
 public class LocksmithProperties implements Validator {
 
 	/**
-	 * Lock backend: memory, redis, jdbc or etcd.
+	 * Lock backend: memory, redis, jdbc, etcd or kubernetes.
 	 */
 	private Provider provider = Provider.MEMORY;
 
@@ -62,68 +62,74 @@ public class LocksmithProperties implements Validator {
 
 	private final Etcd etcd = new Etcd();
 
-		public Provider getProvider() {
+	private final Kubernetes kubernetes = new Kubernetes();
+
+	public Provider getProvider() {
 		return this.provider;
 	}
 
-		public void setProvider(Provider provider) {
+	public void setProvider(Provider provider) {
 		this.provider = provider;
 	}
 
-		public String getKeyPrefix() {
+	public String getKeyPrefix() {
 		return this.keyPrefix;
 	}
 
-		public void setKeyPrefix(String keyPrefix) {
+	public void setKeyPrefix(String keyPrefix) {
 		this.keyPrefix = keyPrefix;
 	}
 
-		public Duration getDefaultTtl() {
+	public Duration getDefaultTtl() {
 		return this.defaultTtl;
 	}
 
-		public void setDefaultTtl(Duration defaultTtl) {
+	public void setDefaultTtl(Duration defaultTtl) {
 		this.defaultTtl = defaultTtl;
 	}
 
-		public Duration getWaitTime() {
+	public Duration getWaitTime() {
 		return this.waitTime;
 	}
 
-		public void setWaitTime(Duration waitTime) {
+	public void setWaitTime(Duration waitTime) {
 		this.waitTime = waitTime;
 	}
 
-		public boolean isAutoExtend() {
+	public boolean isAutoExtend() {
 		return this.autoExtend;
 	}
 
-		public void setAutoExtend(boolean autoExtend) {
+	public void setAutoExtend(boolean autoExtend) {
 		this.autoExtend = autoExtend;
 	}
 
-		public @Nullable String getOwnerId() {
+	public @Nullable String getOwnerId() {
 		return this.ownerId;
 	}
 
-		public void setOwnerId(@Nullable String ownerId) {
+	public void setOwnerId(@Nullable String ownerId) {
 		this.ownerId = ownerId;
 	}
 
-		public Retry getRetry() {
+	public Retry getRetry() {
 		return this.retry;
 	}
 
-		public Redis getRedis() {
+	public Redis getRedis() {
 		return this.redis;
 	}
 
-		public Aspect getAspect() {
+	public Aspect getAspect() {
 		return this.aspect;
 	}
 
-		public Etcd getEtcd() {
+	public Etcd getEtcd() {
 		return this.etcd;
+	}
+
+	public Kubernetes getKubernetes() {
+		return this.kubernetes;
 	}
 
 	/**
@@ -155,6 +161,9 @@ public class LocksmithProperties implements Validator {
 		properties.redis.validate(errors);
 		if (properties.provider == Provider.ETCD) {
 			properties.etcd.validate(errors);
+		}
+		if (properties.provider == Provider.KUBERNETES) {
+			properties.kubernetes.validate(errors);
 		}
 	}
 
@@ -196,7 +205,10 @@ public class LocksmithProperties implements Validator {
 		JDBC,
 
 		/** etcd v3 (leases, transactions and watches), through the jetcd client. */
-		ETCD
+		ETCD,
+
+		/** A Kubernetes API server (coordination.k8s.io/v1 Lease objects), through the fabric8 client. */
+		KUBERNETES
 
 	}
 
@@ -586,6 +598,102 @@ public class LocksmithProperties implements Validator {
 			}
 			requirePositive(errors, "etcd.connectTimeout", this.connectTimeout);
 			requirePositive(errors, "etcd.requestTimeout", this.requestTimeout);
+		}
+
+	}
+
+	/**
+	 * Kubernetes provider settings ({@code locksmith.provider=kubernetes}, needs lock-kubernetes and
+	 * {@code io.fabric8:kubernetes-client} with {@code kubernetes-httpclient-jdk}).
+	 */
+	public static class Kubernetes {
+
+		/**
+		 * Namespace of the lock objects; empty for the client's (in a pod, the pod's own namespace from the
+		 * service-account files; outside, the kubeconfig context's).
+		 */
+		private @Nullable String namespace;
+
+		/**
+		 * Kind of object that holds a lock. Only lease (coordination.k8s.io/v1 Lease) is implemented.
+		 */
+		private Resource resource = Resource.LEASE;
+
+		/**
+		 * Prefix of the object names (1 to 40 lower-case letters, digits or '-').
+		 */
+		private String namePrefix = "locksmith-";
+
+		/**
+		 * Returns the namespace.
+		 * @return the namespace, or {@code null} for the client's
+		 */
+		public @Nullable String getNamespace() {
+			return this.namespace;
+		}
+
+		/**
+		 * Sets the namespace.
+		 * @param namespace the namespace, or {@code null} for the client's
+		 */
+		public void setNamespace(@Nullable String namespace) {
+			this.namespace = namespace;
+		}
+
+		/**
+		 * Returns the resource kind.
+		 * @return the resource kind
+		 */
+		public Resource getResource() {
+			return this.resource;
+		}
+
+		/**
+		 * Sets the resource kind.
+		 * @param resource the resource kind
+		 */
+		public void setResource(Resource resource) {
+			this.resource = resource;
+		}
+
+		/**
+		 * Returns the object name prefix.
+		 * @return the prefix
+		 */
+		public String getNamePrefix() {
+			return this.namePrefix;
+		}
+
+		/**
+		 * Sets the object name prefix.
+		 * @param namePrefix the prefix
+		 */
+		public void setNamePrefix(String namePrefix) {
+			this.namePrefix = namePrefix;
+		}
+
+		void validate(Errors errors) {
+			if (this.resource != Resource.LEASE) {
+				reject(errors, "kubernetes.resource", "unsupported",
+						"must be lease: the Mutex custom resource is not implemented yet");
+			}
+			if (this.namePrefix == null || !this.namePrefix.matches("[a-z0-9][a-z0-9-]{0,39}")) {
+				reject(errors, "kubernetes.namePrefix", "invalid",
+						"must be 1 to 40 lower-case letters, digits or '-', starting with a letter or digit");
+			}
+		}
+
+		/**
+		 * The kinds of Kubernetes object a lock can live in.
+		 */
+		public enum Resource {
+
+			/** coordination.k8s.io/v1 Lease, the object client-go's leader election uses. */
+			LEASE,
+
+			/** locksmith.dev/v1 Mutex (not implemented yet: rejected at startup). */
+			MUTEX
+
 		}
 
 	}

@@ -1,0 +1,684 @@
+package dev.locksmith.provider.kubernetes;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.type.TypeReference;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockClock;
+import dev.locksmith.LockInfo;
+import dev.locksmith.LockPage;
+import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.KeyText;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.spi.Renewal;
+import dev.locksmith.spi.ReleaseSubscription;
+
+/**
+ * Locks on a Kubernetes API server, one {@code coordination.k8s.io/v1} Lease object per key.
+ *
+ * <p><b>Storage.</b> The object's annotations are the lock's state: {@value #KEY_ANNOTATION} (the original key,
+ * since object names are derived, see {@link ObjectNames}), {@value #TOKEN_ANNOTATION} (the last fencing token
+ * issued for the key) and {@value #LEASES_ANNOTATION} (the live leases as a JSON list: id, owner, type,
+ * permits, token, granted and expiry times, metadata). A write lease is one entry; readers and semaphore
+ * permits are several entries of the same object, so the whole key, every reader and every permit, is
+ * decided in one object and changed in one write. The Lease {@code spec} mirrors the state for Kubernetes
+ * tools ({@code holderIdentity} the holders' owner ids, {@code renewTime} + {@code leaseDurationSeconds}
+ * covering the latest expiry, {@code leaseTransitions} counting grants to a free key); it is never read
+ * back.
+ *
+ * <p><b>Atomicity.</b> Every change is a read, a decision in this JVM, and a write conditional on the
+ * object's {@code resourceVersion}: a {@code create} for a key that has no object yet (409 AlreadyExists
+ * means another client created it first) or an {@code update} carrying the resourceVersion that was read
+ * (409 Conflict means another client wrote in between). On a conflict the provider reads again and decides
+ * again. So a grant, and the token incremented with it, happen only on the state they were decided on.
+ * An acquire re-sent with the lease id of a live lease (its reply was lost) finds that lease and returns
+ * its token with the expiry refreshed.
+ *
+ * <p><b>Time.</b> The API server has no lease clock: like client-go's leader election, expiry is decided
+ * by the clock of the client that reads the object, against the expiry the writing client stored. The
+ * guarantee therefore needs the clients' wall clocks to agree to within a margin much smaller than the
+ * TTL (NTP-synchronised nodes); a client whose clock runs ahead by {@code d} sees leases expire {@code d}
+ * early. Keep TTLs large against the clock skew of the cluster.
+ *
+ * <p><b>Fencing tokens</b> strictly increase per key as long as the object exists; releases and
+ * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand restarts the
+ * counter at 1.
+ *
+ * <p><b>Waiting.</b> One watch per provider on the objects labelled
+ * {@value #MANAGED_BY_LABEL}={@value #MANAGED_BY} signals waiters when a key loses a lease.
+ *
+ * <p><b>Limits</b>, checked before any request: keys of 1 to {@value #MAX_KEY_CHARS} characters, owner ids
+ * up to {@value #MAX_OWNER_CHARS}, metadata up to {@value #MAX_METADATA_CHARS} characters of JSON per lease,
+ * a TTL of 1 ms to 365 days; and at most {@value #MAX_LEASES_PER_KEY} live leases per key (further readers
+ * or permit holders are denied as if the key were full), so the annotations stay under the API server's
+ * 256 KiB limit.
+ */
+public final class KubernetesLockProvider implements LockProvider {
+
+	/** The label the provider puts on its objects (and watches). */
+	public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+
+	/** The value of {@link #MANAGED_BY_LABEL}. */
+	public static final String MANAGED_BY = "locksmith";
+
+	/** The annotation with the original lock key. */
+	public static final String KEY_ANNOTATION = "locksmith.dev/key";
+
+	/** The annotation with the last fencing token issued for the key. */
+	public static final String TOKEN_ANNOTATION = "locksmith.dev/fencing-token";
+
+	/** The annotation with the leases (JSON). */
+	public static final String LEASES_ANNOTATION = "locksmith.dev/leases";
+
+	/** The longest key, in characters. */
+	public static final int MAX_KEY_CHARS = 1024;
+
+	/** The longest owner id, in characters. */
+	public static final int MAX_OWNER_CHARS = 256;
+
+	/** The most metadata per lease, in characters of its JSON form. */
+	public static final int MAX_METADATA_CHARS = 2048;
+
+	/** The most live leases (write, readers or permit holders) one key may have. */
+	public static final int MAX_LEASES_PER_KEY = 64;
+
+	private static final Duration MAX_TTL = Duration.ofDays(365);
+
+	private static final int MAX_ATTEMPTS = 64;
+
+	private static final TypeReference<List<LeaseRecord>> RECORDS = new TypeReference<>() {
+	};
+
+	private final KubernetesClient client;
+
+	private final String namespace;
+
+	private final ObjectNames names;
+
+	private final LockClock clock;
+
+	private final boolean closeClient;
+
+	private final ReleaseSignals signals = new ReleaseSignals();
+
+	private final KubernetesReleaseWatch watch;
+
+	private KubernetesLockProvider(Builder builder) {
+		this.client = builder.client;
+		this.namespace = builder.namespace;
+		this.names = new ObjectNames(builder.namePrefix);
+		this.clock = builder.clock;
+		this.closeClient = builder.closeClient;
+		this.watch = new KubernetesReleaseWatch(leases(), this.signals, this::liveCountOf);
+	}
+
+	/**
+	 * Starts a builder.
+	 * @param client the client (in-cluster or kubeconfig); its namespace is the default
+	 * @return the builder
+	 */
+	public static Builder builder(KubernetesClient client) {
+		return new Builder(client);
+	}
+
+	@Override
+	public String name() {
+		return "kubernetes";
+	}
+
+	/**
+	 * Returns the namespace the Lease objects live in.
+	 * @return the namespace
+	 */
+	public String namespace() {
+		return this.namespace;
+	}
+
+	/**
+	 * Returns the name of the Lease object that holds a key's state.
+	 * @param key the backend key
+	 * @return the object name
+	 */
+	public String objectName(String key) {
+		return this.names.of(checkKey("objectName", key));
+	}
+
+	@Override
+	public Grant acquire(LeaseRequest request) {
+		validate(request);
+		return mutate("acquire", request.key(), (state) -> {
+			long now = nowMillis();
+			List<LeaseRecord> live = state.live(now);
+			for (int i = 0; i < live.size(); i++) {
+				LeaseRecord lease = live.get(i);
+				if (lease.id().equals(request.leaseId())) {
+					// a re-sent request (its reply was lost): the existing grant, expiring from this request's TTL
+					live.set(i, lease.expiringAt(now + request.ttl().toMillis()));
+					return Outcome.write(state.with(live, state.token, false), Grant.granted(lease.token()));
+				}
+			}
+			Long blockingUntil = blockingUntil(live, request);
+			if (blockingUntil != null) {
+				return Outcome.keep(Grant.denied(Duration.ofMillis(Math.max(0, blockingUntil - now))));
+			}
+			long token = state.token + 1;
+			live.add(new LeaseRecord(request.leaseId(), request.owner(), request.type(), request.permits(), token, now,
+					now + request.ttl().toMillis(), request.metadata()));
+			return Outcome.write(state.with(live, token, live.size() == 1), Grant.granted(token));
+		});
+	}
+
+	/** Returns the earliest expiry among the leases that block the request, or null if nothing blocks it. */
+	private static @Nullable Long blockingUntil(List<LeaseRecord> live, LeaseRequest request) {
+		Long until = null;
+		int permitsInUse = 0;
+		for (LeaseRecord lease : live) {
+			boolean conflicts = switch (request.type()) {
+				case WRITE -> true;
+				case READ -> lease.type() != LeaseType.READ;
+				case PERMITS -> lease.type() != LeaseType.PERMITS;
+			};
+			if (lease.type() == LeaseType.PERMITS) {
+				permitsInUse += lease.permits();
+			}
+			if (conflicts) {
+				until = (until == null) ? lease.expiresAt() : Math.min(until, lease.expiresAt());
+			}
+		}
+		boolean full = live.size() >= MAX_LEASES_PER_KEY || (request.type() == LeaseType.PERMITS
+				&& (long) permitsInUse + request.permits() > request.limit());
+		if (until == null && full) {
+			for (LeaseRecord lease : live) {
+				until = (until == null) ? lease.expiresAt() : Math.min(until, lease.expiresAt());
+			}
+		}
+		return until;
+	}
+
+	@Override
+	public boolean release(LeaseRef lease) {
+		checkKey("release", lease.key());
+		boolean released = mutate("release", lease.key(), (state) -> {
+			long now = nowMillis();
+			boolean wasLive = false;
+			boolean found = false;
+			List<LeaseRecord> kept = new ArrayList<>();
+			for (LeaseRecord record : state.records) {
+				if (record.id().equals(lease.leaseId())) {
+					found = true;
+					wasLive = record.isLiveAt(now);
+				}
+				else if (record.isLiveAt(now)) {
+					kept.add(record);
+				}
+			}
+			return found ? Outcome.write(state.with(kept, state.token, false), wasLive) : Outcome.keep(false);
+		});
+		if (released) {
+			this.signals.signal(lease.key());
+		}
+		return released;
+	}
+
+	@Override
+	public boolean extend(LeaseRef lease, Duration ttl) {
+		checkKey("extend", lease.key());
+		checkTtl("extend", lease.key(), ttl);
+		return mutate("extend", lease.key(), (state) -> {
+			long now = nowMillis();
+			List<LeaseRecord> live = state.live(now);
+			for (int i = 0; i < live.size(); i++) {
+				if (live.get(i).id().equals(lease.leaseId())) {
+					live.set(i, live.get(i).expiringAt(now + ttl.toMillis()));
+					return Outcome.write(state.with(live, state.token, false), true);
+				}
+			}
+			return Outcome.keep(false);
+		});
+	}
+
+	/**
+	 * Extends the due leases with one read and one conditional write per key (the API has no multi-object
+	 * transaction, so keys cannot share a request): several leases of one key, such as a process's readers,
+	 * cost the same two requests as one.
+	 */
+	@Override
+	public Set<LeaseRef> renew(List<Renewal> renewals) {
+		Map<String, List<Renewal>> byKey = new LinkedHashMap<>();
+		for (Renewal renewal : renewals) {
+			checkKey("renew", renewal.lease().key());
+			checkTtl("renew", renewal.lease().key(), renewal.ttl());
+			byKey.computeIfAbsent(renewal.lease().key(), (k) -> new ArrayList<>()).add(renewal);
+		}
+		Set<LeaseRef> extended = new HashSet<>();
+		byKey.forEach((key, due) -> extended.addAll(mutate("renew", key, (state) -> {
+			long now = nowMillis();
+			List<LeaseRecord> live = state.live(now);
+			Set<LeaseRef> done = new HashSet<>();
+			for (Renewal renewal : due) {
+				for (int i = 0; i < live.size(); i++) {
+					if (live.get(i).id().equals(renewal.lease().leaseId())) {
+						live.set(i, live.get(i).expiringAt(now + renewal.ttl().toMillis()));
+						done.add(renewal.lease());
+					}
+				}
+			}
+			return done.isEmpty() ? Outcome.keep(done) : Outcome.write(state.with(live, state.token, false), done);
+		})));
+		return extended;
+	}
+
+	@Override
+	public LockInfo inspect(String key) {
+		checkKey("inspect", key);
+		try {
+			return info(key, read(key));
+		}
+		catch (KubernetesClientException ex) {
+			throw unavailable("inspect", key, ex);
+		}
+	}
+
+	private LockInfo info(String key, State state) {
+		List<LeaseInfo> infos = new ArrayList<>();
+		for (LeaseRecord record : state.live(nowMillis())) {
+			infos.add(record.info());
+		}
+		return LockInfo.of(key, infos);
+	}
+
+	@Override
+	public LockPage list(String keyPrefix, int offset, int limit) {
+		if (offset < 0 || limit < 0) {
+			throw new IllegalArgumentException(
+					"kubernetes provider list: offset and limit must not be negative, but were " + offset + ", " + limit);
+		}
+		List<LockInfo> locked = new ArrayList<>();
+		try {
+			for (Lease lease : leases().withLabel(MANAGED_BY_LABEL, MANAGED_BY).list().getItems()) {
+				String key = annotation(lease, KEY_ANNOTATION);
+				if (key != null && key.startsWith(keyPrefix)) {
+					LockInfo info = info(key, State.of(lease, key, this::parse));
+					if (info.isLocked()) {
+						locked.add(info);
+					}
+				}
+			}
+		}
+		catch (KubernetesClientException ex) {
+			throw unavailable("list", keyPrefix, ex);
+		}
+		locked.sort(Comparator.comparing(LockInfo::key));
+		int from = Math.min(offset, locked.size());
+		int to = (int) Math.min((long) from + limit, locked.size());
+		return new LockPage(List.copyOf(locked.subList(from, to)), locked.size());
+	}
+
+	@Override
+	public boolean forceRelease(String key) {
+		checkKey("forceRelease", key);
+		boolean any = mutate("forceRelease", key, (state) -> {
+			boolean live = !state.live(nowMillis()).isEmpty();
+			return state.records.isEmpty() ? Outcome.keep(false)
+					: Outcome.write(state.with(new ArrayList<>(), state.token, false), live);
+		});
+		this.signals.signal(key);
+		return any;
+	}
+
+	@Override
+	public boolean notifiesReleases() {
+		return true;
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(String key) {
+		return this.signals.subscribe(key);
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(String key, LeaseType type) {
+		return this.signals.subscribe(key, type);
+	}
+
+	@Override
+	public void ping() {
+		try {
+			leases().list(new ListOptionsBuilder().withLimit(1L).build());
+		}
+		catch (KubernetesClientException ex) {
+			throw unavailable("ping", "", ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.watch.close();
+		if (this.closeClient) {
+			this.client.close();
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "KubernetesLockProvider[namespace=" + this.namespace + ", prefix=" + this.names.prefix() + "]";
+	}
+
+	// ------------------------------------------------------------------ read, decide, conditional write
+
+	/**
+	 * Reads the key's object, lets {@code decide} choose, and writes the new state conditionally on the
+	 * resourceVersion that was read (or creates the object if there was none); on a 409 starts over.
+	 */
+	private <T> T mutate(String method, String key, Function<State, Outcome<T>> decide) {
+		String name = this.names.of(key);
+		try {
+			for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+				Lease current = leases().withName(name).get();
+				State state = State.of(current, key, this::parse);
+				Outcome<T> outcome = decide.apply(state);
+				if (outcome.next == null) {
+					return outcome.result;
+				}
+				Lease next = toObject(name, key, current, outcome.next);
+				try {
+					if (current == null) {
+						leases().resource(next).create();
+					}
+					else {
+						leases().resource(next).update();
+					}
+					return outcome.result;
+				}
+				catch (KubernetesClientException ex) {
+					if (ex.getCode() != 409) {
+						throw ex;
+					}
+					// someone else wrote (or created) the object since we read it: read again and decide again
+				}
+			}
+		}
+		catch (KubernetesClientException ex) {
+			throw unavailable(method, key, ex);
+		}
+		throw new LockProviderUnavailableException(key, "kubernetes provider " + method + ": still conflicting after "
+				+ MAX_ATTEMPTS + " attempts on Lease " + this.namespace + "/" + name, null);
+	}
+
+	private State read(String key) {
+		Lease current = leases().withName(this.names.of(key)).get();
+		return State.of(current, key, this::parse);
+	}
+
+	private Lease toObject(String name, String key, @Nullable Lease current, State next) {
+		Lease lease = (current != null) ? new LeaseBuilder(current).build()
+				: new LeaseBuilder().withNewMetadata().withName(name).withNamespace(this.namespace).endMetadata()
+					.withNewSpec().endSpec().build();
+		ObjectMeta meta = lease.getMetadata();
+		Map<String, String> labels = new HashMap<>((meta.getLabels() != null) ? meta.getLabels() : Map.of());
+		labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+		meta.setLabels(labels);
+		Map<String, String> annotations = new HashMap<>(
+				(meta.getAnnotations() != null) ? meta.getAnnotations() : Map.of());
+		annotations.put(KEY_ANNOTATION, key);
+		annotations.put(TOKEN_ANNOTATION, Long.toString(next.token));
+		annotations.put(LEASES_ANNOTATION, this.client.getKubernetesSerialization().asJson(next.records));
+		meta.setAnnotations(annotations);
+		LeaseSpec spec = (lease.getSpec() != null) ? lease.getSpec() : new LeaseSpec();
+		long now = nowMillis();
+		if (next.records.isEmpty()) {
+			spec.setHolderIdentity(null);
+			spec.setLeaseDurationSeconds(null);
+		}
+		else {
+			long latest = next.records.stream().mapToLong(LeaseRecord::expiresAt).max().orElse(now);
+			spec.setHolderIdentity(String.join(",", next.records.stream().map(LeaseRecord::owner).distinct().toList()));
+			spec.setLeaseDurationSeconds((int) Math.min(Integer.MAX_VALUE, Math.max(1, (latest - now + 999) / 1000)));
+			spec.setRenewTime(Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC));
+		}
+		if (next.newHolder) {
+			spec.setAcquireTime(Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC));
+			spec.setLeaseTransitions(((spec.getLeaseTransitions() != null) ? spec.getLeaseTransitions() : 0) + 1);
+		}
+		lease.setSpec(spec);
+		return lease;
+	}
+
+	private List<LeaseRecord> parse(String json) {
+		return this.client.getKubernetesSerialization().unmarshal(json, RECORDS);
+	}
+
+	/** The number of leases in an object as last written (for the watch: a smaller count is a release). */
+	private int liveCountOf(Lease lease) {
+		String json = annotation(lease, LEASES_ANNOTATION);
+		return (json != null) ? parse(json).size() : 0;
+	}
+
+	static @Nullable String annotation(Lease lease, String name) {
+		Map<String, String> annotations = (lease.getMetadata() != null) ? lease.getMetadata().getAnnotations() : null;
+		return (annotations != null) ? annotations.get(name) : null;
+	}
+
+	private NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases() {
+		return this.client.leases().inNamespace(this.namespace);
+	}
+
+	private long nowMillis() {
+		return this.clock.now().toEpochMilli();
+	}
+
+	private LockProviderUnavailableException unavailable(String method, String key, KubernetesClientException ex) {
+		return new LockProviderUnavailableException(key, "kubernetes provider " + method + " on '"
+				+ KeyText.forMessage(key) + "' failed: HTTP " + ex.getCode() + " " + ex.getMessage(), ex);
+	}
+
+	// ------------------------------------------------------------------ validation
+
+	private void validate(LeaseRequest request) {
+		checkKey("acquire", request.key());
+		checkTtl("acquire", request.key(), request.ttl());
+		if (request.owner().length() > MAX_OWNER_CHARS) {
+			throw new IllegalArgumentException("kubernetes provider acquire: owner id of '"
+					+ KeyText.forMessage(request.key()) + "' has " + request.owner().length()
+					+ " characters, more than the limit of " + MAX_OWNER_CHARS);
+		}
+		int metadataChars = this.client.getKubernetesSerialization().asJson(request.metadata()).length();
+		if (metadataChars > MAX_METADATA_CHARS) {
+			throw new IllegalArgumentException("kubernetes provider acquire: metadata of '"
+					+ KeyText.forMessage(request.key()) + "' takes " + metadataChars
+					+ " characters of JSON, more than the limit of " + MAX_METADATA_CHARS);
+		}
+	}
+
+	private static String checkKey(String method, String key) {
+		Objects.requireNonNull(key, "key");
+		if (key.isEmpty() || key.length() > MAX_KEY_CHARS) {
+			throw new IllegalArgumentException("kubernetes provider " + method + ": key '" + KeyText.forMessage(key)
+					+ "' must have 1 to " + MAX_KEY_CHARS + " characters, but has " + key.length());
+		}
+		return key;
+	}
+
+	private static void checkTtl(String method, String key, Duration ttl) {
+		if (ttl.toMillis() < 1 || ttl.compareTo(MAX_TTL) > 0) {
+			throw new IllegalArgumentException("kubernetes provider " + method + ": TTL of '" + KeyText.forMessage(key)
+					+ "' must be 1 ms to 365 days, but was " + ttl);
+		}
+	}
+
+	// ------------------------------------------------------------------ state of one key
+
+	/** A key's state as read: its leases (live or not) and the last token issued. */
+	private static final class State {
+
+		final List<LeaseRecord> records;
+
+		final long token;
+
+		/** Whether this state (as the next one) grants to a key that had no live lease. */
+		final boolean newHolder;
+
+		State(List<LeaseRecord> records, long token, boolean newHolder) {
+			this.records = records;
+			this.token = token;
+			this.newHolder = newHolder;
+		}
+
+		static State of(@Nullable Lease lease, String key, Function<String, List<LeaseRecord>> parse) {
+			if (lease == null) {
+				return new State(List.of(), 0, false);
+			}
+			String storedKey = annotation(lease, KEY_ANNOTATION);
+			if (storedKey == null) {
+				// never take over a Lease someone else uses (a client-go leader election, say) under this name
+				throw new IllegalStateException("Lease " + lease.getMetadata().getName()
+						+ " was not created by Locksmith (it has no " + KEY_ANNOTATION + " annotation); refusing to "
+						+ "lock '" + KeyText.forMessage(key) + "' on it: choose another locksmith.kubernetes.name-prefix");
+			}
+			if (!storedKey.equals(key)) {
+				throw new IllegalStateException("Lease " + lease.getMetadata().getName() + " belongs to key '"
+						+ KeyText.forMessage(storedKey) + "', not '" + KeyText.forMessage(key) + "' (hash collision)");
+			}
+			String token = annotation(lease, TOKEN_ANNOTATION);
+			String json = annotation(lease, LEASES_ANNOTATION);
+			return new State((json != null) ? parse.apply(json) : List.of(), (token != null) ? Long.parseLong(token) : 0,
+					false);
+		}
+
+		/** Returns a mutable copy of the leases live at {@code now}. */
+		List<LeaseRecord> live(long now) {
+			List<LeaseRecord> live = new ArrayList<>(this.records.size() + 1);
+			for (LeaseRecord record : this.records) {
+				if (record.isLiveAt(now)) {
+					live.add(record);
+				}
+			}
+			return live;
+		}
+
+		State with(List<LeaseRecord> records, long token, boolean newHolder) {
+			return new State(records, token, newHolder);
+		}
+
+	}
+
+	/** What a decision returns: the state to write (or null to write nothing) and the answer. */
+	private record Outcome<T>(@Nullable State next, T result) {
+
+		static <T> Outcome<T> write(State next, T result) {
+			return new Outcome<>(next, result);
+		}
+
+		static <T> Outcome<T> keep(T result) {
+			return new Outcome<>(null, result);
+		}
+
+	}
+
+	/**
+	 * Builds a {@link KubernetesLockProvider}.
+	 */
+	public static final class Builder {
+
+		private final KubernetesClient client;
+
+		private String namespace;
+
+		private String namePrefix = "locksmith-";
+
+		private LockClock clock = LockClock.system();
+
+		private boolean closeClient;
+
+		private Builder(KubernetesClient client) {
+			this.client = Objects.requireNonNull(client, "client must not be null");
+			String clientNamespace = client.getNamespace();
+			this.namespace = (clientNamespace != null) ? clientNamespace : "default";
+		}
+
+		/**
+		 * Sets the namespace of the Lease objects (default: the client's, from the pod's service account
+		 * or the kubeconfig context, else {@code default}).
+		 * @param namespace the namespace
+		 * @return this builder
+		 */
+		public Builder namespace(String namespace) {
+			if (namespace == null || namespace.isBlank()) {
+				throw new IllegalArgumentException("locksmith.kubernetes.namespace must not be empty");
+			}
+			this.namespace = namespace;
+			return this;
+		}
+
+		/**
+		 * Sets the prefix of the object names (default {@code locksmith-}).
+		 * @param namePrefix 1 to 40 lower-case letters, digits or '-'
+		 * @return this builder
+		 */
+		public Builder namePrefix(String namePrefix) {
+			new ObjectNames(namePrefix);
+			this.namePrefix = namePrefix;
+			return this;
+		}
+
+		/**
+		 * Sets the clock that stamps and judges expiry (default the system clock; see the class notes on time).
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(LockClock clock) {
+			this.clock = Objects.requireNonNull(clock, "clock must not be null");
+			return this;
+		}
+
+		/**
+		 * Makes {@link KubernetesLockProvider#close()} close the client too (for a client the provider's
+		 * creator made only for it).
+		 * @param closeClient whether to close the client
+		 * @return this builder
+		 */
+		public Builder closeClient(boolean closeClient) {
+			this.closeClient = closeClient;
+			return this;
+		}
+
+		/**
+		 * Builds the provider and starts its watch.
+		 * @return the provider
+		 */
+		public KubernetesLockProvider build() {
+			return new KubernetesLockProvider(this);
+		}
+
+	}
+
+}
