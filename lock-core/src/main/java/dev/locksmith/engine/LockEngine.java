@@ -529,7 +529,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					lastError = ex;
 				}
 				catch (IllegalArgumentException ex) {
-					throw ex; // bad input (a provider's key, metadata or TTL limit): never retried as an outage
+					// bad input (a provider's key, metadata or TTL limit), refused before anything was applied:
+					// never retried as an outage, and no best-effort release of an attempt that cannot exist
+					answered = true;
+					throw ex;
 				}
 				catch (RuntimeException ex) {
 					lastError = new LockProviderUnavailableException(key, "Lock provider '" + this.provider.name()
