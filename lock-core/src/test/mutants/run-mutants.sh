@@ -1,7 +1,7 @@
 #!/bin/bash
 # Proof that the verification suite can fail: re-introduces known defects one at a time, each into a
 # temporary copy of the repository, runs the suite (SimulationTests with the CI budget, plus
-# RenewalSchedulingTests for the scheduler) and expects every mutant to make it FAIL. The unmutated copy
+# ManualScheduledRenewalTests and RenewalSchedulingTests for the scheduler's own wake-ups) and expects every mutant to make it FAIL. The unmutated copy
 # must pass first, or nothing is proven. Run from anywhere; uses Maven offline (-o) and never installs.
 #
 # Usage: lock-core/src/test/mutants/run-mutants.sh [patch ...]      (default: every *.patch here)
@@ -14,7 +14,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
-tests='SimulationTests,RenewalSchedulingTests'
+tests='SimulationTests,ManualScheduledRenewalTests,RenewalSchedulingTests'
 work=$(mktemp -d /tmp/locksmith-mutants.XXXXXX)
 
 copy() {
@@ -30,7 +30,8 @@ run_suite() {
 evidence() {
   local dir=$1
   grep -h -m2 -E '^Seed .* broke|^Found after' "$dir"/lock-core/target/surefire-reports/*SimulationTests-output.txt 2>/dev/null | cut -c1-400
-  grep -h -m1 -A3 -E '^\[ERROR\] +RenewalSchedulingTests' "$dir.log" 2>/dev/null | tr '\n' ' ' | cut -c1-300
+  grep -h -m1 -E '^\[renewal scheduling, manual time\]' "$dir"/lock-core/target/surefire-reports/*ManualScheduledRenewalTests-output.txt 2>/dev/null
+  grep -h -m1 -A3 -E '^\[ERROR\] +(ManualScheduled)?RenewalSchedulingTests' "$dir.log" 2>/dev/null | tr '\n' ' ' | cut -c1-300
 }
 
 echo "work directory: $work"

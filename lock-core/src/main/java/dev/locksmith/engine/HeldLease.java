@@ -340,6 +340,12 @@ final class HeldLease implements LockHandle {
 			else {
 				this.inFlight = true;
 				unscheduleLocked();
+				// From now on the backend may expire the lease newTtl after this send: until the answer, the
+				// handle claims only the earlier of both deadlines (a shortening extend in flight)
+				long ifApplied = sentAt + validityNanos(newTtl);
+				if (ifApplied - this.deadlineNanos < 0) {
+					this.deadlineNanos = ifApplied;
+				}
 			}
 		}
 		finally {

@@ -111,4 +111,48 @@ class LeaseOrderingTests {
 		}
 	}
 
+
+	/**
+	 * Found by Fray ({@code EngineInterleavingTests.extendReleaseRaceRenewalsAndAContender}) on the new engine:
+	 * while a shortening extend is on its way, the backend may already expire the lease at the shorter time,
+	 * so the handle must not claim the longer deadline meanwhile.
+	 */
+	@Test
+	void aShorteningExtendInFlightAlreadyLimitsTheDeadline() throws Exception {
+		CountDownLatch applied = new CountDownLatch(1);
+		CountDownLatch reply = new CountDownLatch(1);
+		ForwardingProvider slowReply = new ForwardingProvider(this.memory) {
+			@Override
+			public boolean extend(dev.locksmith.spi.LeaseRef ref, Duration ttl) {
+				boolean extended = super.extend(ref, ttl);
+				applied.countDown();
+				try {
+					reply.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				return extended;
+			}
+		};
+		try (LockEngine service = Locksmith.builder(slowReply).clock(this.clock).build()) {
+			LockHandle handle = service.acquire("k");
+			this.clock.advance(Duration.ofSeconds(1));
+			CompletableFuture<Void> extend = CompletableFuture.runAsync(() -> handle.extend(Duration.ofSeconds(3)));
+			try {
+				assertThat(applied.await(30, TimeUnit.SECONDS)).isTrue();
+				// the backend now expires the lease 3 s after the extend; its reply has not arrived
+				assertThat(handle.remaining()).as("the local deadline never exceeds the backend's expiry")
+					.isLessThanOrEqualTo(backendRemaining("k"));
+				this.clock.advance(Duration.ofSeconds(4));
+				assertThat(handle.isValid()).as("valid after the backend expired the lease").isFalse();
+			}
+			finally {
+				reply.countDown(); // close() waits for the extend in flight
+			}
+			extend.get(30, TimeUnit.SECONDS);
+			assertThat(handle.isValid()).isFalse();
+		}
+	}
+
 }

@@ -421,19 +421,21 @@ public final class Simulation implements WorldView, SimNetwork {
 		}
 		Client c = this.clients.get(r.client());
 		ReleaseOutcome outcome;
+		// a handle whose release threw stays invalid and unregistered; a further release() retries on the backend
+		boolean retry = t.releaseThrew;
 		this.inCall = c.index;
 		try {
 			outcome = t.handle.release();
 		}
 		catch (LockProviderUnavailableException ex) {
-			count("release threw");
+			count(retry ? "release retry threw" : "release threw");
 			t.releaseThrew = true;
 			return;
 		}
 		finally {
 			this.inCall = -1;
 		}
-		count("release " + outcome);
+		count((retry ? "release retry " : "release ") + outcome);
 		if (outcome == ReleaseOutcome.RELEASED) {
 			if (t.outcome == ReleaseOutcome.RELEASED) {
 				fail(new LeaseInvariants.Violation(7, t + ": release() returned RELEASED twice"));
