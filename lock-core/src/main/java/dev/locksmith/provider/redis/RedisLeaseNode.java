@@ -135,9 +135,10 @@ final class RedisLeaseNode {
 
 	/**
 	 * Extends leases: one script call per {@value #RENEW_CHUNK} leases (so no single call blocks the server
-	 * for long). With Lettuce, several calls are pipelined on the connection, so the whole renewal is one
-	 * round trip; otherwise, and on a cluster (one call per hash slot, since a script may only touch keys of
-	 * one slot), they are sent one after the other.
+	 * for long), and on a cluster one per hash slot (a script may only touch keys of one slot). With Lettuce,
+	 * all calls are written before any reply is awaited: one round trip on one server, and on a cluster one
+	 * pipeline per node (Lettuce routes each call to its slot's master and follows MOVED/ASK). Without
+	 * Lettuce they are sent one after the other.
 	 * @param renewals the leases and their new TTLs
 	 * @return for each renewal, in order, whether it was live and is now extended
 	 */
@@ -155,7 +156,7 @@ final class RedisLeaseNode {
 				arguments.add(extendArguments(renewals, batch));
 			}
 			List<Object> replies = null;
-			if (batches.size() > 1 && LETTUCE_PRESENT && !(connection instanceof RedisClusterConnection)) {
+			if (batches.size() > 1 && LETTUCE_PRESENT) {
 				int[] keyCounts = batches.stream().mapToInt(List::size).toArray();
 				replies = LettuceScriptPipeline.evalAll(connection, LeaseScripts.EXTEND, arguments, keyCounts,
 						LettuceScriptPipeline.timeoutMillis(this.connectionFactory));

@@ -1,0 +1,181 @@
+package dev.locksmith.provider.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.Renewal;
+import dev.locksmith.testsupport.RedisClusterTestServer;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.event.command.CommandFailedEvent;
+import io.lettuce.core.event.command.CommandListener;
+import io.lettuce.core.event.command.CommandStartedEvent;
+import io.lettuce.core.event.command.CommandSucceededEvent;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.ClusterSlotHashUtil;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Redis Cluster specifics of {@link RedisLockProvider} against a real local cluster of three masters:
+ * renewal round trips per node and resharding. Skipped, naming the package, without a {@code redis-server}
+ * on the {@code PATH}.
+ */
+class RedisClusterLockProviderTest {
+
+	private static @Nullable RedisClusterTestServer cluster;
+
+	private static @Nullable LettuceConnectionFactory factory;
+
+	private static @Nullable RedisLockProvider provider;
+
+	/** EVALSHA commands the client has written to the cluster (its connection to any node). */
+	private static final AtomicInteger evalshaSent = new AtomicInteger();
+
+	/** EVAL commands the client has written to the cluster. */
+	private static final AtomicInteger evalSent = new AtomicInteger();
+
+	private static int counter;
+
+	@BeforeAll
+	static void startCluster() {
+		if (RedisClusterTestServer.isInstalled()) {
+			cluster = new RedisClusterTestServer();
+			// long enough for the test that freezes the nodes while the client sends
+			factory = cluster.connectionFactory(Duration.ofSeconds(30));
+			AbstractRedisClient client = factory.getNativeClient();
+			client.addListener(new CommandListener() {
+				@Override
+				public void commandStarted(CommandStartedEvent event) {
+					if ("EVALSHA".equals(event.getCommand().getType().toString())) {
+						evalshaSent.incrementAndGet();
+					}
+					if ("EVAL".equals(event.getCommand().getType().toString())) {
+						evalSent.incrementAndGet();
+					}
+				}
+
+				@Override
+				public void commandSucceeded(CommandSucceededEvent event) {
+				}
+
+				@Override
+				public void commandFailed(CommandFailedEvent event) {
+				}
+			});
+			provider = RedisLockProvider.builder(factory).build();
+		}
+	}
+
+	@AfterAll
+	static void stopCluster() {
+		if (provider != null) {
+			provider.close();
+			factory.destroy();
+		}
+		if (cluster != null) {
+			cluster.close();
+		}
+	}
+
+	@BeforeEach
+	void assumeCluster() {
+		RedisClusterTestServer.assumeInstalled();
+	}
+
+	/**
+	 * 3000 leases on keys spread over the slots of all three masters, renewed in one tick. All three masters
+	 * are frozen while the tick runs: the client must write every call (one per slot) before it gets any
+	 * reply, so the tick is one pipelined round trip per node; calls sent one after the other would stop at
+	 * the first. The first tick, before any master knows the script, is two pipelines per node (EVALSHA,
+	 * then EVAL for the calls answered NOSCRIPT), not one call after another.
+	 */
+	@Test
+	void renewalOfLeasesOverManySlotsIsOnePipelinedRoundTripPerNode() throws Exception {
+		List<Renewal> renewals = new ArrayList<>();
+		Map<Integer, Set<Integer>> slotsByNode = new HashMap<>();
+		for (int i = 0; i < 3000; i++) {
+			String key = "renew-" + (counter++);
+			LeaseRequest request = RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			renewals.add(new Renewal(request.ref(), Duration.ofSeconds(60)));
+		}
+		Map<Integer, Integer> nodeOfSlot = new HashMap<>();
+		for (Renewal renewal : renewals) {
+			int slot = ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(renewal.lease().key()));
+			int node = nodeOfSlot.computeIfAbsent(slot, cluster::nodeOfSlot);
+			slotsByNode.computeIfAbsent(node, (n) -> new HashSet<>()).add(slot);
+		}
+		assertThat(slotsByNode).as("keys on every master").hasSize(RedisClusterTestServer.MASTERS);
+		int slots = slotsByNode.values().stream().mapToInt(Set::size).sum();
+		LeaseRef unknown = new LeaseRef("renew-unknown", LeaseType.WRITE, "no-such-lease");
+		List<Renewal> tick = new ArrayList<>(renewals);
+		tick.add(new Renewal(unknown, Duration.ofSeconds(60)));
+		int unknownSlots = slotsByNode.values().stream()
+			.anyMatch((s) -> s.contains(ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey("renew-unknown")))) ? 0 : 1;
+		int calls = slots + unknownSlots;
+
+		// cold: no master knows the renewal script yet, so each answers NOSCRIPT and gets the calls again as EVAL
+		int evalshaBeforeCold = evalshaSent.get();
+		int evalBeforeCold = evalSent.get();
+		assertThat(provider.renew(tick)).hasSize(renewals.size()).doesNotContain(unknown);
+		assertThat(evalshaSent.get() - evalshaBeforeCold).as("EVALSHA calls of the cold tick").isEqualTo(calls);
+		assertThat(evalSent.get() - evalBeforeCold).as("EVAL calls of the cold tick").isEqualTo(calls);
+
+		long[] before = evalshaPerNode();
+		int sentBefore = evalshaSent.get();
+
+		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+			cluster.pause(n);
+		}
+		CompletableFuture<Set<LeaseRef>> renewing = CompletableFuture.supplyAsync(() -> provider.renew(tick));
+		try {
+			await().atMost(Duration.ofSeconds(15))
+				.untilAsserted(() -> assertThat(evalshaSent.get() - sentBefore)
+					.as("EVALSHA calls written while no node answers")
+					.isEqualTo(calls));
+		}
+		finally {
+			for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+				cluster.resume(n);
+			}
+		}
+		assertThat(renewing.get()).hasSize(renewals.size()).doesNotContain(unknown);
+		long[] after = evalshaPerNode();
+		int extra = unknownSlots;
+		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+			assertThat(after[n] - before[n]).as("EVALSHA calls on master " + n)
+				.isBetween((long) slotsByNode.get(n).size(), (long) slotsByNode.get(n).size() + extra);
+		}
+		long started = System.nanoTime();
+		provider.renew(tick);
+		System.out.printf("cluster renewal tick: %d leases over %d slots on %d masters in %d ms%n", renewals.size(),
+				slots, RedisClusterTestServer.MASTERS, (System.nanoTime() - started) / 1_000_000);
+		renewals.forEach((renewal) -> provider.release(renewal.lease()));
+	}
+
+	private static long[] evalshaPerNode() {
+		long[] calls = new long[RedisClusterTestServer.MASTERS];
+		for (int n = 0; n < calls.length; n++) {
+			calls[n] = cluster.commandCalls(n, "evalsha");
+		}
+		return calls;
+	}
+
+}
