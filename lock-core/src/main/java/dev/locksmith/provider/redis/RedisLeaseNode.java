@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.ClusterSlotHashUtil;
 import org.springframework.data.redis.connection.RedisClusterConnection;
@@ -290,8 +291,23 @@ final class RedisLeaseNode {
 		}
 		catch (DataAccessException | IllegalStateException ex) {
 			throw new LockProviderUnavailableException(key,
-					"Redis " + operation + " of '" + KeyText.forMessage(key) + "' failed: " + ex.getMessage(), ex);
+					"Redis " + operation + " of '" + KeyText.forMessage(key) + "' failed: " + describe(ex), ex);
 		}
+	}
+
+	/**
+	 * Returns an error's message followed by its root cause's when that says more: Spring Data reports a
+	 * failed script as "Error in execution", and only the server's reply (such as {@code TRYAGAIN} while a
+	 * cluster slot moves) tells why.
+	 */
+	private static @Nullable String describe(RuntimeException ex) {
+		Throwable root = NestedExceptionUtils.getMostSpecificCause(ex);
+		String message = ex.getMessage();
+		String rootMessage = root.getMessage();
+		if (root == ex || rootMessage == null || (message != null && message.contains(rootMessage))) {
+			return message;
+		}
+		return message + ": " + rootMessage;
 	}
 
 	private byte[] tail(String owner, Map<String, String> metadata) {

@@ -11,11 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.locksmith.LeaseType;
+import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.Renewal;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.MigrateArgs;
 import io.lettuce.core.event.command.CommandFailedEvent;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
@@ -168,6 +170,81 @@ class RedisClusterLockProviderTest {
 		System.out.printf("cluster renewal tick: %d leases over %d slots on %d masters in %d ms%n", renewals.size(),
 				slots, RedisClusterTestServer.MASTERS, (System.nanoTime() - started) / 1_000_000);
 		renewals.forEach((renewal) -> provider.release(renewal.lease()));
+	}
+
+	/**
+	 * Moves the slot of a held lock to another master while it is held ({@code CLUSTER SETSLOT}
+	 * IMPORTING/MIGRATING, {@code MIGRATE} of the lease hash first and of the fencing counter and wait flag
+	 * afterwards, then {@code SETSLOT NODE} everywhere). At every stage the holder's renewals succeed
+	 * (following {@code ASK} during the move and {@code MOVED} after it), another client is never granted the
+	 * lock (denied, or refused with {@code TRYAGAIN} while the slot's keys are split), and after the release
+	 * the next grant's token is higher: the fencing counter moved with the lease.
+	 */
+	@Test
+	void movingTheSlotOfAHeldLockKeepsTheHolderAndGrantsNoSecondHolder() {
+		LettuceConnectionFactory otherFactory = cluster.connectionFactory();
+		try (RedisLockProvider other = RedisLockProvider.builder(otherFactory).build()) {
+			String key = "reshard-" + (counter++);
+			LeaseRequest held = RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			long token = provider.acquire(held).fencingToken();
+			List<Renewal> manyWithHeld = new ArrayList<>();
+			manyWithHeld.add(new Renewal(held.ref(), Duration.ofSeconds(30)));
+			for (int i = 0; i < 50; i++) {
+				LeaseRequest request = RedisLockProviderTest.request("reshard-other-" + (counter++), LeaseType.WRITE,
+						Duration.ofSeconds(30));
+				provider.acquire(request);
+				manyWithHeld.add(new Renewal(request.ref(), Duration.ofSeconds(30)));
+			}
+			int slot = ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(key));
+			int source = cluster.nodeOfSlot(slot);
+			int target = (source + 1) % RedisClusterTestServer.MASTERS;
+			String sourceId = cluster.node(source).clusterMyId();
+			String targetId = cluster.node(target).clusterMyId();
+			List<String> keysInSlot = cluster.node(source).clusterGetKeysInSlot(slot, 100);
+			assertThat(keysInSlot).as("the lease hash and the fencing counter").contains(RedisKeys.leaseKey(key)).hasSizeGreaterThanOrEqualTo(2);
+
+			cluster.node(target).clusterSetSlotImporting(slot, sourceId);
+			cluster.node(source).clusterSetSlotMigrating(slot, targetId);
+			assertHolderKeepsTheLock(other, held, manyWithHeld, token, "slot migrating, keys on the source");
+
+			cluster.node(source).migrate("127.0.0.1", cluster.ports().get(target), 0, 5000,
+					MigrateArgs.Builder.keys(RedisKeys.leaseKey(key)));
+			assertHolderKeepsTheLock(other, held, manyWithHeld, token, "lease hash moved, fencing counter not yet");
+
+			List<String> rest = cluster.node(source).clusterGetKeysInSlot(slot, 100);
+			cluster.node(source).migrate("127.0.0.1", cluster.ports().get(target), 0, 5000,
+					MigrateArgs.Builder.keys(rest.toArray(String[]::new)));
+			assertHolderKeepsTheLock(other, held, manyWithHeld, token, "all keys moved, slot still migrating");
+
+			for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+				cluster.node(n).clusterSetSlotNode(slot, targetId);
+			}
+			assertThat(cluster.nodeOfSlot(slot)).isEqualTo(target);
+			assertHolderKeepsTheLock(other, held, manyWithHeld, token, "slot owned by the target");
+
+			assertThat(provider.release(held.ref())).isTrue();
+			LeaseRequest next = RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(other.acquire(next).fencingToken()).as("token after the move").isGreaterThan(token);
+			other.release(next.ref());
+			manyWithHeld.forEach((renewal) -> provider.release(renewal.lease()));
+		}
+		finally {
+			otherFactory.destroy();
+		}
+	}
+
+	private static void assertHolderKeepsTheLock(RedisLockProvider other, LeaseRequest held, List<Renewal> tick,
+			long token, String stage) {
+		assertThat(provider.extend(held.ref(), Duration.ofSeconds(30))).as("single renewal: " + stage).isTrue();
+		assertThat(provider.renew(tick)).as("batched renewal: " + stage).hasSize(tick.size());
+		LeaseRequest contender = RedisLockProviderTest.request(held.key(), LeaseType.WRITE, Duration.ofSeconds(30));
+		try {
+			assertThat(other.acquire(contender).isGranted()).as("second holder: " + stage).isFalse();
+		}
+		catch (LockProviderUnavailableException ex) {
+			assertThat(ex).as(stage).hasMessageContaining("TRYAGAIN");
+		}
+		assertThat(other.inspect(held.key()).fencingToken()).as("holder's token: " + stage).isEqualTo(token);
 	}
 
 	private static long[] evalshaPerNode() {
