@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.AbstractRedisClient;
@@ -245,6 +247,59 @@ class RedisClusterLockProviderTest {
 			assertThat(ex).as(stage).hasMessageContaining("TRYAGAIN");
 		}
 		assertThat(other.inspect(held.key()).fencingToken()).as("holder's token: " + stage).isEqualTo(token);
+	}
+
+	/**
+	 * Wake-ups on a cluster use the classic release channel: the provider subscribes once (on one node) and a
+	 * {@code PUBLISH} on any master reaches it, because a cluster broadcasts every classic message over the
+	 * cluster bus to every other node. For a key on each master, a waiter of another client is woken by the
+	 * release, and the release costs one bus message per other node ({@code cluster_stats_messages_publish_sent}).
+	 */
+	@Test
+	void releaseOnAnyMasterWakesAWaiterOfAnotherClientThroughTheBroadcastChannel() throws Exception {
+		LettuceConnectionFactory otherFactory = cluster.connectionFactory();
+		try (RedisLockProvider other = RedisLockProvider.builder(otherFactory).build()) {
+			await().atMost(Duration.ofSeconds(5)).until(() -> other.releaseSubscriptions() >= 1);
+			for (int master = 0; master < RedisClusterTestServer.MASTERS; master++) {
+				String key = keyOnMaster(master);
+				LeaseRequest held = RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+				assertThat(provider.acquire(held).isGranted()).isTrue();
+				ReleaseSubscription waiter = other.subscribe(key);
+				assertThat(other.acquire(RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(5)))
+					.isGranted()).isFalse();
+				long busBefore = publishMessagesSent();
+				assertThat(provider.release(held.ref())).isTrue();
+				assertThat(waiter.await(TimeUnit.SECONDS.toNanos(5))).as("waiter of a key on master " + master).isTrue();
+				waiter.close();
+				await().atMost(Duration.ofSeconds(5))
+					.untilAsserted(() -> assertThat(publishMessagesSent() - busBefore).as("bus messages of one release")
+						.isEqualTo(RedisClusterTestServer.MASTERS - 1));
+			}
+		}
+		finally {
+			otherFactory.destroy();
+		}
+	}
+
+	private static String keyOnMaster(int master) {
+		while (true) {
+			String key = "wake-" + (counter++);
+			if (cluster.nodeOfSlot(ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(key))) == master) {
+				return key;
+			}
+		}
+	}
+
+	private static long publishMessagesSent() {
+		long sent = 0;
+		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+			for (String line : cluster.node(n).clusterInfo().split("\r?\n")) {
+				if (line.startsWith("cluster_stats_messages_publish_sent:")) {
+					sent += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+				}
+			}
+		}
+		return sent;
 	}
 
 	private static long[] evalshaPerNode() {
