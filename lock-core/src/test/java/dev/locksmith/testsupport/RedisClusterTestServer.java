@@ -344,6 +344,14 @@ public final class RedisClusterTestServer implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Returns the {@code redis-server} on the {@code PATH}, if any.
+	 * @return the binary, or {@code null}
+	 */
+	static @Nullable File executableOnPath() {
+		return executable();
+	}
+
 	private static @Nullable File executable() {
 		String path = System.getenv("PATH");
 		if (path == null) {
