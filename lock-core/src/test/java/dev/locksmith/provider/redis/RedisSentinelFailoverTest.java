@@ -10,6 +10,9 @@ import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.testsupport.RedisSentinelTestServer;
+import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +110,61 @@ class RedisSentinelFailoverTest {
 					}
 				}
 				System.out.printf("sentinel failover without min-replicas: %d of %d grants lost%n", lost, keys);
+			}
+			finally {
+				holderFactory.destroy();
+				otherFactory.destroy();
+			}
+		}
+	}
+
+	/**
+	 * The documented window, forced: the replica is frozen and the primary drops its link to it
+	 * ({@code CLIENT KILL TYPE replica}) before a grant is made without replica confirmation, then the
+	 * primary dies and Sentinel promotes the replica, which never received the grant. A second client
+	 * is granted the lock (the window is real), but with a higher fencing token than the first holder's, so a
+	 * fenced store rejects the stale holder; the stale holder's renewal fails, so it learns it lost the lock.
+	 * With {@code minReplicas(1)} the same grant is refused instead (the frozen replica cannot confirm it).
+	 */
+	@Test
+	void aGrantTheReplicaNeverReceivedIsLostWithAHigherTokenForTheNextHolder() {
+		try (RedisSentinelTestServer sentinel = new RedisSentinelTestServer()) {
+			LettuceConnectionFactory holderFactory = sentinel.connectionFactory(Duration.ofSeconds(1));
+			LettuceConnectionFactory otherFactory = sentinel.connectionFactory(Duration.ofSeconds(1));
+			try (RedisLockProvider holder = RedisLockProvider.builder(holderFactory).build();
+					RedisLockProvider confirming = RedisLockProvider.builder(holderFactory).minReplicas(1)
+						.replicaTimeout(Duration.ofMillis(200)).build();
+					RedisLockProvider other = RedisLockProvider.builder(otherFactory).build()) {
+				LeaseRequest held = RedisLockProviderTest.request("window", LeaseType.WRITE, Duration.ofSeconds(60));
+				sentinel.replica().pause();
+				Grant grant;
+				try {
+					assertThat(confirming.acquire(RedisLockProviderTest.request("window-confirmed", LeaseType.WRITE,
+							Duration.ofSeconds(60))).isGranted()).as("grant the replica cannot confirm").isFalse();
+					// the primary drops its (frozen) replica, so the grant below reaches no replica
+					RedisClient primaryAdmin = RedisClient.create(RedisURI.create("127.0.0.1", sentinel.primary().port()));
+					try (var connection = primaryAdmin.connect()) {
+						assertThat(connection.sync().clientKill(KillArgs.Builder.typeSlave())).isEqualTo(1);
+					}
+					finally {
+						primaryAdmin.shutdown();
+					}
+					grant = holder.acquire(held);
+					assertThat(grant.isGranted()).isTrue();
+					sentinel.primary().stop();
+				}
+				finally {
+					sentinel.replica().resume();
+				}
+				await().atMost(Duration.ofSeconds(30)).until(() -> sentinel.primaryPort() == sentinel.replica().port());
+
+				Grant second = await().atMost(Duration.ofSeconds(30))
+					.ignoreException(LockProviderUnavailableException.class)
+					.until(() -> other.acquire(RedisLockProviderTest.request("window", LeaseType.WRITE,
+							Duration.ofSeconds(5))), (result) -> true);
+				assertThat(second.isGranted()).as("the unreplicated grant was lost").isTrue();
+				assertThat(second.fencingToken()).isGreaterThan(grant.fencingToken());
+				assertThat(holder.extend(held.ref(), Duration.ofSeconds(60))).as("stale holder's renewal").isFalse();
 			}
 			finally {
 				holderFactory.destroy();
