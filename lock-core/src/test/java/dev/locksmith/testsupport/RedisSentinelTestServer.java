@@ -93,6 +93,14 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 	}
 
 	/**
+	 * Returns whether a {@code redis-server} is on the {@code PATH}.
+	 * @return {@code true} if the fixture can be started
+	 */
+	public static boolean isInstalled() {
+		return RedisClusterTestServer.isInstalled();
+	}
+
+	/**
 	 * Returns the server that started as the primary.
 	 * @return the first primary
 	 */
