@@ -117,6 +117,14 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 	}
 
 	/**
+	 * Returns the sentinels' addresses as {@code spring.data.redis.sentinel.nodes} takes them.
+	 * @return {@code 127.0.0.1:port,...}
+	 */
+	public String sentinelNodes() {
+		return this.sentinelPorts.stream().map((port) -> "127.0.0.1:" + port).collect(Collectors.joining(","));
+	}
+
+	/**
 	 * Returns a sentinel's commands (owned by the fixture; do not close).
 	 * @param index 0 to 2
 	 * @return its commands
