@@ -56,8 +56,8 @@ final class LettuceScriptPipeline {
 	 * @param calls per call, the keys followed by the arguments
 	 * @param keyCounts per call, how many of its entries are keys
 	 * @param timeoutMillis how long to wait for all replies
-	 * @return one reply per call, or {@code null} when the connection is not Lettuce's (then the caller runs
-	 * the calls one by one)
+	 * @return one reply per call ({@link RedisLeaseNode#TRY_AGAIN} for a call refused with {@code TRYAGAIN}), or
+	 * {@code null} when the connection is not Lettuce's (then the caller runs the calls one by one)
 	 */
 	static @Nullable List<Object> evalAll(RedisConnection connection, LuaScript script, List<byte[][]> calls,
 			int[] keyCounts, long timeoutMillis) {
@@ -105,6 +105,9 @@ final class LettuceScriptPipeline {
 		catch (ExecutionException ex) {
 			if (ex.getCause() instanceof RedisNoScriptException) {
 				return NO_SCRIPT;
+			}
+			if (RedisLeaseNode.isTryAgain(ex.getCause())) {
+				return RedisLeaseNode.TRY_AGAIN;
 			}
 			throw new RedisSystemException("Pipelined " + script.name() + " failed: " + ex.getCause().getMessage(),
 					ex.getCause());

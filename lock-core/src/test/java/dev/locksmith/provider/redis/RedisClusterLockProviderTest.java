@@ -135,7 +135,10 @@ class RedisClusterLockProviderTest {
 			.anyMatch((s) -> s.contains(ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey("renew-unknown")))) ? 0 : 1;
 		int calls = slots + unknownSlots;
 
-		// cold: no master knows the renewal script yet, so each answers NOSCRIPT and gets the calls again as EVAL
+		// cold: no master knows the renewal script, so each answers NOSCRIPT and gets the calls again as EVAL
+		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+			cluster.node(n).scriptFlush();
+		}
 		int evalshaBeforeCold = evalshaSent.get();
 		int evalBeforeCold = evalSent.get();
 		assertThat(provider.renew(tick)).hasSize(renewals.size()).doesNotContain(unknown);
@@ -300,6 +303,59 @@ class RedisClusterLockProviderTest {
 			}
 		}
 		return sent;
+	}
+
+	/**
+	 * A renewal tick while a slot holding several leases is half moved: the renewal call of that slot touches
+	 * keys on two masters and is refused with {@code TRYAGAIN}. The tick must still extend every lease (the
+	 * refused call's leases renewed one by one, each following {@code ASK}), not fail for all leases.
+	 */
+	@Test
+	void renewalOfASlotWhoseLeasesAreSplitByAMoveStillExtendsEveryLease() {
+		List<String> keys = keysInOneSlot(4);
+		List<Renewal> tick = new ArrayList<>();
+		for (String key : keys) {
+			LeaseRequest request = RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			tick.add(new Renewal(request.ref(), Duration.ofSeconds(30)));
+		}
+		LeaseRequest elsewhere = RedisLockProviderTest.request("split-elsewhere-" + (counter++), LeaseType.WRITE,
+				Duration.ofSeconds(30));
+		provider.acquire(elsewhere);
+		tick.add(new Renewal(elsewhere.ref(), Duration.ofSeconds(30)));
+		int slot = ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(keys.get(0)));
+		int source = cluster.nodeOfSlot(slot);
+		int target = (source + 1) % RedisClusterTestServer.MASTERS;
+		String targetId = cluster.node(target).clusterMyId();
+		cluster.node(target).clusterSetSlotImporting(slot, cluster.node(source).clusterMyId());
+		cluster.node(source).clusterSetSlotMigrating(slot, targetId);
+		cluster.node(source).migrate("127.0.0.1", cluster.ports().get(target), 0, 5000,
+				MigrateArgs.Builder.keys(RedisKeys.leaseKey(keys.get(0)), RedisKeys.leaseKey(keys.get(1))));
+
+		assertThat(provider.renew(tick)).as("leases split over two masters").hasSize(tick.size());
+		assertThat(provider.renew(tick.subList(0, keys.size()))).as("only the split slot").hasSize(keys.size());
+
+		List<String> rest = cluster.node(source).clusterGetKeysInSlot(slot, 100);
+		cluster.node(source).migrate("127.0.0.1", cluster.ports().get(target), 0, 5000,
+				MigrateArgs.Builder.keys(rest.toArray(String[]::new)));
+		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+			cluster.node(n).clusterSetSlotNode(slot, targetId);
+		}
+		assertThat(provider.renew(tick)).as("after the move").hasSize(tick.size());
+		tick.forEach((renewal) -> assertThat(provider.release(renewal.lease())).isTrue());
+	}
+
+	private static List<String> keysInOneSlot(int count) {
+		String first = "split-" + (counter++);
+		int slot = ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(first));
+		List<String> keys = new ArrayList<>(List.of(first));
+		for (int i = 0; keys.size() < count; i++) {
+			String candidate = first + "-" + i;
+			if (ClusterSlotHashUtil.calculateSlot(RedisKeys.leaseKey(candidate)) == slot) {
+				keys.add(candidate);
+			}
+		}
+		return keys;
 	}
 
 	private static long[] evalshaPerNode() {
