@@ -29,6 +29,9 @@ final class LettuceScriptPipeline {
 
 	private static final long DEFAULT_TIMEOUT_MILLIS = 5000;
 
+	/** Marks a reply of {@code NOSCRIPT}. */
+	private static final Object NO_SCRIPT = new Object();
+
 	private LettuceScriptPipeline() {
 	}
 
@@ -43,14 +46,18 @@ final class LettuceScriptPipeline {
 	}
 
 	/**
-	 * Runs a loaded script once per argument array, pipelined.
+	 * Runs a script once per argument array, pipelined: every {@code EVALSHA} is written before any reply is
+	 * awaited. Calls the server answers with {@code NOSCRIPT} (after a restart or failover, or a node of a
+	 * cluster that never ran the script) are sent again with {@code EVAL}, also pipelined, which caches the
+	 * script. On a cluster connection, Lettuce routes each call to the master of its first key's slot, so the
+	 * calls form one pipeline per node.
 	 * @param connection a Lettuce-backed connection
-	 * @param script the script (already known to the server, or the call reports {@code null})
+	 * @param script the script
 	 * @param calls per call, the keys followed by the arguments
 	 * @param keyCounts per call, how many of its entries are keys
 	 * @param timeoutMillis how long to wait for all replies
-	 * @return one reply per call, or {@code null} when the connection is not Lettuce's or the server does not
-	 * know the script (then the caller runs the calls one by one, which loads it)
+	 * @return one reply per call ({@link RedisLeaseNode#TRY_AGAIN} for a call refused with {@code TRYAGAIN}), or
+	 * {@code null} when the connection is not Lettuce's (then the caller runs the calls one by one)
 	 */
 	static @Nullable List<Object> evalAll(RedisConnection connection, LuaScript script, List<byte[][]> calls,
 			int[] keyCounts, long timeoutMillis) {
@@ -59,37 +66,68 @@ final class LettuceScriptPipeline {
 		}
 		@SuppressWarnings("unchecked")
 		RedisScriptingAsyncCommands<byte[], byte[]> commands = (RedisScriptingAsyncCommands<byte[], byte[]>) scripting;
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
 		List<RedisFuture<Object>> futures = new ArrayList<>(calls.size());
 		for (int i = 0; i < calls.size(); i++) {
-			byte[][] keysAndArgs = calls.get(i);
-			byte[][] keys = Arrays.copyOfRange(keysAndArgs, 0, keyCounts[i]);
-			byte[][] args = Arrays.copyOfRange(keysAndArgs, keyCounts[i], keysAndArgs.length);
-			futures.add(commands.evalsha(script.sha1(), ScriptOutputType.MULTI, keys, args));
+			futures.add(commands.evalsha(script.sha1(), ScriptOutputType.MULTI, keys(calls.get(i), keyCounts[i]),
+					args(calls.get(i), keyCounts[i])));
 		}
-		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-		List<Object> replies = new ArrayList<>(futures.size());
-		boolean noScript = false;
-		for (RedisFuture<Object> future : futures) {
-			try {
-				replies.add(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+		Object[] replies = new Object[calls.size()];
+		List<Integer> unknownScript = new ArrayList<>();
+		for (int i = 0; i < futures.size(); i++) {
+			Object reply = await(futures.get(i), script, deadline, timeoutMillis);
+			if (reply == NO_SCRIPT) {
+				unknownScript.add(i);
 			}
-			catch (ExecutionException ex) {
-				if (!(ex.getCause() instanceof RedisNoScriptException)) {
-					throw new RedisSystemException("Pipelined " + script.name() + " failed: " + ex.getCause().getMessage(),
-							ex.getCause());
+			replies[i] = reply;
+		}
+		if (!unknownScript.isEmpty()) {
+			List<RedisFuture<Object>> retries = new ArrayList<>(unknownScript.size());
+			for (int i : unknownScript) {
+				retries.add(commands.eval(script.text(), ScriptOutputType.MULTI, keys(calls.get(i), keyCounts[i]),
+						args(calls.get(i), keyCounts[i])));
+			}
+			for (int r = 0; r < retries.size(); r++) {
+				Object reply = await(retries.get(r), script, deadline, timeoutMillis);
+				if (reply == NO_SCRIPT) {
+					throw new RedisSystemException("Pipelined EVAL of " + script.name() + " reported NOSCRIPT", null);
 				}
-				noScript = true;
-			}
-			catch (TimeoutException ex) {
-				throw new QueryTimeoutException("Pipelined " + script.name() + " did not answer within " + timeoutMillis
-						+ " ms", ex);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new RedisSystemException("Interrupted while waiting for pipelined " + script.name(), ex);
+				replies[unknownScript.get(r)] = reply;
 			}
 		}
-		return noScript ? null : replies;
+		return Arrays.asList(replies);
+	}
+
+	private static Object await(RedisFuture<Object> future, LuaScript script, long deadline, long timeoutMillis) {
+		try {
+			return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RedisNoScriptException) {
+				return NO_SCRIPT;
+			}
+			if (RedisLeaseNode.isTryAgain(ex.getCause())) {
+				return RedisLeaseNode.TRY_AGAIN;
+			}
+			throw new RedisSystemException("Pipelined " + script.name() + " failed: " + ex.getCause().getMessage(),
+					ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			throw new QueryTimeoutException("Pipelined " + script.name() + " did not answer within " + timeoutMillis
+					+ " ms", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new RedisSystemException("Interrupted while waiting for pipelined " + script.name(), ex);
+		}
+	}
+
+	private static byte[][] keys(byte[][] keysAndArgs, int keyCount) {
+		return Arrays.copyOfRange(keysAndArgs, 0, keyCount);
+	}
+
+	private static byte[][] args(byte[][] keysAndArgs, int keyCount) {
+		return Arrays.copyOfRange(keysAndArgs, keyCount, keysAndArgs.length);
 	}
 
 }

@@ -58,6 +58,14 @@ final class LuaScript {
 	}
 
 	/**
+	 * Returns the script's text, for {@code EVAL}.
+	 * @return the UTF-8 bytes (not a copy: do not modify)
+	 */
+	byte[] text() {
+		return this.text;
+	}
+
+	/**
 	 * Returns the script's SHA-1 digest, as {@code SCRIPT LOAD} reports it.
 	 * @return the lower-case hex digest
 	 */

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.ClusterSlotHashUtil;
 import org.springframework.data.redis.connection.RedisClusterConnection;
@@ -38,6 +39,12 @@ final class RedisLeaseNode {
 
 	/** Most leases renewed by one script call, so one call never blocks the server for long. */
 	static final int RENEW_CHUNK = 1000;
+
+	/**
+	 * The reply of a call a cluster master refused with {@code TRYAGAIN}: its keys are split between two
+	 * masters while their slot moves, so the call did not run.
+	 */
+	static final Object TRY_AGAIN = new Object();
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisLeaseNode.class);
 
@@ -135,9 +142,11 @@ final class RedisLeaseNode {
 
 	/**
 	 * Extends leases: one script call per {@value #RENEW_CHUNK} leases (so no single call blocks the server
-	 * for long). With Lettuce, several calls are pipelined on the connection, so the whole renewal is one
-	 * round trip; otherwise, and on a cluster (one call per hash slot, since a script may only touch keys of
-	 * one slot), they are sent one after the other.
+	 * for long), and on a cluster one per hash slot (a script may only touch keys of one slot). With Lettuce,
+	 * all calls are written before any reply is awaited: one round trip on one server, and on a cluster one
+	 * pipeline per node (Lettuce routes each call to its slot's master and follows MOVED/ASK). Without
+	 * Lettuce they are sent one after the other. A call a cluster master refuses with {@code TRYAGAIN} (its
+	 * slot is half moved, so its keys are on two masters) is re-sent as one call per lease.
 	 * @param renewals the leases and their new TTLs
 	 * @return for each renewal, in order, whether it was live and is now extended
 	 */
@@ -155,21 +164,58 @@ final class RedisLeaseNode {
 				arguments.add(extendArguments(renewals, batch));
 			}
 			List<Object> replies = null;
-			if (batches.size() > 1 && LETTUCE_PRESENT && !(connection instanceof RedisClusterConnection)) {
+			if (batches.size() > 1 && LETTUCE_PRESENT) {
 				int[] keyCounts = batches.stream().mapToInt(List::size).toArray();
 				replies = LettuceScriptPipeline.evalAll(connection, LeaseScripts.EXTEND, arguments, keyCounts,
 						LettuceScriptPipeline.timeoutMillis(this.connectionFactory));
 			}
 			for (int b = 0; b < batches.size(); b++) {
 				List<Integer> batch = batches.get(b);
-				Object reply = (replies != null) ? replies.get(b)
-						: LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, batch.size(), arguments.get(b));
+				Object reply = (replies != null) ? replies.get(b) : extendOrTryAgain(connection, batch, arguments.get(b));
+				if (reply == TRY_AGAIN) {
+					// the slot is half moved: one lease per call, each routed to the master that has its key
+					for (int index : batch) {
+						Object single = LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, 1,
+								extendArguments(renewals, List.of(index)));
+						extended[index] = single instanceof List<?> flags && Long.valueOf(1).equals(flags.get(0));
+					}
+					continue;
+				}
 				for (int i = 0; i < batch.size(); i++) {
 					extended[batch.get(i)] = reply instanceof List<?> flags && Long.valueOf(1).equals(flags.get(i));
 				}
 			}
 			return extended;
 		});
+	}
+
+	/**
+	 * Returns whether an error is a cluster master's {@code TRYAGAIN} (a multi-key call while the keys' slot
+	 * is half moved; nothing ran).
+	 * @param error the error or one of its causes
+	 * @return {@code true} for {@code TRYAGAIN}
+	 */
+	static boolean isTryAgain(@Nullable Throwable error) {
+		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			String message = t.getMessage();
+			if (message != null && message.startsWith("TRYAGAIN")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static @Nullable Object extendOrTryAgain(RedisConnection connection, List<Integer> batch,
+			byte[][] arguments) {
+		try {
+			return LeaseScripts.EXTEND.run(connection, ReturnType.MULTI, batch.size(), arguments);
+		}
+		catch (RuntimeException ex) {
+			if (batch.size() > 1 && isTryAgain(ex)) {
+				return TRY_AGAIN;
+			}
+			throw ex;
+		}
 	}
 
 	private static byte[][] extendArguments(List<Renewal> renewals, List<Integer> batch) {
@@ -289,8 +335,23 @@ final class RedisLeaseNode {
 		}
 		catch (DataAccessException | IllegalStateException ex) {
 			throw new LockProviderUnavailableException(key,
-					"Redis " + operation + " of '" + KeyText.forMessage(key) + "' failed: " + ex.getMessage(), ex);
+					"Redis " + operation + " of '" + KeyText.forMessage(key) + "' failed: " + describe(ex), ex);
 		}
+	}
+
+	/**
+	 * Returns an error's message followed by its root cause's when that says more: Spring Data reports a
+	 * failed script as "Error in execution", and only the server's reply (such as {@code TRYAGAIN} while a
+	 * cluster slot moves) tells why.
+	 */
+	private static @Nullable String describe(RuntimeException ex) {
+		Throwable root = NestedExceptionUtils.getMostSpecificCause(ex);
+		String message = ex.getMessage();
+		String rootMessage = root.getMessage();
+		if (root == ex || rootMessage == null || (message != null && message.contains(rootMessage))) {
+			return message;
+		}
+		return message + ": " + rootMessage;
 	}
 
 	private byte[] tail(String owner, Map<String, String> metadata) {
