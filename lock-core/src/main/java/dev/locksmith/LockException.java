@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
  */
 public class LockException extends RuntimeException {
 
+	/** The lock key the exception is about. */
 	private final String key;
 
 	/**

@@ -21,6 +21,10 @@ public record LockInfo(String key, LockPhase phase, List<LeaseInfo> leases) {
 
 	/**
 	 * Validates and copies the components.
+	 *
+	 * @param key the lock key (without the service's key prefix)
+	 * @param phase whether anyone holds the key
+	 * @param leases the live leases, oldest first; empty when unlocked
 	 */
 	public LockInfo {
 		Objects.requireNonNull(key, "key");

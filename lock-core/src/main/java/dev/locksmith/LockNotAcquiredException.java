@@ -9,6 +9,7 @@ import java.time.Duration;
  */
 public class LockNotAcquiredException extends LockException {
 
+	/** How long the caller waited. */
 	private final Duration waited;
 
 	/**

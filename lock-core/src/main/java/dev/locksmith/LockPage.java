@@ -12,6 +12,9 @@ public record LockPage(List<LockInfo> locks, long total) {
 
 	/**
 	 * Copies the list.
+	 *
+	 * @param locks the locks on this page, ordered by key
+	 * @param total how many keys are held in all
 	 */
 	public LockPage {
 		locks = List.copyOf(locks);

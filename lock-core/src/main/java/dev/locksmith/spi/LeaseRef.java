@@ -16,6 +16,10 @@ public record LeaseRef(String key, LeaseType type, String leaseId) {
 
 	/**
 	 * Checks the components.
+	 *
+	 * @param key the backend key
+	 * @param type the lease type
+	 * @param leaseId the lease id
 	 */
 	public LeaseRef {
 		Objects.requireNonNull(key, "key");

@@ -23,6 +23,15 @@ public record LeaseRequest(String key, LeaseType type, String leaseId, String ow
 
 	/**
 	 * Checks the components.
+	 *
+	 * @param key the backend key (with the service's prefix)
+	 * @param type what to take
+	 * @param leaseId a fresh, unique lease id to store with the lease
+	 * @param owner the owner id to store with the lease
+	 * @param ttl the lease time to live, positive; expiry is measured by the backend's clock
+	 * @param permits permits to take (1 unless {@link LeaseType#PERMITS})
+	 * @param limit the semaphore's total permits (1 unless {@link LeaseType#PERMITS})
+	 * @param metadata metadata to store with the lease
 	 */
 	public LeaseRequest {
 		Objects.requireNonNull(key, "key");

@@ -13,6 +13,9 @@ public record Renewal(LeaseRef lease, Duration ttl) {
 
 	/**
 	 * Checks the components.
+	 *
+	 * @param lease the lease
+	 * @param ttl the new time to live, from the backend's now
 	 */
 	public Renewal {
 		Objects.requireNonNull(lease, "lease");

@@ -27,6 +27,9 @@ public record LockId(String service, String leaseId) {
 
 	/**
 	 * Validates the components.
+	 *
+	 * @param service the service name
+	 * @param leaseId the lease id in the backend
 	 */
 	public LockId {
 		Objects.requireNonNull(service, "service");

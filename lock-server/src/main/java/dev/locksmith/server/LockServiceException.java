@@ -42,8 +42,10 @@ public final class LockServiceException extends RuntimeException {
 
 	}
 
+	/** Why the request was refused. */
 	private final Reason reason;
 
+	/** The request field at fault, if any. */
 	private final @Nullable String field;
 
 	private final transient @Nullable ServiceLock existingLock;

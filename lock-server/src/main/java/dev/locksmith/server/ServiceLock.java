@@ -18,6 +18,13 @@ public record ServiceLock(String id, String service, String who, Instant created
 
 	/**
 	 * Validates the components.
+	 *
+	 * @param id the opaque id (see {@link LockId}); any instance resolves it
+	 * @param service the name of the locked resource or operation
+	 * @param who who holds the lock
+	 * @param createdAt when the lock was granted, by the backend's clock
+	 * @param expiresAt when the lock expires unless extended, by the backend's clock
+	 * @param fencingToken the fencing token issued with the grant, strictly increasing per service
 	 */
 	public ServiceLock {
 		Objects.requireNonNull(id, "id");

@@ -14,6 +14,11 @@ public record ServiceLockPage(List<ServiceLock> locks, long total, int page, int
 
 	/**
 	 * Copies the list.
+	 *
+	 * @param locks the locks on this page, ordered by service
+	 * @param total how many service locks are held in all
+	 * @param page the page number, starting at 1
+	 * @param perPage the page size
 	 */
 	public ServiceLockPage {
 		locks = List.copyOf(locks);

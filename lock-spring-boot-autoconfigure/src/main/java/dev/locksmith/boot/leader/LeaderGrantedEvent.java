@@ -12,6 +12,7 @@ import dev.locksmith.leader.Leadership;
  */
 public class LeaderGrantedEvent extends ApplicationEvent {
 
+	/** The leadership that was granted. */
 	private final Leadership leadership;
 
 	/**

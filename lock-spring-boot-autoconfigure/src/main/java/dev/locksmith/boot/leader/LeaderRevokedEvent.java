@@ -13,8 +13,10 @@ import dev.locksmith.leader.RevocationReason;
  */
 public class LeaderRevokedEvent extends ApplicationEvent {
 
+	/** The leadership that ended. */
 	private final Leadership leadership;
 
+	/** Why it ended. */
 	private final RevocationReason reason;
 
 	/**
