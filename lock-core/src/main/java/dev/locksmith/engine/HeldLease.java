@@ -30,12 +30,14 @@ import dev.locksmith.spi.LeaseRef;
  * further release retries; or {@code LOST_CLOSED} when the backend no longer had the lease), and
  * {@code HELD} → {@code LOST} → {@code LOST_CLOSED}. Every transition happens under this lease's own lock,
  * which is never held during provider I/O. At most one provider request (renewal, extend or release) is in
- * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered, and the
- * renewer skips a lease whose caller has a request in flight. So the backend applies this lease's requests
- * in the order they were sent, and a result that arrives after the lease was lost is ignored.
+ * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered (or for the
+ * lease's local deadline, where it is declared lost), and the renewer skips a lease whose caller has a
+ * request in flight. So the backend applies this lease's requests in the order they were sent, and a result
+ * that arrives after the lease was lost is ignored.
  *
- * <p>Invariants (checked by the tests and the simulation): while {@code HELD} and no request is in flight,
- * the lease has exactly one renewal slot in the renewer's queue; the local deadline is at most the
+ * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
+ * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its
+ * local deadline, so that it is declared lost there even if the request never returns; the local deadline is at most the
  * backend's expiry (it is measured from when the request that set it was sent, with the TTL that request
  * carried, minus a drift allowance); {@code onLost} callbacks and the LOST event happen at most once.
  */
@@ -169,13 +171,17 @@ final class HeldLease implements LockHandle {
 		RenewalTicket ticket = null;
 		this.lock.lock();
 		try {
-			if (dueSlot != this.slot || this.state != State.HELD || this.inFlight) {
+			if (dueSlot != this.slot || this.state != State.HELD) {
 				return null;
 			}
 			this.slot = null;
 			if (now - this.deadlineNanos >= 0) {
-				lost = loseLocked(this.autoExtend ? "its local deadline passed before it could be renewed"
-						: "its TTL ran out while it was still held", true);
+				lost = loseLocked(this.inFlight ? "its local deadline passed while a request for it got no answer"
+						: this.autoExtend ? "its local deadline passed before it could be renewed"
+								: "its TTL ran out while it was still held", true);
+			}
+			else if (this.inFlight) {
+				scheduleDeadlineLocked();
 			}
 			else if (!this.autoExtend) {
 				scheduleLocked(this.deadlineNanos);
@@ -184,6 +190,7 @@ final class HeldLease implements LockHandle {
 				this.inFlight = true;
 				ticket = new RenewalTicket(this, this.ref, this.ttl);
 				this.pendingRenewal = ticket;
+				scheduleDeadlineLocked();
 			}
 		}
 		finally {
@@ -193,6 +200,33 @@ final class HeldLease implements LockHandle {
 			announceLost(lost);
 		}
 		return ticket;
+	}
+
+	/**
+	 * The renewer is about to send {@code ticket}, which waited for an earlier batch: returns whether it still
+	 * should. A ticket of a lease that is no longer held, or whose deadline passed while it waited (it is
+	 * declared lost now), is dropped and ends the lease's request in flight.
+	 */
+	boolean stillToSend(RenewalTicket ticket, long now) {
+		LostNotice lost = null;
+		this.lock.lock();
+		try {
+			if (ticket != this.pendingRenewal) {
+				return false;
+			}
+			if (this.state == State.HELD && now - this.deadlineNanos < 0) {
+				return true;
+			}
+			lost = loseLocked("its local deadline passed before its renewal could be sent", true);
+			finishRenewalLocked(ticket);
+			return false;
+		}
+		finally {
+			this.lock.unlock();
+			if (lost != null) {
+				announceLost(lost);
+			}
+		}
 	}
 
 	/** Applies the answer to a renewal sent at {@code sentAtNanos}: {@code live} says whether it extended. */
@@ -277,6 +311,18 @@ final class HeldLease implements LockHandle {
 		}
 	}
 
+	/**
+	 * Schedules a deadline check while a request is in flight: if no answer arrives by the local deadline,
+	 * {@link #due} declares the lease lost there, whatever the backend does.
+	 */
+	private void scheduleDeadlineLocked() {
+		Renewer.Slot previous = this.slot;
+		this.slot = this.renewer.schedule(this, this.deadlineNanos, 0);
+		if (previous != null) {
+			this.renewer.unschedule(previous);
+		}
+	}
+
 	private void unscheduleLocked() {
 		if (this.slot != null) {
 			this.renewer.unschedule(this.slot);
@@ -297,6 +343,7 @@ final class HeldLease implements LockHandle {
 		this.state = State.LOST;
 		this.mayStillExist = mayStillExist;
 		unscheduleLocked();
+		this.idle.signalAll(); // a release or extend waiting for a stuck request stops waiting
 		return new LostNotice(reason, takeCallbacksLocked());
 	}
 
@@ -317,10 +364,40 @@ final class HeldLease implements LockHandle {
 
 	// ---------------------------------------------------------------- caller side
 
-	private void awaitIdleLocked() {
-		while (this.inFlight) {
-			this.idle.awaitUninterruptibly();
+	/**
+	 * Waits until no request is in flight, or the lease is lost. A held lease's wait ends at its local
+	 * deadline at the latest, where it is declared lost (returned, to announce after unlocking): a renewal
+	 * call that never returns does not block a release or extend forever. Ignores interrupts (restores the
+	 * flag), like the provider call it waits for.
+	 */
+	private @Nullable LostNotice awaitIdleLocked() {
+		boolean interrupted = false;
+		LostNotice lost = null;
+		try {
+			while (this.inFlight && this.state != State.LOST && this.state != State.LOST_CLOSED) {
+				if (this.state != State.HELD) {
+					this.idle.awaitUninterruptibly(); // another caller's release: its own thread's call
+					continue;
+				}
+				long left = this.deadlineNanos - this.engine.clock().nanoTime();
+				if (left <= 0) {
+					lost = loseLocked("its local deadline passed while a request for it got no answer", true);
+					break;
+				}
+				try {
+					this.idle.awaitNanos(left);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
+			}
 		}
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		return lost;
 	}
 
 	@Override
@@ -330,15 +407,20 @@ final class HeldLease implements LockHandle {
 		LostNotice lost = null;
 		this.lock.lock();
 		try {
-			awaitIdleLocked();
-			checkExtendableLocked();
-			sentAt = this.engine.clock().nanoTime();
-			if (sentAt - this.deadlineNanos >= 0) {
-				lost = loseLocked("its local deadline passed before it was extended", true);
+			lost = awaitIdleLocked();
+			if (lost == null) {
+				checkExtendableLocked();
+				sentAt = this.engine.clock().nanoTime();
+				if (sentAt - this.deadlineNanos >= 0) {
+					lost = loseLocked("its local deadline passed before it was extended", true);
+				}
+				else {
+					this.inFlight = true;
+					scheduleDeadlineLocked();
+				}
 			}
 			else {
-				this.inFlight = true;
-				unscheduleLocked();
+				sentAt = 0;
 			}
 		}
 		finally {
@@ -432,15 +514,19 @@ final class HeldLease implements LockHandle {
 	public ReleaseOutcome release() {
 		boolean first;
 		boolean releaseLost = false;
+		LostNotice lost;
 		this.lock.lock();
 		try {
-			awaitIdleLocked();
+			lost = awaitIdleLocked();
 			switch (this.state) {
 				case RELEASED, LOST_CLOSED:
 					return ReleaseOutcome.ALREADY_RELEASED;
 				case LOST:
 					this.state = State.LOST_CLOSED;
-					releaseLost = this.mayStillExist;
+					// Not while a renewal or extend is still out (it got no answer by the deadline): one
+					// request in flight per lease, and a release to a backend that does not answer would
+					// block this caller. The lease then expires on the backend by its TTL.
+					releaseLost = this.mayStillExist && !this.inFlight;
 					break;
 				default:
 					first = this.state == State.HELD;
@@ -454,6 +540,9 @@ final class HeldLease implements LockHandle {
 			if (this.lock.isHeldByCurrentThread()) {
 				this.lock.unlock();
 			}
+		}
+		if (lost != null) {
+			announceLost(lost, true);
 		}
 		if (releaseLost) {
 			this.engine.releaseQuietly(this.ref);

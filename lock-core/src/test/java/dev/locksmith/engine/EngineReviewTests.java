@@ -125,7 +125,6 @@ class EngineReviewTests {
 	 * lease of the engine from being declared lost at its local deadline (onLost never fires, OnLost.INTERRUPT
 	 * never interrupts), and release()/close() wait uninterruptibly for the stuck renewal.
 	 */
-	@org.junit.jupiter.api.Disabled("known defect, not fixed: deadlines are only checked by the (blocked) renewal run")
 	@Test
 	void aRenewalCallThatNeverReturnsDoesNotStopOtherLeasesFromBeingDeclaredLostAtTheirDeadline() throws Exception {
 		CountDownLatch renewEntered = new CountDownLatch(1);
