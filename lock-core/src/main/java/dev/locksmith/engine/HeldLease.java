@@ -102,6 +102,9 @@ final class HeldLease implements LockHandle {
 
 	private @Nullable RenewalTicket pendingRenewal;
 
+	/** Whether {@link #pendingRenewal} was handed to the provider; until then a caller may cancel it. */
+	private boolean renewalSent;
+
 	private boolean mayStillExist;
 
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
@@ -190,6 +193,7 @@ final class HeldLease implements LockHandle {
 				this.inFlight = true;
 				ticket = new RenewalTicket(this, this.ref, this.ttl);
 				this.pendingRenewal = ticket;
+				this.renewalSent = false;
 				scheduleDeadlineLocked();
 			}
 		}
@@ -203,29 +207,26 @@ final class HeldLease implements LockHandle {
 	}
 
 	/**
-	 * The renewer is about to send {@code ticket}, which waited for an earlier batch: returns whether it still
-	 * should. A ticket of a lease that is no longer held, or whose deadline passed while it waited (it is
-	 * declared lost now), is dropped and ends the lease's request in flight.
+	 * The renewer is about to send {@code ticket}: returns whether it still should, and if so marks it sent
+	 * (from then on a caller's extend or release waits for its answer). A ticket that is no longer pending,
+	 * or whose lease is no longer held or past its local deadline (it may have waited for an earlier batch),
+	 * is dropped and ends the request in flight; the lease's deadline check then declares it lost.
 	 */
 	boolean stillToSend(RenewalTicket ticket, long now) {
-		LostNotice lost = null;
 		this.lock.lock();
 		try {
 			if (ticket != this.pendingRenewal) {
 				return false;
 			}
 			if (this.state == State.HELD && now - this.deadlineNanos < 0) {
+				this.renewalSent = true;
 				return true;
 			}
-			lost = loseLocked("its local deadline passed before its renewal could be sent", true);
 			finishRenewalLocked(ticket);
 			return false;
 		}
 		finally {
 			this.lock.unlock();
-			if (lost != null) {
-				announceLost(lost);
-			}
 		}
 	}
 
@@ -365,12 +366,17 @@ final class HeldLease implements LockHandle {
 	// ---------------------------------------------------------------- caller side
 
 	/**
-	 * Waits until no request is in flight, or the lease is lost. A held lease's wait ends at its local
+	 * Waits until no request is in flight (cancelling a renewal that is queued but not sent), or the lease
+	 * is lost. A held lease's wait ends at its local
 	 * deadline at the latest, where it is declared lost (returned, to announce after unlocking): a renewal
 	 * call that never returns does not block a release or extend forever. Ignores interrupts (restores the
 	 * flag), like the provider call it waits for.
 	 */
 	private @Nullable LostNotice awaitIdleLocked() {
+		if (this.pendingRenewal != null && !this.renewalSent) {
+			// queued behind another batch, not sent: the caller's own request replaces it
+			finishRenewalLocked(this.pendingRenewal);
+		}
 		boolean interrupted = false;
 		LostNotice lost = null;
 		try {

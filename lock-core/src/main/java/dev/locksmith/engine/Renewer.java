@@ -195,6 +195,14 @@ final class Renewer {
 					this.waiting.add(ticket);
 				}
 			}
+		}
+		finally {
+			endRun();
+		}
+		// Taken only now, after the scan's announcements: a callback run by them (with a direct executor)
+		// that releases or extends a lease waiting here cancels its unsent renewal instead of waiting for it.
+		this.running.lock();
+		try {
 			if (!this.batchOut) {
 				batch = takeBatchLocked();
 			}
@@ -249,14 +257,24 @@ final class Renewer {
 					error = thrown;
 				}
 			}
-			this.running.lock();
 			try {
-				answer(next, sentAt, extended, failure);
+				this.running.lock();
+				try {
+					answer(next, sentAt, extended, failure);
+				}
+				finally {
+					endRun();
+				}
 			}
 			finally {
 				// whatever happened, the batch is answered: send the one that waited, or mark none out
-				next = takeBatchLocked();
-				endRun();
+				this.running.lock();
+				try {
+					next = takeBatchLocked();
+				}
+				finally {
+					endRun();
+				}
 			}
 		}
 		if (error != null) {
