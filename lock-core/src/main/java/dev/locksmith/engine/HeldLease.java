@@ -37,8 +37,8 @@ import dev.locksmith.spi.LeaseRef;
  *
  * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
  * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its
- * local deadline, so that it is declared lost there even if the request never returns; the local deadline is at most the
- * backend's expiry (it is measured from when the request that set it was sent, with the TTL that request
+ * local deadline, so that it is declared lost there even if the request never returns; the local deadline
+ * is at most the backend's expiry (it is measured from when the request that set it was sent, with the TTL that request
  * carried, minus a drift allowance); {@code onLost} callbacks and the LOST event happen at most once.
  */
 final class HeldLease implements LockHandle {
@@ -367,10 +367,9 @@ final class HeldLease implements LockHandle {
 
 	/**
 	 * Waits until no request is in flight (cancelling a renewal that is queued but not sent), or the lease
-	 * is lost. A held lease's wait ends at its local
-	 * deadline at the latest, where it is declared lost (returned, to announce after unlocking): a renewal
-	 * call that never returns does not block a release or extend forever. Ignores interrupts (restores the
-	 * flag), like the provider call it waits for.
+	 * is lost. A held lease's wait ends at its local deadline at the latest, where it is declared lost
+	 * (returned, to announce after unlocking): a renewal call that never returns does not block a release or
+	 * extend forever. Ignores interrupts (restores the flag), like the provider call it waits for.
 	 */
 	private @Nullable LostNotice awaitIdleLocked() {
 		if (this.pendingRenewal != null && !this.renewalSent) {

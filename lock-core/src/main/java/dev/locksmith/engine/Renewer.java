@@ -24,9 +24,11 @@ import dev.locksmith.spi.Renewal;
  * The one renewal scheduler of an engine. It only schedules and batches: it keeps the leases' renewal
  * slots ordered by due time, and on each tick asks every lease due within half its renewal interval for
  * its renewal request, sends them all in ONE {@link LockProvider#renew} call, and hands each lease its
- * result. The leases ({@link HeldLease}) decide everything else. With background renewal on, a single
- * daemon thread sleeps until the earliest slot is due; with it off, the caller drives
- * {@link #runDue()}.
+ * result. The leases ({@link HeldLease}) decide everything else. With background renewal on, a scheduler
+ * daemon thread sleeps until the earliest slot is due and hands each batch to a second daemon thread, the
+ * only one that calls the provider; the scheduler never waits for it, so deadline checks (the slots of
+ * leases with a request in flight) run even while a renewal call hangs. One batch is out at a time: due
+ * renewals wait for it. With background renewal off, the caller drives {@link #runDue()}.
  */
 final class Renewer {
 
