@@ -367,42 +367,23 @@ final class HeldLease implements LockHandle {
 
 	/**
 	 * Waits until no request is in flight (cancelling a renewal that is queued but not sent), or the lease
-	 * is lost. A held lease's wait ends at its local deadline at the latest, where it is declared lost
-	 * (returned, to announce after unlocking): a renewal call that never returns does not block a release or
-	 * extend forever. Ignores interrupts (restores the flag), like the provider call it waits for.
+	 * is lost. A held lease's wait ends at its local deadline at the latest: the renewer's deadline check
+	 * (which never waits for provider I/O) declares it lost there and wakes this wait, so a renewal call that
+	 * never returns does not block a release or extend forever. If the deadline has passed when the wait
+	 * starts or wakes, the lease is declared lost here (returned, to announce after unlocking).
 	 */
 	private @Nullable LostNotice awaitIdleLocked() {
 		if (this.pendingRenewal != null && !this.renewalSent) {
 			// queued behind another batch, not sent: the caller's own request replaces it
 			finishRenewalLocked(this.pendingRenewal);
 		}
-		boolean interrupted = false;
-		LostNotice lost = null;
-		try {
-			while (this.inFlight && this.state != State.LOST && this.state != State.LOST_CLOSED) {
-				if (this.state != State.HELD) {
-					this.idle.awaitUninterruptibly(); // another caller's release: its own thread's call
-					continue;
-				}
-				long left = this.deadlineNanos - this.engine.clock().nanoTime();
-				if (left <= 0) {
-					lost = loseLocked("its local deadline passed while a request for it got no answer", true);
-					break;
-				}
-				try {
-					this.idle.awaitNanos(left);
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
+		while (this.inFlight && this.state != State.LOST && this.state != State.LOST_CLOSED) {
+			if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
+				return loseLocked("its local deadline passed while a request for it got no answer", true);
 			}
+			this.idle.awaitUninterruptibly();
 		}
-		finally {
-			if (interrupted) {
-				Thread.currentThread().interrupt();
-			}
-		}
-		return lost;
+		return null;
 	}
 
 	@Override
