@@ -163,7 +163,7 @@ final class Renewer {
 			return;
 		}
 		try {
-			runDue();
+			runDue(true);
 		}
 		catch (RuntimeException ex) {
 			logger.error("Renewal run failed", ex);
@@ -175,9 +175,14 @@ final class Renewer {
 	 * deadline), then sends the renewals asked for in one call unless a batch is already out: then they wait
 	 * for it, and the thread that answers it sends them. The scan never waits for provider I/O, so a renewal
 	 * call that hangs does not stop any lease from being declared lost at its deadline. With background
-	 * renewal the batch goes to the I/O thread; without, the calling thread sends it.
+	 * renewal the scheduler thread hands the batch to the I/O thread; a caller of {@link #runDue()} sends it
+	 * on its own thread.
 	 */
 	void runDue() {
+		runDue(false);
+	}
+
+	private void runDue(boolean handOff) {
 		List<HeldLease.RenewalTicket> batch = null;
 		this.running.lock();
 		try {
@@ -215,7 +220,7 @@ final class Renewer {
 		if (batch == null) {
 			return;
 		}
-		if (this.io == null) {
+		if (!handOff || this.io == null) {
 			sendAll(batch);
 			return;
 		}
