@@ -31,13 +31,15 @@ import dev.locksmith.spi.LeaseRef;
  * further release retries; or {@code LOST_CLOSED} when the backend no longer had the lease), and
  * {@code HELD} → {@code LOST} → {@code LOST_CLOSED}. Every transition happens under this lease's own lock,
  * which is never held during provider I/O. At most one provider request (renewal, extend or release) is in
- * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered, and the
- * renewer skips a lease whose caller has a request in flight. So the backend applies this lease's requests
- * in the order they were sent, and a result that arrives after the lease was lost is ignored.
+ * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered (or for the
+ * lease's local deadline, where it is declared lost), and the renewer skips a lease whose caller has a
+ * request in flight. So the backend applies this lease's requests in the order they were sent, and a result
+ * that arrives after the lease was lost is ignored.
  *
- * <p>Invariants (checked by the tests and the simulation): while {@code HELD} and no request is in flight,
- * the lease has exactly one renewal slot in the renewer's queue; the local deadline is at most the
- * backend's expiry (it is measured from when the request that set it was sent, with the TTL that request
+ * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
+ * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its
+ * local deadline, so that it is declared lost there even if the request never returns; the local deadline
+ * is at most the backend's expiry (it is measured from when the request that set it was sent, with the TTL that request
  * carried, minus a drift allowance); {@code onLost} callbacks and the LOST event happen at most once.
  */
 final class HeldLease implements LockHandle {
@@ -100,6 +102,9 @@ final class HeldLease implements LockHandle {
 	private boolean inFlight;
 
 	private @Nullable RenewalTicket pendingRenewal;
+
+	/** Whether {@link #pendingRenewal} was handed to the provider; until then a caller may cancel it. */
+	private boolean renewalSent;
 
 	private boolean mayStillExist;
 
@@ -170,13 +175,17 @@ final class HeldLease implements LockHandle {
 		RenewalTicket ticket = null;
 		this.lock.lock();
 		try {
-			if (dueSlot != this.slot || this.state != State.HELD || this.inFlight) {
+			if (dueSlot != this.slot || this.state != State.HELD) {
 				return null;
 			}
 			this.slot = null;
 			if (now - this.deadlineNanos >= 0) {
-				lost = loseLocked(this.autoExtend ? "its local deadline passed before it could be renewed"
-						: "its TTL ran out while it was still held", true);
+				lost = loseLocked(this.inFlight ? "its local deadline passed while a request for it got no answer"
+						: this.autoExtend ? "its local deadline passed before it could be renewed"
+								: "its TTL ran out while it was still held", true);
+			}
+			else if (this.inFlight) {
+				scheduleDeadlineLocked();
 			}
 			else if (!this.autoExtend) {
 				scheduleLocked(this.deadlineNanos);
@@ -185,6 +194,8 @@ final class HeldLease implements LockHandle {
 				this.inFlight = true;
 				ticket = new RenewalTicket(this, this.ref, this.ttl);
 				this.pendingRenewal = ticket;
+				this.renewalSent = false;
+				scheduleDeadlineLocked();
 			}
 		}
 		finally {
@@ -194,6 +205,30 @@ final class HeldLease implements LockHandle {
 			announceLost(lost);
 		}
 		return ticket;
+	}
+
+	/**
+	 * The renewer is about to send {@code ticket}: returns whether it still should, and if so marks it sent
+	 * (from then on a caller's extend or release waits for its answer). A ticket that is no longer pending,
+	 * or whose lease is no longer held or past its local deadline (it may have waited for an earlier batch),
+	 * is dropped and ends the request in flight; the lease's deadline check then declares it lost.
+	 */
+	boolean stillToSend(RenewalTicket ticket, long now) {
+		this.lock.lock();
+		try {
+			if (ticket != this.pendingRenewal) {
+				return false;
+			}
+			if (this.state == State.HELD && now - this.deadlineNanos < 0) {
+				this.renewalSent = true;
+				return true;
+			}
+			finishRenewalLocked(ticket);
+			return false;
+		}
+		finally {
+			this.lock.unlock();
+		}
 	}
 
 	/** Applies the answer to a renewal sent at {@code sentAtNanos}: {@code live} says whether it extended. */
@@ -278,6 +313,18 @@ final class HeldLease implements LockHandle {
 		}
 	}
 
+	/**
+	 * Schedules a deadline check while a request is in flight: if no answer arrives by the local deadline,
+	 * {@link #due} declares the lease lost there, whatever the backend does.
+	 */
+	private void scheduleDeadlineLocked() {
+		Renewer.Slot previous = this.slot;
+		this.slot = this.renewer.schedule(this, this.deadlineNanos, 0);
+		if (previous != null) {
+			this.renewer.unschedule(previous);
+		}
+	}
+
 	private void unscheduleLocked() {
 		if (this.slot != null) {
 			this.renewer.unschedule(this.slot);
@@ -298,6 +345,7 @@ final class HeldLease implements LockHandle {
 		this.state = State.LOST;
 		this.mayStillExist = mayStillExist;
 		unscheduleLocked();
+		this.idle.signalAll(); // a release or extend waiting for a stuck request stops waiting
 		return new LostNotice(reason, takeCallbacksLocked());
 	}
 
@@ -318,10 +366,25 @@ final class HeldLease implements LockHandle {
 
 	// ---------------------------------------------------------------- caller side
 
-	private void awaitIdleLocked() {
-		while (this.inFlight) {
+	/**
+	 * Waits until no request is in flight (cancelling a renewal that is queued but not sent), or the lease
+	 * is lost. A held lease's wait ends at its local deadline at the latest: the renewer's deadline check
+	 * (which never waits for provider I/O) declares it lost there and wakes this wait, so a renewal call that
+	 * never returns does not block a release or extend forever. If the deadline has passed when the wait
+	 * starts or wakes, the lease is declared lost here (returned, to announce after unlocking).
+	 */
+	private @Nullable LostNotice awaitIdleLocked() {
+		if (this.pendingRenewal != null && !this.renewalSent) {
+			// queued behind another batch, not sent: the caller's own request replaces it
+			finishRenewalLocked(this.pendingRenewal);
+		}
+		while (this.inFlight && this.state != State.LOST && this.state != State.LOST_CLOSED) {
+			if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
+				return loseLocked("its local deadline passed while a request for it got no answer", true);
+			}
 			this.idle.awaitUninterruptibly();
 		}
+		return null;
 	}
 
 	@Override
@@ -331,21 +394,27 @@ final class HeldLease implements LockHandle {
 		LostNotice lost = null;
 		this.lock.lock();
 		try {
-			awaitIdleLocked();
-			checkExtendableLocked();
-			sentAt = this.engine.clock().nanoTime();
-			if (sentAt - this.deadlineNanos >= 0) {
-				lost = loseLocked("its local deadline passed before it was extended", true);
+			lost = awaitIdleLocked();
+			if (lost == null) {
+				checkExtendableLocked();
+				sentAt = this.engine.clock().nanoTime();
+				if (sentAt - this.deadlineNanos >= 0) {
+					lost = loseLocked("its local deadline passed before it was extended", true);
+				}
+				else {
+					this.inFlight = true;
+					// From now on the backend may expire the lease newTtl after this send: until the answer, the
+					// handle claims only the earlier of both deadlines (a shortening extend in flight), and the
+					// deadline check waits at that deadline
+					long ifApplied = sentAt + validityNanos(newTtl);
+					if (ifApplied - this.deadlineNanos < 0) {
+						this.deadlineNanos = ifApplied;
+					}
+					scheduleDeadlineLocked();
+				}
 			}
 			else {
-				this.inFlight = true;
-				unscheduleLocked();
-				// From now on the backend may expire the lease newTtl after this send: until the answer, the
-				// handle claims only the earlier of both deadlines (a shortening extend in flight)
-				long ifApplied = sentAt + validityNanos(newTtl);
-				if (ifApplied - this.deadlineNanos < 0) {
-					this.deadlineNanos = ifApplied;
-				}
+				sentAt = 0;
 			}
 		}
 		finally {
@@ -439,15 +508,19 @@ final class HeldLease implements LockHandle {
 	public ReleaseOutcome release() {
 		boolean first;
 		boolean releaseLost = false;
+		LostNotice lost;
 		this.lock.lock();
 		try {
-			awaitIdleLocked();
+			lost = awaitIdleLocked();
 			switch (this.state) {
 				case RELEASED, LOST_CLOSED:
 					return ReleaseOutcome.ALREADY_RELEASED;
 				case LOST:
 					this.state = State.LOST_CLOSED;
-					releaseLost = this.mayStillExist;
+					// Not while a renewal or extend is still out (it got no answer by the deadline): one
+					// request in flight per lease, and a release to a backend that does not answer would
+					// block this caller. The lease then expires on the backend by its TTL.
+					releaseLost = this.mayStillExist && !this.inFlight;
 					break;
 				default:
 					first = this.state == State.HELD;
@@ -461,6 +534,9 @@ final class HeldLease implements LockHandle {
 			if (this.lock.isHeldByCurrentThread()) {
 				this.lock.unlock();
 			}
+		}
+		if (lost != null) {
+			announceLost(lost, true);
 		}
 		if (releaseLost) {
 			this.engine.releaseQuietly(this.ref);

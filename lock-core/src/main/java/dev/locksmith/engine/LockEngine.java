@@ -210,7 +210,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	/**
 	 * Runs the renewals and deadline checks that are due now. With background renewal on, the engine's
 	 * scheduler thread does this by itself; with it off, and in tests that drive a manual {@link LockClock},
-	 * the caller calls it after advancing the clock. A call while another run is in progress returns at once.
+	 * the caller calls it after advancing the clock. It sends the due renewals in one call on the calling
+	 * thread, unless an earlier call's renewal is still out: then it only runs the deadline checks (a lease
+	 * whose deadline passed is declared lost even while its renewal call hangs), and that earlier call sends
+	 * them once answered.
 	 */
 	public void runDueRenewals() {
 		this.renewer.runDue();

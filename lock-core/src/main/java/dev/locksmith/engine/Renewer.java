@@ -24,9 +24,11 @@ import dev.locksmith.spi.Renewal;
  * The one renewal scheduler of an engine. It only schedules and batches: it keeps the leases' renewal
  * slots ordered by due time, and on each tick asks every lease due within half its renewal interval for
  * its renewal request, sends them all in ONE {@link LockProvider#renew} call, and hands each lease its
- * result. The leases ({@link HeldLease}) decide everything else. With background renewal on, a single
- * daemon thread sleeps until the earliest slot is due; with it off, the caller drives
- * {@link #runDue()}.
+ * result. The leases ({@link HeldLease}) decide everything else. With background renewal on, a scheduler
+ * daemon thread sleeps until the earliest slot is due and hands each batch to a second daemon thread, the
+ * only one that calls the provider; the scheduler never waits for it, so deadline checks (the slots of
+ * leases with a request in flight) run even while a renewal call hangs. One batch is out at a time: due
+ * renewals wait for it. With background renewal off, the caller drives {@link #runDue()}.
  */
 final class Renewer {
 
@@ -53,6 +55,9 @@ final class Renewer {
 
 	private final @Nullable ScheduledThreadPoolExecutor executor;
 
+	/** The one thread that sends renewal batches (background renewal only); the scheduler never waits for I/O. */
+	private final java.util.concurrent.@Nullable ExecutorService io;
+
 	private final ReentrantLock running = new ReentrantLock();
 
 	/** When the pending scheduled run fires (monotonic nanos), or MAX_VALUE when none is pending. */
@@ -68,6 +73,12 @@ final class Renewer {
 
 	/** Whether the last renewal call failed (only touched by runs, which hold {@link #running}). */
 	private boolean failing;
+
+	/** Whether a renewal batch is out (sent, not yet answered). Guarded by {@link #running}. */
+	private boolean batchOut;
+
+	/** Renewals asked for while a batch was out; the thread that answers it sends them. Guarded by {@link #running}. */
+	private final List<HeldLease.RenewalTicket> waiting = new ArrayList<>();
 
 	/** The largest coalescing window of any slot added so far. */
 	private volatile long maxWindowNanos;
@@ -87,9 +98,15 @@ final class Renewer {
 			});
 			scheduler.setRemoveOnCancelPolicy(true);
 			this.executor = scheduler;
+			this.io = java.util.concurrent.Executors.newSingleThreadExecutor((runnable) -> {
+				Thread thread = new Thread(runnable, "locksmith-renewal-io");
+				thread.setDaemon(true);
+				return thread;
+			});
 		}
 		else {
 			this.executor = null;
+			this.io = null;
 		}
 	}
 
@@ -146,7 +163,7 @@ final class Renewer {
 			return;
 		}
 		try {
-			runDue();
+			runDue(true);
 		}
 		catch (RuntimeException ex) {
 			logger.error("Renewal run failed", ex);
@@ -154,16 +171,22 @@ final class Renewer {
 	}
 
 	/**
-	 * Hands every due slot to its lease, sends the renewals they ask for in one call, hands each lease its
-	 * result, then schedules the next run.
+	 * Hands every due slot to its lease (which renews, re-checks or declares itself lost at its local
+	 * deadline), then sends the renewals asked for in one call unless a batch is already out: then they wait
+	 * for it, and the thread that answers it sends them. The scan never waits for provider I/O, so a renewal
+	 * call that hangs does not stop any lease from being declared lost at its deadline. With background
+	 * renewal the scheduler thread hands the batch to the I/O thread; a caller of {@link #runDue()} sends it
+	 * on its own thread.
 	 */
 	void runDue() {
-		if (!this.running.tryLock()) {
-			return;
-		}
+		runDue(false);
+	}
+
+	private void runDue(boolean handOff) {
+		List<HeldLease.RenewalTicket> batch = null;
+		this.running.lock();
 		try {
 			long now = this.clock.nanoTime();
-			List<HeldLease.RenewalTicket> tickets = new ArrayList<>();
 			long horizon = now + this.maxWindowNanos;
 			for (Iterator<Slot> it = this.queue.iterator(); it.hasNext();) {
 				Slot slot = it.next();
@@ -176,20 +199,119 @@ final class Renewer {
 				it.remove();
 				HeldLease.RenewalTicket ticket = slot.lease().due(slot, now);
 				if (ticket != null) {
-					tickets.add(ticket);
+					this.waiting.add(ticket);
 				}
-			}
-			if (!tickets.isEmpty()) {
-				renew(tickets, now);
 			}
 		}
 		finally {
-			List<Runnable> announcements = List.copyOf(this.deferred);
-			this.deferred.clear();
-			this.running.unlock();
-			scheduleNext();
-			announcements.forEach(this.announcer);
+			endRun();
 		}
+		// Taken only now, after the scan's announcements: a callback run by them (with a direct executor)
+		// that releases or extends a lease waiting here cancels its unsent renewal instead of waiting for it.
+		this.running.lock();
+		try {
+			if (!this.batchOut) {
+				batch = takeBatchLocked();
+			}
+		}
+		finally {
+			endRun();
+		}
+		if (batch == null) {
+			return;
+		}
+		if (!handOff || this.io == null) {
+			sendAll(batch);
+			return;
+		}
+		List<HeldLease.RenewalTicket> first = batch;
+		try {
+			this.io.execute(() -> {
+				try {
+					sendAll(first);
+				}
+				catch (RuntimeException ex) {
+					logger.error("Renewal run failed", ex);
+				}
+			});
+		}
+		catch (java.util.concurrent.RejectedExecutionException ex) {
+			// shut down concurrently: the leases stay in flight until their deadlines, as after a hang
+		}
+	}
+
+	/**
+	 * Sends {@code batch} and applies its answers, then the batch that waited for it, until none waits.
+	 * Holds {@link #running} only while applying answers and taking the next batch, never during I/O.
+	 */
+	private void sendAll(List<HeldLease.RenewalTicket> batch) {
+		Error error = null;
+		List<HeldLease.RenewalTicket> next = batch;
+		while (next != null) {
+			List<Renewal> renewals = new ArrayList<>(next.size());
+			for (HeldLease.RenewalTicket ticket : next) {
+				renewals.add(new Renewal(ticket.ref(), ticket.ttl()));
+			}
+			long sentAt = this.clock.nanoTime();
+			Set<LeaseRef> extended = null;
+			Throwable failure = null;
+			try {
+				extended = this.provider.renew(renewals);
+			}
+			catch (RuntimeException | Error ex) {
+				failure = ex;
+				if (ex instanceof Error thrown && error == null) {
+					error = thrown;
+				}
+			}
+			try {
+				this.running.lock();
+				try {
+					answer(next, sentAt, extended, failure);
+				}
+				finally {
+					endRun();
+				}
+			}
+			finally {
+				// whatever happened, the batch is answered: send the one that waited, or mark none out
+				this.running.lock();
+				try {
+					next = takeBatchLocked();
+				}
+				finally {
+					endRun();
+				}
+			}
+		}
+		if (error != null) {
+			throw error;
+		}
+	}
+
+	/**
+	 * Takes the waiting renewals still worth sending as the next batch (marking it out), or returns null and
+	 * marks no batch out. Called with {@link #running} held.
+	 */
+	private @Nullable List<HeldLease.RenewalTicket> takeBatchLocked() {
+		List<HeldLease.RenewalTicket> batch = new ArrayList<>(this.waiting.size());
+		for (HeldLease.RenewalTicket ticket : this.waiting) {
+			if (ticket.lease().stillToSend(ticket, this.clock.nanoTime())) {
+				batch.add(ticket);
+			}
+		}
+		this.waiting.clear();
+		this.batchOut = !batch.isEmpty();
+		return this.batchOut ? batch : null;
+	}
+
+	/** Releases {@link #running}, schedules the next run and hands out the announcements deferred meanwhile. */
+	private void endRun() {
+		List<Runnable> announcements = List.copyOf(this.deferred);
+		this.deferred.clear();
+		this.running.unlock();
+		scheduleNext();
+		announcements.forEach(this.announcer);
 	}
 
 	/**
@@ -204,29 +326,20 @@ final class Renewer {
 		return true;
 	}
 
-	private void renew(List<HeldLease.RenewalTicket> tickets, long now) {
-		List<Renewal> renewals = new ArrayList<>(tickets.size());
-		for (HeldLease.RenewalTicket ticket : tickets) {
-			renewals.add(new Renewal(ticket.ref(), ticket.ttl()));
-		}
-		long sentAt = this.clock.nanoTime();
-		Set<LeaseRef> extended;
-		try {
-			extended = this.provider.renew(renewals);
-		}
-		catch (RuntimeException | Error ex) {
+	/** Hands each lease of a sent batch its result. Called with {@link #running} held. */
+	private void answer(List<HeldLease.RenewalTicket> tickets, long sentAt, @Nullable Set<LeaseRef> extended,
+			@Nullable Throwable failure) {
+		if (failure != null) {
 			// one warning per outage, not one per retry (every 100 ms)
 			if (!this.failing) {
 				logger.warn("Renewal of {} lease(s) failed, retrying until their deadlines: {}", tickets.size(),
-						ex.toString());
+						failure.toString());
 			}
 			this.failing = true;
-			logger.debug("Renewal failure", ex);
+			logger.debug("Renewal failure", failure);
+			long now = this.clock.nanoTime();
 			for (HeldLease.RenewalTicket ticket : tickets) {
-				ticket.lease().renewalFailed(ticket, now, RETRY_NANOS, ex);
-			}
-			if (ex instanceof Error error) {
-				throw error;
+				ticket.lease().renewalFailed(ticket, now, RETRY_NANOS, failure);
 			}
 			return;
 		}
@@ -254,6 +367,7 @@ final class Renewer {
 	void shutdown() {
 		if (this.executor != null) {
 			this.executor.shutdownNow();
+			this.io.shutdownNow();
 		}
 	}
 

@@ -13,6 +13,7 @@ import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockStatistics;
 import dev.locksmith.Locksmith;
+import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
@@ -125,7 +126,6 @@ class EngineReviewTests {
 	 * lease of the engine from being declared lost at its local deadline (onLost never fires, OnLost.INTERRUPT
 	 * never interrupts), and release()/close() wait uninterruptibly for the stuck renewal.
 	 */
-	@org.junit.jupiter.api.Disabled("known defect, not fixed: deadlines are only checked by the (blocked) renewal run")
 	@Test
 	void aRenewalCallThatNeverReturnsDoesNotStopOtherLeasesFromBeingDeclaredLostAtTheirDeadline() throws Exception {
 		CountDownLatch renewEntered = new CountDownLatch(1);
@@ -162,6 +162,72 @@ class EngineReviewTests {
 				unblock.countDown();
 				renewal.join(30_000);
 			}
+		}
+	}
+
+	/**
+	 * A renewal that answers "extended" only after the lease was declared lost at its local deadline must
+	 * not resurrect it (its local deadline would then exceed what the caller was told) nor fire onLost
+	 * twice; and a release() during the stuck call returns LOST at the deadline instead of waiting for it.
+	 */
+	@Test
+	void aRenewalReplyArrivingAfterTheDeadlineLossDoesNotResurrectTheLease() throws Exception {
+		CountDownLatch renewEntered = new CountDownLatch(1);
+		CountDownLatch unblock = new CountDownLatch(1);
+		java.util.concurrent.atomic.AtomicInteger renewCalls = new java.util.concurrent.atomic.AtomicInteger();
+		ForwardingProvider late = new ForwardingProvider(this.memory) {
+			@Override
+			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
+				if (renewCalls.incrementAndGet() == 1) {
+					renewEntered.countDown();
+					try {
+						unblock.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+				this.delegate.renew(renewals);
+				// the reply says every lease was extended (as a backend that applied the call would)
+				java.util.Set<dev.locksmith.spi.LeaseRef> all = new java.util.HashSet<>();
+				renewals.forEach((renewal) -> all.add(renewal.lease()));
+				return all;
+			}
+		};
+		List<LockEvent.Type> events = new CopyOnWriteArrayList<>();
+		try (LockEngine service = Locksmith.builder(late).clock(this.clock).backgroundRenewal(false)
+			.callbackExecutor(Runnable::run).listener((event) -> events.add(event.type())).build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofSeconds(3)).withAutoExtend(true));
+			java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+			handle.onLost(lost::incrementAndGet);
+			this.clock.advance(Duration.ofSeconds(1));
+			Thread renewal = new Thread(service::runDueRenewals, "late-renewal");
+			renewal.start();
+			try {
+				assertThat(renewEntered.await(30, TimeUnit.SECONDS)).isTrue();
+				// past the local deadline (1 s + 2.968 s) but before the backend expiry: the backend still has it
+				this.clock.advance(Duration.ofMillis(2_980));
+				service.runDueRenewals();
+				assertThat(lost).as("onLost at the local deadline, while the renewal is stuck").hasValue(1);
+				assertThat(handle.isValid()).isFalse();
+				assertThat(handle.release()).as("release during the stuck call").isEqualTo(ReleaseOutcome.LOST);
+			}
+			finally {
+				unblock.countDown();
+				renewal.join(30_000);
+			}
+			assertThat(renewal.isAlive()).isFalse();
+			assertThat(handle.isValid()).as("not resurrected by the late reply").isFalse();
+			assertThat(handle.remaining()).isEqualTo(Duration.ZERO);
+			assertThat(handle.renewals()).isZero();
+			for (int i = 0; i < 3; i++) {
+				this.clock.advance(Duration.ofSeconds(1));
+				service.runDueRenewals();
+			}
+			assertThat(renewCalls).as("no renewal after the loss").hasValue(1);
+			assertThat(lost).as("onLost exactly once").hasValue(1);
+			assertThat(events).containsOnlyOnce(LockEvent.Type.LOST).doesNotContain(LockEvent.Type.RENEWED);
+			assertThat(handle.release()).isEqualTo(ReleaseOutcome.ALREADY_RELEASED);
 		}
 	}
 
