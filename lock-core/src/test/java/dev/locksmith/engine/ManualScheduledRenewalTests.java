@@ -90,6 +90,12 @@ class ManualScheduledRenewalTests {
 		((ScheduledThreadPoolExecutor) executorField.get(renewer)).shutdownNow();
 		ManualScheduler scheduler = new ManualScheduler(clock);
 		executorField.set(renewer, scheduler);
+		// the scheduler thread hands batches to the renewal I/O thread: run them on the manual scheduler's
+		// thread instead, so that a run's renewal has happened when advance() returns
+		Field ioField = Renewer.class.getDeclaredField("io");
+		ioField.setAccessible(true);
+		((java.util.concurrent.ExecutorService) ioField.get(renewer)).shutdownNow();
+		ioField.set(renewer, new InlineExecutorService());
 		return scheduler;
 	}
 
@@ -123,6 +129,45 @@ class ManualScheduledRenewalTests {
 			assertThat(runs).as("scheduled runs in %d intervals", intervals).isLessThanOrEqualTo((int) (4 * intervals));
 			handles.forEach(LockHandle::release);
 		}
+	}
+
+
+	/** Runs every task at once on the submitting thread. */
+	private static final class InlineExecutorService extends java.util.concurrent.AbstractExecutorService {
+
+		private volatile boolean shutdown;
+
+		@Override
+		public void execute(Runnable command) {
+			command.run();
+		}
+
+		@Override
+		public void shutdown() {
+			this.shutdown = true;
+		}
+
+		@Override
+		public List<Runnable> shutdownNow() {
+			this.shutdown = true;
+			return List.of();
+		}
+
+		@Override
+		public boolean isShutdown() {
+			return this.shutdown;
+		}
+
+		@Override
+		public boolean isTerminated() {
+			return this.shutdown;
+		}
+
+		@Override
+		public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) {
+			return true;
+		}
+
 	}
 
 }
