@@ -21,10 +21,12 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.web.client.RestClient;
 
 import dev.locksmith.LockHandle;
+import dev.locksmith.LockLostException;
 import dev.locksmith.LockOptions;
 import dev.locksmith.MutexService;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -51,7 +53,7 @@ class PrometheusDashboardTests {
 	void everySeriesTheDashboardQueriesIsScraped() throws IOException {
 		Set<String> queried = queriedMetrics();
 		assertThat(queried).contains("locksmith_lock_acquire_seconds_count", "locksmith_lock_acquire_seconds_bucket",
-				"locksmith_lock_held_seconds_active_count", "locksmith_lock_lost_total",
+				"locksmith_lock_held_seconds_count", "locksmith_lock_lost_total",
 				"locksmith_lock_renewals_total", "locksmith_leader", "locksmith_leader_transitions_total");
 
 		try (LockHandle held = this.locks.acquire("dashboard:held",
@@ -64,7 +66,8 @@ class PrometheusDashboardTests {
 			assertThat(this.locks.forceRelease("dashboard:lost")).isTrue();
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> this.meters.find("locksmith.lock.lost").tag("name", "dashboard-lost").counter() != null);
-			lost.close();
+			assertThatThrownBy(lost::close).as("closing a lost lease reports the loss")
+				.isInstanceOf(LockLostException.class);
 
 			String scrape = RestClient.create("http://localhost:" + this.port)
 				.get()
