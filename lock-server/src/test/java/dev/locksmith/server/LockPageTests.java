@@ -56,7 +56,7 @@ class LockPageTests extends LockServerTestSupport {
 		String body = rows.body();
 		assertThat(body).contains("<td class=\"service\">deploy-prod</td>", "<td class=\"holder\">ci-42</td>",
 				"<td class=\"token\">" + deploy.json().get("fencingToken").asLong() + "</td>", "<meter min=\"0\"",
-				"max=\"600\"", "2 of 2 held locks");
+				"max=\"600\"", "held locks: 2");
 		assertThat(body).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;")
 			.doesNotContain("<script", "<img", "\"><img", "alert('x')");
 		assertThat(body).doesNotContain("<button");
@@ -69,9 +69,12 @@ class LockPageTests extends LockServerTestSupport {
 		}
 		String body = html(request("/locksmith/locks/rows?name=" + URLEncoder.encode("DEPLOY ", StandardCharsets.UTF_8))
 			.GET()).body();
-		assertThat(body).contains(">deploy-prod<", ">deploy-staging<", "2 of 3 held locks").doesNotContain(">backup<");
+		assertThat(body).contains(">deploy-prod<", ">deploy-staging<", "matching held locks: 2").doesNotContain(">backup<");
 		assertThat(html(request("/locksmith/locks/rows?name=nothing").GET()).body())
-			.contains("No held lock matches the filter.", "0 of 3 held locks");
+			.contains("No held lock matches the filter.", "matching held locks: 0");
+		ServiceLockPage first = this.serviceLocks.find("deploy", 1);
+		assertThat(first.locks()).extracting(ServiceLock::service).containsExactly("deploy-prod");
+		assertThat(first.total()).isEqualTo(2);
 	}
 
 	@Test

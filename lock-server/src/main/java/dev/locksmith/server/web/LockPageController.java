@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -42,8 +41,8 @@ public class LockPageController {
 	/** Path of the page. */
 	public static final String PATH = "/locksmith/locks";
 
-	/** Most locks the page reads to filter them. */
-	static final int MAX_ROWS_READ = 10 * ServiceLocks.MAX_PER_PAGE;
+	/** Most rows the page shows (the filter narrows them down). */
+	static final int MAX_ROWS = 500;
 
 	static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
 			+ "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -121,33 +120,21 @@ public class LockPageController {
 			@RequestParam(name = "name", required = false) @Nullable String name) {
 		this.crossSite.check(request);
 		this.locks.authorize(request.getHeader(HttpHeaders.AUTHORIZATION));
-		String filter = (name != null) ? name.trim().toLowerCase(Locale.ROOT) : "";
-		List<ServiceLock> matching = new ArrayList<>();
-		long total = 0;
-		for (int page = 1;; page++) {
-			ServiceLockPage chunk = this.locks.list(page, ServiceLocks.MAX_PER_PAGE);
-			total = chunk.total();
-			for (ServiceLock lock : chunk.locks()) {
-				if (lock.service().toLowerCase(Locale.ROOT).contains(filter)) {
-					matching.add(lock);
-				}
-			}
-			if (chunk.locks().isEmpty() || (long) page * ServiceLocks.MAX_PER_PAGE >= Math.min(total, MAX_ROWS_READ)) {
-				break;
-			}
-		}
+		String filter = (name != null) ? name.trim() : "";
+		ServiceLockPage matching = this.locks.find(filter, MAX_ROWS);
 		Instant now = this.clock.instant();
 		StringBuilder html = new StringBuilder();
-		for (ServiceLock lock : matching) {
+		for (ServiceLock lock : matching.locks()) {
 			row(html, lock, now);
 		}
-		if (matching.isEmpty()) {
+		if (matching.locks().isEmpty()) {
 			html.append("<tr><td colspan=\"6\" class=\"empty\">")
 				.append(filter.isEmpty() ? "No locks are held." : "No held lock matches the filter.")
 				.append("</td></tr>\n");
 		}
-		String summary = matching.size() + " of " + total + " held locks"
-				+ ((total > MAX_ROWS_READ) ? " (only the first " + MAX_ROWS_READ + " were searched)" : "");
+		long total = matching.total();
+		String summary = (filter.isEmpty() ? "held locks: " : "matching held locks: ") + total
+				+ ((total > MAX_ROWS) ? " (showing the first " + MAX_ROWS + ")" : "");
 		html.append("<tr hidden><td id=\"summary\">").append(escape(summary)).append("</td></tr>\n");
 		return secured(HTML).header(HttpHeaders.CACHE_CONTROL, "no-store").body(html.toString());
 	}
