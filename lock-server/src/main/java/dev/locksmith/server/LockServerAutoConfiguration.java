@@ -1,9 +1,12 @@
 package dev.locksmith.server;
 
+import java.time.Clock;
+
 import dev.locksmith.MutexService;
 import dev.locksmith.server.grpc.BearerTokenInterceptor;
 import dev.locksmith.server.grpc.GrpcLockServer;
 import dev.locksmith.server.grpc.GrpcLockService;
+import dev.locksmith.server.web.LockPageController;
 import dev.locksmith.server.web.LockServiceController;
 
 import org.jspecify.annotations.Nullable;
@@ -26,7 +29,8 @@ import org.springframework.context.annotation.Import;
  * Serves the lock service ({@code locksmith.server.enabled=true}) on the application's
  * {@link MutexService}: REST under {@code /api/v1alpha1} in a servlet web application, and gRPC on
  * {@code locksmith.server.grpc.address}:{@code locksmith.server.grpc.port} (loopback by default; TLS with
- * {@code locksmith.server.grpc.ssl.bundle}) unless {@code locksmith.server.grpc.enabled=false}.
+ * {@code locksmith.server.grpc.ssl.bundle}) unless {@code locksmith.server.grpc.enabled=false}; with
+ * {@code locksmith.server.page.enabled=true} also the lock page at {@code /locksmith/locks}.
  */
 @AutoConfiguration(afterName = { "dev.locksmith.boot.autoconfigure.LocksmithAutoConfiguration",
 		"org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration" })
@@ -53,6 +57,15 @@ public final class LockServerAutoConfiguration {
 		LockServiceController locksmithLockServiceController(ServiceLocks locks, LockServerProperties properties) {
 			return new LockServiceController(locks, properties.getMaxBodySize().toBytes(),
 					properties.getBrowserHosts());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnBooleanProperty("locksmith.server.page.enabled")
+		LockPageController locksmithLockPageController(ServiceLocks locks, LockServerProperties properties) {
+			String token = properties.getToken();
+			return new LockPageController(locks, properties.getBrowserHosts(), token != null && !token.isEmpty(),
+					Clock.systemUTC());
 		}
 
 	}

@@ -54,6 +54,9 @@ public class LockServerProperties {
 	/** gRPC settings. */
 	private final Grpc grpc = new Grpc();
 
+	/** Lock page settings. */
+	private final Page page = new Page();
+
 	/**
 	 * Returns whether to serve the lock service.
 	 * @return whether to serve the lock service
@@ -207,6 +210,14 @@ public class LockServerProperties {
 	}
 
 	/**
+	 * Returns the lock page settings.
+	 * @return the lock page settings
+	 */
+	public Page getPage() {
+		return this.page;
+	}
+
+	/**
 	 * Checks the values, naming the property at fault.
 	 * @throws IllegalArgumentException if a value is out of range
 	 */
@@ -246,6 +257,35 @@ public class LockServerProperties {
 			throw new IllegalArgumentException(
 					"locksmith.server.grpc.port must be between 0 and 65535, was " + this.grpc.port);
 		}
+	}
+
+	/**
+	 * Lock page settings ({@code locksmith.server.page.*}).
+	 */
+	public static class Page {
+
+		/**
+		 * Whether to serve the lock page at /locksmith/locks (held locks, filter, and release buttons when a
+		 * token is configured); protected like the REST API.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Returns whether to serve the lock page.
+		 * @return whether to serve the lock page
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Sets whether to serve the lock page.
+		 * @param enabled whether to serve the lock page
+		 */
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 	}
 
 	/**

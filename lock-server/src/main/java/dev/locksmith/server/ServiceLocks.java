@@ -322,7 +322,42 @@ public final class ServiceLocks {
 			throw LockServiceException.badRequest("per_page",
 					"per_page must be between 1 and " + MAX_PER_PAGE + ", was " + perPage);
 		}
-		// Only keys under the service prefix are read from the backend.
+		List<ServiceLock> all = all();
+		long from = (long) (page - 1) * perPage;
+		int start = (int) Math.min(from, all.size());
+		int end = (int) Math.min((long) start + perPage, all.size());
+		return new ServiceLockPage(all.subList(start, end), all.size(), page, perPage);
+	}
+
+	/**
+	 * Lists the held service locks whose service contains {@code fragment} (normalised like a service name),
+	 * ignoring case, ordered by service
+	 * (reading the backend once, as {@link #list} does).
+	 * @param fragment the part of the service name to look for; empty for all
+	 * @param limit the most locks to return, at least 1
+	 * @return the first {@code limit} matching locks; its total is the number of all matching locks
+	 * @throws IllegalArgumentException if {@code limit} is less than 1
+	 */
+	public ServiceLockPage find(String fragment, int limit) {
+		if (limit < 1) {
+			throw new IllegalArgumentException("ServiceLocks.find limit must be at least 1, was " + limit);
+		}
+		String part = normalise(fragment).toLowerCase(Locale.ROOT);
+		List<ServiceLock> matching = new ArrayList<>();
+		long total = 0;
+		for (ServiceLock lock : all()) {
+			if (lock.service().toLowerCase(Locale.ROOT).contains(part)) {
+				total++;
+				if (matching.size() < limit) {
+					matching.add(lock);
+				}
+			}
+		}
+		return new ServiceLockPage(matching, total, 1, limit);
+	}
+
+	/** Every held service lock; only keys under the service prefix are read from the backend. */
+	private List<ServiceLock> all() {
 		List<ServiceLock> all = new ArrayList<>();
 		int offset = 0;
 		while (true) {
@@ -342,10 +377,7 @@ public final class ServiceLocks {
 				break;
 			}
 		}
-		long from = (long) (page - 1) * perPage;
-		int start = (int) Math.min(from, all.size());
-		int end = (int) Math.min((long) start + perPage, all.size());
-		return new ServiceLockPage(all.subList(start, end), all.size(), page, perPage);
+		return all;
 	}
 
 	/**

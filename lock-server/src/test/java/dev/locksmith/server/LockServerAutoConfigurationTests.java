@@ -94,6 +94,7 @@ class LockServerAutoConfigurationTests {
 		assertThat(properties.getGrpc().getSsl().getBundle()).as("plaintext").isNull();
 		assertThat(properties.getGrpc().getMaxThreads()).isEqualTo(64);
 		assertThat(properties.getGrpc().getQueueCapacity()).isEqualTo(64);
+		assertThat(properties.getPage().isEnabled()).as("lock page").isFalse();
 	}
 
 	@Test

@@ -79,6 +79,12 @@ class RestApiTests extends LockServerTestSupport {
 	}
 
 	@Test
+	void theLockPageIsOffUnlessEnabled() {
+		assertThat(LockPageTests.html(request("/locksmith/locks").GET()).statusCode()).isEqualTo(404);
+		assertThat(LockPageTests.html(request("/locksmith/locks/rows").GET()).statusCode()).isEqualTo(404);
+	}
+
+	@Test
 	void listPagesThroughLocksOrderedByService() {
 		for (String service : new String[] { "svc-e", "svc-a", "svc-c", "svc-b", "svc-d" }) {
 			assertThat(post("/api/v1alpha1/lock", lockBody(service, "pager")).status()).isEqualTo(200);

@@ -327,7 +327,7 @@ public class LockServiceController {
 		return instant.truncatedTo(ChronoUnit.SECONDS).toString();
 	}
 
-	private static HttpStatus status(LockServiceException.Reason reason) {
+	static HttpStatus status(LockServiceException.Reason reason) {
 		return switch (reason) {
 			case BAD_REQUEST -> HttpStatus.BAD_REQUEST;
 			case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
