@@ -1,5 +1,6 @@
 package dev.locksmith.provider.kubernetes;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -77,7 +78,7 @@ import dev.locksmith.spi.ReleaseSubscription;
  * {@value #MANAGED_BY_LABEL}={@value #MANAGED_BY} signals waiters when a key loses a lease.
  *
  * <p><b>Limits</b>, checked before any request: keys of 1 to {@value #MAX_KEY_CHARS} characters, owner ids
- * up to {@value #MAX_OWNER_CHARS}, metadata up to {@value #MAX_METADATA_CHARS} characters of JSON per lease,
+ * up to {@value #MAX_OWNER_CHARS}, metadata up to {@value #MAX_METADATA_BYTES} bytes of JSON (UTF-8) per lease,
  * a TTL of 1 ms to 365 days; and at most {@value #MAX_LEASES_PER_KEY} live leases per key (further readers
  * or permit holders are denied as if the key were full), so the annotations stay under the API server's
  * 256 KiB limit.
@@ -105,8 +106,12 @@ public final class KubernetesLockProvider implements LockProvider {
 	/** The longest owner id, in characters. */
 	public static final int MAX_OWNER_CHARS = 256;
 
-	/** The most metadata per lease, in characters of its JSON form. */
-	public static final int MAX_METADATA_CHARS = 2048;
+	/**
+	 * The most metadata per lease, in UTF-8 bytes of its JSON form. Bytes, not characters: the API server
+	 * refuses annotations over 256 KiB of UTF-8, and {@link #MAX_LEASES_PER_KEY} leases with this much metadata
+	 * and the longest owner id (up to 6 bytes per character once escaped in JSON) must stay under it.
+	 */
+	public static final int MAX_METADATA_BYTES = 2048;
 
 	/** The most live leases (write, readers or permit holders) one key may have. */
 	public static final int MAX_LEASES_PER_KEY = 64;
@@ -511,11 +516,13 @@ public final class KubernetesLockProvider implements LockProvider {
 					+ KeyText.forMessage(request.key()) + "' has " + request.owner().length()
 					+ " characters, more than the limit of " + MAX_OWNER_CHARS);
 		}
-		int metadataChars = this.client.getKubernetesSerialization().asJson(request.metadata()).length();
-		if (metadataChars > MAX_METADATA_CHARS) {
+		// bytes, not characters: the API server limits the annotations' UTF-8 size (see MAX_METADATA_BYTES)
+		int metadataBytes = this.client.getKubernetesSerialization().asJson(request.metadata())
+			.getBytes(StandardCharsets.UTF_8).length;
+		if (metadataBytes > MAX_METADATA_BYTES) {
 			throw new IllegalArgumentException("kubernetes provider acquire: metadata of '"
-					+ KeyText.forMessage(request.key()) + "' takes " + metadataChars
-					+ " characters of JSON, more than the limit of " + MAX_METADATA_CHARS);
+					+ KeyText.forMessage(request.key()) + "' takes " + metadataBytes
+					+ " bytes of JSON (UTF-8), more than the limit of " + MAX_METADATA_BYTES);
 		}
 	}
 
