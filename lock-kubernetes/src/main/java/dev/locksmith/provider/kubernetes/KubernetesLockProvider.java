@@ -68,7 +68,10 @@ import dev.locksmith.spi.ReleaseSubscription;
  * by the clock of the client that reads the object, against the expiry the writing client stored. The
  * guarantee therefore needs the clients' wall clocks to agree to within a margin much smaller than the
  * TTL (NTP-synchronised nodes); a client whose clock runs ahead by {@code d} sees leases expire {@code d}
- * early. Keep TTLs large against the clock skew of the cluster.
+ * early, while the holder's handle stays valid until the TTL minus the core's drift allowance (1% + 2 ms).
+ * So a lease keeps blocking other requests, and shows in {@link #inspect}, until its stored expiry plus the
+ * {@linkplain Builder#clockSkewAllowance clock-skew allowance} on the reader's clock; the holder itself never
+ * extends, renews or re-acquires a lease its own clock has seen expire.
  *
  * <p><b>Fencing tokens</b> strictly increase per key as long as the object exists; releases and
  * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand restarts the
@@ -116,6 +119,12 @@ public final class KubernetesLockProvider implements LockProvider {
 	/** The most live leases (write, readers or permit holders) one key may have. */
 	public static final int MAX_LEASES_PER_KEY = 64;
 
+	/**
+	 * The default {@link Builder#clockSkewAllowance clock-skew allowance}: how far ahead another client's clock
+	 * may run before it could take a key its holder still considers held.
+	 */
+	public static final Duration DEFAULT_CLOCK_SKEW_ALLOWANCE = Duration.ofSeconds(1);
+
 	private static final Duration MAX_TTL = Duration.ofDays(365);
 
 	private static final int MAX_ATTEMPTS = 64;
@@ -131,6 +140,8 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private final LockClock clock;
 
+	private final long skewMillis;
+
 	private final boolean closeClient;
 
 	private final ReleaseSignals signals = new ReleaseSignals();
@@ -142,6 +153,7 @@ public final class KubernetesLockProvider implements LockProvider {
 		this.namespace = builder.namespace;
 		this.names = new ObjectNames(builder.namePrefix);
 		this.clock = builder.clock;
+		this.skewMillis = builder.clockSkewAllowance.toMillis();
 		this.closeClient = builder.closeClient;
 		this.watch = new KubernetesReleaseWatch(leases(), this.signals, this::liveCountOf);
 	}
@@ -182,10 +194,16 @@ public final class KubernetesLockProvider implements LockProvider {
 		validate(request);
 		return mutate("acquire", request.key(), (state) -> {
 			long now = nowMillis();
-			List<LeaseRecord> live = state.live(now);
+			// leases another client may still hold: live, or expired less than the skew allowance ago
+			List<LeaseRecord> live = state.live(now - this.skewMillis);
 			for (int i = 0; i < live.size(); i++) {
 				LeaseRecord lease = live.get(i);
 				if (lease.id().equals(request.leaseId())) {
+					if (!lease.isLiveAt(now)) {
+						// this very lease, expired on this clock: never resurrected, replaced by a new grant below
+						live.remove(i);
+						break;
+					}
 					// a re-sent request (its reply was lost): the existing grant, expiring from this request's TTL
 					live.set(i, lease.expiringAt(now + request.ttl().toMillis()));
 					return Outcome.write(state.with(live, state.token, false), Grant.granted(lease.token()));
@@ -193,7 +211,8 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			Long blockingUntil = blockingUntil(live, request);
 			if (blockingUntil != null) {
-				return Outcome.keep(Grant.denied(Duration.ofMillis(Math.max(0, blockingUntil - now))));
+				return Outcome.keep(
+						Grant.denied(Duration.ofMillis(Math.max(0, blockingUntil + this.skewMillis - now))));
 			}
 			long token = state.token + 1;
 			live.add(new LeaseRecord(request.leaseId(), request.owner(), request.type(), request.permits(), token, now,
@@ -242,7 +261,7 @@ public final class KubernetesLockProvider implements LockProvider {
 					found = true;
 					wasLive = record.isLiveAt(now);
 				}
-				else if (record.isLiveAt(now)) {
+				else if (record.isLiveAt(now - this.skewMillis)) {
 					kept.add(record);
 				}
 			}
@@ -260,9 +279,9 @@ public final class KubernetesLockProvider implements LockProvider {
 		checkTtl("extend", lease.key(), ttl);
 		return mutate("extend", lease.key(), (state) -> {
 			long now = nowMillis();
-			List<LeaseRecord> live = state.live(now);
+			List<LeaseRecord> live = state.live(now - this.skewMillis);
 			for (int i = 0; i < live.size(); i++) {
-				if (live.get(i).id().equals(lease.leaseId())) {
+				if (live.get(i).id().equals(lease.leaseId()) && live.get(i).isLiveAt(now)) {
 					live.set(i, live.get(i).expiringAt(now + ttl.toMillis()));
 					return Outcome.write(state.with(live, state.token, false), true);
 				}
@@ -287,11 +306,11 @@ public final class KubernetesLockProvider implements LockProvider {
 		Set<LeaseRef> extended = new HashSet<>();
 		byKey.forEach((key, due) -> extended.addAll(mutate("renew", key, (state) -> {
 			long now = nowMillis();
-			List<LeaseRecord> live = state.live(now);
+			List<LeaseRecord> live = state.live(now - this.skewMillis);
 			Set<LeaseRef> done = new HashSet<>();
 			for (Renewal renewal : due) {
 				for (int i = 0; i < live.size(); i++) {
-					if (live.get(i).id().equals(renewal.lease().leaseId())) {
+					if (live.get(i).id().equals(renewal.lease().leaseId()) && live.get(i).isLiveAt(now)) {
 						live.set(i, live.get(i).expiringAt(now + renewal.ttl().toMillis()));
 						done.add(renewal.lease());
 					}
@@ -315,7 +334,7 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private LockInfo info(String key, State state) {
 		List<LeaseInfo> infos = new ArrayList<>();
-		for (LeaseRecord record : state.live(nowMillis())) {
+		for (LeaseRecord record : state.live(nowMillis() - this.skewMillis)) {
 			infos.add(record.info());
 		}
 		return LockInfo.of(key, infos);
@@ -624,6 +643,8 @@ public final class KubernetesLockProvider implements LockProvider {
 
 		private LockClock clock = LockClock.system();
 
+		private Duration clockSkewAllowance = DEFAULT_CLOCK_SKEW_ALLOWANCE;
+
 		private boolean closeClient;
 
 		private Builder(KubernetesClient client) {
@@ -664,6 +685,24 @@ public final class KubernetesLockProvider implements LockProvider {
 		 */
 		public Builder clock(LockClock clock) {
 			this.clock = Objects.requireNonNull(clock, "clock must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets how far another client's wall clock may run ahead of the holder's without a lock being taken
+		 * while its holder still considers it held (default {@link #DEFAULT_CLOCK_SKEW_ALLOWANCE}): a lease
+		 * still blocks others, and still shows as held, until its stored expiry plus this allowance on the
+		 * reader's clock. Takeover after a crash is that much later. Zero relies on the core's drift allowance
+		 * alone (1% of the TTL plus 2 ms).
+		 * @param allowance 0 to 1 hour
+		 * @return this builder
+		 */
+		public Builder clockSkewAllowance(Duration allowance) {
+			if (allowance == null || allowance.isNegative() || allowance.compareTo(Duration.ofHours(1)) > 0) {
+				throw new IllegalArgumentException(
+						"locksmith.kubernetes clock-skew allowance must be 0 to 1 hour, but was " + allowance);
+			}
+			this.clockSkewAllowance = allowance;
 			return this;
 		}
 
