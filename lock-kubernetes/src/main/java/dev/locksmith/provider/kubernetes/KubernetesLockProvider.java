@@ -444,10 +444,12 @@ public final class KubernetesLockProvider implements LockProvider {
 					return outcome.result;
 				}
 				catch (KubernetesClientException ex) {
-					if (ex.getCode() != 409) {
+					boolean deletedSinceRead = current != null && ex.getCode() == 404;
+					if (ex.getCode() != 409 && !deletedSinceRead) {
 						throw ex;
 					}
-					// someone else wrote (or created) the object since we read it: read again and decide again
+					// someone else wrote, created or (by hand) deleted the object since we read it: read again and
+					// decide again
 				}
 			}
 		}
