@@ -91,6 +91,68 @@ class KubernetesInterleavingTest {
 		}
 	}
 
+	@Test
+	void aConflictOnEveryAttemptEndsAsAnOutageAfter64AttemptsNeverAsAnAnswer() {
+		AtomicReference<Runnable> every = new AtomicReference<>();
+		LockClock storm = new LockClock() {
+			@Override
+			public long nanoTime() {
+				return System.nanoTime();
+			}
+
+			@Override
+			public Instant now() {
+				Runnable runnable = every.get();
+				if (runnable != null) {
+					runnable.run();
+				}
+				return Instant.now();
+			}
+		};
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(storm).build();
+				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
+			String key = "storm";
+			LeaseRequest reader = new LeaseRequest(key, LeaseType.READ, "b-read", "pod-b", Duration.ofSeconds(30), 1,
+					1, Map.of());
+			assertThat(b.acquire(reader).isGranted()).isTrue();
+			java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+			every.set(() -> {
+				assertThat(b.extend(reader.ref(), Duration.ofSeconds(30))).isTrue();
+				writes.incrementAndGet();
+			});
+			LeaseRequest second = new LeaseRequest(key, LeaseType.READ, "a-read", "pod-a", Duration.ofSeconds(30), 1,
+					1, Map.of());
+			org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.acquire(second))
+				.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class)
+				.hasMessageContaining("64 attempts");
+			every.set(null);
+			assertThat(writes.get()).isGreaterThanOrEqualTo(64);
+			assertThat(b.inspect(key).leases()).extracting(dev.locksmith.LeaseInfo::leaseId).containsExactly("b-read");
+		}
+	}
+
+	@Test
+	void aRenewalTickNeverExtendsALeaseReleasedBetweenItsReadAndItsWrite() {
+		GapClock gap = new GapClock();
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).build();
+				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
+			String key = "renewed-while-released";
+			LeaseRequest r1 = new LeaseRequest(key, LeaseType.READ, "r1", "pod", Duration.ofSeconds(30), 1, 1, Map.of());
+			LeaseRequest r2 = new LeaseRequest(key, LeaseType.READ, "r2", "pod", Duration.ofSeconds(30), 1, 1, Map.of());
+			a.acquire(r1);
+			a.acquire(r2);
+			gap.inGap(() -> assertThat(b.release(r1.ref())).isTrue());
+			java.util.Set<dev.locksmith.spi.LeaseRef> extended = a.renew(java.util.List.of(
+					new dev.locksmith.spi.Renewal(r1.ref(), Duration.ofSeconds(60)),
+					new dev.locksmith.spi.Renewal(r2.ref(), Duration.ofSeconds(60))));
+			assertThat(extended).containsExactly(r2.ref());
+			assertThat(b.inspect(key).leases()).extracting(dev.locksmith.LeaseInfo::leaseId).containsExactly("r2");
+			gap.inGap(() -> assertThat(b.release(r2.ref())).isTrue());
+			assertThat(a.extend(r2.ref(), Duration.ofSeconds(60))).isFalse();
+			assertThat(b.inspect(key).isLocked()).isFalse();
+		}
+	}
+
 	private static LeaseRequest write(String key, String leaseId) {
 		return new LeaseRequest(key, LeaseType.WRITE, leaseId, "pod-" + leaseId, Duration.ofSeconds(30), 1, 1,
 				Map.of());
