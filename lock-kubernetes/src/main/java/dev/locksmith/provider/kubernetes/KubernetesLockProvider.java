@@ -1,5 +1,6 @@
 package dev.locksmith.provider.kubernetes;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -67,7 +68,10 @@ import dev.locksmith.spi.ReleaseSubscription;
  * by the clock of the client that reads the object, against the expiry the writing client stored. The
  * guarantee therefore needs the clients' wall clocks to agree to within a margin much smaller than the
  * TTL (NTP-synchronised nodes); a client whose clock runs ahead by {@code d} sees leases expire {@code d}
- * early. Keep TTLs large against the clock skew of the cluster.
+ * early, while the holder's handle stays valid until the TTL minus the core's drift allowance (1% + 2 ms).
+ * So a lease keeps blocking other requests, and shows in {@link #inspect}, until its stored expiry plus the
+ * {@linkplain Builder#clockSkewAllowance clock-skew allowance} on the reader's clock; the holder itself never
+ * extends, renews or re-acquires a lease its own clock has seen expire.
  *
  * <p><b>Fencing tokens</b> strictly increase per key as long as the object exists; releases and
  * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand restarts the
@@ -77,7 +81,7 @@ import dev.locksmith.spi.ReleaseSubscription;
  * {@value #MANAGED_BY_LABEL}={@value #MANAGED_BY} signals waiters when a key loses a lease.
  *
  * <p><b>Limits</b>, checked before any request: keys of 1 to {@value #MAX_KEY_CHARS} characters, owner ids
- * up to {@value #MAX_OWNER_CHARS}, metadata up to {@value #MAX_METADATA_CHARS} characters of JSON per lease,
+ * up to {@value #MAX_OWNER_CHARS}, metadata up to {@value #MAX_METADATA_BYTES} bytes of JSON (UTF-8) per lease,
  * a TTL of 1 ms to 365 days; and at most {@value #MAX_LEASES_PER_KEY} live leases per key (further readers
  * or permit holders are denied as if the key were full), so the annotations stay under the API server's
  * 256 KiB limit.
@@ -105,11 +109,21 @@ public final class KubernetesLockProvider implements LockProvider {
 	/** The longest owner id, in characters. */
 	public static final int MAX_OWNER_CHARS = 256;
 
-	/** The most metadata per lease, in characters of its JSON form. */
-	public static final int MAX_METADATA_CHARS = 2048;
+	/**
+	 * The most metadata per lease, in UTF-8 bytes of its JSON form. Bytes, not characters: the API server
+	 * refuses annotations over 256 KiB of UTF-8, and {@link #MAX_LEASES_PER_KEY} leases with this much metadata
+	 * and the longest owner id (up to 6 bytes per character once escaped in JSON) must stay under it.
+	 */
+	public static final int MAX_METADATA_BYTES = 2048;
 
 	/** The most live leases (write, readers or permit holders) one key may have. */
 	public static final int MAX_LEASES_PER_KEY = 64;
+
+	/**
+	 * The default {@link Builder#clockSkewAllowance clock-skew allowance}: how far ahead another client's clock
+	 * may run before it could take a key its holder still considers held.
+	 */
+	public static final Duration DEFAULT_CLOCK_SKEW_ALLOWANCE = Duration.ofSeconds(1);
 
 	private static final Duration MAX_TTL = Duration.ofDays(365);
 
@@ -126,6 +140,8 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private final LockClock clock;
 
+	private final long skewMillis;
+
 	private final boolean closeClient;
 
 	private final ReleaseSignals signals = new ReleaseSignals();
@@ -137,6 +153,7 @@ public final class KubernetesLockProvider implements LockProvider {
 		this.namespace = builder.namespace;
 		this.names = new ObjectNames(builder.namePrefix);
 		this.clock = builder.clock;
+		this.skewMillis = builder.clockSkewAllowance.toMillis();
 		this.closeClient = builder.closeClient;
 		this.watch = new KubernetesReleaseWatch(leases(), this.signals, this::liveCountOf);
 	}
@@ -177,10 +194,16 @@ public final class KubernetesLockProvider implements LockProvider {
 		validate(request);
 		return mutate("acquire", request.key(), (state) -> {
 			long now = nowMillis();
-			List<LeaseRecord> live = state.live(now);
+			// leases another client may still hold: live, or expired less than the skew allowance ago
+			List<LeaseRecord> live = state.live(now - this.skewMillis);
 			for (int i = 0; i < live.size(); i++) {
 				LeaseRecord lease = live.get(i);
 				if (lease.id().equals(request.leaseId())) {
+					if (!lease.isLiveAt(now)) {
+						// this very lease, expired on this clock: never resurrected, replaced by a new grant below
+						live.remove(i);
+						break;
+					}
 					// a re-sent request (its reply was lost): the existing grant, expiring from this request's TTL
 					live.set(i, lease.expiringAt(now + request.ttl().toMillis()));
 					return Outcome.write(state.with(live, state.token, false), Grant.granted(lease.token()));
@@ -188,7 +211,8 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			Long blockingUntil = blockingUntil(live, request);
 			if (blockingUntil != null) {
-				return Outcome.keep(Grant.denied(Duration.ofMillis(Math.max(0, blockingUntil - now))));
+				return Outcome.keep(
+						Grant.denied(Duration.ofMillis(Math.max(0, blockingUntil + this.skewMillis - now))));
 			}
 			long token = state.token + 1;
 			live.add(new LeaseRecord(request.leaseId(), request.owner(), request.type(), request.permits(), token, now,
@@ -237,7 +261,7 @@ public final class KubernetesLockProvider implements LockProvider {
 					found = true;
 					wasLive = record.isLiveAt(now);
 				}
-				else if (record.isLiveAt(now)) {
+				else if (record.isLiveAt(now - this.skewMillis)) {
 					kept.add(record);
 				}
 			}
@@ -255,9 +279,9 @@ public final class KubernetesLockProvider implements LockProvider {
 		checkTtl("extend", lease.key(), ttl);
 		return mutate("extend", lease.key(), (state) -> {
 			long now = nowMillis();
-			List<LeaseRecord> live = state.live(now);
+			List<LeaseRecord> live = state.live(now - this.skewMillis);
 			for (int i = 0; i < live.size(); i++) {
-				if (live.get(i).id().equals(lease.leaseId())) {
+				if (live.get(i).id().equals(lease.leaseId()) && live.get(i).isLiveAt(now)) {
 					live.set(i, live.get(i).expiringAt(now + ttl.toMillis()));
 					return Outcome.write(state.with(live, state.token, false), true);
 				}
@@ -282,11 +306,11 @@ public final class KubernetesLockProvider implements LockProvider {
 		Set<LeaseRef> extended = new HashSet<>();
 		byKey.forEach((key, due) -> extended.addAll(mutate("renew", key, (state) -> {
 			long now = nowMillis();
-			List<LeaseRecord> live = state.live(now);
+			List<LeaseRecord> live = state.live(now - this.skewMillis);
 			Set<LeaseRef> done = new HashSet<>();
 			for (Renewal renewal : due) {
 				for (int i = 0; i < live.size(); i++) {
-					if (live.get(i).id().equals(renewal.lease().leaseId())) {
+					if (live.get(i).id().equals(renewal.lease().leaseId()) && live.get(i).isLiveAt(now)) {
 						live.set(i, live.get(i).expiringAt(now + renewal.ttl().toMillis()));
 						done.add(renewal.lease());
 					}
@@ -310,7 +334,7 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private LockInfo info(String key, State state) {
 		List<LeaseInfo> infos = new ArrayList<>();
-		for (LeaseRecord record : state.live(nowMillis())) {
+		for (LeaseRecord record : state.live(nowMillis() - this.skewMillis)) {
 			infos.add(record.info());
 		}
 		return LockInfo.of(key, infos);
@@ -420,10 +444,12 @@ public final class KubernetesLockProvider implements LockProvider {
 					return outcome.result;
 				}
 				catch (KubernetesClientException ex) {
-					if (ex.getCode() != 409) {
+					boolean deletedSinceRead = current != null && ex.getCode() == 404;
+					if (ex.getCode() != 409 && !deletedSinceRead) {
 						throw ex;
 					}
-					// someone else wrote (or created) the object since we read it: read again and decide again
+					// someone else wrote, created or (by hand) deleted the object since we read it: read again and
+					// decide again
 				}
 			}
 		}
@@ -511,11 +537,13 @@ public final class KubernetesLockProvider implements LockProvider {
 					+ KeyText.forMessage(request.key()) + "' has " + request.owner().length()
 					+ " characters, more than the limit of " + MAX_OWNER_CHARS);
 		}
-		int metadataChars = this.client.getKubernetesSerialization().asJson(request.metadata()).length();
-		if (metadataChars > MAX_METADATA_CHARS) {
+		// bytes, not characters: the API server limits the annotations' UTF-8 size (see MAX_METADATA_BYTES)
+		int metadataBytes = this.client.getKubernetesSerialization().asJson(request.metadata())
+			.getBytes(StandardCharsets.UTF_8).length;
+		if (metadataBytes > MAX_METADATA_BYTES) {
 			throw new IllegalArgumentException("kubernetes provider acquire: metadata of '"
-					+ KeyText.forMessage(request.key()) + "' takes " + metadataChars
-					+ " characters of JSON, more than the limit of " + MAX_METADATA_CHARS);
+					+ KeyText.forMessage(request.key()) + "' takes " + metadataBytes
+					+ " bytes of JSON (UTF-8), more than the limit of " + MAX_METADATA_BYTES);
 		}
 	}
 
@@ -617,6 +645,8 @@ public final class KubernetesLockProvider implements LockProvider {
 
 		private LockClock clock = LockClock.system();
 
+		private Duration clockSkewAllowance = DEFAULT_CLOCK_SKEW_ALLOWANCE;
+
 		private boolean closeClient;
 
 		private Builder(KubernetesClient client) {
@@ -657,6 +687,24 @@ public final class KubernetesLockProvider implements LockProvider {
 		 */
 		public Builder clock(LockClock clock) {
 			this.clock = Objects.requireNonNull(clock, "clock must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets how far another client's wall clock may run ahead of the holder's without a lock being taken
+		 * while its holder still considers it held (default {@link #DEFAULT_CLOCK_SKEW_ALLOWANCE}): a lease
+		 * still blocks others, and still shows as held, until its stored expiry plus this allowance on the
+		 * reader's clock. Takeover after a crash is that much later. Zero relies on the core's drift allowance
+		 * alone (1% of the TTL plus 2 ms).
+		 * @param allowance 0 to 1 hour
+		 * @return this builder
+		 */
+		public Builder clockSkewAllowance(Duration allowance) {
+			if (allowance == null || allowance.isNegative() || allowance.compareTo(Duration.ofHours(1)) > 0) {
+				throw new IllegalArgumentException(
+						"locksmith.kubernetes clock-skew allowance must be 0 to 1 hour, but was " + allowance);
+			}
+			this.clockSkewAllowance = allowance;
 			return this;
 		}
 

@@ -102,6 +102,37 @@ class KubernetesLockProviderTest {
 		assertThat(server.requestCount()).isEqualTo(before);
 	}
 
+	/**
+	 * The API server refuses an object whose annotations exceed 256 KiB in UTF-8 bytes (the mock does not):
+	 * 64 permit holders with metadata under 2,048 characters but over 2,048 bytes, and owner ids of control
+	 * characters (6 bytes each in JSON), must be refused up front, never written.
+	 */
+	@Test
+	void annotationsStayUnderTheApiServersLimitInBytesWithMultiByteMetadata() {
+		String key = "multi-byte";
+		String owner = "\u0001".repeat(KubernetesLockProvider.MAX_OWNER_CHARS);
+		// 2,000 characters, 6,000 bytes: was accepted, and 64 of them made a 491,002-byte object
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.provider.acquire(new LeaseRequest(key, LeaseType.PERMITS, "p", owner,
+					Duration.ofSeconds(30), 1, 64, Map.of("m", "\u4e2d".repeat(2000)))))
+			.withMessageContaining("metadata")
+			.withMessageContaining("bytes");
+		// {"m":"..."} with 680 three-byte characters is exactly the limit: all 64 fit under 256 KiB
+		Map<String, String> largest = Map.of("m", "\u4e2d".repeat(680));
+		for (int i = 0; i < KubernetesLockProvider.MAX_LEASES_PER_KEY; i++) {
+			assertThat(this.provider.acquire(new LeaseRequest(key, LeaseType.PERMITS, "p" + i, owner,
+					Duration.ofSeconds(30), 1, KubernetesLockProvider.MAX_LEASES_PER_KEY, largest)).isGranted())
+				.isTrue();
+		}
+		long bytes = 0;
+		for (Map.Entry<String, String> annotation : client.leases().withName(this.provider.objectName(key)).get()
+			.getMetadata().getAnnotations().entrySet()) {
+			bytes += annotation.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+					+ annotation.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+		}
+		assertThat(bytes).isLessThanOrEqualTo(256 * 1024);
+	}
+
 	@Test
 	void deletingTheObjectByHandRestartsTheTokenCounter() {
 		String key = "deleted-by-hand";
