@@ -788,6 +788,20 @@ public final class EtcdLockProvider implements LockProvider {
 
 	private void validate(LeaseRequest request) {
 		validateKey(request.key(), "acquire");
+		String key = KeyText.forMessage(request.key());
+		if (request.ttl().isNegative() || request.ttl().isZero()) {
+			throw new IllegalArgumentException(
+					"etcd provider acquire of '" + key + "': TTL must be positive, was " + request.ttl());
+		}
+		if (request.limit() < 1 || request.permits() < 1 || request.permits() > request.limit()) {
+			throw new IllegalArgumentException("etcd provider acquire of '" + key
+					+ "': permits must be between 1 and the limit, and the limit at least 1, was " + request.permits()
+					+ " of " + request.limit());
+		}
+		if (request.leaseId().indexOf('\0') >= 0) {
+			throw new IllegalArgumentException(
+					"etcd provider acquire of '" + key + "': the lease id must not contain a NUL character");
+		}
 		int metadataBytes = LeaseRecord.metadataBytes(request.metadata());
 		if (metadataBytes > MAX_METADATA_BYTES) {
 			throw new IllegalArgumentException("etcd provider: metadata of '" + KeyText.forMessage(request.key()) + "' takes "
