@@ -446,6 +446,7 @@ public final class EtcdLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		validateTtl(lease.key(), "extend", ttl);
 		ByteSequence leaseKey = this.keys.leaseKey(lease.key(), lease.type(), lease.leaseId());
 		KeyValue current = find(lease, leaseKey);
 		if (current == null) {
@@ -789,10 +790,7 @@ public final class EtcdLockProvider implements LockProvider {
 	private void validate(LeaseRequest request) {
 		validateKey(request.key(), "acquire");
 		String key = KeyText.forMessage(request.key());
-		if (request.ttl().isNegative() || request.ttl().isZero()) {
-			throw new IllegalArgumentException(
-					"etcd provider acquire of '" + key + "': TTL must be positive, was " + request.ttl());
-		}
+		validateTtl(request.key(), "acquire", request.ttl());
 		if (request.limit() < 1 || request.permits() < 1 || request.permits() > request.limit()) {
 			throw new IllegalArgumentException("etcd provider acquire of '" + key
 					+ "': permits must be between 1 and the limit, and the limit at least 1, was " + request.permits()
@@ -806,6 +804,14 @@ public final class EtcdLockProvider implements LockProvider {
 		if (metadataBytes > MAX_METADATA_BYTES) {
 			throw new IllegalArgumentException("etcd provider: metadata of '" + KeyText.forMessage(request.key()) + "' takes "
 					+ metadataBytes + " bytes, more than the limit of " + MAX_METADATA_BYTES + " bytes");
+		}
+	}
+
+	/** A TTL must be positive and at most etcd's maximum: clamping it would end the server lease first. */
+	private static void validateTtl(String key, String method, Duration ttl) {
+		if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofSeconds(MAX_TTL_SECONDS)) > 0) {
+			throw new IllegalArgumentException("etcd provider " + method + " of '" + KeyText.forMessage(key)
+					+ "': TTL must be positive and at most " + MAX_TTL_SECONDS + " s (etcd's maximum), was " + ttl);
 		}
 	}
 

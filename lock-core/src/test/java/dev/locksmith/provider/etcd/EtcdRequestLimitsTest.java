@@ -78,6 +78,15 @@ class EtcdRequestLimitsTest {
 				.isThrownBy(() -> provider.acquire(new LeaseRequest(key, LeaseType.WRITE, "l1", "o", Duration.ofSeconds(-1),
 						1, 1, Map.of())))
 				.withMessageContaining("TTL");
+			// clamping a TTL above etcd's maximum would put the server's expiry before the local deadline
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.acquire(new LeaseRequest(key, LeaseType.WRITE, "l1", "o",
+						Duration.ofSeconds(9_000_000_001L), 1, 1, Map.of())))
+				.withMessageContaining("TTL");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.extend(new dev.locksmith.spi.LeaseRef(key, LeaseType.WRITE, "l1"),
+						Duration.ofSeconds(9_000_000_001L)))
+				.withMessageContaining("TTL");
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> provider.acquire(new LeaseRequest(key, LeaseType.READ, "a\0w", "o", Duration.ofSeconds(5),
 						1, 1, Map.of())))
