@@ -125,6 +125,9 @@ public final class EtcdLockProvider implements LockProvider {
 	/** The most metadata accepted per lease, in encoded bytes. */
 	public static final int MAX_METADATA_BYTES = 16 * 1024;
 
+	/** The longest lease id or owner id accepted, in UTF-8 bytes. */
+	public static final int MAX_ID_BYTES = 256;
+
 	/** The longest TTL etcd accepts, in seconds. */
 	private static final long MAX_TTL_SECONDS = 9_000_000_000L;
 
@@ -796,6 +799,8 @@ public final class EtcdLockProvider implements LockProvider {
 					+ "': permits must be between 1 and the limit, and the limit at least 1, was " + request.permits()
 					+ " of " + request.limit());
 		}
+		validateId(request.key(), "lease id", request.leaseId());
+		validateId(request.key(), "owner", request.owner());
 		if (request.leaseId().indexOf('\0') >= 0) {
 			throw new IllegalArgumentException(
 					"etcd provider acquire of '" + key + "': the lease id must not contain a NUL character");
@@ -804,6 +809,14 @@ public final class EtcdLockProvider implements LockProvider {
 		if (metadataBytes > MAX_METADATA_BYTES) {
 			throw new IllegalArgumentException("etcd provider: metadata of '" + KeyText.forMessage(request.key()) + "' takes "
 					+ metadataBytes + " bytes, more than the limit of " + MAX_METADATA_BYTES + " bytes");
+		}
+	}
+
+	private static void validateId(String key, String what, String id) {
+		int bytes = LeaseRecord.utf8Length(id);
+		if (bytes > MAX_ID_BYTES) {
+			throw new IllegalArgumentException("etcd provider acquire of '" + KeyText.forMessage(key) + "': the " + what
+					+ " is " + bytes + " UTF-8 bytes, more than the limit of " + MAX_ID_BYTES);
 		}
 	}
 

@@ -95,6 +95,25 @@ class EtcdRequestLimitsTest {
 		}
 	}
 
+	@Test
+	void anOversizedOwnerOrLeaseIdIsRejectedAsBadInputNotAnOutage() {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(client).build()) {
+			String key = "ids-" + UUID.randomUUID();
+			String huge = "x".repeat(2 * 1024 * 1024);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.acquire(new LeaseRequest(key, LeaseType.WRITE, "l1", huge, Duration.ofSeconds(5),
+						1, 1, Map.of())))
+				.withMessageContaining("owner")
+				.withMessageNotContaining(huge);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> provider.acquire(new LeaseRequest(key, LeaseType.READ, huge, "o", Duration.ofSeconds(5),
+						1, 1, Map.of())))
+				.withMessageContaining("lease id")
+				.withMessageNotContaining(huge);
+			assertThat(provider.inspect(key).isLocked()).isFalse();
+		}
+	}
+
 	private static LeaseRequest permits(String key, int permits, int limit) {
 		return new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "owner", Duration.ofSeconds(5),
 				permits, limit, Map.of());
