@@ -522,6 +522,7 @@ public final class EtcdLockProvider implements LockProvider {
 		batches.forEach((batch) -> batch.response = this.kv.txn().Then(batch.ops.toArray(Op[]::new)).commit());
 		Set<LeaseRef> extended = new HashSet<>();
 		Set<Long> usedTickLeases = new HashSet<>();
+		Set<Long> previousTickLeases = new HashSet<>();
 		for (RenewalBatch batch : batches) {
 			List<TxnResponse> results = await(batch.response, "renew", "renew").getTxnResponses();
 			for (int i = 0; i < batch.members.size(); i++) {
@@ -531,8 +532,13 @@ public final class EtcdLockProvider implements LockProvider {
 					usedTickLeases.add(batch.tickLease);
 					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false);
 					moved.releasing = mine.releasing;
-					if (this.held.replace(mine.ref.leaseId(), mine, moved) && mine.exclusive) {
-						revokeLater(mine.etcdLease);
+					if (this.held.replace(mine.ref.leaseId(), mine, moved)) {
+						if (mine.exclusive) {
+							revokeLater(mine.etcdLease);
+						}
+						else if (mine.etcdLease != batch.tickLease) {
+							previousTickLeases.add(mine.etcdLease);
+						}
 					}
 				}
 				else {
@@ -545,6 +551,11 @@ public final class EtcdLockProvider implements LockProvider {
 			if (!usedTickLeases.contains(tickLease)) {
 				revokeLater(tickLease);
 			}
+		}
+		// an earlier tick lease that no held lease is on any more would otherwise live until its TTL runs out
+		if (!previousTickLeases.isEmpty()) {
+			this.held.values().forEach((mine) -> previousTickLeases.remove(mine.etcdLease));
+			previousTickLeases.forEach(this::revokeLater);
 		}
 		for (Renewal renewal : others) {
 			if (extend(renewal.lease(), renewal.ttl())) {
