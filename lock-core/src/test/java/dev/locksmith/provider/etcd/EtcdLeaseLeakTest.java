@@ -87,7 +87,8 @@ class EtcdLeaseLeakTest {
 			for (int tick = 0; tick < 10; tick++) {
 				assertThat(provider.renew(renewals)).hasSize(3);
 			}
-			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> liveLeases() == afterFirstTick);
+			// at most: the first tick's revocations of the grant-time leases may still have been under way
+			Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> liveLeases() <= afterFirstTick);
 		}
 	}
 
