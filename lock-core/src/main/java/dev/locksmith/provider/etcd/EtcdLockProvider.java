@@ -125,6 +125,9 @@ public final class EtcdLockProvider implements LockProvider {
 	/** The most metadata accepted per lease, in encoded bytes. */
 	public static final int MAX_METADATA_BYTES = 16 * 1024;
 
+	/** The longest lease id or owner id accepted, in UTF-8 bytes. */
+	public static final int MAX_ID_BYTES = 256;
+
 	/** The longest TTL etcd accepts, in seconds. */
 	private static final long MAX_TTL_SECONDS = 9_000_000_000L;
 
@@ -446,6 +449,7 @@ public final class EtcdLockProvider implements LockProvider {
 	 */
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
+		validateTtl(lease.key(), "extend", ttl);
 		ByteSequence leaseKey = this.keys.leaseKey(lease.key(), lease.type(), lease.leaseId());
 		KeyValue current = find(lease, leaseKey);
 		if (current == null) {
@@ -518,6 +522,7 @@ public final class EtcdLockProvider implements LockProvider {
 		batches.forEach((batch) -> batch.response = this.kv.txn().Then(batch.ops.toArray(Op[]::new)).commit());
 		Set<LeaseRef> extended = new HashSet<>();
 		Set<Long> usedTickLeases = new HashSet<>();
+		Set<Long> previousTickLeases = new HashSet<>();
 		for (RenewalBatch batch : batches) {
 			List<TxnResponse> results = await(batch.response, "renew", "renew").getTxnResponses();
 			for (int i = 0; i < batch.members.size(); i++) {
@@ -527,8 +532,13 @@ public final class EtcdLockProvider implements LockProvider {
 					usedTickLeases.add(batch.tickLease);
 					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false);
 					moved.releasing = mine.releasing;
-					if (this.held.replace(mine.ref.leaseId(), mine, moved) && mine.exclusive) {
-						revokeLater(mine.etcdLease);
+					if (this.held.replace(mine.ref.leaseId(), mine, moved)) {
+						if (mine.exclusive) {
+							revokeLater(mine.etcdLease);
+						}
+						else if (mine.etcdLease != batch.tickLease) {
+							previousTickLeases.add(mine.etcdLease);
+						}
 					}
 				}
 				else {
@@ -541,6 +551,11 @@ public final class EtcdLockProvider implements LockProvider {
 			if (!usedTickLeases.contains(tickLease)) {
 				revokeLater(tickLease);
 			}
+		}
+		// an earlier tick lease that no held lease is on any more would otherwise live until its TTL runs out
+		if (!previousTickLeases.isEmpty()) {
+			this.held.values().forEach((mine) -> previousTickLeases.remove(mine.etcdLease));
+			previousTickLeases.forEach(this::revokeLater);
 		}
 		for (Renewal renewal : others) {
 			if (extend(renewal.lease(), renewal.ttl())) {
@@ -788,10 +803,39 @@ public final class EtcdLockProvider implements LockProvider {
 
 	private void validate(LeaseRequest request) {
 		validateKey(request.key(), "acquire");
+		String key = KeyText.forMessage(request.key());
+		validateTtl(request.key(), "acquire", request.ttl());
+		if (request.limit() < 1 || request.permits() < 1 || request.permits() > request.limit()) {
+			throw new IllegalArgumentException("etcd provider acquire of '" + key
+					+ "': permits must be between 1 and the limit, and the limit at least 1, was " + request.permits()
+					+ " of " + request.limit());
+		}
+		validateId(request.key(), "lease id", request.leaseId());
+		validateId(request.key(), "owner", request.owner());
+		if (request.leaseId().indexOf('\0') >= 0) {
+			throw new IllegalArgumentException(
+					"etcd provider acquire of '" + key + "': the lease id must not contain a NUL character");
+		}
 		int metadataBytes = LeaseRecord.metadataBytes(request.metadata());
 		if (metadataBytes > MAX_METADATA_BYTES) {
 			throw new IllegalArgumentException("etcd provider: metadata of '" + KeyText.forMessage(request.key()) + "' takes "
 					+ metadataBytes + " bytes, more than the limit of " + MAX_METADATA_BYTES + " bytes");
+		}
+	}
+
+	private static void validateId(String key, String what, String id) {
+		int bytes = LeaseRecord.utf8Length(id);
+		if (bytes > MAX_ID_BYTES) {
+			throw new IllegalArgumentException("etcd provider acquire of '" + KeyText.forMessage(key) + "': the " + what
+					+ " is " + bytes + " UTF-8 bytes, more than the limit of " + MAX_ID_BYTES);
+		}
+	}
+
+	/** A TTL must be positive and at most etcd's maximum: clamping it would end the server lease first. */
+	private static void validateTtl(String key, String method, Duration ttl) {
+		if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofSeconds(MAX_TTL_SECONDS)) > 0) {
+			throw new IllegalArgumentException("etcd provider " + method + " of '" + KeyText.forMessage(key)
+					+ "': TTL must be positive and at most " + MAX_TTL_SECONDS + " s (etcd's maximum), was " + ttl);
 		}
 	}
 
