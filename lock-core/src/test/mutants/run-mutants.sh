@@ -10,7 +10,8 @@
 #                  SIM_ARGS='-Dlocksmith.sim.without=huge,Extend -Dlocksmith.sim.ignore=5,6,7'
 #
 # An empty patch is a mutant the branch already contains (it is reported, not run). A patch that no
-# longer applies must be regenerated against the current engine (see README.md here).
+# longer applies exactly (no fuzz: a fuzzy hunk can silently change the wrong line) must be regenerated
+# against the current engine (see README.md here).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
@@ -54,7 +55,7 @@ for p in "${patches[@]}"; do
   fi
   dir="$work/$name"
   copy "$dir"
-  if ! patch -s -p1 -d "$dir" < "$p"; then
+  if ! patch -s -p1 --fuzz=0 -d "$dir" < "$p"; then
     echo "$name: patch does not apply: regenerate it against the current engine"
     status=1
     continue

@@ -33,4 +33,19 @@ class LeaseInvariantsTests {
 		assertThat(result.violation()).isNull();
 	}
 
+	@Test
+	void aWaitersBoundGrowsOnlyByTheSimulationsOwnDelay() {
+		LeaseInvariants checker = new LeaseInvariants(new Simulation(7));
+		long start = 1_000_000_000L;
+		long free = start + 300_000_000L;
+		long end = free + 100_000_000L;
+		long bound = checker.waitBound(end - start);
+		long delay = 34_600_000L; // seed 88106849628479: another client's renewal round trip ending the sleep
+		assertThat(checker.checkWaiter("w", "a", start, free, 0, free + bound, end)).isNull();
+		assertThat(checker.checkWaiter("w", "a", start, free, 0, free + bound + 1, end).invariant()).isEqualTo(6);
+		assertThat(checker.checkWaiter("w", "a", start, free, delay, free + bound + delay, end)).isNull();
+		assertThat(checker.checkWaiter("w", "a", start, free, delay, free + bound + delay + 1, end).invariant())
+			.isEqualTo(6);
+	}
+
 }

@@ -24,12 +24,16 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class SimulationTests {
 
-	/** Seeds every CI run checks (they cover restarts, lost replies, outages, waits and extends). */
-	static final long[] FIXED_SEEDS = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 42, 1234,
+	/**
+	 * Seeds every CI run checks (they cover restarts, lost replies, outages, waits and extends).
+	 * 88106849628479: a waiter's sleep overrun by another client's renewal round trip in the last tick
+	 * (invariant 6 must allow the simulation's own delay, {@link LeaseInvariants#checkWaiter}).
+	 */
+	static final long[] FIXED_SEEDS = { 1, 2, 3, 4, 5, 6, 88106849628479L, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 42, 1234,
 			20261130 };
 
 	/** Fixed seeds run before the first random ones. */
-	static final int FIXED_FIRST = 6;
+	static final int FIXED_FIRST = 7;
 
 	/** Random seeds run right after the first fixed ones. */
 	static final int RANDOM_EARLY = 3;
