@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * An unknown {@code locksmith.provider} fails startup with Boot's failure analysis listing the valid values,
- * and every value it lists is a provider lock-core ships.
+ * and every value it lists is a provider Locksmith ships (lock-core, and lock-kubernetes for KUBERNETES).
  */
 @ExtendWith(OutputCaptureExtension.class)
 class UnknownProviderTests {
@@ -29,17 +29,18 @@ class UnknownProviderTests {
 		application.setWebApplicationType(WebApplicationType.NONE);
 		assertThatException().isThrownBy(() -> application.run("--locksmith.provider=zookeeper"));
 		assertThat(output).contains("locksmith.provider").contains("zookeeper");
-		assertThat(output).contains("MEMORY", "REDIS", "JDBC", "ETCD");
+		assertThat(output).contains("MEMORY", "REDIS", "JDBC", "ETCD", "KUBERNETES");
 	}
 
 	@Test
 	void everyListedProviderExists() {
 		assertThat(Arrays.stream(LocksmithProperties.Provider.values()).map(Enum::name))
-			.containsExactly("MEMORY", "REDIS", "JDBC", "ETCD");
+			.containsExactly("MEMORY", "REDIS", "JDBC", "ETCD", "KUBERNETES");
 		assertThat(ClassUtils.isPresent("dev.locksmith.provider.memory.MemoryLockProvider", null)).isTrue();
 		assertThat(ClassUtils.isPresent("dev.locksmith.provider.redis.RedisLockProvider", null)).isTrue();
 		assertThat(ClassUtils.isPresent("dev.locksmith.provider.jdbc.JdbcLockProvider", null)).isTrue();
 		assertThat(ClassUtils.isPresent("dev.locksmith.provider.etcd.EtcdLockProvider", null)).isTrue();
+		assertThat(ClassUtils.isPresent("dev.locksmith.provider.kubernetes.KubernetesLockProvider", null)).isTrue();
 	}
 
 	@Configuration(proxyBeanMethods = false)
