@@ -11,14 +11,9 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.testsupport.RedisTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisConnection;
-import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -28,31 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * rejected at once as {@link IllegalArgumentException} naming the limit, before anything reaches Redis,
  * and messages carry only a short escaped prefix of the key.
  */
-class RedisBadInputTest {
-
-	private static RedisTestServer redis;
-
-	private static LettuceConnectionFactory factory;
-
-	private static RedisLockProvider single;
-
-	private static RedlockLockProvider redlock;
-
-	@BeforeAll
-	static void start() {
-		redis = new RedisTestServer();
-		factory = redis.connectionFactory();
-		single = RedisLockProvider.builder(factory).build();
-		redlock = RedlockLockProvider.builder(List.<RedisConnectionFactory>of(factory)).build();
-	}
-
-	@AfterAll
-	static void stop() {
-		single.close();
-		redlock.close();
-		factory.destroy();
-		redis.close();
-	}
+class RedisBadInputTest extends AbstractBothRedisProvidersTests {
 
 	@Test
 	void aKeyOverTheLimitIsRejectedAtOnceWithAShortEscapedPrefix() {

@@ -10,14 +10,9 @@ import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.spi.Renewal;
-import dev.locksmith.testsupport.RedisTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisConnection;
-import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -27,31 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * reject an over-long key, lease id or prefix at once, and acquire rejects permit counts a script
  * cannot store (which would otherwise poison the key for every later caller).
  */
-class RedisEntryPointLimitsTest {
-
-	private static RedisTestServer redis;
-
-	private static LettuceConnectionFactory factory;
-
-	private static RedisLockProvider single;
-
-	private static RedlockLockProvider redlock;
-
-	@BeforeAll
-	static void start() {
-		redis = new RedisTestServer();
-		factory = redis.connectionFactory();
-		single = RedisLockProvider.builder(factory).build();
-		redlock = RedlockLockProvider.builder(List.<RedisConnectionFactory>of(factory)).build();
-	}
-
-	@AfterAll
-	static void stop() {
-		single.close();
-		redlock.close();
-		factory.destroy();
-		redis.close();
-	}
+class RedisEntryPointLimitsTest extends AbstractBothRedisProvidersTests {
 
 	@Test
 	void renewRejectsAKeyOverTheLimit() {

@@ -10,14 +10,9 @@ import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.testsupport.RedisTestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.connection.RedisConnection;
-import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,31 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * earlier scan must stay disjoint and in key order, so a walker that advances its offset by what it got
  * sees every key that stayed held exactly once.
  */
-class RedisListingPagesTest {
-
-	private static RedisTestServer redis;
-
-	private static LettuceConnectionFactory factory;
-
-	private static RedisLockProvider single;
-
-	private static RedlockLockProvider redlock;
-
-	@BeforeAll
-	static void start() {
-		redis = new RedisTestServer();
-		factory = redis.connectionFactory();
-		single = RedisLockProvider.builder(factory).build();
-		redlock = RedlockLockProvider.builder(List.<RedisConnectionFactory>of(factory)).build();
-	}
-
-	@AfterAll
-	static void stop() {
-		single.close();
-		redlock.close();
-		factory.destroy();
-		redis.close();
-	}
+class RedisListingPagesTest extends AbstractBothRedisProvidersTests {
 
 	@Test
 	void aKeyReleasedDuringAWalkDoesNotMakeTheNextPagesOverlap() {
