@@ -8,8 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one duration grammar of the lock service (REST and gRPC) and the CLI: Spring Boot's
- * {@code DurationStyle} forms, except that a bare number means seconds.
+ * The one duration grammar of the lock service (REST and gRPC), the CLI and {@code @DistributedLock}:
+ * Spring Boot's {@code DurationStyle} forms, except that a bare number means seconds (the annotation
+ * refuses a bare number instead, since Boot properties read one as milliseconds).
  *
  * <ul>
  * <li>a number with a unit: {@code 250ns}, {@code 100us}, {@code 500ms}, {@code 30s}, {@code 10m},

@@ -27,8 +27,10 @@ import org.springframework.core.annotation.AliasFor;
  * and expression. Write a literal key in quotes: {@code key = "'report'"}.
  *
  * <p><b>Durations.</b> {@link #ttl()}, {@link #waitTime()}, {@link #minHold()} and the retry delays take
- * {@code 10s}, {@code 500ms}, {@code PT1M} or {@code ${property:default}} placeholders; empty means "the
- * configured default" ({@code locksmith.*}).
+ * the grammar of the CLI and the lock service ({@link dev.locksmith.LockDurations}): {@code 10s},
+ * {@code 500ms}, {@code 10m}, {@code 1h}, {@code PT1M}, or {@code ${property:default}} placeholders that
+ * resolve to one; empty means "the configured default" ({@code locksmith.*}). A bare number such as
+ * {@code "30"} fails startup: the CLI reads it as seconds, Boot properties as milliseconds.
  *
  * <p><b>Where the lock is released.</b> After the method returns or throws; for methods returning
  * {@code CompletionStage}, {@code Mono} or {@code Flux}, when the result completes (for Reactor types,

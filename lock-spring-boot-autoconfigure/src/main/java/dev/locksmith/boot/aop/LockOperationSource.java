@@ -15,7 +15,6 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.ConfigurableBeanFactory;
 import org.springframework.beans.factory.config.EmbeddedValueResolver;
-import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.expression.AnnotatedElementKey;
 import org.springframework.core.BridgeMethodResolver;
 import org.springframework.core.MethodClassKey;
@@ -28,6 +27,7 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
 import dev.locksmith.Backoff;
+import dev.locksmith.LockDurations;
 import dev.locksmith.LockOptions;
 import dev.locksmith.boot.annotation.AutoExtend;
 import dev.locksmith.boot.annotation.DistributedLock;
@@ -174,12 +174,18 @@ public final class LockOperationSource {
 		if (!StringUtils.hasText(value)) {
 			return null;
 		}
+		String text = value.trim();
+		if (text.chars().allMatch(Character::isDigit)) {
+			// LockDurations reads a bare number as seconds, Boot's property binder as milliseconds: never guess
+			throw new IllegalArgumentException(description + ": " + attribute + " = \"" + raw + "\" has no unit (write "
+					+ text + "s or " + text + "ms)");
+		}
 		try {
-			return DurationStyle.detectAndParse(value.trim());
+			return LockDurations.parse(text);
 		}
 		catch (RuntimeException ex) {
 			throw new IllegalArgumentException(description + ": " + attribute + " = \"" + raw
-					+ "\" is not a duration (examples: 10s, 500ms, PT1M)", ex);
+					+ "\" is not a duration (examples: 10s, 500ms, 10m, PT1M)", ex);
 		}
 	}
 

@@ -52,6 +52,24 @@ class InvalidAnnotationTests {
 	}
 
 	@Test
+	void bareNumberIsRefusedBecauseItsUnitIsAmbiguous() {
+		// the CLI and the lock service read "30" as seconds, Boot properties as milliseconds: refuse, never guess
+		this.contextRunner.withBean(BareTtl.class)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("BareTtl.run()")
+				.hasStackTraceContaining("ttl = \"30\" has no unit (write 30s or 30ms)"));
+	}
+
+	@Test
+	void durationsFollowTheSharedGrammar() throws Exception {
+		LockOperationSource source = new LockOperationSource(null, Backoff::defaults);
+		LockOperation operation = source.get(SharedGrammar.class.getMethod("run"), SharedGrammar.class);
+		assertThat(operation.options.ttl()).isEqualTo(java.time.Duration.ofMinutes(10));
+		assertThat(operation.options.waitTime()).isEqualTo(java.time.Duration.ofMillis(1500));
+	}
+
+	@Test
 	void placeholderThatResolvesToANegativeWaitTime() {
 		this.contextRunner.withBean(PlaceholderWait.class)
 			.withPropertyValues("jobs.wait=-1s")
@@ -109,6 +127,22 @@ class InvalidAnnotationTests {
 	public static class BadTtl {
 
 		@DistributedLock(key = "'job'", ttl = "banana")
+		public void run() {
+		}
+
+	}
+
+	public static class BareTtl {
+
+		@DistributedLock(key = "'job'", ttl = "30")
+		public void run() {
+		}
+
+	}
+
+	public static class SharedGrammar {
+
+		@DistributedLock(key = "'job'", ttl = "10M", waitTime = "PT1.5S")
 		public void run() {
 		}
 
