@@ -371,7 +371,7 @@ public final class LeaseInvariants {
 					}
 					this.orphanExpiry.put(lease.leaseId(), lease.expiresAtMaster());
 				}
-				else if (lease.expiresAtMaster() > first) {
+				else if (lease.expiresAtMaster() > first && !withinMinHold(handles.get(lease.leaseId()), lease.expiresAtMaster())) {
 					return new Violation(5, "orphan lease " + lease.leaseId() + " on '" + lease.key() + "' was extended from "
 							+ Simulation.ms(first) + " to " + Simulation.ms(lease.expiresAtMaster()) + " after nobody owned it");
 				}
@@ -379,6 +379,21 @@ public final class LeaseInvariants {
 		}
 		this.orphanExpiry.keySet().retainAll(present);
 		return null;
+	}
+
+	/**
+	 * Whether {@code expiry} is within the minimum hold of {@code h}'s lease: a release before the minimum
+	 * hold ends is an extend to it, and a caller that retries a release whose reply was lost re-sends that
+	 * extend. The backend applies it from when the extend arrives, so each retry may move the expiry by up to
+	 * a one-way latency (plus the client's drift over the hold and 1 ms of rounding up) past the grant plus
+	 * the minimum hold — never further.
+	 */
+	private boolean withinMinHold(TrackedHandle h, long expiry) {
+		if (h == null || h.minHoldNanos <= 0 || h.minHoldNanos >= Long.MAX_VALUE / 8) {
+			return false;
+		}
+		long drift = h.minHoldNanos / 100; // clients drift by at most 9,000 ppm
+		return expiry <= h.acquiredAtMaster + h.minHoldNanos + drift + this.world.maxLatencyNanos() + 1_000_000L;
 	}
 
 	private static boolean lastCallOnLeaseFailed(TrackedHandle h) {
