@@ -19,7 +19,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 
 /**
- * A separate JVM for {@link KubernetesCrossProcessTest}: {@code THREADS} threads each take the lock
+ * A separate JVM for {@link KubernetesCrossProcessTests}: {@code THREADS} threads each take the lock
  * {@code ITERATIONS} times and, holding it, run {@link #criticalSection}. Exits 0 on success, 1 when a fencing
  * token went backwards.
  */

@@ -10,7 +10,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 
 /**
  * fabric8's mock API server in CRUD mode (objects are stored and served back, watches get events), on a
- * free local port over plain HTTP. It is not a real API server: see {@link MockServerConcurrencyTest} for
+ * free local port over plain HTTP. It is not a real API server: see {@link MockServerConcurrencyTests} for
  * what it enforces.
  */
 final class MockApiServer implements AutoCloseable {
