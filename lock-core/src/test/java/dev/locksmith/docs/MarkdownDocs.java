@@ -123,25 +123,36 @@ final class MarkdownDocs {
 		return broken;
 	}
 
-	/** The fenced code blocks whose info string starts with the given language, each without its fences. */
-	static List<String> codeBlocks(String markdown, String language) {
-		List<String> blocks = new ArrayList<>();
+	/**
+	 * The fenced code blocks whose info string starts with the given language, each without its fences,
+	 * with the line number of its opening fence and the last non-blank line before it.
+	 */
+	static List<CodeBlock> codeBlocks(String markdown, String language) {
+		List<CodeBlock> blocks = new ArrayList<>();
 		StringBuilder block = null;
 		String fence = null;
-		for (String line : markdown.split("\n", -1)) {
+		String before = "";
+		int start = 0;
+		String[] lines = markdown.split("\n", -1);
+		for (int i = 0; i < lines.length; i++) {
+			String line = lines[i];
 			Matcher matcher = FENCE.matcher(line);
 			if (fence == null && matcher.matches()) {
 				fence = matcher.group(1);
+				start = i + 1;
 				block = matcher.group(2).trim().startsWith(language) ? new StringBuilder() : null;
 			}
 			else if (fence != null && line.trim().equals(fence)) {
 				if (block != null) {
-					blocks.add(block.toString());
+					blocks.add(new CodeBlock(start, before, block.toString()));
 				}
 				fence = null;
 			}
 			else if (fence != null && block != null) {
 				block.append(line).append('\n');
+			}
+			else if (fence == null && !line.isBlank()) {
+				before = line.trim();
 			}
 		}
 		return blocks;
@@ -154,6 +165,15 @@ final class MarkdownDocs {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	/**
+	 * A fenced code block.
+	 * @param line the line number of its opening fence
+	 * @param before the last non-blank line before it, trimmed
+	 * @param text its lines, without the fences
+	 */
+	record CodeBlock(int line, String before, String text) {
 	}
 
 	private static List<String> linkTargets(String line) {
