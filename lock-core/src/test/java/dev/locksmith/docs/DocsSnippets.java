@@ -1,5 +1,6 @@
 package dev.locksmith.docs;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -160,7 +161,7 @@ final class DocsSnippets {
 
 				@Override
 				public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-					if (file.toString().endsWith(".java") && file.toString().contains("/src/test/java/")) {
+					if (file.toString().endsWith(".java") && file.toString().replace(File.separatorChar, '/').contains("/src/test/java/")) {
 						sources.add(file);
 					}
 					return FileVisitResult.CONTINUE;
