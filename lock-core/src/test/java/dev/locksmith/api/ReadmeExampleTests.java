@@ -15,13 +15,14 @@ import dev.locksmith.provider.memory.MemoryLockProvider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's core example, compiled and run: if this file changes, change the README too.
+ * The core example of README.md and docs/core-api.md, compiled and run: {@code DocsSnippetTests} checks
+ * that both show the text between the markers here; if one changes, change the other.
  */
 class ReadmeExampleTests {
 
 	@Test
 	void theReadmeExampleRuns() {
-		// --- README core example (begin) ---
+		// --- docs: core example (begin) ---
 		MutexService locks = Locksmith.builder(new MemoryLockProvider()).build();
 
 		String token = locks.withLock("user:42", () -> "refreshed");                 // wait, run, release
@@ -35,7 +36,7 @@ class ReadmeExampleTests {
 		try (LockHandle read = locks.readWrite("config").read()) { /* many readers, or one writer */ }
 		DistributedSemaphore pool = locks.semaphore("db-conns", 10);
 		try (LockHandle permits = pool.acquire(2)) { /* at most 10 permits across all instances */ }
-		// --- README core example (end) ---
+		// --- docs: core example (end) ---
 
 		assertThat(token).isEqualTo("refreshed");
 		assertThat(report).contains("done");
