@@ -75,6 +75,8 @@ public final class Locksmith {
 
 		private final List<LockListener> listeners = new ArrayList<>();
 
+		private LockObserver observer = LockObserver.NONE;
+
 		private @Nullable Executor callbackExecutor;
 
 		private boolean backgroundRenewal = true;
@@ -138,6 +140,18 @@ public final class Locksmith {
 		}
 
 		/**
+		 * Sets the instrumentation hook around each acquisition and hold (default {@link LockObserver#NONE}).
+		 * The Spring Boot starter sets one backed by Micrometer's {@code ObservationRegistry} when the
+		 * application has one.
+		 * @param observer the observer
+		 * @return this builder
+		 */
+		public Builder observer(LockObserver observer) {
+			this.observer = Objects.requireNonNull(observer, "observer must not be null");
+			return this;
+		}
+
+		/**
 		 * Sets the executor that runs {@link LockHandle#onLost} callbacks and the events that the renewal
 		 * machinery raises (RENEWED, RENEW_FAILED, LOST), so that user code never runs on the renewal thread
 		 * and a slow callback never delays a renewal. Default: one daemon thread owned by the service and
@@ -174,7 +188,7 @@ public final class Locksmith {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
 			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners,
-					this.callbackExecutor, this.backgroundRenewal);
+					this.observer, this.callbackExecutor, this.backgroundRenewal);
 		}
 
 	}

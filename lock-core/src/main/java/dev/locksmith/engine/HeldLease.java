@@ -15,6 +15,7 @@ import dev.locksmith.LockEvent;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotHeldException;
+import dev.locksmith.LockObserver;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.ReleaseOutcome;
@@ -110,6 +111,9 @@ final class HeldLease implements LockHandle {
 
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
 
+	/** The observer's view of this hold; {@link LockObserver.Hold#NONE} once ended. */
+	private LockObserver.Hold observation = LockObserver.Hold.NONE;
+
 	HeldLease(LockEngine engine, Renewer renewer, LeaseRef ref, String key, String name, int permits,
 			long fencingToken, Instant acquiredAt, long sentAtNanos, Duration ttl, Map<String, String> metadata,
 			boolean autoExtend, Duration minHold, long sequence) {
@@ -162,6 +166,45 @@ final class HeldLease implements LockHandle {
 		finally {
 			this.lock.unlock();
 		}
+	}
+
+	// ---------------------------------------------------------------- observation
+
+	/** Attaches the observer's hold; called once, before the lease is registered. */
+	void observe(LockObserver.Hold hold) {
+		this.lock.lock();
+		try {
+			this.observation = hold;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	LockObserver.Scope openScope() {
+		this.lock.lock();
+		LockObserver.Hold hold;
+		try {
+			hold = this.observation;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		return hold.openScope();
+	}
+
+	/** Ends the observed hold, once (later calls do nothing): released when {@code error} is null. */
+	void endObservation(@Nullable Throwable error) {
+		LockObserver.Hold hold;
+		this.lock.lock();
+		try {
+			hold = this.observation;
+			this.observation = LockObserver.Hold.NONE;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		hold.ended(error);
 	}
 
 	// ---------------------------------------------------------------- renewer side
@@ -591,11 +634,15 @@ final class HeldLease implements LockHandle {
 			}
 		}
 		if (failure != null) {
-			throw (failure instanceof LockProviderUnavailableException unavailable) ? unavailable
+			LockProviderUnavailableException thrown = (failure instanceof LockProviderUnavailableException unavailable)
+					? unavailable
 					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
 							+ "' failed to release '" + KeyText.forMessage(this.key) + "'; the lease expires by its TTL", failure);
+			endObservation(thrown);
+			throw thrown;
 		}
 		if (wasHeld) {
+			endObservation(null);
 			this.engine.statistics.released.increment();
 			this.engine.statistics.holdNanos.add(heldNanos);
 			this.engine.fire(LockEvent.Type.RELEASED, this, heldNanos, null);
