@@ -64,6 +64,8 @@ public class LocksmithProperties implements Validator {
 
 	private final Kubernetes kubernetes = new Kubernetes();
 
+	private final Events events = new Events();
+
 	public Provider getProvider() {
 		return this.provider;
 	}
@@ -130,6 +132,10 @@ public class LocksmithProperties implements Validator {
 
 	public Kubernetes getKubernetes() {
 		return this.kubernetes;
+	}
+
+	public Events getEvents() {
+		return this.events;
 	}
 
 	/**
@@ -694,6 +700,27 @@ public class LocksmithProperties implements Validator {
 			/** locksmith.dev/v1 Mutex (not implemented yet: rejected at startup). */
 			MUTEX
 
+		}
+
+	}
+
+	/**
+	 * Spring application events for lock events ({@code locksmith.events.*}).
+	 */
+	public static class Events {
+
+		/**
+		 * Whether lock events (acquired, released, lost, not acquired, renewal failed) are published as Spring
+		 * application events.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}
