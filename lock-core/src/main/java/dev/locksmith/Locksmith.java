@@ -110,12 +110,17 @@ public final class Locksmith {
 		 * unless set here, even when a default TTL is given.
 		 * @param defaults the default options
 		 * @return this builder
+		 * @throws IllegalArgumentException if a default renewal period or timeout does not fit the default TTL
+		 * (see {@link LockOptions#requireRenewalFits})
 		 */
 		public Builder defaults(LockOptions defaults) {
 			Objects.requireNonNull(defaults, "defaults must not be null");
 			LockOptions withExtend = (defaults.autoExtend() != null) ? defaults
 					: defaults.withAutoExtend(Boolean.TRUE.equals(libraryDefaults().autoExtend()));
-			this.defaults = withExtend.orElse(libraryDefaults());
+			LockOptions resolved = withExtend.orElse(libraryDefaults());
+			LockOptions.requireRenewalFits("Locksmith.Builder.defaults", resolved.ttl(), resolved.renewalPeriod(),
+					resolved.renewalTimeout());
+			this.defaults = resolved;
 			return this;
 		}
 

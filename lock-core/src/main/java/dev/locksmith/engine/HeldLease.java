@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -81,6 +82,12 @@ final class HeldLease implements LockHandle {
 
 	private final Duration minHold;
 
+	/** The configured renewal period, or 0 for the default (a third of the TTL). */
+	private final long renewalPeriodNanos;
+
+	/** The configured renewal timeout, or 0 for none (a renewal's answer is awaited until the local deadline). */
+	private final long renewalTimeoutNanos;
+
 	final long sequence;
 
 	private final ReentrantLock lock = new ReentrantLock();
@@ -107,6 +114,9 @@ final class HeldLease implements LockHandle {
 	/** Whether {@link #pendingRenewal} was handed to the provider; until then a caller may cancel it. */
 	private boolean renewalSent;
 
+	/** When a sent {@link #pendingRenewal} times out (only with a renewal timeout). */
+	private long renewalGiveUpNanos;
+
 	private boolean mayStillExist;
 
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
@@ -116,7 +126,8 @@ final class HeldLease implements LockHandle {
 
 	HeldLease(LockEngine engine, Renewer renewer, LeaseRef ref, String key, String name, int permits,
 			long fencingToken, Instant acquiredAt, long sentAtNanos, Duration ttl, Map<String, String> metadata,
-			boolean autoExtend, Duration minHold, long sequence) {
+			boolean autoExtend, Duration minHold, @Nullable Duration renewalPeriod, @Nullable Duration renewalTimeout,
+			long sequence) {
 		this.engine = engine;
 		this.renewer = renewer;
 		this.ref = ref;
@@ -130,6 +141,8 @@ final class HeldLease implements LockHandle {
 		this.acquiringThread = Thread.currentThread();
 		this.autoExtend = autoExtend;
 		this.minHold = minHold;
+		this.renewalPeriodNanos = (renewalPeriod != null) ? renewalPeriod.toNanos() : 0;
+		this.renewalTimeoutNanos = (renewalTimeout != null) ? renewalTimeout.toNanos() : 0;
 		this.sequence = sequence;
 		this.ttl = ttl;
 		this.deadlineNanos = sentAtNanos + validityNanos(ttl);
@@ -146,12 +159,18 @@ final class HeldLease implements LockHandle {
 	}
 
 	/**
-	 * Returns how long after a renewal (or grant) was sent the next one is due: a third of the TTL, at least
-	 * 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before their
+	 * Returns how long after a renewal (or grant) was sent the next one is due. By default a third of the TTL,
+	 * at least 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before
+	 * their local deadline. A configured renewal period is used as given, but never more than 90% of the
+	 * validity (it may exceed that after an extend to a shorter TTL), so a renewal is always due before the
 	 * local deadline.
 	 */
-	static long renewIntervalNanos(Duration ttl) {
-		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validityNanos(ttl) / 2);
+	long renewIntervalNanos(Duration ttl) {
+		long validity = validityNanos(ttl);
+		if (this.renewalPeriodNanos > 0) {
+			return Math.max(1, Math.min(this.renewalPeriodNanos, validity - validity / 10));
+		}
+		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validity / 2);
 	}
 
 	/** Schedules the first renewal or deadline check; called once, right after the grant. */
@@ -216,6 +235,7 @@ final class HeldLease implements LockHandle {
 	@Nullable RenewalTicket due(Renewer.Slot dueSlot, long now) {
 		LostNotice lost = null;
 		RenewalTicket ticket = null;
+		boolean timedOut = false;
 		this.lock.lock();
 		try {
 			if (dueSlot != this.slot || this.state != State.HELD) {
@@ -227,8 +247,16 @@ final class HeldLease implements LockHandle {
 						: this.autoExtend ? "its local deadline passed before it could be renewed"
 								: "its TTL ran out while it was still held", true);
 			}
+			else if (this.inFlight && this.pendingRenewal != null && this.renewalSent && this.renewalTimeoutNanos > 0
+					&& now - this.renewalGiveUpNanos >= 0) {
+				// the renewal got no answer within the renewal timeout: it failed; its late answer is ignored
+				finishRenewalLocked(this.pendingRenewal);
+				long retryAt = now + Math.min(Renewer.RETRY_NANOS, renewIntervalNanos(this.ttl));
+				scheduleLocked((retryAt - this.deadlineNanos < 0) ? retryAt : this.deadlineNanos);
+				timedOut = true;
+			}
 			else if (this.inFlight) {
-				scheduleDeadlineLocked();
+				scheduleInFlightCheckLocked();
 			}
 			else if (!this.autoExtend) {
 				scheduleLocked(this.deadlineNanos);
@@ -247,6 +275,11 @@ final class HeldLease implements LockHandle {
 		if (lost != null) {
 			announceLost(lost);
 		}
+		if (timedOut) {
+			this.engine.statistics.renewFailed.increment();
+			this.engine.fireLater(LockEvent.Type.RENEW_FAILED, this, 0, new TimeoutException(
+					"Renewal got no answer within the renewal timeout (" + Duration.ofNanos(this.renewalTimeoutNanos) + ")"));
+		}
 		return ticket;
 	}
 
@@ -264,6 +297,10 @@ final class HeldLease implements LockHandle {
 			}
 			if (this.state == State.HELD && now - this.deadlineNanos < 0) {
 				this.renewalSent = true;
+				if (this.renewalTimeoutNanos > 0) {
+					this.renewalGiveUpNanos = now + this.renewalTimeoutNanos;
+					scheduleInFlightCheckLocked();
+				}
 				return true;
 			}
 			finishRenewalLocked(ticket);
@@ -366,6 +403,23 @@ final class HeldLease implements LockHandle {
 		if (previous != null) {
 			this.renewer.unschedule(previous);
 		}
+	}
+
+	/**
+	 * Schedules the check of a request in flight: at the local deadline, or earlier when a sent renewal times
+	 * out first (then {@link #due} gives it up and schedules a retry).
+	 */
+	private void scheduleInFlightCheckLocked() {
+		if (this.pendingRenewal != null && this.renewalSent && this.renewalTimeoutNanos > 0
+				&& this.renewalGiveUpNanos - this.deadlineNanos < 0) {
+			Renewer.Slot previous = this.slot;
+			this.slot = this.renewer.schedule(this, this.renewalGiveUpNanos, 0);
+			if (previous != null) {
+				this.renewer.unschedule(previous);
+			}
+			return;
+		}
+		scheduleDeadlineLocked();
 	}
 
 	private void unscheduleLocked() {

@@ -515,6 +515,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
 		LockOptions resolved = resolve(options);
+		if (Boolean.TRUE.equals(resolved.autoExtend())) {
+			LockOptions.requireRenewalFits("MutexService." + method, resolved.ttl(), resolved.renewalPeriod(),
+					resolved.renewalTimeout());
+		}
 		LockObserver.Acquisition observed = this.observer
 			.acquiring(new LockObserver.Request(key, nameOf(resolved), this.provider.name(), type));
 		long start = this.clock.nanoTime();
@@ -537,7 +541,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		try {
 			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
 					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
-					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), resolved.renewalPeriod(),
+					resolved.renewalTimeout(), this.handleSequence.incrementAndGet());
 			// Counted and announced before it is registered: from then on close(), the renewer or the backend
 			// may release it or report it lost, and those must follow the ACQUIRED event, never precede it.
 			this.statistics.acquired.increment();
