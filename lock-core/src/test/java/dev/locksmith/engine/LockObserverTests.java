@@ -103,6 +103,22 @@ class LockObserverTests {
 		}
 	}
 
+	@Test
+	void aListenerThatReleasesTheHandleOnAcquiredLeavesNothingRegistered() {
+		dev.locksmith.LockListener releasing = (event) -> {
+			if (event.type() == dev.locksmith.LockEvent.Type.ACQUIRED) {
+				event.handle().release();
+			}
+		};
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).listener(releasing).build()) {
+			LockHandle handle = service.acquire("k");
+			assertThat(handle.isValid()).isFalse();
+			assertThat(service.heldLocks()).isEmpty();
+			assertThat(service.activeLockCount()).isZero();
+			assertThat(this.memory.inspect("k").isLocked()).isFalse();
+		}
+	}
+
 	/** Logs what the engine tells it. */
 	static final class Recorder implements LockObserver {
 
