@@ -36,7 +36,11 @@ import dev.locksmith.spi.LeaseRef;
  * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered (or for the
  * lease's local deadline, where it is declared lost), and the renewer skips a lease whose caller has a
  * request in flight. So the backend applies this lease's requests in the order they were sent, and a result
- * that arrives after the lease was lost is ignored.
+ * that arrives after the lease was lost is ignored. The one exception is a configured renewal timeout: a
+ * renewal unanswered by then is given up (RENEW_FAILED), its late answer ignored, and the lease's next
+ * request may be sent while it is still out; that is safe because an answer that is ignored never moves the
+ * local deadline, a renewal of a released lease id extends nothing on the backend, and a renewal applied
+ * after a shortening extend only makes the backend expiry later than the local deadline.
  *
  * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
  * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its

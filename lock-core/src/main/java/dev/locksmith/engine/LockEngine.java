@@ -751,6 +751,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		});
 		this.active.incrementAndGet();
 		lease.start();
+		if (!lease.isHeld()) {
+			// released (or lost) before it was registered, by a listener of its ACQUIRED event: forget it again
+			unregister(lease);
+		}
 	}
 
 	/** Forgets a lease that is no longer held (idempotent). */
