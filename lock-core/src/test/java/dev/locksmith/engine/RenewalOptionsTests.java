@@ -138,10 +138,7 @@ class RenewalOptionsTests {
 	void aRenewalUnansweredWithinTheTimeoutFailsIsIgnoredAndIsRetried() throws Exception {
 		LockHandle handle = this.engine.acquire("k",
 				autoExtended().withRenewalPeriod(Duration.ofSeconds(10)).withRenewalTimeout(Duration.ofSeconds(2)));
-		this.provider.hang = true;
-		this.clock.advance(Duration.ofSeconds(10));
-		CompletableFuture<Void> hung = CompletableFuture.runAsync(this.engine::runDueRenewals);
-		assertThat(this.provider.entered.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
 		long deadlineBefore = handle.remaining().toNanos();
 		advanceAndRun(Duration.ofSeconds(1));
 		assertThat(this.events).extracting(LockEvent::type).doesNotContain(LockEvent.Type.RENEW_FAILED);
@@ -170,10 +167,7 @@ class RenewalOptionsTests {
 	void aLeaseWhoseRenewalsKeepTimingOutIsLostAtItsLocalDeadline() throws Exception {
 		LockHandle handle = this.engine.acquire("k",
 				autoExtended().withRenewalPeriod(Duration.ofSeconds(10)).withRenewalTimeout(Duration.ofSeconds(2)));
-		this.provider.hang = true;
-		this.clock.advance(Duration.ofSeconds(10));
-		CompletableFuture<Void> hung = CompletableFuture.runAsync(this.engine::runDueRenewals);
-		assertThat(this.provider.entered.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
 		Duration step = Duration.ofMillis(500);
 		long steps = 0;
 		while (handle.isValid() && steps < 100) {
@@ -186,6 +180,15 @@ class RenewalOptionsTests {
 		this.provider.answer.countDown();
 		hung.get(10, TimeUnit.SECONDS);
 		assertThat(handle.renewals()).isZero();
+	}
+
+	/** Makes renewals hang, moves to the first renewal (t = 10 s) and sends it on another thread. */
+	private CompletableFuture<Void> hangTheFirstRenewal() throws InterruptedException {
+		this.provider.hang = true;
+		this.clock.advance(Duration.ofSeconds(10));
+		CompletableFuture<Void> hung = CompletableFuture.runAsync(this.engine::runDueRenewals);
+		assertThat(this.provider.entered.await(10, TimeUnit.SECONDS)).isTrue();
+		return hung;
 	}
 
 	private void advanceAndRun(Duration duration) {

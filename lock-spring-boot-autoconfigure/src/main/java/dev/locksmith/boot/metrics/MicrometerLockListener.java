@@ -117,19 +117,17 @@ public final class MicrometerLockListener implements LockListener {
 		activeCount(event.provider()).decrementAndGet();
 		if (sample != NO_SAMPLE) {
 			sample.stop();
-			Timer.builder(LockMetricNames.HELD)
-				.description("How long leases were held")
-				.tag(LockMetricNames.TAG_NAME, event.name())
-				.tag(LockMetricNames.TAG_PROVIDER, event.provider())
-				.tag(LockMetricNames.TAG_OUTCOME, outcome)
-				.register(this.registry)
-				.record(event.duration());
+			timer(LockMetricNames.HELD, "How long leases were held", event, outcome).record(event.duration());
 		}
 	}
 
 	private Timer timer(LockEvent event, String outcome) {
-		return Timer.builder(LockMetricNames.ACQUIRE)
-			.description("Time to acquire a lock")
+		return timer(LockMetricNames.ACQUIRE, "Time to acquire a lock", event, outcome);
+	}
+
+	private Timer timer(String name, String description, LockEvent event, String outcome) {
+		return Timer.builder(name)
+			.description(description)
 			.tag(LockMetricNames.TAG_NAME, event.name())
 			.tag(LockMetricNames.TAG_PROVIDER, event.provider())
 			.tag(LockMetricNames.TAG_OUTCOME, outcome)
