@@ -75,6 +75,8 @@ public final class Locksmith {
 
 		private final List<LockListener> listeners = new ArrayList<>();
 
+		private LockObserver observer = LockObserver.NONE;
+
 		private @Nullable Executor callbackExecutor;
 
 		private boolean backgroundRenewal = true;
@@ -108,12 +110,17 @@ public final class Locksmith {
 		 * unless set here, even when a default TTL is given.
 		 * @param defaults the default options
 		 * @return this builder
+		 * @throws IllegalArgumentException if a default renewal period or timeout does not fit the default TTL
+		 * (see {@link LockOptions#requireRenewalFits})
 		 */
 		public Builder defaults(LockOptions defaults) {
 			Objects.requireNonNull(defaults, "defaults must not be null");
 			LockOptions withExtend = (defaults.autoExtend() != null) ? defaults
 					: defaults.withAutoExtend(Boolean.TRUE.equals(libraryDefaults().autoExtend()));
-			this.defaults = withExtend.orElse(libraryDefaults());
+			LockOptions resolved = withExtend.orElse(libraryDefaults());
+			LockOptions.requireRenewalFits("Locksmith.Builder.defaults", resolved.ttl(), resolved.renewalPeriod(),
+					resolved.renewalTimeout());
+			this.defaults = resolved;
 			return this;
 		}
 
@@ -134,6 +141,18 @@ public final class Locksmith {
 		 */
 		public Builder listener(LockListener listener) {
 			this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+			return this;
+		}
+
+		/**
+		 * Sets the instrumentation hook around each acquisition and hold (default {@link LockObserver#NONE}).
+		 * The Spring Boot starter sets one backed by Micrometer's {@code ObservationRegistry} when the
+		 * application has one.
+		 * @param observer the observer
+		 * @return this builder
+		 */
+		public Builder observer(LockObserver observer) {
+			this.observer = Objects.requireNonNull(observer, "observer must not be null");
 			return this;
 		}
 
@@ -174,7 +193,7 @@ public final class Locksmith {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
 			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners,
-					this.callbackExecutor, this.backgroundRenewal);
+					this.observer, this.callbackExecutor, this.backgroundRenewal);
 		}
 
 	}

@@ -38,6 +38,7 @@ import dev.locksmith.LockInfo;
 import dev.locksmith.LockListener;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
+import dev.locksmith.LockObserver;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
@@ -81,6 +82,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	private final LockClock clock;
 
 	private final List<LockListener> listeners;
+
+	private final GuardedObserver observer;
 
 	final EngineStatistics statistics = new EngineStatistics();
 
@@ -140,6 +143,27 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal) {
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, LockObserver.NONE, callbackExecutor,
+				backgroundRenewal);
+	}
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options (TTL, wait time, auto-extend, backoff and minimum hold set)
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 * @param observer the instrumentation hook around each acquisition and hold ({@link LockObserver#NONE} for none)
+	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
+	 * null for a single daemon thread owned by this engine
+	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
+	 * {@link #runDueRenewals()}
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners, LockObserver observer, @Nullable Executor callbackExecutor,
+			boolean backgroundRenewal) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -152,6 +176,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.defaults = defaults;
 		this.clock = Objects.requireNonNull(clock, "clock must not be null");
 		this.listeners = List.copyOf(listeners);
+		this.observer = new GuardedObserver(Objects.requireNonNull(observer, "observer must not be null"));
 		this.leaseIdPrefix = HexFormat.of().formatHex(randomBytes(8)) + ":";
 		if (callbackExecutor != null) {
 			this.callbackExecutor = callbackExecutor;
@@ -277,7 +302,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	public static <T, E extends Exception> T callHolding(LockHandle handle, LockedCallable<T, E> action) throws E {
 		T result;
-		try {
+		try (LockObserver.Scope scope = openScope(handle)) {
 			result = action.call();
 		}
 		catch (Throwable ex) {
@@ -295,6 +320,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			throw lostWhileRunning(handle);
 		}
 		return result;
+	}
+
+	/**
+	 * Makes the hold of {@code handle} the current observation context of the calling thread (so that spans
+	 * started by the locked code are its children) until the returned scope is closed on the same thread.
+	 * {@link #callHolding} and {@code withLock} do this themselves; the {@code @DistributedLock} advice calls
+	 * it around the annotated method.
+	 * @param handle a handle from a {@link LockEngine}; any other handle gets a scope that does nothing
+	 * @return the scope to close
+	 */
+	public static LockObserver.Scope openScope(LockHandle handle) {
+		return (handle instanceof HeldLease lease) ? lease.openScope() : LockObserver.Scope.NONE;
 	}
 
 	private static LockLostException lostWhileRunning(LockHandle handle) {
@@ -478,27 +515,49 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
 		LockOptions resolved = resolve(options);
+		if (Boolean.TRUE.equals(resolved.autoExtend())) {
+			LockOptions.requireRenewalFits("MutexService." + method, resolved.ttl(), resolved.renewalPeriod(),
+					resolved.renewalTimeout());
+		}
+		LockObserver.Acquisition observed = this.observer
+			.acquiring(new LockObserver.Request(key, nameOf(resolved), this.provider.name(), type));
 		long start = this.clock.nanoTime();
-		Attempt attempt = acquireLoop(key, type, permits, limit, resolved, null, start);
+		Attempt attempt;
+		try {
+			attempt = acquireLoop(key, type, permits, limit, resolved, null, start);
+		}
+		catch (RuntimeException | Error ex) {
+			observed.failed(ex);
+			throw ex;
+		}
 		if (attempt == null) {
+			observed.failed(null);
 			if (throwIfNotAcquired) {
 				throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start));
 			}
 			return null;
 		}
-		HeldLease lease;
+		HeldLease lease = null;
 		try {
 			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
 					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
-					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), resolved.renewalPeriod(),
+					resolved.renewalTimeout(), this.handleSequence.incrementAndGet());
 			// Counted and announced before it is registered: from then on close(), the renewer or the backend
 			// may release it or report it lost, and those must follow the ACQUIRED event, never precede it.
 			this.statistics.acquired.increment();
+			lease.observe(observed.acquired(lease));
 			fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
 			register(lease);
 		}
 		catch (RuntimeException | Error ex) {
 			releaseQuietly(attempt.request.ref());
+			if (lease != null) {
+				lease.endObservation(ex);
+			}
+			else {
+				observed.failed(ex);
+			}
 			throw ex;
 		}
 		if (this.closed) {
@@ -692,6 +751,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		});
 		this.active.incrementAndGet();
 		lease.start();
+		if (!lease.isHeld()) {
+			// released (or lost) before it was registered, by a listener of its ACQUIRED event: forget it again
+			unregister(lease);
+		}
 	}
 
 	/** Forgets a lease that is no longer held (idempotent). */
@@ -756,12 +819,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.statistics.holdNanos.add(heldNanos);
 		logger.warn("Lock '{}' (fencing token {}) lost: {}", lease.key(), lease.fencingToken(), reason);
 		LockEvent event = event(LockEvent.Type.LOST, lease, lease.key(), lease.name(), heldNanos, null);
+		LockLostException loss = new LockLostException(lease.key(), "Lock '" + KeyText.forMessage(lease.key())
+				+ "' (fencing token " + lease.fencingToken() + ") was lost: " + reason);
 		if (foundByCaller) {
+			lease.endObservation(loss);
 			deliver(event);
 		}
 		runLater(() -> {
 			if (!foundByCaller) {
-				execute(this.callbackExecutor, () -> deliver(event));
+				execute(this.callbackExecutor, () -> {
+					lease.endObservation(loss);
+					deliver(event);
+				});
 			}
 			if (!callbacks.isEmpty()) {
 				execute(this.lostCallbackExecutor, () -> callbacks.forEach(LockEngine::runCallback));

@@ -164,7 +164,7 @@ public final class LeaseInvariants {
 							? Math.max(this.world.backend().restartedAtMaster(), h.acquiredAtMaster)
 							: (h.lastSeenExpiry != Long.MIN_VALUE && h.lastSeenExpiry <= now) ? h.lastSeenExpiry : now;
 				}
-				h.renewIntervalMaster = client.clock().toMasterDuration(Math.max(1_000_000L, h.ttl.toNanos() / 3));
+				h.renewIntervalMaster = client.clock().toMasterDuration(renewIntervalNanos(h));
 				if (!h.handle.isValid()) {
 					continue;
 				}
@@ -523,6 +523,20 @@ public final class LeaseInvariants {
 
 	static Duration nanos(long n) {
 		return Duration.ofNanos(n);
+	}
+
+	/**
+	 * The tick gap within which an auto-extended lease must stay renewed: a third of its TTL, or with its own
+	 * renewal period the shorter of the period and what is left of the validity after it (a renewal due at the
+	 * period is then sent before the local deadline).
+	 */
+	private static long renewIntervalNanos(TrackedHandle h) {
+		long ttl = h.ttl.toNanos();
+		if (h.renewalPeriodNanos <= 0 || h.renewalPeriodNanos >= ttl) {
+			return Math.max(1_000_000L, ttl / 3);
+		}
+		long validity = Math.max(ttl - ttl / 100 - 2_000_000L, ttl / 2);
+		return Math.max(1_000_000L, Math.min(h.renewalPeriodNanos, validity - h.renewalPeriodNanos));
 	}
 
 }

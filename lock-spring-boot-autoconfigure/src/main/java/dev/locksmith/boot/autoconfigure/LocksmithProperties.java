@@ -64,6 +64,10 @@ public class LocksmithProperties implements Validator {
 
 	private final Kubernetes kubernetes = new Kubernetes();
 
+	private final Events events = new Events();
+
+	private final Renewal renewal = new Renewal();
+
 	public Provider getProvider() {
 		return this.provider;
 	}
@@ -132,16 +136,31 @@ public class LocksmithProperties implements Validator {
 		return this.kubernetes;
 	}
 
+	public Events getEvents() {
+		return this.events;
+	}
+
+	public Renewal getRenewal() {
+		return this.renewal;
+	}
+
 	/**
 	 * Returns the default lock options these properties describe.
 	 * @return the options for {@link dev.locksmith.Locksmith.Builder#defaults(LockOptions)}
 	 */
 	public LockOptions toLockOptions() {
-		return LockOptions.defaults()
+		LockOptions options = LockOptions.defaults()
 			.withTtl(this.defaultTtl)
 			.withWaitTime(this.waitTime)
 			.withAutoExtend(this.autoExtend)
 			.withBackoff(this.retry.toBackoff());
+		if (this.renewal.period != null) {
+			options = options.withRenewalPeriod(this.renewal.period);
+		}
+		if (this.renewal.timeout != null) {
+			options = options.withRenewalTimeout(this.renewal.timeout);
+		}
+		return options;
 	}
 
 	@Override
@@ -157,6 +176,7 @@ public class LocksmithProperties implements Validator {
 		}
 		requirePositive(errors, "defaultTtl", properties.defaultTtl);
 		requireNotNegative(errors, "waitTime", properties.waitTime);
+		properties.renewal.validate(errors, properties.defaultTtl);
 		properties.retry.validate(errors);
 		properties.redis.validate(errors);
 		if (properties.provider == Provider.ETCD) {
@@ -694,6 +714,83 @@ public class LocksmithProperties implements Validator {
 			/** locksmith.dev/v1 Mutex (not implemented yet: rejected at startup). */
 			MUTEX
 
+		}
+
+	}
+
+	/**
+	 * Spring application events for lock events ({@code locksmith.events.*}).
+	 */
+	public static class Events {
+
+		/**
+		 * Whether lock events (acquired, released, lost, not acquired, renewal failed) are published as Spring
+		 * application events.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * Renewal of auto-extended leases ({@code locksmith.renewal.*}); a lock's own
+	 * {@code LockOptions.withRenewalPeriod}/{@code withRenewalTimeout} take precedence.
+	 */
+	public static class Renewal {
+
+		/**
+		 * How long after a grant or a successful renewal a lease is renewed again. Must be shorter than the
+		 * default TTL. A third of the lease TTL when not set.
+		 */
+		private @Nullable Duration period;
+
+		/**
+		 * How long a renewal's answer is awaited before it counts as failed and is retried. Must be shorter than
+		 * the default TTL minus the renewal period. Until the lease's local deadline when not set.
+		 */
+		private @Nullable Duration timeout;
+
+		public @Nullable Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(@Nullable Duration period) {
+			this.period = period;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		void validate(Errors errors, @Nullable Duration defaultTtl) {
+			if (this.period != null) {
+				requirePositive(errors, "renewal.period", this.period);
+			}
+			if (this.timeout != null) {
+				requirePositive(errors, "renewal.timeout", this.timeout);
+			}
+			if (defaultTtl == null || defaultTtl.isNegative() || defaultTtl.isZero() || errors.hasFieldErrors("renewal.*")) {
+				return;
+			}
+			try {
+				LockOptions.requireRenewalFits("locksmith.renewal", defaultTtl, this.period, this.timeout);
+			}
+			catch (IllegalArgumentException ex) {
+				String field = (this.period != null && this.period.compareTo(defaultTtl) >= 0) ? "renewal.period"
+						: "renewal.timeout";
+				reject(errors, field, "tooLong", "must fit locksmith.default-ttl: " + ex.getMessage());
+			}
 		}
 
 	}
