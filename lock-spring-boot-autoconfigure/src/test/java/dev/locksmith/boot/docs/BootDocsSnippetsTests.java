@@ -6,11 +6,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.aop.AopAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 
 import dev.locksmith.LockHandle;
@@ -20,6 +23,7 @@ import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.DistributedLock;
 import dev.locksmith.boot.annotation.FencingToken;
 import dev.locksmith.boot.autoconfigure.DistributedLockAutoConfiguration;
+import dev.locksmith.boot.event.LockLostEvent;
 import dev.locksmith.boot.autoconfigure.LocksmithAutoConfiguration;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 
@@ -149,6 +153,20 @@ class BootDocsSnippetsTests {
 		    }
 		}
 		// --- docs: account service (end) ---
+
+	}
+
+	/** The events snippet of docs/spring-boot.md (compiled; {@code LockApplicationEventTests} runs events). */
+	static class LostLockLogger {
+
+		private static final Log log = LogFactory.getLog(LostLockLogger.class);
+
+		// --- docs: lost event listener (begin) ---
+		@EventListener
+		void onLost(LockLostEvent event) {   // import dev.locksmith.boot.event.LockLostEvent
+		    log.warn("lost " + event.getName() + " (fencing token " + event.getHandle().fencingToken() + ")");
+		}
+		// --- docs: lost event listener (end) ---
 
 	}
 
