@@ -59,6 +59,9 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	/** The keys with waiters in this process, each with its count of waiters. */
 	private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
 
+	/** Per key, how many {@code SUNSUBSCRIBE}s this listener sent whose confirmation has not come yet. */
+	private final ConcurrentHashMap<String, Integer> ownUnsubscribes = new ConcurrentHashMap<>();
+
 	private final ReentrantLock connecting = new ReentrantLock();
 
 	private final AtomicLong subscriptions = new AtomicLong();
@@ -155,11 +158,26 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		};
 	}
 
+	/**
+	 * Drops a waiter; the key's last waiter unsubscribes. The {@code SUNSUBSCRIBE} is handed to the connection
+	 * before the entry leaves the map, so a new waiter's {@code SSUBSCRIBE} (on the same routed node
+	 * connection) always follows it instead of being undone by it.
+	 */
 	private void leave(Channel entry) {
 		entry.lock.lock();
 		try {
 			if (--entry.waiters > 0) {
 				return;
+			}
+			StatefulRedisClusterPubSubConnection<byte[], byte[]> current = this.connection;
+			if (current != null && current.isOpen()) {
+				this.ownUnsubscribes.merge(entry.key, 1, Integer::sum);
+				current.async().sunsubscribe(entry.channelBytes).whenComplete((ok, error) -> {
+					if (error != null) {
+						consumeOwnUnsubscribe(entry.key);
+						logger.debug("Could not unsubscribe {}: {}", entry.channelName, error.getMessage());
+					}
+				});
 			}
 			entry.removed = true;
 			this.channels.remove(entry.key, entry);
@@ -167,15 +185,16 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		finally {
 			entry.lock.unlock();
 		}
-		StatefulRedisClusterPubSubConnection<byte[], byte[]> current = this.connection;
-		if (current != null && current.isOpen()) {
-			// routed to the same node connection as the SSUBSCRIBE, so a later re-subscription comes after it
-			current.async().sunsubscribe(entry.channelBytes).whenComplete((ok, error) -> {
-				if (error != null) {
-					logger.debug("Could not unsubscribe {}: {}", entry.channelName, error.getMessage());
-				}
-			});
-		}
+	}
+
+	/** Counts off one of this listener's own unsubscribes of a key; returns whether there was one. */
+	private boolean consumeOwnUnsubscribe(String key) {
+		boolean[] own = new boolean[1];
+		this.ownUnsubscribes.computeIfPresent(key, (k, pending) -> {
+			own[0] = true;
+			return (pending > 1) ? pending - 1 : null;
+		});
+		return own[0];
 	}
 
 	/** Sends {@code SSUBSCRIBE} and waits for the master's confirmation; returns whether it came. */
@@ -299,13 +318,15 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		@Override
 		public void sunsubscribed(RedisClusterNode node, byte[] channelName, long count) {
 			String key = keyOf(channelName);
-			Channel entry = (key != null) ? RedisShardedReleaseListener.this.channels.get(key) : null;
+			if (key == null || consumeOwnUnsubscribe(key)) {
+				return;
+			}
+			Channel entry = RedisShardedReleaseListener.this.channels.get(key);
 			StatefulRedisClusterPubSubConnection<byte[], byte[]> current = RedisShardedReleaseListener.this.connection;
 			if (entry == null || current == null || RedisShardedReleaseListener.this.closed) {
 				return;
 			}
-			// a channel that is still wanted: its master dropped it (the slot moved), or this confirms the
-			// unsubscribe of the key's previous waiters; subscribing again is harmless either way
+			// not asked for: the master dropped a channel that is still wanted (its slot moved away)
 			logger.debug("Shard channel {} dropped by {}; subscribing again", entry.channelName, node.getUri());
 			resubscribe(current, entry);
 			RedisShardedReleaseListener.this.signals.signalAll();
