@@ -242,6 +242,14 @@ public final class RedisLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Returns how many release messages reached this provider's subscription, for tests and diagnostics.
+	 * @return the message count
+	 */
+	long releaseMessages() {
+		return (this.listener != null) ? this.listener.messages() : this.shardedListener.messages();
+	}
+
+	/**
 	 * Returns whether releases publish on each key's shard channel (Redis Cluster, sharded pub/sub), for
 	 * tests and diagnostics.
 	 * @return {@code true} with shard channels, {@code false} with the classic channel

@@ -66,6 +66,8 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 	private final AtomicLong subscriptions = new AtomicLong();
 
+	private final AtomicLong messages = new AtomicLong();
+
 	private volatile @Nullable StatefulRedisClusterPubSubConnection<byte[], byte[]> connection;
 
 	private volatile @Nullable Disposable events;
@@ -266,7 +268,15 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	}
 
 	/**
-	 * Returns how many subscription confirmations arrived, re-subscriptions included, for tests.
+	 * Returns how many release messages arrived, for tests.
+	 * @return the message count
+	 */
+	long messages() {
+		return this.messages.get();
+	}
+
+	/**
+	 * Returns how many times a channel was subscribed, counting re-subscriptions.
 	 * @return the count
 	 */
 	long subscriptions() {
@@ -304,6 +314,7 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 		@Override
 		public void smessage(RedisClusterNode node, byte[] channelName, byte[] message) {
+			RedisShardedReleaseListener.this.messages.incrementAndGet();
 			String key = keyOf(channelName);
 			if (key != null) {
 				RedisShardedReleaseListener.this.signals.signal(key);

@@ -225,6 +225,96 @@ class RedisClusterShardedReleaseTests {
 		}
 	}
 
+	/**
+	 * Classic channel against shard channels, measured (printed, not asserted as time): 300 hand-offs over
+	 * keys on all masters, each with one waiter in a second process and a third process waiting on some
+	 * other key all along. Asserted are the counts: per release, the classic channel has one {@code PUBLISH}
+	 * on the key's master and one cluster-bus message to every other master, and reaches every subscribed
+	 * process (the third one too); the shard channel has one {@code SPUBLISH} on the key's master, no bus
+	 * message (no replicas here) and reaches only the process that waits for that key.
+	 */
+	@Test
+	void classicAndShardedWakeUpsMeasured() throws Exception {
+		for (boolean sharded : new boolean[] { false, true }) {
+			LettuceConnectionFactory bystanderFactory = cluster.connectionFactory();
+			try (RedisLockProvider releaser = RedisLockProvider.builder(holderFactory).shardedReleases(sharded).build();
+					RedisLockProvider waiting = RedisLockProvider.builder(waiterFactory).shardedReleases(sharded).build();
+					RedisLockProvider bystander = RedisLockProvider.builder(bystanderFactory)
+						.shardedReleases(sharded)
+						.build()) {
+				assertThat(waiting.shardedReleases()).isEqualTo(sharded);
+				if (!sharded) {
+					await().atMost(Duration.ofSeconds(5))
+						.until(() -> waiting.releaseSubscriptions() >= 1 && bystander.releaseSubscriptions() >= 1);
+				}
+				String elsewhere = keyOnMaster(0);
+				LeaseRequest blocking = request(elsewhere);
+				assertThat(releaser.acquire(blocking).isGranted()).isTrue();
+				ReleaseSubscription idle = bystander.subscribe(elsewhere, LeaseType.WRITE);
+				assertThat(bystander.acquire(request(elsewhere)).isGranted()).isFalse();
+				int rounds = 300;
+				long[] wakeNanos = new long[rounds];
+				long[] subscribeNanos = new long[rounds];
+				long[] commandsBefore = calls(sharded ? "spublish" : "publish");
+				long busBefore = busMessagesSent();
+				long bystanderBefore = bystander.releaseMessages();
+				for (int i = 0; i < rounds; i++) {
+					String key = keyOnMaster(i % RedisClusterTestServer.MASTERS);
+					LeaseRequest held = request(key);
+					assertThat(releaser.acquire(held).isGranted()).isTrue();
+					long subscribing = System.nanoTime();
+					try (ReleaseSubscription subscription = waiting.subscribe(key, LeaseType.WRITE)) {
+						subscribeNanos[i] = System.nanoTime() - subscribing;
+						assertThat(waiting.acquire(request(key)).isGranted()).isFalse();
+						assertThat(releaser.release(held.ref())).isTrue();
+						long released = System.nanoTime();
+						assertThat(subscription.await(WAKE_UP_NANOS)).isTrue();
+						wakeNanos[i] = System.nanoTime() - released;
+					}
+				}
+				long[] commands = delta(calls(sharded ? "spublish" : "publish"), commandsBefore);
+				long bus = busMessagesSent() - busBefore;
+				for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+					assertThat(commands[n]).as("publish commands on master " + n).isEqualTo(rounds / RedisClusterTestServer.MASTERS);
+				}
+				assertThat(bus).as("cluster bus messages").isEqualTo(sharded ? 0 : (long) rounds * (RedisClusterTestServer.MASTERS - 1));
+				java.util.Arrays.sort(wakeNanos);
+				java.util.Arrays.sort(subscribeNanos);
+				System.out.printf("%s: %d releases; per master %s %s; bus messages %d; messages at master n = own + bus received; "
+						+ "wake-up after the release reply: median %d us, p90 %d us, max %d us; subscribe: median %d us%n",
+						sharded ? "sharded" : "classic", rounds, java.util.Arrays.toString(commands),
+						sharded ? "SPUBLISH" : "PUBLISH", bus, wakeNanos[rounds / 2] / 1000, wakeNanos[rounds * 9 / 10] / 1000,
+						wakeNanos[rounds - 1] / 1000, subscribeNanos[rounds / 2] / 1000);
+				long expected = sharded ? 0 : rounds;
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(bystander.releaseMessages() - bystanderBefore)
+						.as("messages reaching a process that waits on another key")
+						.isEqualTo(expected));
+				long bystanderMessages = bystander.releaseMessages() - bystanderBefore;
+				System.out.printf("%s: messages reaching a process that waits on another key: %d%n",
+						sharded ? "sharded" : "classic", bystanderMessages);
+				idle.close();
+				releaser.release(blocking.ref());
+			}
+			finally {
+				bystanderFactory.destroy();
+			}
+		}
+	}
+
+	private static long busMessagesSent() {
+		long sent = 0;
+		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+			for (String line : cluster.node(n).clusterInfo().split("\r?\n")) {
+				if (line.startsWith("cluster_stats_messages_publish_sent:")
+						|| line.startsWith("cluster_stats_messages_publishshard_sent:")) {
+					sent += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+				}
+			}
+		}
+		return sent;
+	}
+
 	/** Moves a slot (with its keys) to the next master; returns that master's index. */
 	private static int moveSlot(int slot) {
 		int source = cluster.nodeOfSlot(slot);
