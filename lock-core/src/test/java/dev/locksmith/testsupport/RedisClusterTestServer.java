@@ -18,7 +18,6 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
@@ -328,32 +327,6 @@ public final class RedisClusterTestServer implements AutoCloseable {
 		LettuceClientConfiguration client = LettuceClientConfiguration.builder()
 			.commandTimeout(commandTimeout)
 			.clientOptions(ClusterClientOptions.builder(RedisClientSettings.clientOptions(commandTimeout)).build())
-			.build();
-		RedisClusterConfiguration cluster = new RedisClusterConfiguration(
-				this.ports.subList(0, MASTERS).stream().map((port) -> "127.0.0.1:" + port).toList());
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(cluster, client);
-		factory.afterPropertiesSet();
-		factory.start();
-		return factory;
-	}
-
-	/**
-	 * Creates and starts a cluster-aware connection factory like {@link #connectionFactory(Duration)} that
-	 * also refreshes its view of the cluster on every adaptive trigger (a {@code MOVED} redirect, persistent
-	 * reconnects, ...), what Boot sets up for {@code spring.data.redis.lettuce.cluster.refresh.adaptive=true};
-	 * without it, Lettuce keeps sending a dead master's slots to the dead master after a failover.
-	 * @param commandTimeout the command timeout
-	 * @return a started connection factory
-	 */
-	public LettuceConnectionFactory connectionFactoryWithAdaptiveRefresh(Duration commandTimeout) {
-		LettuceClientConfiguration client = LettuceClientConfiguration.builder()
-			.commandTimeout(commandTimeout)
-			.clientOptions(ClusterClientOptions.builder(RedisClientSettings.clientOptions(commandTimeout))
-				.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-					.enableAllAdaptiveRefreshTriggers()
-					.adaptiveRefreshTriggersTimeout(Duration.ofMillis(200))
-					.build())
-				.build())
 			.build();
 		RedisClusterConfiguration cluster = new RedisClusterConfiguration(
 				this.ports.subList(0, MASTERS).stream().map((port) -> "127.0.0.1:" + port).toList());
