@@ -3,6 +3,7 @@ package dev.locksmith.provider.redis;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -137,7 +138,7 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		Channel subscribed = entry;
 		return new ReleaseSubscription() {
 
-			private boolean closed;
+			private final AtomicBoolean closed = new AtomicBoolean();
 
 			@Override
 			public boolean await(long timeoutNanos) throws InterruptedException {
@@ -151,8 +152,7 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 			@Override
 			public void close() {
-				if (!this.closed) {
-					this.closed = true;
+				if (this.closed.compareAndSet(false, true)) {
 					local.close();
 					leave(subscribed);
 				}

@@ -2,11 +2,17 @@ package dev.locksmith.provider.redis;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.locksmith.LeaseType;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
+import dev.locksmith.Locksmith;
+import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.testsupport.CountingLockProvider;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;
@@ -110,6 +116,39 @@ class RedisClusterShardedReleaseTests {
 				.untilAsserted(() -> assertThat(shardSubscribers(cluster.nodeOfSlot(slot(key)), key))
 					.as("unsubscribed when the last waiter left")
 					.isZero());
+		}
+	}
+
+	/**
+	 * Through the engine, as an application uses it: a blocked acquire in another process (its own engine
+	 * and provider) gets the lock through the release's message. The holder's lease has 60 s left and the
+	 * waiter waits at most 20 s, so only a wake-up can get it the lock in time (it would otherwise sleep
+	 * until the holder's lease runs out); and it takes at most three attempts (denied, denied again right
+	 * after subscribing, granted after the wake-up), no retry loop.
+	 */
+	@Test
+	void blockedAcquireOfAnotherEngineGetsTheLockThroughTheRelease() throws Exception {
+		CountingLockProvider counting = new CountingLockProvider(waiter);
+		LockEngine holding = Locksmith.builder(holder).build();
+		LockEngine waiting = Locksmith.builder(counting).build();
+		try {
+			String key = "engine-handoff-" + (counter++);
+			LockOptions options = LockOptions.ttl(Duration.ofSeconds(60)).withWaitTime(Duration.ofSeconds(20));
+			LockHandle held = holding.acquire(key, options.withWaitTime(Duration.ZERO));
+			long subscriptionsBefore = waiter.releaseSubscriptions();
+			CompletableFuture<Long> acquired = CompletableFuture.supplyAsync(() -> {
+				try (LockHandle handle = waiting.acquire(key, options)) {
+					return handle.fencingToken();
+				}
+			});
+			await().atMost(Duration.ofSeconds(15)).until(() -> waiter.releaseSubscriptions() > subscriptionsBefore);
+			held.release();
+			assertThat(acquired.get(30, TimeUnit.SECONDS)).isGreaterThan(held.fencingToken());
+			assertThat(counting.acquires.get()).as("attempts of the waiting engine").isBetween(2, 3);
+		}
+		finally {
+			waiting.close();
+			holding.close();
 		}
 	}
 
