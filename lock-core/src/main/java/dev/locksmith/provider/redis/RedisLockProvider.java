@@ -29,8 +29,10 @@ import org.springframework.util.ClassUtils;
  * live leases, issues the fencing token and stores the lease with its expiry computed from the server's
  * {@code TIME}; release and extend act only on the exact lease id; release publishes the key on the
  * release channel. Renewal extends many leases with one script call. Waiters are woken through one
- * pub/sub subscription per provider. See {@link LeaseScripts} for the data layout and the fencing
- * guarantee.
+ * pub/sub subscription per provider; on a Redis Cluster (Redis 7+, Lettuce) through sharded pub/sub
+ * instead: each release {@code SPUBLISH}es on its key's shard channel and waiters subscribe to the shard
+ * channels of the keys they wait for (see {@link Builder#shardedReleases(boolean)}). See
+ * {@link LeaseScripts} for the data layout and the fencing guarantee.
  *
  * <p>Acquisition is idempotent per lease id: a request re-sent after a lost reply returns the existing
  * grant with its fencing token and sets its expiry to now + ttl, taking nothing twice. Keys over
