@@ -153,6 +153,17 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * The provider reads every master's version and picks shard channels on a Redis 7 cluster by default.
+	 */
+	@Test
+	void providerOnARedis7ClusterUsesShardChannels() {
+		assertThat(new RedisLeaseNode(holderFactory, RedisLockProvider.DEFAULT_CHANNEL).lowestMajorVersion())
+			.isGreaterThanOrEqualTo(7);
+		assertThat(holder.shardedReleases()).isTrue();
+		assertThat(waiter.shardedReleases()).isTrue();
+	}
+
+	/**
 	 * A release nobody waits for publishes nothing, and subscribing costs nothing until someone waits: no
 	 * shard channel is subscribed on any master while no one waits.
 	 */
