@@ -148,11 +148,27 @@ final class LeaseScripts {
 			""");
 
 	/**
-	 * Release. KEYS: lease hash, wait flag. ARGV: lease id, release channel, backend key. Returns 1 if the
-	 * lease was live, 0 otherwise; publishes the backend key on the channel when the lease was live and the
-	 * wait flag is set.
+	 * Publishes {@code message} on {@code channel}: with {@code sharded} = {@code '1'} (Redis Cluster) by
+	 * {@code SPUBLISH} on the key's shard channel, which is in the key's slot, so only that master carries
+	 * it; a server without sharded pub/sub (before Redis 7) refuses it, which must not fail the release that
+	 * already happened, hence {@code pcall}. Otherwise by the classic {@code PUBLISH}.
 	 */
-	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + """
+	private static final String PUBLISH = """
+			local function publish(channel, message, sharded)
+			  if sharded == '1' then
+			    redis.pcall('SPUBLISH', channel, message)
+			  else
+			    redis.call('PUBLISH', channel, message)
+			  end
+			end
+			""";
+
+	/**
+	 * Release. KEYS: lease hash, wait flag. ARGV: lease id, release channel (the key's shard channel when
+	 * sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if the lease was live, 0
+	 * otherwise; publishes the backend key on the channel when the lease was live and the wait flag is set.
+	 */
+	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + """
 			local v = redis.call('HGET', KEYS[1], ARGV[1])
 			if not v then return 0 end
 			if redis.call('HLEN', KEYS[1]) == 1 then
@@ -163,7 +179,7 @@ final class LeaseScripts {
 			end
 			if tonumber(string.match(v, '^(%d+)')) <= now then return 0 end
 			if redis.call('EXISTS', KEYS[2]) == 1 then
-			  redis.call('PUBLISH', ARGV[2], ARGV[3])
+			  publish(ARGV[2], ARGV[3], ARGV[4])
 			end
 			return 1
 			""");
@@ -215,10 +231,11 @@ final class LeaseScripts {
 			""");
 
 	/**
-	 * Force release. KEYS: lease hash. ARGV: release channel, backend key. Deletes every lease; returns 1
-	 * (and publishes) if any was live. The fencing counter is kept.
+	 * Force release. KEYS: lease hash. ARGV: release channel (the key's shard channel when sharded), backend
+	 * key, sharded ({@code '1'} or {@code '0'}). Deletes every lease; returns 1 (and publishes) if any was
+	 * live. The fencing counter is kept.
 	 */
-	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + """
+	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + PUBLISH + """
 			local all = redis.call('HGETALL', KEYS[1])
 			local live = 0
 			for i = 1, #all, 2 do
@@ -226,7 +243,7 @@ final class LeaseScripts {
 			end
 			redis.call('DEL', KEYS[1])
 			if live == 0 then return 0 end
-			redis.call('PUBLISH', ARGV[1], ARGV[2])
+			publish(ARGV[1], ARGV[2], ARGV[3])
 			return 1
 			""");
 

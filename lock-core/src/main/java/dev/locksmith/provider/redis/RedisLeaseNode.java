@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 
 import dev.locksmith.LeaseInfo;
@@ -50,18 +51,47 @@ final class RedisLeaseNode {
 
 	private static final byte[] ONE = { '1' };
 
+	private static final byte[] ZERO = { '0' };
+
 	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisFuture",
 			RedisLeaseNode.class.getClassLoader());
 
 	private final RedisConnectionFactory connectionFactory;
 
-	private final byte[] channel;
+	private final String channel;
+
+	private final byte[] channelBytes;
+
+	/** Whether releases publish on the key's shard channel ({@code SPUBLISH}, Redis Cluster). */
+	private final boolean sharded;
 
 	private volatile @Nullable CachedTail cachedTail;
 
 	RedisLeaseNode(RedisConnectionFactory connectionFactory, String channel) {
+		this(connectionFactory, channel, false);
+	}
+
+	/**
+	 * Creates the operations of one server or cluster.
+	 * @param connectionFactory the connection factory
+	 * @param channel the release channel
+	 * @param sharded whether releases publish on each key's shard channel ({@code SPUBLISH}) instead of the
+	 * classic channel
+	 */
+	RedisLeaseNode(RedisConnectionFactory connectionFactory, String channel, boolean sharded) {
 		this.connectionFactory = connectionFactory;
-		this.channel = bytes(channel);
+		this.channel = channel;
+		this.channelBytes = bytes(channel);
+		this.sharded = sharded;
+	}
+
+	/** The channel a release of {@code key} publishes on, and the sharded flag, as script arguments. */
+	private byte[] releaseChannel(String key) {
+		return this.sharded ? bytes(RedisKeys.shardChannel(key, this.channel)) : this.channelBytes;
+	}
+
+	private byte[] shardedFlag() {
+		return this.sharded ? ONE : ZERO;
 	}
 
 	/**
@@ -123,7 +153,7 @@ final class RedisLeaseNode {
 
 	private void release(RedisConnection connection, String key, byte[] leaseId) {
 		LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-				RedisKeys.waitKeyBytes(key), leaseId, this.channel, bytes(key));
+				RedisKeys.waitKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
 	}
 
 	/**
@@ -135,7 +165,7 @@ final class RedisLeaseNode {
 		String key = lease.key();
 		return execute(key, "release", (connection) -> {
 			Long reply = LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-					RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()), this.channel, bytes(key));
+					RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()), releaseChannel(key), bytes(key), shardedFlag());
 			return reply != null && reply == 1;
 		});
 	}
@@ -278,7 +308,7 @@ final class RedisLeaseNode {
 	boolean forceRelease(String key) {
 		return execute(key, "force-release", (connection) -> {
 			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 1,
-					RedisKeys.leaseKeyBytes(key), this.channel, bytes(key));
+					RedisKeys.leaseKeyBytes(key), releaseChannel(key), bytes(key), shardedFlag());
 			return reply != null && reply == 1;
 		});
 	}
@@ -302,6 +332,30 @@ final class RedisLeaseNode {
 		}
 		catch (RuntimeException ex) {
 			logger.debug("Could not read the Redis maxmemory-policy (CONFIG GET may be disabled): {}", ex.getMessage());
+		}
+	}
+
+	/**
+	 * Returns the lowest major version among the servers behind the factory (every master of a cluster),
+	 * from {@code INFO server}, or -1 when it cannot be read.
+	 * @return the lowest {@code redis_version} major, or -1
+	 */
+	int lowestMajorVersion() {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			Properties info = connection.serverCommands().info("server");
+			int lowest = Integer.MAX_VALUE;
+			for (String name : (info != null) ? info.stringPropertyNames() : Set.<String>of()) {
+				if (name.endsWith("redis_version")) {
+					String version = info.getProperty(name).trim();
+					int dot = version.indexOf('.');
+					lowest = Math.min(lowest, Integer.parseInt((dot > 0) ? version.substring(0, dot) : version));
+				}
+			}
+			return (lowest == Integer.MAX_VALUE) ? -1 : lowest;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not read the Redis version: {}", ex.getMessage());
+			return -1;
 		}
 	}
 

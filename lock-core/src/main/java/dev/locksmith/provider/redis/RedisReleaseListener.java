@@ -37,6 +37,8 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 
 	private final AtomicLong subscriptions = new AtomicLong();
 
+	private final AtomicLong messages = new AtomicLong();
+
 	private final Object lock = new Object();
 
 	private @Nullable RedisConnection connection;
@@ -95,8 +97,16 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 	}
 
 	/**
-	 * Returns how many times the channel was subscribed, counting re-subscriptions after reconnects.
-	 * @return the subscription count
+	 * Returns how many release messages arrived, for tests.
+	 * @return the message count
+	 */
+	long messages() {
+		return this.messages.get();
+	}
+
+	/**
+	 * Returns how many times a channel was subscribed, counting re-subscriptions.
+	 * @return the count
 	 */
 	long subscriptions() {
 		return this.subscriptions.get();
@@ -104,6 +114,7 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 
 	@Override
 	public void onMessage(Message message, byte @Nullable [] pattern) {
+		this.messages.incrementAndGet();
 		this.signals.signal(new String(message.getBody(), StandardCharsets.UTF_8));
 	}
 

@@ -253,15 +253,19 @@ class RedisClusterLockProviderTests {
 	}
 
 	/**
-	 * Wake-ups on a cluster use the classic release channel: the provider subscribes once (on one node) and a
-	 * {@code PUBLISH} on any master reaches it, because a cluster broadcasts every classic message over the
-	 * cluster bus to every other node. For a key on each master, a waiter of another client is woken by the
-	 * release, and the release costs one bus message per other node ({@code cluster_stats_messages_publish_sent}).
+	 * With {@code shardedReleases(false)} (fleets mixing versions), wake-ups on a cluster use the classic
+	 * release channel: the provider subscribes once (on one node) and a {@code PUBLISH} on any master
+	 * reaches it, because a cluster broadcasts every classic message over the cluster bus to every other
+	 * node. For a key on each master, a waiter of another client is woken by the release, and the release
+	 * costs one bus message per other node ({@code cluster_stats_messages_publish_sent}). The default, shard
+	 * channels, is tested in {@link RedisClusterShardedReleaseTests}.
 	 */
 	@Test
 	void releaseOnAnyMasterWakesAWaiterOfAnotherClientThroughTheBroadcastChannel() throws Exception {
 		LettuceConnectionFactory otherFactory = cluster.connectionFactory();
-		try (RedisLockProvider other = RedisLockProvider.builder(otherFactory).build()) {
+		try (RedisLockProvider provider = RedisLockProvider.builder(factory).shardedReleases(false).build();
+				RedisLockProvider other = RedisLockProvider.builder(otherFactory).shardedReleases(false).build()) {
+			assertThat(provider.shardedReleases()).isFalse();
 			await().atMost(Duration.ofSeconds(5)).until(() -> other.releaseSubscriptions() >= 1);
 			for (int master = 0; master < RedisClusterTestServer.MASTERS; master++) {
 				String key = keyOnMaster(master);
