@@ -163,7 +163,7 @@ class RedisClusterFailoverTests {
 	}
 
 	private static LeaseRequest request(String key) {
-		return RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		return RedisLockProviderTests.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
 	}
 
 	private static String keyOnMaster(int node) {

@@ -384,7 +384,7 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	private static LeaseRequest request(String key) {
-		return RedisLockProviderTest.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+		return RedisLockProviderTests.request(key, LeaseType.WRITE, Duration.ofSeconds(30));
 	}
 
 	private static int slot(String key) {
