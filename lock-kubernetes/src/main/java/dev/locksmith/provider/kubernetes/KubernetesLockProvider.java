@@ -61,7 +61,9 @@ import dev.locksmith.spi.ReleaseSubscription;
  * object's {@code resourceVersion}: a {@code create} for a key that has no object yet (409 AlreadyExists
  * means another client created it first) or an {@code update} carrying the resourceVersion that was read
  * (409 Conflict means another client wrote in between). On a conflict the provider reads again and decides
- * again. So a grant, and the token incremented with it, happen only on the state they were decided on.
+ * again, at once after a first conflict and after a short random pause that grows with further ones
+ * ({@link ConflictBackoff}), at most {@value #MAX_ATTEMPTS} times. So a grant, and the token incremented with it,
+ * happen only on the state they were decided on.
  * An acquire re-sent with the lease id of a live lease (its reply was lost) finds that lease and returns
  * its token with the expiry refreshed.
  *
@@ -128,7 +130,7 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private static final Duration MAX_TTL = Duration.ofDays(365);
 
-	private static final int MAX_ATTEMPTS = 64;
+	static final int MAX_ATTEMPTS = 64;
 
 	private static final TypeReference<List<LeaseRecord>> RECORDS = new TypeReference<>() {
 	};
@@ -471,7 +473,8 @@ public final class KubernetesLockProvider implements LockProvider {
 						throw ex;
 					}
 					// someone else wrote, created or (by hand) deleted the object since we read it: read again and
-					// decide again
+					// decide again, after a short random pause once conflicts repeat
+					ConflictBackoff.pause(attempt + 1);
 				}
 			}
 		}
