@@ -187,6 +187,14 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Returns the {@linkplain Builder#clockSkewAllowance clock-skew allowance}.
+	 * @return the allowance
+	 */
+	public Duration clockSkewAllowance() {
+		return Duration.ofMillis(this.skewMillis);
+	}
+
+	/**
 	 * Returns the namespace the lock objects live in.
 	 * @return the namespace
 	 */
