@@ -1,6 +1,7 @@
 package dev.locksmith.provider.kubernetes;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,7 +83,7 @@ final class MutexObjects extends LockObjects<Mutex> {
 			}
 		}
 		next.add(new ConditionBuilder().withType("Ready").withStatus("True").withReason("MutexReady")
-			.withMessage("managed by Locksmith").withLastTransitionTime(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build());
+			.withMessage("managed by Locksmith").withLastTransitionTime(now.truncatedTo(ChronoUnit.SECONDS).toString()).build());
 		return next;
 	}
 

@@ -29,8 +29,10 @@ class ConflictBackoffTests {
 	@Test
 	void aFailedWatchStartIsRetriedAfterABoundedGrowingDelay() {
 		assertThat(KubernetesReleaseWatch.retryDelayMillis(0, 0.0)).isEqualTo(KubernetesReleaseWatch.FIRST_RETRY_MILLIS);
-		assertThat(KubernetesReleaseWatch.retryDelayMillis(1, 0.0)).isEqualTo(2 * KubernetesReleaseWatch.FIRST_RETRY_MILLIS);
-		assertThat(KubernetesReleaseWatch.retryDelayMillis(1, 0.999)).isGreaterThan(KubernetesReleaseWatch.FIRST_RETRY_MILLIS);
+		assertThat(KubernetesReleaseWatch.retryDelayMillis(1, 0.0))
+			.isEqualTo(2 * KubernetesReleaseWatch.FIRST_RETRY_MILLIS);
+		assertThat(KubernetesReleaseWatch.retryDelayMillis(1, 0.999))
+			.isGreaterThan(KubernetesReleaseWatch.FIRST_RETRY_MILLIS);
 		assertThat(KubernetesReleaseWatch.retryDelayMillis(Integer.MAX_VALUE, 0.0))
 			.isEqualTo(KubernetesReleaseWatch.MAX_RETRY_MILLIS);
 	}
