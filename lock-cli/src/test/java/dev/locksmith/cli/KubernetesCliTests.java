@@ -154,9 +154,10 @@ class KubernetesCliTests {
 				new PrintStream(waiterOut, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
 				Map.of("KUBECONFIG", kubeconfig.toString(), "LOCKSMITH_KUBERNETES", "true"))
 			.run("mutex", "lock", "shared-resource", "--holder", "worker-2", "--timeout", "60s"));
-		// the waiter has started its watch, read the Mutex's spec.ttl, been denied and read the holder: it waits
+		// the waiter has started its watch, read the API server's time and the Mutex's spec.ttl, been denied and
+		// read the holder: it waits
 		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
-			.until(() -> server.getRequestCount() >= before + 4);
+			.until(() -> server.getRequestCount() >= before + 5);
 		assertThat(waiter).isNotDone();
 		assertThat(cli("mutex", "unlock", "shared-resource", "--holder", "worker-1", "--kubernetes")).isZero();
 		assertThat(waiter.get(30, TimeUnit.SECONDS)).isZero();

@@ -68,10 +68,12 @@ import dev.locksmith.spi.ReleaseSubscription;
  * its token with the expiry refreshed.
  *
  * <p><b>Time.</b> The API server has no lease clock: like client-go's leader election, expiry is decided
- * by the clock of the client that reads the object, against the expiry the writing client stored. The
- * guarantee therefore needs the clients' wall clocks to agree to within a margin much smaller than the
- * TTL (NTP-synchronised nodes); a client whose clock runs ahead by {@code d} sees leases expire {@code d}
- * early, while the holder's handle stays valid until the TTL minus the core's drift allowance (1% + 2 ms).
+ * by the client that reads the object, against the expiry the writing client stored. Each provider stamps and
+ * judges on its clock shifted to agree with the API server's {@code Date} header ({@link ApiServerClock}, sampled
+ * every minute; {@link Builder#apiServerTime}), so a node whose clock is minutes or hours off still agrees with
+ * the others to within about a second plus a round trip. Closer agreement rests on NTP-synchronised nodes; a client
+ * whose time runs ahead by {@code d} sees leases expire {@code d} early, while the holder's handle stays valid
+ * until the TTL minus the core's drift allowance (1% + 2 ms).
  * So a lease keeps blocking other requests, and shows in {@link #inspect}, until its stored expiry plus the
  * {@linkplain Builder#clockSkewAllowance clock-skew allowance} on the reader's clock; the holder itself never
  * extends, renews or re-acquires a lease its own clock has seen expire.
@@ -145,6 +147,9 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private final LockClock clock;
 
+	/** The API server's time, or null to use {@link #clock} as it is. */
+	private final @Nullable ApiServerClock serverTime;
+
 	private final long skewMillis;
 
 	private final boolean closeClient;
@@ -159,6 +164,7 @@ public final class KubernetesLockProvider implements LockProvider {
 		this.objects = (builder.resource == ObjectKind.MUTEX) ? new MutexObjects() : new LeaseObjects();
 		this.names = new ObjectNames(builder.namePrefix, builder.resource == ObjectKind.MUTEX);
 		this.clock = builder.clock;
+		this.serverTime = builder.apiServerTime ? new ApiServerClock(builder.client, builder.clock) : null;
 		this.skewMillis = builder.clockSkewAllowance.toMillis();
 		this.closeClient = builder.closeClient;
 		this.watch = watch(this.objects);
@@ -431,6 +437,9 @@ public final class KubernetesLockProvider implements LockProvider {
 	@Override
 	public void close() {
 		this.watch.close();
+		if (this.serverTime != null) {
+			this.serverTime.close();
+		}
 		if (this.closeClient) {
 			this.client.close();
 		}
@@ -542,7 +551,7 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	private long nowMillis() {
-		return this.clock.now().toEpochMilli();
+		return (this.serverTime != null) ? this.serverTime.nowMillis() : this.clock.now().toEpochMilli();
 	}
 
 	private LockProviderUnavailableException unavailable(String method, String key, KubernetesClientException ex) {
@@ -690,6 +699,8 @@ public final class KubernetesLockProvider implements LockProvider {
 
 		private boolean closeClient;
 
+		private boolean apiServerTime = true;
+
 		private ObjectKind resource = ObjectKind.LEASE;
 
 		private Builder(KubernetesClient client) {
@@ -748,6 +759,18 @@ public final class KubernetesLockProvider implements LockProvider {
 						"locksmith.kubernetes clock-skew allowance must be 0 to 1 hour, but was " + allowance);
 			}
 			this.clockSkewAllowance = allowance;
+			return this;
+		}
+
+		/**
+		 * Sets whether expiry is stamped and judged on the API server's time (default {@code true}): this client's
+		 * clock shifted by what the {@code Date} header of a {@code GET /version} every minute says. With
+		 * {@code false} the {@link #clock} is used as it is (tests that script the clock).
+		 * @param apiServerTime whether to follow the API server's time
+		 * @return this builder
+		 */
+		public Builder apiServerTime(boolean apiServerTime) {
+			this.apiServerTime = apiServerTime;
 			return this;
 		}
 

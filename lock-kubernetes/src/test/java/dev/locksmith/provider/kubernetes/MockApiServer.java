@@ -1,5 +1,8 @@
 package dev.locksmith.provider.kubernetes;
 
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,7 +19,8 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
  * fabric8's mock API server in CRUD mode (objects are stored and served back, watches get events), on a
  * free local port over plain HTTP. It is not a real API server: see {@link MockServerConcurrencyTest} for
  * what it enforces. In front of it, the discovery kubectl needs and the mock lacks: {@code GET /apis} lists the
- * API groups the tests use, and {@code GET /apis/<group>/<version>} their resources.
+ * API groups the tests use, and {@code GET /apis/<group>/<version>} their resources; and the {@code Date} header
+ * every API server sends (the mock sends none), from this machine's clock.
  */
 final class MockApiServer implements AutoCloseable {
 
@@ -80,7 +84,9 @@ final class MockApiServer implements AutoCloseable {
 				return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json")
 					.setBody(discovery);
 			}
-			return MockApiServer.this.crud.dispatch(request);
+			MockResponse response = MockApiServer.this.crud.dispatch(request);
+			String now = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
+			return (response.header("Date") != null) ? response : response.addHeader("Date", now);
 		}
 
 		@Override
