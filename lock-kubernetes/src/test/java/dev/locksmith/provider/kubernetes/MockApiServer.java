@@ -54,9 +54,19 @@ final class MockApiServer implements AutoCloseable {
 		return this.server.getRequestCount();
 	}
 
+	/**
+	 * Stops the server. Its Vert.x shutdown waits a fixed time for connections to close, which a loaded machine
+	 * can exceed after kubectl's requests; that only leaks a server at the end of a test class, so it is
+	 * reported and not failed on.
+	 */
 	@Override
 	public void close() {
-		this.server.destroy();
+		try {
+			this.server.destroy();
+		}
+		catch (IllegalStateException ex) {
+			System.err.println("MockApiServer: " + ex.getMessage() + " (ignored at shutdown)");
+		}
 	}
 
 	private static String group(String name, String version) {

@@ -90,6 +90,24 @@ class MutexResourceTests {
 	}
 
 	@Test
+	void theRbacManifestGrantsWhatTheProviderDoesOnLeasesAndMutexes() throws IOException {
+		try (java.io.InputStream in = Files.newInputStream(Path.of("deploy", "rbac.yaml"))) {
+			List<io.fabric8.kubernetes.api.model.HasMetadata> objects = client.load(in).items();
+			io.fabric8.kubernetes.api.model.rbac.Role role = objects.stream()
+				.filter(io.fabric8.kubernetes.api.model.rbac.Role.class::isInstance)
+				.map(io.fabric8.kubernetes.api.model.rbac.Role.class::cast)
+				.findFirst()
+				.orElseThrow();
+			assertThat(role.getRules()).anySatisfy((rule) -> {
+				assertThat(rule.getApiGroups()).containsExactly("locksmith.dev");
+				assertThat(rule.getResources()).containsExactly("mutexes");
+				assertThat(rule.getVerbs()).contains("get", "list", "watch", "create", "update");
+			});
+			assertThat(role.getRules()).anySatisfy((rule) -> assertThat(rule.getResources()).containsExactly("leases"));
+		}
+	}
+
+	@Test
 	void aKeyThatIsADnsLabelNamesItsMutexAndOtherKeysGetDerivedNames() {
 		assertThat(this.provider.objectName("db-migration")).isEqualTo("db-migration");
 		assertThat(this.provider.objectName("orders:42")).startsWith("locksmith-orders-42-");
