@@ -62,7 +62,7 @@ public final class LocksmithCli {
 			  0  ok
 			  1  not acquired / not held
 			  2  bad usage
-			  3  lock service unreachable or failing
+			  3  lock service (or Kubernetes API server) unreachable or failing
 			  75 (mutex run) the lease was lost while the command ran
 			  (mutex run) otherwise the command's own exit code""";
 
@@ -186,7 +186,8 @@ public final class LocksmithCli {
 	/** {@code locksmith}: the root command, holding the options given before {@code mutex}. */
 	@Command(name = "locksmith", mixinStandardHelpOptions = true, versionProvider = Version.class,
 			synopsisHeading = "usage: ", synopsisSubcommandLabel = "COMMAND",
-			description = "A command-line mutex backed by a Locksmith lock service.",
+			description = "A command-line mutex backed by a Locksmith lock service or, with --kubernetes, the "
+					+ "Kubernetes API server.",
 			footer = "%n" + EXIT_CODES)
 	final class Root implements Callable<Integer> {
 
