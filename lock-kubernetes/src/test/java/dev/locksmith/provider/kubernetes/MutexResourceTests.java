@@ -108,6 +108,24 @@ class MutexResourceTests {
 	}
 
 	@Test
+	void requestsPerOperationAreTheLeasesOnes() {
+		int start = server.requestCount();
+		this.provider.acquire(write("counted", "a", "o"));
+		int acquire = server.requestCount() - start;
+		start = server.requestCount();
+		boolean denied = !this.provider.acquire(write("counted", "b", "o")).isGranted();
+		int deniedRequests = server.requestCount() - start;
+		start = server.requestCount();
+		this.provider.extend(write("counted", "a", "o").ref(), Duration.ofSeconds(10));
+		int extend = server.requestCount() - start;
+		start = server.requestCount();
+		this.provider.release(write("counted", "a", "o").ref());
+		int release = server.requestCount() - start;
+		assertThat(denied).isTrue();
+		assertThat(new int[] { acquire, deniedRequests, extend, release }).containsExactly(2, 1, 2, 2);
+	}
+
+	@Test
 	void aKeyThatIsADnsLabelNamesItsMutexAndOtherKeysGetDerivedNames() {
 		assertThat(this.provider.objectName("db-migration")).isEqualTo("db-migration");
 		assertThat(this.provider.objectName("orders:42")).startsWith("locksmith-orders-42-");
@@ -195,6 +213,11 @@ class MutexResourceTests {
 			.isEqualTo("worker-7");
 		assertThat(kubectl(kubeconfig, "get", "mutex", "shared-resource", "-o", "jsonpath={.status.expiresAt}"))
 			.isEqualTo(mutex("shared-resource").getStatus().getExpiresAt());
+		assertThat(kubectl(kubeconfig, "describe", "mutex", "shared-resource")).contains("Holder:", "worker-7")
+			.contains("Phase:", "Locked")
+			.contains("Reason:", "MutexReady");
+		// the printer columns are rendered by a real API server (server-side tables), which the mock is not
+		assertThat(kubectl(kubeconfig, "get", "mutex")).contains("shared-resource");
 
 		assertThat(kubectl(kubeconfig, "apply", "--dry-run=client", "--validate=false", "-f",
 				MutexCrd.MANIFEST.toString())).contains("mutexes.locksmith.dev");
