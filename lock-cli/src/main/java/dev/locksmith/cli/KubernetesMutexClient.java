@@ -79,6 +79,8 @@ final class KubernetesMutexClient implements MutexClient {
 		LeaseRequest request = new LeaseRequest(service, LeaseType.WRITE, leaseId, who, lease, 1, 1, Map.of());
 		long deadline = System.nanoTime() + wait.toNanos();
 		return call(() -> {
+			// after the timeout, a denial whose holder is gone by the time it is read is tried again, a few times
+			int lateTries = 0;
 			while (true) {
 				try (ReleaseSubscription released = this.provider.subscribe(service)) {
 					Grant grant = this.provider.acquire(request);
@@ -88,9 +90,9 @@ final class KubernetesMutexClient implements MutexClient {
 					}
 					long left = deadline - System.nanoTime();
 					LeaseInfo holder = first(this.provider.inspect(service));
-					if (left <= 0 && holder != null) {
+					if (left <= 0 && (holder != null || ++lateTries > 3)) {
 						ObjectNode body = JSON.createObjectNode();
-						body.set("existingLock", json(service, holder));
+						body.set("existingLock", (holder != null) ? json(service, holder) : JSON.createObjectNode());
 						return new Reply(409, body, false);
 					}
 					Duration retry = (grant.retryAfter() != null) ? grant.retryAfter() : Duration.ofSeconds(1);
