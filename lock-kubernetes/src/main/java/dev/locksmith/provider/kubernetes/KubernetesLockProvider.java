@@ -555,8 +555,11 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	private LockProviderUnavailableException unavailable(String method, String key, KubernetesClientException ex) {
+		// a 404 on a collection of Mutex objects: the API server does not know the kind
+		String hint = (ex.getCode() == 404 && this.objects instanceof MutexObjects)
+				? " (is the Mutex CustomResourceDefinition installed? kubectl apply -f mutex-crd.yaml)" : "";
 		return new LockProviderUnavailableException(key, "kubernetes provider " + method + " on '"
-				+ KeyText.forMessage(key) + "' failed: HTTP " + ex.getCode() + " " + ex.getMessage(), ex);
+				+ KeyText.forMessage(key) + "' failed: HTTP " + ex.getCode() + " " + ex.getMessage() + hint, ex);
 	}
 
 	// ------------------------------------------------------------------ validation

@@ -3,6 +3,7 @@ package dev.locksmith.provider.kubernetes;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +86,12 @@ final class KubernetesReleaseWatch<T extends HasMetadata> implements Watcher<T> 
 			// waiters still retry at the blocking lease's expiry; the next provider call surfaces the outage
 			logger.warn("Could not start the watch on {} objects; waiters fall back to expiry hints; retrying in {}",
 					this.kind, Duration.ofMillis(delay), ex);
-			this.retries.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+			try {
+				this.retries.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+			}
+			catch (RejectedExecutionException closed) {
+				// closed meanwhile
+			}
 			return;
 		}
 		this.signals.signalAll();
@@ -128,7 +134,12 @@ final class KubernetesReleaseWatch<T extends HasMetadata> implements Watcher<T> 
 		if (!this.closed) {
 			logger.info("The watch on {} objects closed ({}); starting it again", this.kind, cause.getMessage());
 			this.lastCounts.clear();
-			this.retries.execute(this::start);
+			try {
+				this.retries.execute(this::start);
+			}
+			catch (RejectedExecutionException ex) {
+				// closed meanwhile
+			}
 		}
 	}
 
