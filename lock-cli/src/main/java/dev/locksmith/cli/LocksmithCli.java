@@ -66,6 +66,8 @@ public final class LocksmithCli {
 			  75 (mutex run) the lease was lost while the command ran
 			  (mutex run) otherwise the command's own exit code""";
 
+	private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
 	private final PrintStream out;
 
 	private final PrintStream err;
@@ -86,6 +88,11 @@ public final class LocksmithCli {
 	 * @param args the command line
 	 */
 	public static void main(String[] args) {
+		// the Kubernetes client's and provider's logs stay off stderr, which is the script's; turn them on with
+		// LOCKSMITH_JAVA_OPTS=-Dorg.slf4j.simpleLogger.defaultLogLevel=debug
+		if (System.getProperty(LOG_LEVEL) == null) {
+			System.setProperty(LOG_LEVEL, "off");
+		}
 		System.exit(new LocksmithCli(System.out, System.err, System.getenv()).run(args));
 	}
 
