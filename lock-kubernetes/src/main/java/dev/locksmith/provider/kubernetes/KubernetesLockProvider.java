@@ -79,8 +79,8 @@ import dev.locksmith.spi.ReleaseSubscription;
  * extends, renews or re-acquires a lease its own clock has seen expire.
  *
  * <p><b>Fencing tokens</b> strictly increase per key as long as the object exists; releases and
- * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand restarts the
- * counter at 1.
+ * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand, or replacing a Mutex
+ * with one that lacks the annotations, restarts the counter at 1.
  *
  * <p><b>Waiting.</b> One watch per provider on the objects labelled
  * {@value #MANAGED_BY_LABEL}={@value #MANAGED_BY} signals waiters when a key loses a lease.
