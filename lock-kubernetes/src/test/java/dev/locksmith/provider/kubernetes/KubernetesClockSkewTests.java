@@ -54,8 +54,12 @@ class KubernetesClockSkewTests {
 
 	@Test
 	void aClientWhoseClockRunsAheadByHalfASecondDoesNotTakeTheKeyBeforeTheHoldersLocalDeadline() {
-		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(this.clockA).build();
-				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).clock(this.clockB).build()) {
+		// the scripted clocks as they are, not shifted to the API server's time (KubernetesApiServerTimeTests)
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(this.clockA).apiServerTime(false)
+			.build();
+				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).clock(this.clockB)
+					.apiServerTime(false)
+					.build()) {
 			assertThat(a.acquire(write("skewed", "a")).isGranted()).isTrue();
 			// the holder's local deadline: TTL - (1% + 2 ms) after sending = T + 9.898 s (true time)
 			Duration localDeadline = TTL.minus(TTL.dividedBy(100)).minusMillis(2);

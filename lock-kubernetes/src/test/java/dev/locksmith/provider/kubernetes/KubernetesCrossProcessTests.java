@@ -9,20 +9,22 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
+import dev.locksmith.provider.kubernetes.KubernetesLockProvider.ObjectKind;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two separate JVMs and this one contend for one lock on the mock API server; a counter in a ConfigMap,
- * updated by read-wait-write without a resourceVersion, ends exact, and every holder's fencing token exceeds
- * the previous holder's.
+ * Two separate JVMs and this one contend for one lock (a Lease, then a Mutex) on the mock API server; a counter
+ * in a ConfigMap, updated by read-wait-write without a resourceVersion, ends exact, and every holder's fencing
+ * token exceeds the previous holder's.
  */
 class KubernetesCrossProcessTests {
 
@@ -30,15 +32,17 @@ class KubernetesCrossProcessTests {
 
 	private static final int ITERATIONS = 10;
 
-	@Test
-	void twoJvmsAndThisOneNeverHoldTheLockTogether(@TempDir Path logs) throws Exception {
+	@ParameterizedTest
+	@EnumSource(ObjectKind.class)
+	void twoJvmsAndThisOneNeverHoldTheLockTogether(ObjectKind kind, @TempDir Path logs) throws Exception {
 		String key = "counter";
 		try (MockApiServer server = new MockApiServer(); KubernetesClient client = server.client()) {
 			List<Process> processes = new ArrayList<>();
-			try (KubernetesLockProvider provider = KubernetesLockProvider.builder(client).build();
+			try (KubernetesLockProvider provider = KubernetesLockProvider.builder(client).resource(kind).build();
 					LockEngine locks = Locksmith.builder(provider).keyPrefix("xproc:").build()) {
 				for (int i = 0; i < 2; i++) {
-					processes.add(contender(client.getMasterUrl().toString(), key, logs.resolve("contender-" + i + ".log")));
+					processes.add(contender(client.getMasterUrl().toString(), key, kind,
+							logs.resolve("contender-" + i + ".log")));
 				}
 				for (int i = 0; i < ITERATIONS; i++) {
 					try (LockHandle handle = locks.acquire(key, LockOptions.waitTime(Duration.ofSeconds(120)))) {
@@ -60,12 +64,12 @@ class KubernetesCrossProcessTests {
 		}
 	}
 
-	private static Process contender(String masterUrl, String key, Path log) throws Exception {
+	private static Process contender(String masterUrl, String key, ObjectKind kind, Path log) throws Exception {
 		String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home")
 				+ File.separator + "bin" + File.separator + "java");
 		return new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp",
 				System.getProperty("java.class.path"), KubernetesContender.class.getName(), masterUrl, key,
-				Integer.toString(THREADS), Integer.toString(ITERATIONS))
+				Integer.toString(THREADS), Integer.toString(ITERATIONS), kind.name())
 			.redirectErrorStream(true)
 			.redirectOutput(log.toFile())
 			.start();

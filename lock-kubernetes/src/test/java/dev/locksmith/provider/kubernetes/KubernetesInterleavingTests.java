@@ -46,7 +46,7 @@ class KubernetesInterleavingTests {
 	@Test
 	void aGrantWhoseWriteConflictedIsDecidedAgainWithTheNewCounter() {
 		GapClock gap = new GapClock();
-		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).build();
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).apiServerTime(false).build();
 				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
 			String key = "conflicted";
 			assertThat(b.acquire(write(key, "b0")).fencingToken()).isEqualTo(1);
@@ -64,7 +64,7 @@ class KubernetesInterleavingTests {
 	@Test
 	void aKeyRecreatedByAnotherClientInTheGapIsNeverGrantedTwice() {
 		GapClock gap = new GapClock();
-		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).build();
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).apiServerTime(false).build();
 				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
 			String key = "recreated";
 			b.acquire(write(key, "b0"));
@@ -80,7 +80,7 @@ class KubernetesInterleavingTests {
 	@Test
 	void aKeyDeletedByHandInTheGapIsDecidedAgainNotReportedAsAnOutage() {
 		GapClock gap = new GapClock();
-		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).build();
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).apiServerTime(false).build();
 				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
 			String key = "deleted-in-gap";
 			b.acquire(write(key, "b0"));
@@ -109,7 +109,7 @@ class KubernetesInterleavingTests {
 				return Instant.now();
 			}
 		};
-		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(storm).build();
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(storm).apiServerTime(false).build();
 				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
 			String key = "storm";
 			LeaseRequest reader = new LeaseRequest(key, LeaseType.READ, "b-read", "pod-b", Duration.ofSeconds(30), 1,
@@ -134,7 +134,7 @@ class KubernetesInterleavingTests {
 	@Test
 	void aRenewalTickNeverExtendsALeaseReleasedBetweenItsReadAndItsWrite() {
 		GapClock gap = new GapClock();
-		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).build();
+		try (KubernetesLockProvider a = KubernetesLockProvider.builder(clientA).clock(gap).apiServerTime(false).build();
 				KubernetesLockProvider b = KubernetesLockProvider.builder(clientB).build()) {
 			String key = "renewed-while-released";
 			LeaseRequest r1 = new LeaseRequest(key, LeaseType.READ, "r1", "pod", Duration.ofSeconds(30), 1, 1, Map.of());

@@ -635,9 +635,16 @@ public class LocksmithProperties implements Validator {
 		private @Nullable String namespace;
 
 		/**
-		 * Kind of object that holds a lock. Only lease (coordination.k8s.io/v1 Lease) is implemented.
+		 * Kind of object that holds a lock: lease (coordination.k8s.io/v1 Lease) or mutex (locksmith.dev/v1
+		 * Mutex, whose CustomResourceDefinition must be installed).
 		 */
 		private Resource resource = Resource.LEASE;
+
+		/**
+		 * How far another client's clock may run ahead of the holder's: a lease still blocks others until its
+		 * expiry plus this allowance (0 to 1 hour; takeover after a crash is that much later).
+		 */
+		private Duration clockSkewAllowance = Duration.ofSeconds(1);
 
 		/**
 		 * Prefix of the object names (1 to 40 lower-case letters, digits or '-').
@@ -677,6 +684,22 @@ public class LocksmithProperties implements Validator {
 		}
 
 		/**
+		 * Returns the clock-skew allowance.
+		 * @return the allowance
+		 */
+		public Duration getClockSkewAllowance() {
+			return this.clockSkewAllowance;
+		}
+
+		/**
+		 * Sets the clock-skew allowance.
+		 * @param clockSkewAllowance the allowance
+		 */
+		public void setClockSkewAllowance(Duration clockSkewAllowance) {
+			this.clockSkewAllowance = clockSkewAllowance;
+		}
+
+		/**
 		 * Returns the object name prefix.
 		 * @return the prefix
 		 */
@@ -693,9 +716,13 @@ public class LocksmithProperties implements Validator {
 		}
 
 		void validate(Errors errors) {
-			if (this.resource != Resource.LEASE) {
-				reject(errors, "kubernetes.resource", "unsupported",
-						"must be lease: the Mutex custom resource is not implemented yet");
+			if (this.resource == null) {
+				reject(errors, "kubernetes.resource", "required", "must be lease or mutex");
+			}
+			requireNotNegative(errors, "kubernetes.clockSkewAllowance", this.clockSkewAllowance);
+			if (this.clockSkewAllowance != null && this.clockSkewAllowance.compareTo(Duration.ofHours(1)) > 0) {
+				reject(errors, "kubernetes.clockSkewAllowance", "tooLong",
+						"must be at most 1 hour, was " + this.clockSkewAllowance);
 			}
 			if (this.namePrefix == null || !this.namePrefix.matches("[a-z0-9][a-z0-9-]{0,39}")) {
 				reject(errors, "kubernetes.namePrefix", "invalid",
@@ -711,7 +738,7 @@ public class LocksmithProperties implements Validator {
 			/** coordination.k8s.io/v1 Lease, the object client-go's leader election uses. */
 			LEASE,
 
-			/** locksmith.dev/v1 Mutex (not implemented yet: rejected at startup). */
+			/** locksmith.dev/v1 Mutex, the custom resource of lock-kubernetes/deploy/mutex-crd.yaml. */
 			MUTEX
 
 		}
