@@ -1,5 +1,6 @@
 package dev.locksmith.provider.etcd;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.testsupport.EtcdTestServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,6 +78,46 @@ class EtcdWatchResumeTests {
 
 			// no renewal runs here: only the resumed watch can tell A that its lease was deleted
 			assertThat(lost.await(15, TimeUnit.SECONDS)).as("the resumed watch delivers the deletion").isTrue();
+		}
+	}
+
+	@Test
+	void aResumeFromACompactedRevisionSettlesAndKeepsDeliveringReleases() throws Exception {
+		try (EtcdLockProvider providerA = EtcdLockProvider.builder(this.clientA)
+			.requestTimeout(Duration.ofSeconds(2))
+			.build();
+				EtcdLockProvider providerB = EtcdLockProvider.builder(this.clientB)
+					.requestTimeout(Duration.ofSeconds(2))
+					.build()) {
+			String key = "compacted-" + UUID.randomUUID();
+			LeaseRequest held = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "b",
+					Duration.ofSeconds(60), 1, 1, Map.of());
+			assertThat(providerB.acquire(held).isGranted()).isTrue();
+
+			this.members.get(0).stop();
+			// deletions while A's watch is down, then compaction past them: A's resume revision is gone
+			await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> {
+				for (int i = 0; i < 5; i++) {
+					LeaseRequest churn = new LeaseRequest("churn-" + i, LeaseType.WRITE, UUID.randomUUID().toString(),
+							"b", Duration.ofSeconds(60), 1, 1, Map.of());
+					providerB.acquire(churn);
+					providerB.release(churn.ref());
+				}
+				long revision = this.clientB.getKVClient().get(ByteSequence.from("x", StandardCharsets.UTF_8))
+					.get(2, TimeUnit.SECONDS).getHeader().getRevision();
+				this.clientB.getKVClient().compact(revision).get(2, TimeUnit.SECONDS);
+				return true;
+			});
+			this.members.get(0).start();
+			await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(providerA::ping);
+
+			try (ReleaseSubscription waiter = providerA.subscribe(key)) {
+				// the wake-ups of the failed and resumed watch stop once it is back (a watch stuck resuming
+				// from the compacted revision would keep failing and waking every 200 ms)
+				await().atMost(Duration.ofSeconds(20)).until(() -> !waiter.await(TimeUnit.SECONDS.toNanos(1)));
+				assertThat(providerB.release(held.ref())).isTrue();
+				assertThat(waiter.await(TimeUnit.SECONDS.toNanos(10))).as("woken by the release").isTrue();
+			}
 		}
 	}
 
