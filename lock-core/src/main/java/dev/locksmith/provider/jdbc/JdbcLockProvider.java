@@ -487,14 +487,42 @@ public final class JdbcLockProvider implements LockProvider {
 		return extended;
 	}
 
-	/** Locks the counter rows of the keys, in key order, inside the current transaction. */
+	/**
+	 * Locks the counter rows of the keys inside the current transaction, in code-point order (the byte order
+	 * of their UTF-8): the order PostgreSQL's one-statement renewal locks them in ({@code COLLATE "C"}), so
+	 * instances on either path never wait for each other in a cycle. Java's {@code String} order (UTF-16
+	 * units) differs from it for keys with characters above U+FFFF, and deadlocked against it.
+	 */
 	private void lockKeyRows(Connection connection, List<String> keys) throws SQLException {
+		Set<String> ordered = new TreeSet<>(JdbcLockProvider::compareCodePoints);
+		ordered.addAll(keys);
 		try (PreparedStatement statement = connection.prepareStatement(this.statements.lockKeyRow())) {
-			for (String key : new TreeSet<>(keys)) {
+			for (String key : ordered) {
 				statement.setString(1, key);
 				statement.executeQuery().close();
 			}
 		}
+	}
+
+	/**
+	 * Compares by Unicode code points, which is the byte order of UTF-8.
+	 * @param x one string
+	 * @param y the other
+	 * @return negative, zero or positive as {@code x} sorts before, with or after {@code y}
+	 */
+	static int compareCodePoints(String x, String y) {
+		int i = 0;
+		int j = 0;
+		while (i < x.length() && j < y.length()) {
+			int a = x.codePointAt(i);
+			int b = y.codePointAt(j);
+			if (a != b) {
+				return Integer.compare(a, b);
+			}
+			i += Character.charCount(a);
+			j += Character.charCount(b);
+		}
+		return Integer.compare(x.length() - i, y.length() - j);
 	}
 
 	/** Runs the statement and returns the update count of its last statement. */

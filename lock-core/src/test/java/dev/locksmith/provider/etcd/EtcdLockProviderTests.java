@@ -31,6 +31,7 @@ import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.Locksmith;
+import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
@@ -255,7 +256,8 @@ class EtcdLockProviderTests {
 			// the server holds it for at least the whole second; the local deadline is the asked 200 ms
 			assertThat(locks.inspect(key).expiresAt()).isNotNull();
 			assertThat(provider.inspect(key).isLocked()).isTrue();
-			handle.close();
+			// on a loaded machine the 200 ms local deadline may pass before this line: then it reports LOST
+			assertThat(handle.release()).isIn(ReleaseOutcome.RELEASED, ReleaseOutcome.LOST);
 		}
 	}
 
