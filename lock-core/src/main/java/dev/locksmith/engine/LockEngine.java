@@ -6,10 +6,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +23,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,6 +48,7 @@ import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.LockStatistics;
 import dev.locksmith.LockedCallable;
 import dev.locksmith.LockedRunnable;
+import dev.locksmith.MultiLockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.spi.KeyText;
@@ -108,6 +113,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	private final Executor lostCallbackExecutor;
 
+	/** Most threads of the default async executor, each running one {@code withLockAsync} acquisition. */
+	public static final int ASYNC_THREADS = 16;
+
+	/** Most {@code withLockAsync} acquisitions the default async executor queues before refusing more. */
+	public static final int ASYNC_QUEUE = 1024;
+
+	/** Runs {@code withLockAsync} acquisitions: bounded in threads and queue. */
+	private final Executor asyncExecutor;
+
+	/** The default async executor, owned (and shut down) by this engine; null when the caller gave one. */
+	private final @Nullable ExecutorService ownedAsyncExecutor;
+
 	private volatile boolean closed;
 
 	/**
@@ -140,6 +157,28 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal) {
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, callbackExecutor, backgroundRenewal, null);
+	}
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options (TTL, wait time, auto-extend, backoff and minimum hold set)
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
+	 * null for a single daemon thread owned by this engine
+	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
+	 * {@link #runDueRenewals()}
+	 * @param asyncExecutor runs {@code withLockAsync} acquisitions, or null for a pool owned by this engine of
+	 * at most {@value #ASYNC_THREADS} daemon threads and {@value #ASYNC_QUEUE} queued acquisitions; give a
+	 * bounded one
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal,
+			@Nullable Executor asyncExecutor) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -174,6 +213,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 						thread.setDaemon(true);
 						return thread;
 					});
+		}
+		if (asyncExecutor != null) {
+			this.asyncExecutor = asyncExecutor;
+			this.ownedAsyncExecutor = null;
+		}
+		else {
+			AtomicInteger threads = new AtomicInteger();
+			ThreadPoolExecutor owned = new ThreadPoolExecutor(ASYNC_THREADS, ASYNC_THREADS, 30, TimeUnit.SECONDS,
+					new LinkedBlockingQueue<>(ASYNC_QUEUE), (runnable) -> {
+						Thread thread = new Thread(runnable, "locksmith-async-" + threads.incrementAndGet());
+						thread.setDaemon(true);
+						return thread;
+					});
+			owned.allowCoreThreadTimeOut(true);
+			this.asyncExecutor = owned;
+			this.ownedAsyncExecutor = owned;
 		}
 		this.renewer = new Renewer(provider, clock, backgroundRenewal, Runnable::run);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
@@ -300,6 +355,57 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	private static LockLostException lostWhileRunning(LockHandle handle) {
 		return new LockLostException(handle.key(), "Lock '" + handle.key() + "' (fencing token "
 				+ handle.fencingToken() + ") was lost while the locked action ran");
+	}
+
+	@Override
+	public <T> CompletableFuture<T> withLockAsync(String key, Supplier<? extends CompletionStage<T>> action) {
+		return withLockAsync(key, LockOptions.defaults(), action);
+	}
+
+	@Override
+	public <T> CompletableFuture<T> withLockAsync(String key, LockOptions options,
+			Supplier<? extends CompletionStage<T>> action) {
+		requireOpen("withLockAsync");
+		return AsyncLocking.withLockAsync(this, this.asyncExecutor, key, options, action);
+	}
+
+	@Override
+	public MultiLockHandle acquireAll(Collection<String> keys, LockOptions options) {
+		requireOpen("acquireAll");
+		return Objects.requireNonNull(EngineMultiLock.acquire(this, "acquireAll", keys, options, true));
+	}
+
+	@Override
+	public Optional<MultiLockHandle> tryAcquireAll(Collection<String> keys, LockOptions options) {
+		requireOpen("tryAcquireAll");
+		return Optional.ofNullable(EngineMultiLock.acquire(this, "tryAcquireAll", keys, options, false));
+	}
+
+	@Override
+	public <T, E extends Exception> T withLocks(Collection<String> keys, LockOptions options,
+			LockedCallable<T, E> action) throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		requireOpen("withLocks");
+		EngineMultiLock locks = Objects.requireNonNull(EngineMultiLock.acquire(this, "withLocks", keys, options, true));
+		T result;
+		try {
+			result = action.call();
+		}
+		catch (Throwable ex) {
+			try {
+				if (locks.release() == ReleaseOutcome.LOST) {
+					ex.addSuppressed(locks.lostException());
+				}
+			}
+			catch (RuntimeException releaseFailure) {
+				ex.addSuppressed(releaseFailure);
+			}
+			throw ex;
+		}
+		if (locks.release() == ReleaseOutcome.LOST) {
+			throw locks.lostException();
+		}
+		return result;
 	}
 
 	@Override
@@ -460,6 +566,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			}
 		}
 		this.renewer.shutdown();
+		if (this.ownedAsyncExecutor != null) {
+			this.ownedAsyncExecutor.shutdown();
+		}
 		if (this.ownedCallbackExecutor != null) {
 			this.ownedCallbackExecutor.shutdown();
 			((ExecutorService) this.lostCallbackExecutor).shutdown();
