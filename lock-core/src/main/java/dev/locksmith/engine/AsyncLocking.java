@@ -47,7 +47,7 @@ final class AsyncLocking {
 		}
 		HeldLease lease;
 		try {
-			lease = engine.acquireTracked("withLockAsync", key, LeaseType.WRITE, 1, 1, options, true);
+			lease = engine.acquireTracked("withLockAsync", key, LeaseType.WRITE, 1, 1, options, true, false);
 		}
 		catch (RuntimeException | Error ex) {
 			result.completeExceptionally(ex);

@@ -74,7 +74,8 @@ final class HeldLease implements LockHandle {
 
 	private final Map<String, String> metadata;
 
-	final Thread acquiringThread;
+	/** The thread that holds the lease for its critical section, or null for a lease of asynchronous work. */
+	final @Nullable Thread acquiringThread;
 
 	final boolean autoExtend;
 
@@ -112,7 +113,7 @@ final class HeldLease implements LockHandle {
 
 	HeldLease(LockEngine engine, Renewer renewer, LeaseRef ref, String key, String name, int permits,
 			long fencingToken, Instant acquiredAt, long sentAtNanos, Duration ttl, Map<String, String> metadata,
-			boolean autoExtend, Duration minHold, long sequence) {
+			boolean autoExtend, Duration minHold, long sequence, @Nullable Thread acquiringThread) {
 		this.engine = engine;
 		this.renewer = renewer;
 		this.ref = ref;
@@ -123,7 +124,7 @@ final class HeldLease implements LockHandle {
 		this.acquiredAt = acquiredAt;
 		this.acquiredNanos = sentAtNanos;
 		this.metadata = metadata;
-		this.acquiringThread = Thread.currentThread();
+		this.acquiringThread = acquiringThread;
 		this.autoExtend = autoExtend;
 		this.minHold = minHold;
 		this.sequence = sequence;

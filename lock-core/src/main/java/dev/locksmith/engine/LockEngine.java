@@ -579,11 +579,21 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	@Nullable HeldLease acquireTracked(String method, String key, LeaseType type, int permits, int limit,
 			LockOptions options, boolean throwIfNotAcquired) {
+		return acquireTracked(method, key, type, permits, limit, options, throwIfNotAcquired, true);
+	}
+
+	/**
+	 * Acquires a lease and tracks it. {@code threadBound} says whether the calling thread holds it for the
+	 * critical section (then reacquiring the key on that thread fails fast as non-reentrant); a lease taken
+	 * on a pool thread for asynchronous work is not bound to that thread, which goes on to other tasks.
+	 */
+	@Nullable HeldLease acquireTracked(String method, String key, LeaseType type, int permits, int limit,
+			LockOptions options, boolean throwIfNotAcquired, boolean threadBound) {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
 		requireOpen(method);
 		String backendKey = this.keyPrefix + key;
-		if (type != LeaseType.PERMITS) {
+		if (threadBound && type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
 		LockOptions resolved = resolve(options);
@@ -599,7 +609,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		try {
 			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
 					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
-					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet(),
+					threadBound ? Thread.currentThread() : null);
 			// Counted and announced before it is registered: from then on close(), the renewer or the backend
 			// may release it or report it lost, and those must follow the ACQUIRED event, never precede it.
 			this.statistics.acquired.increment();
