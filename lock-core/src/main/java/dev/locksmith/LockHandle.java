@@ -110,6 +110,26 @@ public interface LockHandle extends AutoCloseable {
 	void extend(Duration ttl);
 
 	/**
+	 * Releases {@code count} of the permits this semaphore lease holds and keeps the rest: same lease id,
+	 * fencing token and expiry, still renewed; {@link #permits()} then returns what is left and the freed
+	 * permits can be taken by other holders at once. Releasing every permit held is {@link #release()}.
+	 * Serialised with this lease's renewals and extends like {@link #extend}. If the backend does not answer,
+	 * {@link #permits()} keeps the old count and calling this again with the same count is safe (the backend
+	 * is told the absolute count to keep, so nothing is freed twice).
+	 * @param count how many permits to release, 1 to {@link #permits()}
+	 * @return the permits still held ({@code 0} once all were released)
+	 * @throws IllegalArgumentException if {@code count} is less than 1 or more than the permits held
+	 * @throws UnsupportedOperationException if this is not a semaphore lease, or its provider cannot release
+	 * part of a lease
+	 * @throws LockLostException if the lease was lost
+	 * @throws LockNotHeldException if the handle was released
+	 * @throws LockProviderUnavailableException if the backend cannot be reached
+	 */
+	default int releasePermits(int count) {
+		throw new UnsupportedOperationException("LockHandle.releasePermits is not supported by " + getClass().getName());
+	}
+
+	/**
 	 * Registers a callback run once when the lease is lost (not when it is released). If the lease is
 	 * already lost, the callback runs at once on the calling thread. Otherwise it runs on the service's
 	 * callback executor (see {@code Locksmith.Builder#callbackExecutor}), never on the renewal thread;

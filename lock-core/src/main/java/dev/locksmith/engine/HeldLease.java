@@ -64,7 +64,8 @@ final class HeldLease implements LockHandle {
 
 	private final String name;
 
-	private final int permits;
+	/** The permits held: only lowered, by {@link #releasePermits}, under {@link #lock}. */
+	private volatile int permits;
 
 	private final long fencingToken;
 
@@ -498,6 +499,121 @@ final class HeldLease implements LockHandle {
 			announceLost(lost, true);
 		}
 		return held;
+	}
+
+	@Override
+	public int releasePermits(int count) {
+		if (type() != dev.locksmith.LeaseType.PERMITS) {
+			throw new UnsupportedOperationException("LockHandle.releasePermits: '" + KeyText.forMessage(this.key)
+					+ "' is a " + type() + " lease; only a semaphore lease has permits to release");
+		}
+		int keep;
+		LostNotice lost;
+		this.lock.lock();
+		try {
+			lost = awaitIdleLocked();
+			if (lost == null) {
+				if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
+					lost = loseLocked("its local deadline passed before permits were released", true);
+				}
+			}
+			if (lost == null) {
+				checkHeldLocked("cannot release permits");
+				if (count < 1 || count > this.permits) {
+					throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
+							+ this.permits + " permits held, was " + count);
+				}
+				keep = this.permits - count;
+				if (keep > 0) {
+					this.inFlight = true;
+					scheduleDeadlineLocked();
+				}
+			}
+			else {
+				keep = 0;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+			throw lostException("cannot release permits");
+		}
+		if (keep == 0) {
+			if (release() == ReleaseOutcome.LOST) {
+				throw lostException("was not released by this handle");
+			}
+			return 0;
+		}
+		Boolean live = null;
+		try {
+			live = this.engine.provider().reducePermits(this.ref, keep);
+		}
+		catch (UnsupportedOperationException | IllegalArgumentException ex) {
+			reduceAnswered(keep, Boolean.TRUE, false); // refused before anything was applied: nothing changed
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			reduceAnswered(keep, null, false);
+			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
+					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
+							+ "' failed to release permits of '" + KeyText.forMessage(this.key) + "'", ex);
+		}
+		catch (Error ex) {
+			reduceAnswered(keep, null, false);
+			throw ex;
+		}
+		if (!reduceAnswered(keep, live, true)) {
+			throw lostException("cannot release permits");
+		}
+		return keep;
+	}
+
+	/**
+	 * Applies the answer to a partial release: {@code live} is null when the outcome is unknown (the count
+	 * then stays as it was), and {@code applied} false when the provider refused the call. Restores the
+	 * renewal slot. Returns whether the lease is still held.
+	 */
+	private boolean reduceAnswered(int keep, @Nullable Boolean live, boolean applied) {
+		LostNotice lost = null;
+		boolean held;
+		this.lock.lock();
+		try {
+			this.inFlight = false;
+			this.idle.signalAll();
+			if (this.state != State.HELD) {
+				return false;
+			}
+			if (Boolean.FALSE.equals(live)) {
+				lost = loseLocked("the backend no longer had it when permits were released", false);
+			}
+			else {
+				if (applied && live != null) {
+					this.permits = keep;
+				}
+				long lastSent = this.deadlineNanos - validityNanos(this.ttl);
+				scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
+			}
+			held = this.state == State.HELD;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+		}
+		return held;
+	}
+
+	private void checkHeldLocked(String what) {
+		switch (this.state) {
+			case HELD -> {
+			}
+			case LOST, LOST_CLOSED -> throw lostException(what);
+			default -> throw new LockNotHeldException(this.key,
+					"Lock '" + KeyText.forMessage(this.key) + "' was released; it " + what);
+		}
 	}
 
 	LockLostException lostException(String what) {

@@ -637,6 +637,117 @@ public abstract class LockProviderContractTests {
 		assertThat(permit.release()).isEqualTo(ReleaseOutcome.LOST);
 	}
 
+	@Test
+	void releasingPartOfThePermitsFreesThemForAnotherHolder() {
+		String name = key("sem");
+		DistributedSemaphore semA = this.a.semaphore(name, 3);
+		DistributedSemaphore semB = this.b.semaphore(name, 3);
+		LockHandle three = semA.acquire(3, noWait());
+		assertThat(semB.tryAcquire(1, noWait())).isEmpty();
+		assertThat(three.releasePermits(2)).isEqualTo(1);
+		assertThat(three.permits()).isEqualTo(1);
+		assertThat(three.isValid()).isTrue();
+		LeaseInfo kept = this.b.inspect(name).leases().get(0);
+		assertThat(kept.leaseId()).isEqualTo(three.leaseId());
+		assertThat(kept.permits()).isEqualTo(1);
+		assertThat(kept.fencingToken()).isEqualTo(three.fencingToken());
+		assertThat(semB.available()).isEqualTo(2);
+		LockHandle two = semB.tryAcquire(2, noWait()).orElseThrow();
+		assertThat(semB.tryAcquire(1, noWait())).as("the kept permit is still held").isEmpty();
+		three.close();
+		assertThat(semB.available()).isEqualTo(1);
+		two.close();
+		assertThat(semA.available()).isEqualTo(3);
+	}
+
+	@Test
+	void releasingPartOfThePermitsWakesAWaiter() throws Exception {
+		String name = key("sem");
+		LockHandle three = this.a.semaphore(name, 3).acquire(3, noWait());
+		CountDownLatch waiting = new CountDownLatch(1);
+		ExecutorService executor = Executors.newSingleThreadExecutor();
+		try {
+			Future<LockHandle> waiter = executor.submit(() -> {
+				waiting.countDown();
+				return this.b.semaphore(name, 3).acquire(2, LockOptions.waitTime(Duration.ofSeconds(30)));
+			});
+			waiting.await();
+			three.releasePermits(2);
+			try (LockHandle two = waiter.get(20, TimeUnit.SECONDS)) {
+				assertThat(two.permits()).isEqualTo(2);
+				assertThat(two.fencingToken()).isGreaterThan(three.fencingToken());
+			}
+		}
+		finally {
+			executor.shutdownNow();
+			three.close();
+		}
+	}
+
+	@Test
+	void theKeptPermitsStayHeldAndRenewed() {
+		org.junit.jupiter.api.Assumptions.assumeTrue(leasesExpireByTtl(), "leases do not expire by TTL here");
+		String name = key("sem");
+		Duration ttl = shortTtl().multipliedBy(2);
+		DistributedSemaphore semB = this.b.semaphore(name, 3);
+		try (LockHandle three = this.a.semaphore(name, 3).acquire(3, LockOptions.ttl(ttl).withAutoExtend(true))) {
+			three.releasePermits(1);
+			long renewals = three.renewals();
+			long end = System.nanoTime() + ttl.multipliedBy(4).toNanos();
+			while (System.nanoTime() < end) {
+				// four TTLs: the two kept permits must never come free meanwhile
+				assertThat(semB.tryAcquire(2, noWait())).isEmpty();
+				LockSupport.parkNanos(ttl.toNanos() / 4);
+			}
+			assertThat(three.isValid()).isTrue();
+			assertThat(three.renewals()).isGreaterThan(renewals);
+			assertThat(three.permits()).isEqualTo(2);
+			try (LockHandle one = semB.acquire(1, noWait())) {
+				assertThat(semB.available()).isZero();
+			}
+		}
+		assertThat(this.a.statistics().lost()).isZero();
+	}
+
+	@Test
+	void releasingMorePermitsThanHeldIsRejected() {
+		String name = key("sem");
+		LockHandle two = this.a.semaphore(name, 3).acquire(2, noWait());
+		assertThatIllegalArgumentException().isThrownBy(() -> two.releasePermits(3))
+			.withMessageContaining("releasePermits")
+			.withMessageContaining("2 permits held");
+		assertThatIllegalArgumentException().isThrownBy(() -> two.releasePermits(0));
+		assertThat(two.permits()).isEqualTo(2);
+		assertThat(this.b.semaphore(name, 3).available()).isEqualTo(1);
+		assertThat(two.releasePermits(2)).as("releasing all permits releases the lease").isZero();
+		assertThat(this.b.isLocked(name)).isFalse();
+		assertThatThrownBy(() -> two.releasePermits(1)).isInstanceOf(dev.locksmith.LockNotHeldException.class);
+		try (LockHandle mutex = this.a.acquire(key("k"), noWait())) {
+			assertThatThrownBy(() -> mutex.releasePermits(1)).isInstanceOf(UnsupportedOperationException.class);
+		}
+	}
+
+	@Test
+	void aReducePermitsResentAfterALostReplyFreesNothingTwice() {
+		String key = key("k");
+		LeaseRequest first = request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 3,
+				4);
+		assertThat(this.providerA.acquire(first).isGranted()).isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 2)).isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 2)).as("re-sent: still live").isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 3)).as("never raises the count").isTrue();
+		assertThat(this.providerB.inspect(PREFIX + key).leases()).extracting(LeaseInfo::permits).containsExactly(2);
+		Grant two = this.providerB
+			.acquire(request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 2, 4));
+		assertThat(two.isGranted()).isTrue();
+		Grant oneMore = this.providerB
+			.acquire(request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 1, 4));
+		assertThat(oneMore.isGranted()).as("2 + 2 of 4 permits are out").isFalse();
+		assertThat(this.providerA.release(first.ref())).isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 1)).as("a released lease is gone").isFalse();
+		assertThatIllegalArgumentException().isThrownBy(() -> this.providerA.reducePermits(first.ref(), 0));
+	}
+
 	// ------------------------------------------------------------------ inspection
 
 	@Test
