@@ -89,6 +89,11 @@ final class EtcdReleaseWatch implements AutoCloseable {
 			if (event.getEventType() != WatchEvent.EventType.DELETE) {
 				continue;
 			}
+			String pulsed = this.keys.pulsedLockKey(event.getKeyValue().getKey());
+			if (pulsed != null) {
+				this.signals.signal(pulsed); // permits were freed by a partial release
+				continue;
+			}
 			EtcdKeys.Parsed parsed = this.keys.parse(event.getKeyValue().getKey());
 			if (parsed == null) {
 				continue;
