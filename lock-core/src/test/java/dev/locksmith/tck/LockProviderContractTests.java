@@ -674,19 +674,26 @@ public abstract class LockProviderContractTests {
 	void releasingPartOfThePermitsWakesAWaiter() throws Exception {
 		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
 		String name = key("sem");
-		LockHandle three = this.a.semaphore(name, 3).acquire(3, noWait());
-		CountDownLatch waiting = new CountDownLatch(1);
+		LockHandle three = this.a.semaphore(name, 3).acquire(3, LockOptions.ttl(Duration.ofSeconds(60)));
+		int attemptsBefore = this.providerB.acquires.get();
 		ExecutorService executor = Executors.newSingleThreadExecutor();
 		try {
-			Future<LockHandle> waiter = executor.submit(() -> {
-				waiting.countDown();
-				return this.b.semaphore(name, 3).acquire(2, LockOptions.waitTime(Duration.ofSeconds(30)));
-			});
-			waiting.await();
+			Future<LockHandle> waiter = executor.submit(
+					() -> this.b.semaphore(name, 3).acquire(2, LockOptions.waitTime(Duration.ofSeconds(50))));
+			int tries = this.providerB.notifiesReleases() ? 2 : 1;
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.providerB.acquires.get() - attemptsBefore >= tries);
+			assertThat(waiter.isDone()).isFalse();
+			int attemptsWhileWaiting = this.providerB.acquires.get() - attemptsBefore;
 			three.releasePermits(2);
+			// the holder's lease had 60 s left and the waiter's next try without a wake-up is 50 s away: only a
+			// wake-up explains success within 20 s
 			try (LockHandle two = waiter.get(20, TimeUnit.SECONDS)) {
 				assertThat(two.permits()).isEqualTo(2);
 				assertThat(two.fencingToken()).isGreaterThan(three.fencingToken());
+			}
+			if (this.providerB.notifiesReleases()) {
+				assertThat(this.providerB.acquires.get() - attemptsBefore)
+					.as("woken by the partial release, not by polling").isLessThanOrEqualTo(attemptsWhileWaiting + 2);
 			}
 		}
 		finally {
