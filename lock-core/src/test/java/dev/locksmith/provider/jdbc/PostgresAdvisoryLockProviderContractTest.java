@@ -34,10 +34,4 @@ class PostgresAdvisoryLockProviderContractTest extends LockProviderContractTests
 		return PostgresAdvisoryLockProvider.builder(dataSource).livenessCheckInterval(Duration.ofMillis(200)).build();
 	}
 
-	/** Partial release of permits is not implemented for this provider yet: it refuses it clearly. */
-	@Override
-	protected boolean supportsPartialRelease() {
-		return false;
-	}
-
 }
