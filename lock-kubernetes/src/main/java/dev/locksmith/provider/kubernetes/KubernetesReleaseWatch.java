@@ -18,7 +18,7 @@ import dev.locksmith.spi.ReleaseSignals;
 
 /**
  * The provider's one watch on its Lease objects. When an object is deleted, or is written with fewer leases
- * than the last version this watch saw, its key's waiters are signalled. When the watch ends (the API server
+ * (each counted by its permits) than the last version this watch saw, its key's waiters are signalled. When the watch ends (the API server
  * closed it, for example with 410 Gone after a long disconnection) it is started again and every waiter is
  * woken, since a release may have been missed meanwhile.
  */

@@ -53,10 +53,4 @@ class KubernetesLockProviderContractTest extends LockProviderContractTests {
 		return KubernetesLockProvider.builder(clients.get(this.created++ % 2)).build();
 	}
 
-	/** Partial release of permits is not implemented for this provider yet: it refuses it clearly. */
-	@Override
-	protected boolean supportsPartialRelease() {
-		return false;
-	}
-
 }
