@@ -671,6 +671,30 @@ public abstract class LockProviderContractTests {
 	}
 
 	@Test
+	void partialReleasesNeverPutMorePermitsInUseThanTheLimit() throws Exception {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		String name = key("sem");
+		int limit = 4;
+		AtomicInteger inUse = new AtomicInteger();
+		AtomicInteger maxInUse = new AtomicInteger();
+		runConcurrently(6, (index) -> {
+			DistributedSemaphore semaphore = ((index % 2 == 0) ? this.a : this.b).semaphore(name, limit);
+			for (int i = 0; i < 5; i++) {
+				try (LockHandle permits = semaphore.acquire(2, LockOptions.waitTime(Duration.ofSeconds(30)))) {
+					maxInUse.accumulateAndGet(inUse.addAndGet(2), Math::max);
+					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+					inUse.decrementAndGet(); // stop using one before giving it back
+					assertThat(permits.releasePermits(1)).isEqualTo(1);
+					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+					inUse.addAndGet(-1);
+				}
+			}
+		});
+		assertThat(maxInUse.get()).isBetween(2, limit);
+		assertThat(this.a.semaphore(name, limit).available()).isEqualTo(limit);
+	}
+
+	@Test
 	void releasingPartOfThePermitsWakesAWaiter() throws Exception {
 		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
 		String name = key("sem");
