@@ -26,6 +26,8 @@ import dev.locksmith.spi.KeyText;
  */
 final class EngineMultiLock implements MultiLockHandle {
 
+	private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(EngineMultiLock.class);
+
 	private final List<String> keys;
 
 	private final List<HeldLease> leases;
@@ -93,7 +95,11 @@ final class EngineMultiLock implements MultiLockHandle {
 		return new ArrayList<>(distinct);
 	}
 
-	/** Releases the leases already taken, in reverse order, after {@code failure} (or a denial) part-way. */
+	/**
+	 * Releases the leases already taken, in reverse order, after {@code failure} (or a denial) part-way. A
+	 * release the backend does not confirm is attached to the failure, or logged after a denial; that lease
+	 * expires by its TTL.
+	 */
 	private static void releaseAll(List<HeldLease> taken, @Nullable Throwable failure) {
 		for (int i = taken.size() - 1; i >= 0; i--) {
 			try {
@@ -102,6 +108,10 @@ final class EngineMultiLock implements MultiLockHandle {
 			catch (RuntimeException ex) {
 				if (failure != null) {
 					failure.addSuppressed(ex);
+				}
+				else {
+					logger.warn("Could not release {} after another key of its set was denied; it expires by its TTL",
+							taken.get(i), ex);
 				}
 			}
 		}

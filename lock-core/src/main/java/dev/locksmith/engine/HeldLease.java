@@ -398,7 +398,7 @@ final class HeldLease implements LockHandle {
 		try {
 			lost = awaitIdleLocked();
 			if (lost == null) {
-				checkExtendableLocked();
+				checkHeldLocked("cannot be extended");
 				sentAt = this.engine.clock().nanoTime();
 				if (sentAt - this.deadlineNanos >= 0) {
 					lost = loseLocked("its local deadline passed before it was extended", true);
@@ -432,9 +432,7 @@ final class HeldLease implements LockHandle {
 		}
 		catch (RuntimeException ex) {
 			extendAnswered(sentAt, newTtl, null);
-			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
-					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
-							+ "' failed to extend '" + KeyText.forMessage(this.key) + "'", ex);
+			throw unavailable(ex, "extend");
 		}
 		catch (Error ex) {
 			extendAnswered(sentAt, newTtl, null);
@@ -445,16 +443,6 @@ final class HeldLease implements LockHandle {
 		}
 		this.engine.statistics.renewSuccess.increment();
 		this.engine.fire(LockEvent.Type.RENEWED, this, 0, null);
-	}
-
-	private void checkExtendableLocked() {
-		switch (this.state) {
-			case HELD -> {
-			}
-			case LOST, LOST_CLOSED -> throw lostException("cannot be extended");
-			default -> throw new LockNotHeldException(this.key,
-					"Lock '" + KeyText.forMessage(this.key) + "' was released; it cannot be extended");
-		}
 	}
 
 	/**
@@ -556,9 +544,7 @@ final class HeldLease implements LockHandle {
 		}
 		catch (RuntimeException ex) {
 			reduceAnswered(keep, null, false);
-			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
-					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
-							+ "' failed to release permits of '" + KeyText.forMessage(this.key) + "'", ex);
+			throw unavailable(ex, "release permits of");
 		}
 		catch (Error ex) {
 			reduceAnswered(keep, null, false);
@@ -606,6 +592,14 @@ final class HeldLease implements LockHandle {
 		return held;
 	}
 
+	/** Returns a provider failure as it is if it says the backend is unavailable, else wrapped in one. */
+	private LockProviderUnavailableException unavailable(RuntimeException ex, String operation) {
+		return (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
+				: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
+						+ "' failed to " + operation + " '" + KeyText.forMessage(this.key) + "'", ex);
+	}
+
+	/** Throws unless the lease is held: lost, or released ({@code what} says what cannot be done). */
 	private void checkHeldLocked(String what) {
 		switch (this.state) {
 			case HELD -> {

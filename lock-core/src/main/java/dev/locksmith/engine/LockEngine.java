@@ -331,14 +331,23 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @throws E if the action fails
 	 */
 	public static <T, E extends Exception> T callHolding(LockHandle handle, LockedCallable<T, E> action) throws E {
+		return callThenRelease(action, handle::release, () -> lostWhileRunning(handle));
+	}
+
+	/**
+	 * Runs {@code action}, then {@code release}, whatever the action does; a loss found by the release is
+	 * thrown after a normal return, or added as suppressed to the action's own exception.
+	 */
+	private static <T, E extends Exception> T callThenRelease(LockedCallable<T, E> action,
+			Supplier<ReleaseOutcome> release, Supplier<LockLostException> lost) throws E {
 		T result;
 		try {
 			result = action.call();
 		}
 		catch (Throwable ex) {
 			try {
-				if (handle.release() == ReleaseOutcome.LOST) {
-					ex.addSuppressed(lostWhileRunning(handle));
+				if (release.get() == ReleaseOutcome.LOST) {
+					ex.addSuppressed(lost.get());
 				}
 			}
 			catch (RuntimeException releaseFailure) {
@@ -346,8 +355,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			}
 			throw ex;
 		}
-		if (handle.release() == ReleaseOutcome.LOST) {
-			throw lostWhileRunning(handle);
+		if (release.get() == ReleaseOutcome.LOST) {
+			throw lost.get();
 		}
 		return result;
 	}
@@ -387,25 +396,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		Objects.requireNonNull(action, "action must not be null");
 		requireOpen("withLocks");
 		EngineMultiLock locks = Objects.requireNonNull(EngineMultiLock.acquire(this, "withLocks", keys, options, true));
-		T result;
-		try {
-			result = action.call();
-		}
-		catch (Throwable ex) {
-			try {
-				if (locks.release() == ReleaseOutcome.LOST) {
-					ex.addSuppressed(locks.lostException());
-				}
-			}
-			catch (RuntimeException releaseFailure) {
-				ex.addSuppressed(releaseFailure);
-			}
-			throw ex;
-		}
-		if (locks.release() == ReleaseOutcome.LOST) {
-			throw locks.lostException();
-		}
-		return result;
+		return callThenRelease(action, locks::release, locks::lostException);
 	}
 
 	@Override

@@ -19,6 +19,7 @@ import dev.locksmith.LockNotAcquiredException;
 import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
+import dev.locksmith.testsupport.CountingLockProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -196,19 +197,24 @@ class AsyncLockingTests {
 
 	@Test
 	void cancellingBeforeTheGrantGivesTheLockUpWithoutCallingTheAction() throws Exception {
-		CountDownLatch called = new CountDownLatch(1);
-		var held = this.other.acquire("k");
-		CompletableFuture<String> result = this.engine.withLockAsync("k", LockOptions.waitTime(Duration.ofSeconds(20)),
-				() -> {
-					called.countDown();
-					return new CompletableFuture<>();
-				});
-		result.cancel(false);
-		held.release();
-		// the waiting acquisition is granted, notices the cancellation and releases at once
-		await().until(() -> this.engine.statistics().released() == 1);
-		assertThat(called.getCount()).isEqualTo(1);
-		assertThat(this.engine.isLocked("k")).isFalse();
+		CountingLockProvider counting = new CountingLockProvider(this.provider);
+		try (LockEngine waiting = Locksmith.builder(counting).ownerId("async-c").build()) {
+			CountDownLatch called = new CountDownLatch(1);
+			var held = this.other.acquire("k");
+			CompletableFuture<String> result = waiting.withLockAsync("k", LockOptions.waitTime(Duration.ofSeconds(20)),
+					() -> {
+						called.countDown();
+						return new CompletableFuture<>();
+					});
+			// the acquisition is under way (denied at least once) before the caller gives up
+			await().until(() -> counting.acquires.get() >= 1);
+			result.cancel(false);
+			held.release();
+			// the waiting acquisition is granted, notices the cancellation and releases at once
+			await().until(() -> waiting.statistics().released() == 1);
+			assertThat(called.getCount()).isEqualTo(1);
+			assertThat(waiting.isLocked("k")).isFalse();
+		}
 	}
 
 }

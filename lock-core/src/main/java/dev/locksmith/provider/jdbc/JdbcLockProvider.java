@@ -374,22 +374,30 @@ public final class JdbcLockProvider implements LockProvider {
 			});
 			if (live) {
 				// permits may have come free: wake waiters here and, with notifications, in other processes
-				String notifyRelease = this.statements.notifyRelease();
-				if (notifyRelease != null) {
-					try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
-						notify.setString(1, this.table.channel());
-						notify.setString(2, key);
-						notify.executeQuery().close();
-					}
-				}
-				if (!isListening()) {
-					this.signals.signal(key);
-				}
+				wakeWaiters(connection, key);
 			}
 			return live;
 		}
 		catch (SQLException ex) {
 			throw unavailable(key, "reducePermits", ex);
+		}
+	}
+
+	/**
+	 * Wakes the key's waiters: in other processes by a notification where the database has them, here by a
+	 * signal unless the notification itself reaches this provider's listener.
+	 */
+	private void wakeWaiters(Connection connection, String key) throws SQLException {
+		String notifyRelease = this.statements.notifyRelease();
+		if (notifyRelease != null) {
+			try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
+				notify.setString(1, this.table.channel());
+				notify.setString(2, key);
+				notify.executeQuery().close();
+			}
+		}
+		if (!isListening()) {
+			this.signals.signal(key);
 		}
 	}
 
@@ -705,17 +713,7 @@ public final class JdbcLockProvider implements LockProvider {
 				return deleted;
 			}, (deleted) -> true);
 			if (live > 0) {
-				String notifyRelease = this.statements.notifyRelease();
-				if (notifyRelease != null) {
-					try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
-						notify.setString(1, this.table.channel());
-						notify.setString(2, key);
-						notify.executeQuery().close();
-					}
-				}
-				if (!isListening()) {
-					this.signals.signal(key);
-				}
+				wakeWaiters(connection, key);
 			}
 			return live > 0;
 		}
