@@ -41,7 +41,8 @@ public interface LockHandle extends AutoCloseable {
 	LeaseType type();
 
 	/**
-	 * Returns how many permits this lease holds ({@code 1} for mutex, read and write leases).
+	 * Returns how many permits this lease holds now ({@code 1} for mutex, read and write leases; lowered by
+	 * {@link #releasePermits(int)}).
 	 * @return the permits
 	 */
 	int permits();
