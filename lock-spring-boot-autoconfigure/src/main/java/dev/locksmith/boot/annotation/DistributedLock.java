@@ -71,7 +71,8 @@ public @interface DistributedLock {
 	 * SpEL expressions, one per key, for a lock on several keys at once instead of {@link #key()} (see
 	 * {@link dev.locksmith.MutexService#acquireAll}): all keys are acquired in ascending order of their
 	 * evaluated values, whatever the order here, all or nothing, and released together; keys that evaluate
-	 * to the same value are locked once. Each expression follows the rules of {@link #key()}. Not for methods
+	 * to the same value are locked once, and keys held further up the call chain are joined (see Nesting). Each
+	 * expression follows the rules of {@link #key()}. Not for methods
 	 * returning {@code Mono} or {@code Flux}, and without a {@link FencingToken} parameter (each key has its
 	 * own token: {@code LockContext.find(key)}); both fail startup.
 	 * @return the key expressions, or empty for a single {@link #key()}

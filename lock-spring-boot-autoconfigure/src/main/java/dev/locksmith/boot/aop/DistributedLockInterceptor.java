@@ -70,7 +70,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		if (operation.isMultiKey()) {
 			return MultiKeyLocking.invoke(this.locks.get(), invocation, operation,
 					this.operations.keys(operation, invocation.getArguments(), target, targetClass),
-					TRANSACTIONS_PRESENT);
+					(key) -> heldInThisCallChain(key) != null, TRANSACTIONS_PRESENT);
 		}
 		String key = this.operations.key(operation, invocation.getArguments(), target, targetClass);
 		LockHandle outer = heldInThisCallChain(key);

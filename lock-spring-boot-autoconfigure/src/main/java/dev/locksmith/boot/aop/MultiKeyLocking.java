@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 import io.micrometer.observation.Observation;
 import org.aopalliance.intercept.MethodInvocation;
@@ -21,7 +22,8 @@ import dev.locksmith.boot.annotation.OnLost;
 
 /**
  * The advice for {@code @DistributedLock(keys = ...)}: acquires every key with
- * {@link MutexService#acquireAll} (sorted, all or nothing), binds each key's lease in {@link LockContext},
+ * {@link MutexService#acquireAll} (sorted, all or nothing; keys held further up the call chain are joined),
+ * binds each key's lease in {@link LockContext},
  * runs the method and releases the set when it — or its {@code CompletionStage} — completes, or with the
  * running transaction.
  */
@@ -30,11 +32,24 @@ final class MultiKeyLocking {
 	private MultiKeyLocking() {
 	}
 
+	/**
+	 * Locks the keys not already held further up this call chain ({@code heldInCallChain}; those are joined,
+	 * as a nested single-key call joins its outer lease), runs the method and releases what it took.
+	 */
 	static @Nullable Object invoke(MutexService service, MethodInvocation invocation, LockOperation operation,
-			List<String> keys, boolean transactionsPresent) throws Throwable {
+			List<String> keys, Predicate<String> heldInCallChain, boolean transactionsPresent) throws Throwable {
+		List<String> toTake = new ArrayList<>();
+		for (String key : keys) {
+			if (!heldInCallChain.test(key)) {
+				toTake.add(key);
+			}
+		}
+		if (toTake.isEmpty()) {
+			return invocation.proceed(); // every key is held further up: their leases are bound already
+		}
 		MultiLockHandle locks = (operation.onLocked == OnLocked.SKIP)
-				? service.tryAcquireAll(keys, operation.options).orElse(null)
-				: service.acquireAll(keys, operation.options);
+				? service.tryAcquireAll(toTake, operation.options).orElse(null)
+				: service.acquireAll(toTake, operation.options);
 		if (locks == null) {
 			return operation.skippedResult();
 		}

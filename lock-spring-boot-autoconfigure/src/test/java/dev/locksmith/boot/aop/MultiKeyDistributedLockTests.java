@@ -115,6 +115,17 @@ class MultiKeyDistributedLockTests {
 	}
 
 	@Test
+	void aKeyHeldFurtherUpTheCallChainIsJoined() {
+		this.contextRunner.withBean(Accounts.class).withBean(Teller.class).run((context) -> {
+			Teller teller = context.getBean(Teller.class);
+			MutexService locks = context.getBean(MutexService.class);
+			Map<String, Long> tokens = teller.audit("u", "v");
+			assertThat(tokens).containsOnlyKeys("account:u", "account:v");
+			assertThat(locks.activeLockCount()).isZero();
+		});
+	}
+
+	@Test
 	void keyAndKeysTogetherFailStartup() {
 		this.contextRunner.withBean(Both.class)
 			.run((context) -> assertThat(context).hasFailed()
@@ -184,6 +195,26 @@ class MultiKeyDistributedLockTests {
 		@DistributedLock(keys = { "'account:' + #a", "'account:' + #b" })
 		public CompletableFuture<String> later(String a, String b, CompletableFuture<String> work) {
 			return work;
+		}
+
+	}
+
+	static class Teller {
+
+		private final Accounts accounts;
+
+		Teller(Accounts accounts) {
+			this.accounts = accounts;
+		}
+
+		@DistributedLock(key = "'account:' + #a")
+		public Map<String, Long> audit(String a, String b) {
+			long outer = LockContext.currentToken();
+			Map<String, Long> tokens = this.accounts.tokens(a, b);
+			if (tokens.get("account:" + a) != outer) {
+				throw new IllegalStateException("the nested call did not join the outer lease");
+			}
+			return tokens;
 		}
 
 	}
