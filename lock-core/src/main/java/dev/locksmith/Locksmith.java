@@ -81,6 +81,8 @@ public final class Locksmith {
 
 		private boolean backgroundRenewal = true;
 
+		private @Nullable Executor asyncExecutor;
+
 		private Builder(LockProvider provider) {
 			this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		}
@@ -186,6 +188,20 @@ public final class Locksmith {
 		}
 
 		/**
+		 * Sets the executor that runs {@link dev.locksmith.MutexService#withLockAsync} acquisitions (each
+		 * occupies a thread while it waits for its lock) and calls their actions. Give a bounded one: a full
+		 * executor that rejects fails the returned future at once. Default: a pool owned by the service of at
+		 * most {@value LockEngine#ASYNC_THREADS} daemon threads and {@value LockEngine#ASYNC_QUEUE} queued
+		 * acquisitions, shut down by {@link LockEngine#close()}; an executor given here is not shut down.
+		 * @param asyncExecutor the executor
+		 * @return this builder
+		 */
+		public Builder asyncExecutor(Executor asyncExecutor) {
+			this.asyncExecutor = Objects.requireNonNull(asyncExecutor, "asyncExecutor must not be null");
+			return this;
+		}
+
+		/**
 		 * Builds the service.
 		 * @return the engine
 		 */
@@ -193,7 +209,7 @@ public final class Locksmith {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
 			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners,
-					this.observer, this.callbackExecutor, this.backgroundRenewal);
+					this.observer, this.callbackExecutor, this.backgroundRenewal, this.asyncExecutor);
 		}
 
 	}

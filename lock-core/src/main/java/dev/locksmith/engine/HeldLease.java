@@ -70,7 +70,8 @@ final class HeldLease implements LockHandle {
 
 	private final String name;
 
-	private final int permits;
+	/** The permits held: only lowered, by {@link #releasePermits}, under {@link #lock}. */
+	private volatile int permits;
 
 	private final long fencingToken;
 
@@ -80,7 +81,8 @@ final class HeldLease implements LockHandle {
 
 	private final Map<String, String> metadata;
 
-	final Thread acquiringThread;
+	/** The thread that holds the lease for its critical section, or null for a lease of asynchronous work. */
+	final @Nullable Thread acquiringThread;
 
 	final boolean autoExtend;
 
@@ -131,7 +133,7 @@ final class HeldLease implements LockHandle {
 	HeldLease(LockEngine engine, Renewer renewer, LeaseRef ref, String key, String name, int permits,
 			long fencingToken, Instant acquiredAt, long sentAtNanos, Duration ttl, Map<String, String> metadata,
 			boolean autoExtend, Duration minHold, @Nullable Duration renewalPeriod, @Nullable Duration renewalTimeout,
-			long sequence) {
+			long sequence, @Nullable Thread acquiringThread) {
 		this.engine = engine;
 		this.renewer = renewer;
 		this.ref = ref;
@@ -142,7 +144,7 @@ final class HeldLease implements LockHandle {
 		this.acquiredAt = acquiredAt;
 		this.acquiredNanos = sentAtNanos;
 		this.metadata = metadata;
-		this.acquiringThread = Thread.currentThread();
+		this.acquiringThread = acquiringThread;
 		this.autoExtend = autoExtend;
 		this.minHold = minHold;
 		this.renewalPeriodNanos = (renewalPeriod != null) ? renewalPeriod.toNanos() : 0;
@@ -497,7 +499,7 @@ final class HeldLease implements LockHandle {
 		try {
 			lost = awaitIdleLocked();
 			if (lost == null) {
-				checkExtendableLocked();
+				checkHeldLocked("cannot be extended");
 				sentAt = this.engine.clock().nanoTime();
 				if (sentAt - this.deadlineNanos >= 0) {
 					lost = loseLocked("its local deadline passed before it was extended", true);
@@ -531,9 +533,7 @@ final class HeldLease implements LockHandle {
 		}
 		catch (RuntimeException ex) {
 			extendAnswered(sentAt, newTtl, null);
-			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
-					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
-							+ "' failed to extend '" + KeyText.forMessage(this.key) + "'", ex);
+			throw unavailable(ex, "extend");
 		}
 		catch (Error ex) {
 			extendAnswered(sentAt, newTtl, null);
@@ -544,16 +544,6 @@ final class HeldLease implements LockHandle {
 		}
 		this.engine.statistics.renewSuccess.increment();
 		this.engine.fire(LockEvent.Type.RENEWED, this, 0, null);
-	}
-
-	private void checkExtendableLocked() {
-		switch (this.state) {
-			case HELD -> {
-			}
-			case LOST, LOST_CLOSED -> throw lostException("cannot be extended");
-			default -> throw new LockNotHeldException(this.key,
-					"Lock '" + KeyText.forMessage(this.key) + "' was released; it cannot be extended");
-		}
 	}
 
 	/**
@@ -598,6 +588,127 @@ final class HeldLease implements LockHandle {
 			announceLost(lost, true);
 		}
 		return held;
+	}
+
+	@Override
+	public int releasePermits(int count) {
+		if (type() != dev.locksmith.LeaseType.PERMITS) {
+			throw new UnsupportedOperationException("LockHandle.releasePermits: '" + KeyText.forMessage(this.key)
+					+ "' is a " + type() + " lease; only a semaphore lease has permits to release");
+		}
+		int keep;
+		LostNotice lost;
+		this.lock.lock();
+		try {
+			lost = awaitIdleLocked();
+			if (lost == null) {
+				if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
+					lost = loseLocked("its local deadline passed before permits were released", true);
+				}
+			}
+			if (lost == null) {
+				checkHeldLocked("cannot release permits");
+				if (count < 1 || count > this.permits) {
+					throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
+							+ this.permits + " permits held, was " + count);
+				}
+				keep = this.permits - count;
+				if (keep > 0) {
+					this.inFlight = true;
+					scheduleDeadlineLocked();
+				}
+			}
+			else {
+				keep = 0;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+			throw lostException("cannot release permits");
+		}
+		if (keep == 0) {
+			if (release() == ReleaseOutcome.LOST) {
+				throw lostException("was not released by this handle");
+			}
+			return 0;
+		}
+		Boolean live = null;
+		try {
+			live = this.engine.provider().reducePermits(this.ref, keep);
+		}
+		catch (UnsupportedOperationException | IllegalArgumentException ex) {
+			reduceAnswered(keep, Boolean.TRUE, false); // refused before anything was applied: nothing changed
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			reduceAnswered(keep, null, false);
+			throw unavailable(ex, "release permits of");
+		}
+		catch (Error ex) {
+			reduceAnswered(keep, null, false);
+			throw ex;
+		}
+		if (!reduceAnswered(keep, live, true)) {
+			throw lostException("cannot release permits");
+		}
+		return keep;
+	}
+
+	/**
+	 * Applies the answer to a partial release: {@code live} is null when the outcome is unknown (the count
+	 * then stays as it was), and {@code applied} false when the provider refused the call. Restores the
+	 * renewal slot. Returns whether the lease is still held.
+	 */
+	private boolean reduceAnswered(int keep, @Nullable Boolean live, boolean applied) {
+		LostNotice lost = null;
+		boolean held;
+		this.lock.lock();
+		try {
+			this.inFlight = false;
+			this.idle.signalAll();
+			if (this.state != State.HELD) {
+				return false;
+			}
+			if (Boolean.FALSE.equals(live)) {
+				lost = loseLocked("the backend no longer had it when permits were released", false);
+			}
+			else {
+				if (applied && live != null) {
+					this.permits = keep;
+				}
+				long lastSent = this.deadlineNanos - validityNanos(this.ttl);
+				scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
+			}
+			held = this.state == State.HELD;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+		}
+		return held;
+	}
+
+	/** Returns a provider failure as it is if it says the backend is unavailable, else wrapped in one. */
+	private LockProviderUnavailableException unavailable(RuntimeException ex, String operation) {
+		return (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
+				: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
+						+ "' failed to " + operation + " '" + KeyText.forMessage(this.key) + "'", ex);
+	}
+
+	/** Throws unless the lease is held: lost, or released ({@code what} says what cannot be done). */
+	private void checkHeldLocked(String what) {
+		switch (this.state) {
+			case HELD -> {
+			}
+			case LOST, LOST_CLOSED -> throw lostException(what);
+			default -> throw new LockNotHeldException(this.key,
+					"Lock '" + KeyText.forMessage(this.key) + "' was released; it " + what);
+		}
 	}
 
 	LockLostException lostException(String what) {

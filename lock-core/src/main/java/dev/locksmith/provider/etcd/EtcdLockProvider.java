@@ -445,6 +445,56 @@ public final class EtcdLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Rewrites a live permit lease's record with fewer permits, on the same key and etcd lease (so its
+	 * create revision, the fencing token, and its expiry are kept): a read and one transaction that applies
+	 * only if the key is unchanged since the read, then the deletion of a wake-up pulse key written by that
+	 * transaction, which every provider's release watch sees (see {@link EtcdKeys}).
+	 * @param lease the lease
+	 * @param permits the permits it keeps
+	 * @return whether it was live
+	 */
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("EtcdLockProvider.reducePermits", lease, permits);
+		validateKey(lease.key(), "reducePermits");
+		ByteSequence leaseKey = this.keys.leaseKey(lease.key(), lease.type(), lease.leaseId());
+		for (int attempt = 0; attempt < 3; attempt++) {
+			KeyValue current = find(lease, leaseKey);
+			if (current == null) {
+				forget(lease.leaseId());
+				return false;
+			}
+			LeaseRecord record = LeaseRecord.decode(current.getValue().getBytes());
+			if (record.permits() <= permits) {
+				return true;
+			}
+			ByteSequence value = ByteSequence.from(new LeaseRecord(record.leaseId(), record.owner(), record.type(),
+					permits, record.lockedAtMillis(), record.metadata()).encode());
+			PutOption sameLease = PutOption.builder().withLeaseId(current.getLease()).build();
+			ByteSequence pulse = this.keys.pulseKey(lease.key());
+			TxnResponse put = await(this.kv.txn()
+				.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+				.Then(Op.put(leaseKey, value, sameLease), Op.put(pulse, ByteSequence.EMPTY, sameLease))
+				.commit(), lease.key(), "reducePermits");
+			if (put.isSucceeded()) {
+				Held mine = this.held.get(lease.leaseId());
+				if (mine != null && mine.etcdLease == current.getLease()) {
+					Held updated = new Held(mine.ref, value, mine.etcdLease, mine.exclusive,
+							put.getHeader().getRevision(), mine.uncertain);
+					updated.releasing = mine.releasing;
+					this.held.replace(lease.leaseId(), mine, updated);
+				}
+				// the deletion is what other providers' watches see; if it fails, the pulse expires with the lease
+				this.kv.delete(pulse);
+				this.signals.signal(lease.key());
+				return true;
+			}
+			// the key changed between the read and the write (moved to another etcd lease): read it again
+		}
+		throw unavailable(lease.key(), "reducePermits", null);
+	}
+
+	/**
 	 * Moves a live lease to a new etcd lease of {@code ttl} (rounded up to whole seconds): a read, a lease
 	 * grant and one transaction. The token is kept.
 	 * @param lease the lease

@@ -101,6 +101,11 @@ final class EtcdReleaseWatch implements AutoCloseable {
 				continue;
 			}
 			seen(started, event.getKeyValue().getModRevision());
+			String pulsed = this.keys.pulsedLockKey(event.getKeyValue().getKey());
+			if (pulsed != null) {
+				this.signals.signal(pulsed); // permits were freed by a partial release
+				continue;
+			}
 			EtcdKeys.Parsed parsed = this.keys.parse(event.getKeyValue().getKey());
 			if (parsed == null) {
 				continue;

@@ -358,6 +358,49 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("JdbcLockProvider.reducePermits", lease, permits);
+		String key = LockTable.checkKey(lease.key(), "JdbcLockProvider.reducePermits");
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean live = autoCommitted(connection, () -> {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.reducePermits())) {
+					statement.setInt(1, permits);
+					statement.setInt(2, permits);
+					statement.setString(3, key);
+					statement.setString(4, lease.leaseId());
+					return statement.executeUpdate() > 0;
+				}
+			});
+			if (live) {
+				// permits may have come free: wake waiters here and, with notifications, in other processes
+				wakeWaiters(connection, key);
+			}
+			return live;
+		}
+		catch (SQLException ex) {
+			throw unavailable(key, "reducePermits", ex);
+		}
+	}
+
+	/**
+	 * Wakes the key's waiters: in other processes by a notification where the database has them, here by a
+	 * signal unless the notification itself reaches this provider's listener.
+	 */
+	private void wakeWaiters(Connection connection, String key) throws SQLException {
+		String notifyRelease = this.statements.notifyRelease();
+		if (notifyRelease != null) {
+			try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
+				notify.setString(1, this.table.channel());
+				notify.setString(2, key);
+				notify.executeQuery().close();
+			}
+		}
+		if (!isListening()) {
+			this.signals.signal(key);
+		}
+	}
+
 	/**
 	 * Extends a live lease under its key's counter-row lock, like a grant.
 	 *
@@ -698,17 +741,7 @@ public final class JdbcLockProvider implements LockProvider {
 				return deleted;
 			}, (deleted) -> true);
 			if (live > 0) {
-				String notifyRelease = this.statements.notifyRelease();
-				if (notifyRelease != null) {
-					try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
-						notify.setString(1, this.table.channel());
-						notify.setString(2, key);
-						notify.executeQuery().close();
-					}
-				}
-				if (!isListening()) {
-					this.signals.signal(key);
-				}
+				wakeWaiters(connection, key);
 			}
 			return live > 0;
 		}

@@ -185,6 +185,26 @@ final class LeaseScripts {
 			""");
 
 	/**
+	 * Reduce a permit lease. KEYS: lease hash, wait flag. ARGV: lease id, permits to keep, release channel
+	 * (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if the lease is live and of type {@code P} (its count lowered to the argument if
+	 * it was higher; never raised), 0 otherwise; publishes when permits were freed and the wait flag is set.
+	 * Expiry, token and the rest of the value are kept.
+	 */
+	static final LuaScript REDUCE_PERMITS = new LuaScript("reduce-permits", NOW + PUBLISH + """
+			local v = redis.call('HGET', KEYS[1], ARGV[1])
+			if not v then return 0 end
+			local exp, head, lp, rest = string.match(v, '^(%d+)(|%d+|%d+|P|)(%d+)(|.*)$')
+			if not exp or tonumber(exp) <= now then return 0 end
+			if tonumber(lp) > tonumber(ARGV[2]) then
+			  redis.call('HSET', KEYS[1], ARGV[1], exp .. head .. ARGV[2] .. rest)
+			  if redis.call('EXISTS', KEYS[2]) == 1 then
+			    publish(ARGV[3], ARGV[4], ARGV[5])
+			  end
+			end
+			return 1
+			""");
+
+	/**
 	 * Extend many leases. KEYS: lease hashes. ARGV: lease id and ttl ms for each key, in order. Returns one
 	 * 1 (extended) or 0 (gone) per key. Setting the expiry may shorten a lease.
 	 */

@@ -171,6 +171,22 @@ final class RedisLeaseNode {
 	}
 
 	/**
+	 * Lowers a live permit lease to {@code permits} and publishes the freed permits.
+	 * @param lease the lease
+	 * @param permits the permits it keeps
+	 * @return whether it was live
+	 */
+	boolean reducePermits(LeaseRef lease, int permits) {
+		String key = lease.key();
+		return execute(key, "reducePermits", (connection) -> {
+			Long reply = LeaseScripts.REDUCE_PERMITS.run(connection, ReturnType.INTEGER, 2,
+					RedisKeys.leaseKeyBytes(key), RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()),
+					bytes(Integer.toString(permits)), releaseChannel(key), bytes(key), shardedFlag());
+			return reply != null && reply == 1;
+		});
+	}
+
+	/**
 	 * Extends leases: one script call per {@value #RENEW_CHUNK} leases (so no single call blocks the server
 	 * for long), and on a cluster one per hash slot (a script may only touch keys of one slot). With Lettuce,
 	 * all calls are written before any reply is awaited: one round trip on one server, and on a cluster one

@@ -132,6 +132,13 @@ public final class RedisLockProvider implements LockProvider {
 	}
 
 	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("RedisLockProvider.reducePermits", lease, permits);
+		RedisLimits.checkLease("reducePermits", lease);
+		return this.node.reducePermits(lease, permits);
+	}
+
+	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
 		RedisLimits.checkLease("extend", lease);
 		RedisLimits.checkTtl("extend", lease.key(), ttl);

@@ -319,6 +319,35 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Lowers a live permit lease's count with one read and one conditional write; the watches of every
+	 * provider see fewer permits held in the object and wake their waiters.
+	 */
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("KubernetesLockProvider.reducePermits", lease, permits);
+		checkKey("reducePermits", lease.key());
+		boolean live = mutate("reducePermits", lease.key(), (state) -> {
+			long now = nowMillis();
+			List<LeaseRecord> kept = state.live(now - this.skewMillis);
+			for (int i = 0; i < kept.size(); i++) {
+				LeaseRecord record = kept.get(i);
+				if (record.id().equals(lease.leaseId()) && record.isLiveAt(now)) {
+					if (record.type() != LeaseType.PERMITS || record.permits() <= permits) {
+						return Outcome.keep(record.type() == LeaseType.PERMITS);
+					}
+					kept.set(i, record.withPermits(permits));
+					return Outcome.write(state.with(kept, state.token, false), true);
+				}
+			}
+			return Outcome.keep(false);
+		});
+		if (live) {
+			this.signals.signal(lease.key());
+		}
+		return live;
+	}
+
+	/**
 	 * Extends the due leases with one read and one conditional write per key (the API has no multi-object
 	 * transaction, so keys cannot share a request): several leases of one key, such as a process's readers,
 	 * cost the same two requests as one.
@@ -538,10 +567,17 @@ public final class KubernetesLockProvider implements LockProvider {
 				this::liveCountOf);
 	}
 
-	/** The number of leases in an object as last written (for the watch: a smaller count is a release). */
+	/**
+	 * The leases in an object as last written, each counted by its permits (1 unless PERMITS), for the watch:
+	 * a smaller count is a release or a partial release of permits.
+	 */
 	private int liveCountOf(HasMetadata object) {
 		String json = annotation(object, LEASES_ANNOTATION);
-		return (json != null) ? parse(json).size() : 0;
+		int count = 0;
+		for (LeaseRecord record : (json != null) ? parse(json) : List.<LeaseRecord>of()) {
+			count += Math.max(1, record.permits());
+		}
+		return count;
 	}
 
 	static @Nullable String annotation(HasMetadata object, String name) {

@@ -22,7 +22,7 @@ import dev.locksmith.spi.ReleaseSignals;
 
 /**
  * The provider's one watch on its lock objects. When an object is deleted, or is written with fewer leases
- * than the last version this watch saw, its key's waiters are signalled. When the watch ends (the API server
+ * (each counted by its permits) than the last version this watch saw, its key's waiters are signalled. When the watch ends (the API server
  * closed it, for example with 410 Gone after a long disconnection) it is started again. A start that fails
  * (the API server is unreachable) is retried after a backoff that doubles from {@value #FIRST_RETRY_MILLIS} ms
  * to at most {@value #MAX_RETRY_MILLIS} ms, with jitter, on the watch's own daemon thread, until it succeeds or

@@ -63,6 +63,11 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		if (operation == null) {
 			return invocation.proceed();
 		}
+		if (operation.isMultiKey()) {
+			return MultiKeyLocking.invoke(this.locks.get(), invocation, operation,
+					this.operations.keys(operation, invocation.getArguments(), target, targetClass),
+					(key) -> heldInThisCallChain(key) != null, TRANSACTIONS_PRESENT);
+		}
 		String key = this.operations.key(operation, invocation.getArguments(), target, targetClass);
 		LockHandle outer = heldInThisCallChain(key);
 		if (outer != null) {
