@@ -3,6 +3,7 @@ package dev.locksmith;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -190,6 +191,26 @@ public interface MutexService {
 	 */
 	<T, E extends Exception> T withLocks(Collection<String> keys, LockOptions options, LockedCallable<T, E> action)
 			throws E;
+
+	/**
+	 * Runs {@code action} while holding every one of {@code keys}, as
+	 * {@link #withLocks(Collection, LockOptions, LockedCallable)} does, for an action that returns nothing.
+	 * @param <E> the action's exception type
+	 * @param keys the keys, 1 to {@value MultiLockHandle#MAX_KEYS} distinct, none blank
+	 * @param options the options, applied to every key (the wait time is shared)
+	 * @param action the action
+	 * @throws E if the action fails (the locks are released first)
+	 * @throws LockNotAcquiredException if a key was not acquired within the wait time
+	 * @throws LockLostException if a key was lost while the action ran (thrown after it returned)
+	 */
+	default <E extends Exception> void withLocks(Collection<String> keys, LockOptions options, LockedRunnable<E> action)
+			throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		withLocks(keys, options, () -> {
+			action.run();
+			return null;
+		});
+	}
 
 	/**
 	 * Acquires {@code key} with the default options, waiting up to the default wait time.

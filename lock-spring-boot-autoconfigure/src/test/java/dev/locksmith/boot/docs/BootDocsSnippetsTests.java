@@ -143,13 +143,9 @@ class BootDocsSnippetsTests {
 		        return locks.withLock("account:" + id, () -> balances.merge(id, amount, Long::sum));
 		    }
 
-		    void transfer(String from, String to, long amount) {    // two locks in a fixed order
+		    void transfer(String from, String to, long amount) {    // both accounts, all or nothing, no deadlock
 		        LockOptions options = LockOptions.waitTime(Duration.ofSeconds(5)).withName("account-transfer");
-		        boolean fromFirst = from.compareTo(to) < 0;
-		        try (LockHandle a = locks.acquire("account:" + (fromFirst ? from : to), options);
-		             LockHandle b = locks.acquire("account:" + (fromFirst ? to : from), options)) {
-		            move(from, to, amount);
-		        }
+		        locks.withLocks(List.of("account:" + from, "account:" + to), options, () -> move(from, to, amount));
 		    }
 		}
 		// --- docs: account service (end) ---
