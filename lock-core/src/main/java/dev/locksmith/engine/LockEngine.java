@@ -15,7 +15,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,6 +88,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	private final ConcurrentHashMap<String, HeldLease[]> heldByKey = new ConcurrentHashMap<>();
 
+	/**
+	 * Threads of the engine's own {@code onLost} pool: callbacks that block hold up the others only when
+	 * this many block at once.
+	 */
+	static final int LOST_CALLBACK_THREADS = 4;
+
 	private final AtomicInteger active = new AtomicInteger();
 
 	private final String leaseIdPrefix;
@@ -134,12 +140,33 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @param clock the time source
 	 * @param listeners the event listeners
 	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
-	 * null for a single daemon thread owned by this engine
+	 * null for executors owned by this engine (daemon platform threads)
 	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
 	 * {@link #runDueRenewals()}
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal) {
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, callbackExecutor, null, backgroundRenewal);
+	}
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options (TTL, wait time, auto-extend, backoff and minimum hold set)
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
+	 * null for a callback thread and a bounded pool for {@code onLost} callbacks, owned by this engine
+	 * @param threadFactory makes the threads of the executors this engine owns (not the renewal thread), or
+	 * null for daemon platform threads; ignored when {@code callbackExecutor} is given
+	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
+	 * {@link #runDueRenewals()}
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners, @Nullable Executor callbackExecutor, @Nullable ThreadFactory threadFactory,
+			boolean backgroundRenewal) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -159,21 +186,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			this.lostCallbackExecutor = callbackExecutor;
 		}
 		else {
-			ThreadPoolExecutor owned = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-					(runnable) -> {
-						Thread thread = new Thread(runnable, "locksmith-callbacks");
-						thread.setDaemon(true);
-						return thread;
-					});
-			owned.allowCoreThreadTimeOut(true);
-			this.callbackExecutor = owned;
-			this.ownedCallbackExecutor = owned;
-			this.lostCallbackExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-					new SynchronousQueue<>(), (runnable) -> {
-						Thread thread = new Thread(runnable, "locksmith-on-lost");
-						thread.setDaemon(true);
-						return thread;
-					});
+			ThreadFactory threads = (threadFactory != null) ? threadFactory : LockEngine::daemonThread;
+			this.callbackExecutor = ownedPool(1, threads, "locksmith-callbacks");
+			this.ownedCallbackExecutor = (ExecutorService) this.callbackExecutor;
+			this.lostCallbackExecutor = ownedPool(LOST_CALLBACK_THREADS, threads, "locksmith-on-lost");
 		}
 		this.renewer = new Renewer(provider, clock, backgroundRenewal, Runnable::run);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
@@ -786,6 +802,29 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (!this.renewer.deferIfRunning(dispatch)) {
 			dispatch.run();
 		}
+	}
+
+	/**
+	 * A pool of at most {@code threads} threads, made by {@code factory} and named {@code name}; idle threads
+	 * end after 30 s. Its queue holds the work of leases already lost or events already raised, so it is
+	 * bounded by the number of leases and events, not by a thread per task.
+	 */
+	private static ExecutorService ownedPool(int threads, ThreadFactory factory, String name) {
+		AtomicInteger count = new AtomicInteger();
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(), (runnable) -> {
+					Thread thread = factory.newThread(runnable);
+					thread.setName(name + "-" + count.incrementAndGet());
+					return thread;
+				});
+		pool.allowCoreThreadTimeOut(true);
+		return pool;
+	}
+
+	private static Thread daemonThread(Runnable runnable) {
+		Thread thread = new Thread(runnable);
+		thread.setDaemon(true);
+		return thread;
 	}
 
 	private static void execute(Executor executor, Runnable task) {
