@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
@@ -19,13 +20,14 @@ import org.springframework.boot.test.context.runner.ContextConsumer;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.MutexService;
+import dev.locksmith.boot.actuate.LocksmithHealthIndicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What an application does when its backend is down (nothing listens on the configured port), as the
- * README's "When the backend is down" says: with Redis, etcd and Kubernetes it starts, and the first lock
+ * README's "When the backend is down" says: with Redis, etcd and Kubernetes it starts (health DOWN), and the first lock
  * call fails with {@link LockProviderUnavailableException} once the wait time is spent; with JDBC startup
  * fails, because the schema initializer and the provider both ask the database what it is.
  */
@@ -33,7 +35,7 @@ class BackendDownTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, DataSourceAutoConfiguration.class,
-				LocksmithAutoConfiguration.class));
+				LocksmithAutoConfiguration.class, LocksmithHealthContributorAutoConfiguration.class));
 
 	@Test
 	void redis() throws IOException {
@@ -92,6 +94,7 @@ class BackendDownTests {
 	private static ContextConsumer<AssertableApplicationContext> startsAndTheFirstCallFails() {
 		return (context) -> {
 			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(LocksmithHealthIndicator.class).health().getStatus()).isEqualTo(Status.DOWN);
 			MutexService locks = context.getBean(MutexService.class);
 			assertThatThrownBy(() -> locks.acquire("down", LockOptions.waitTime(Duration.ofSeconds(2))))
 				.isInstanceOf(LockProviderUnavailableException.class);
