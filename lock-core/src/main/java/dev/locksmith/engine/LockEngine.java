@@ -361,7 +361,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	public boolean releaseLease(String key, String leaseId) {
 		requireKey("releaseLease", key);
 		requireText(leaseId, "leaseId");
-		return this.provider.release(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId));
+		return this.provider.release(new LeaseRef(backendKey(key), LeaseType.WRITE, leaseId));
 	}
 
 	@Override
@@ -369,7 +369,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		requireKey("extendLease", key);
 		requireText(leaseId, "leaseId");
 		LockOptions.requireTtl("MutexService.extendLease", ttl);
-		return this.provider.extend(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId), ttl);
+		return this.provider.extend(new LeaseRef(backendKey(key), LeaseType.WRITE, leaseId), ttl);
 	}
 
 	@Override
@@ -413,7 +413,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	@Override
 	public LockInfo inspect(String key) {
 		requireKey("inspect", key);
-		LockInfo info = this.provider.inspect(this.keyPrefix + key);
+		LockInfo info = this.provider.inspect(backendKey(key));
 		return new LockInfo(key, info.phase(), info.leases());
 	}
 
@@ -426,20 +426,28 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (limit < 1) {
 			throw new IllegalArgumentException("MutexService.list: limit must be at least 1, was " + limit);
 		}
-		LockPage page = this.provider.list(this.keyPrefix + keyPrefix, offset, limit);
+		LockPage page = this.provider.list(backendKey(keyPrefix), offset, limit);
 		List<LockInfo> locks = new ArrayList<>(page.locks().size());
 		for (LockInfo info : page.locks()) {
-			String key = info.key().startsWith(this.keyPrefix) ? info.key().substring(this.keyPrefix.length())
-					: info.key();
-			locks.add(new LockInfo(key, info.phase(), info.leases()));
+			locks.add(new LockInfo(callerKey(info.key()), info.phase(), info.leases()));
 		}
 		return new LockPage(locks, page.total());
+	}
+
+	/** The key on the backend: the key prefix, then the caller's key. The one place the prefix is added. */
+	private String backendKey(String key) {
+		return this.keyPrefix + key;
+	}
+
+	/** The caller's key of a key read from the backend: without the key prefix. The one place it is removed. */
+	private String callerKey(String backendKey) {
+		return backendKey.startsWith(this.keyPrefix) ? backendKey.substring(this.keyPrefix.length()) : backendKey;
 	}
 
 	@Override
 	public boolean forceRelease(String key) {
 		requireKey("forceRelease", key);
-		return this.provider.forceRelease(this.keyPrefix + key);
+		return this.provider.forceRelease(backendKey(key));
 	}
 
 	@Override
@@ -489,7 +497,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
 		requireOpen(method);
-		String backendKey = this.keyPrefix + key;
+		String backendKey = backendKey(key);
 		if (type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
@@ -546,7 +554,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	private @Nullable Attempt acquireLoop(String key, LeaseType type, int permits, int limit, LockOptions options,
 			@Nullable String fixedLeaseId, long start) {
-		String backendKey = this.keyPrefix + key;
+		String backendKey = backendKey(key);
 		String leaseId = (fixedLeaseId != null) ? fixedLeaseId
 				: this.leaseIdPrefix + Long.toString(this.leaseCounter.incrementAndGet(), 36);
 		LeaseRequest request = new LeaseRequest(backendKey, type, leaseId, this.ownerId, options.ttl(), permits, limit,
