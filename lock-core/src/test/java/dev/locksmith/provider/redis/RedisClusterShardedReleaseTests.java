@@ -12,7 +12,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;

@@ -31,14 +31,14 @@ import dev.locksmith.LockClock;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.provider.support.ReleaseSignals;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSignals;
-import dev.locksmith.spi.Renewal;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
 
 /**
  * Locks on a Kubernetes API server, one object per key: a {@code coordination.k8s.io/v1} Lease (the default) or
