@@ -276,6 +276,48 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * The master drops a waited-for key's shard channel while its slot is not served
+	 * ({@code CLUSTER DELSLOTS}: the channel is dropped and the listener's re-subscription is refused with
+	 * {@code CLUSTERDOWN}, as during a failover before the cluster is whole again); then the slot is served
+	 * again. The re-subscription is retried until the master takes it, the waiter is woken once it is in
+	 * place, and the next release wakes it through the channel: a refused re-subscription must not leave
+	 * the key without a subscription while its waiter sleeps on the holder's 30 s retry hint.
+	 */
+	@Test
+	void refusedResubscriptionIsRetriedUntilTheMasterTakesIt() throws Exception {
+		int master = 1;
+		String key = keyOnMaster(master);
+		int slot = slot(key);
+		LeaseRequest held = request(key);
+		assertThat(holder.acquire(held).isGranted()).isTrue();
+		try (ReleaseSubscription subscription = waiter.subscribe(key, LeaseType.WRITE)) {
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			assertThat(shardSubscribers(master, key)).isEqualTo(1);
+			long refusedBefore = rejectedCalls(master, "ssubscribe");
+			cluster.node(master).clusterDelSlots(slot);
+			try {
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(rejectedCalls(master, "ssubscribe")).as("re-subscription refused")
+						.isGreaterThan(refusedBefore));
+				assertThat(shardSubscribers(master, key)).isZero();
+				while (subscription.await(0)) {
+					// wake-ups before the channel was back
+				}
+			}
+			finally {
+				cluster.node(master).clusterAddSlots(slot);
+			}
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> cluster.node(master).clusterInfo().contains("cluster_state:ok"));
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken once subscribed again").isTrue();
+			assertThat(shardSubscribers(master, key)).as("subscribed again").isEqualTo(1);
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			assertThat(holder.release(held.ref())).isTrue();
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken by the release").isTrue();
+		}
+	}
+
+	/**
 	 * Classic channel against shard channels, measured (printed, not asserted as time): 300 hand-offs over
 	 * keys on all masters, each with one waiter in a second process and a third process waiting on some
 	 * other key all along. Asserted are the counts: per release, the classic channel has one {@code PUBLISH}
@@ -404,6 +446,20 @@ class RedisClusterShardedReleaseTests {
 		String channel = RedisKeys.shardChannel(key, RedisLockProvider.DEFAULT_CHANNEL);
 		Long count = cluster.node(master).pubsubShardNumsub(channel).get(channel);
 		return (count != null) ? count : 0;
+	}
+
+	/** Calls of a command that a master refused ({@code rejected_calls} in {@code INFO commandstats}). */
+	private static long rejectedCalls(int master, String command) {
+		for (String line : cluster.node(master).info("commandstats").split("\r?\n")) {
+			if (line.startsWith("cmdstat_" + command + ":")) {
+				for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
+					if (part.startsWith("rejected_calls=")) {
+						return Long.parseLong(part.substring("rejected_calls=".length()));
+					}
+				}
+			}
+		}
+		return 0;
 	}
 
 	private static long[] calls(String command) {
