@@ -306,6 +306,15 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	}
 
 	/**
+	 * Returns how many keys this listener keeps state for (keys with waiters, and keys whose
+	 * {@code SUNSUBSCRIBE} awaits its confirmation), for tests.
+	 * @return the count
+	 */
+	int trackedKeys() {
+		return this.channels.size() + this.ownUnsubscribes.size();
+	}
+
+	/**
 	 * Returns how many times a channel was subscribed, counting re-subscriptions.
 	 * @return the count
 	 */

@@ -318,6 +318,67 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * Subscriptions come and go with the waiters, under contention: eight threads each subscribe and leave
+	 * 1,250 distinct keys (10,000 in all), while four more threads keep joining and leaving three shared
+	 * keys (the last waiter of a key leaving while a new one arrives). Whenever a waiter holds its
+	 * subscription, the key's master has the channel subscribed (a new waiter's {@code SSUBSCRIBE} is
+	 * never undone by the previous last waiter's {@code SUNSUBSCRIBE}); at the end no channel is left on any
+	 * master and the listener keeps no state for any key.
+	 */
+	@Test
+	void subscriptionsFollowTheWaitersWithoutLeakingUnderContention() throws Exception {
+		String channel = "locksmith:contention";
+		try (RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
+				new dev.locksmith.spi.ReleaseSignals())) {
+			List<String> shared = List.of(keyOnMaster(0), keyOnMaster(1), keyOnMaster(2));
+			java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
+			try {
+				List<java.util.concurrent.Future<Long>> work = new java.util.ArrayList<>();
+				for (int t = 0; t < 8; t++) {
+					int thread = t;
+					work.add(threads.submit(() -> {
+						for (int i = 0; i < 1_250; i++) {
+							listener.subscribe("leak-" + thread + "-" + i, LeaseType.WRITE).close();
+						}
+						return 0L;
+					}));
+				}
+				for (int t = 0; t < 4; t++) {
+					int thread = t;
+					work.add(threads.submit(() -> {
+						long unsubscribedWhileHeld = 0;
+						for (int i = 0; i < 300; i++) {
+							String key = shared.get((thread + i) % shared.size());
+							try (ReleaseSubscription held = listener.subscribe(key, LeaseType.WRITE)) {
+								String name = RedisKeys.shardChannel(key, channel);
+								Long count = cluster.node(cluster.nodeOfSlot(slot(key))).pubsubShardNumsub(name).get(name);
+								if (count == null || count != 1) {
+									unsubscribedWhileHeld++;
+								}
+							}
+						}
+						return unsubscribedWhileHeld;
+					}));
+				}
+				long unsubscribedWhileHeld = 0;
+				for (java.util.concurrent.Future<Long> done : work) {
+					unsubscribedWhileHeld += done.get(120, TimeUnit.SECONDS);
+				}
+				assertThat(unsubscribedWhileHeld).as("checks that found a held key's channel unsubscribed").isZero();
+			}
+			finally {
+				threads.shutdownNow();
+			}
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				assertThat(listener.trackedKeys()).as("keys the listener keeps state for").isZero();
+				for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+					assertThat(cluster.node(n).pubsubShardChannels("*" + channel)).as("channels on master " + n).isEmpty();
+				}
+			});
+		}
+	}
+
+	/**
 	 * Classic channel against shard channels, measured (printed, not asserted as time): 300 hand-offs over
 	 * keys on all masters, each with one waiter in a second process and a third process waiting on some
 	 * other key all along. Asserted are the counts: per release, the classic channel has one {@code PUBLISH}
