@@ -1,8 +1,10 @@
 package dev.locksmith.provider.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -135,15 +137,20 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 			}
 			entry.lock.unlock();
 		}
+		CompletableFuture<?> pending;
 		try {
 			entry.waiters++;
-			if (!entry.confirmed) {
-				entry.confirmed = subscribeAndWait(entry);
+			pending = entry.subscribing;
+			if (pending == null || pending.isCompletedExceptionally()) {
+				pending = sendSubscribe(entry);
+				entry.subscribing = pending;
 			}
 		}
 		finally {
 			entry.lock.unlock();
 		}
+		// outside the lock: the key's other waiters share this SSUBSCRIBE rather than queue behind it
+		awaitConfirmation(entry, pending);
 		Channel subscribed = entry;
 		return new ReleaseSubscription() {
 
@@ -208,20 +215,41 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		return own[0];
 	}
 
-	/** Sends {@code SSUBSCRIBE} and waits for the master's confirmation; returns whether it came. */
-	private boolean subscribeAndWait(Channel entry) {
+	/** Sends {@code SSUBSCRIBE}; the future completes with the master's confirmation. */
+	private CompletableFuture<?> sendSubscribe(Channel entry) {
 		try {
-			connection().async().ssubscribe(entry.channelBytes).get(this.timeoutMillis, TimeUnit.MILLISECONDS);
-			return true;
+			return connection().async().ssubscribe(entry.channelBytes).toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * Waits up to the command timeout for the confirmation. Without it the waiter sleeps until its retry
+	 * hint; a confirmation still missing then is sent again by the key's next waiter.
+	 */
+	private void awaitConfirmation(Channel entry, CompletableFuture<?> pending) {
+		try {
+			pending.get(this.timeoutMillis, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return false;
 		}
 		catch (Exception ex) {
 			logger.debug("Could not subscribe to {} (the waiter sleeps until its retry hint): {}", entry.channelName,
 					ex.getMessage());
-			return false;
+			if (ex instanceof TimeoutException) {
+				entry.lock.lock();
+				try {
+					if (entry.subscribing == pending) {
+						entry.subscribing = null;
+					}
+				}
+				finally {
+					entry.lock.unlock();
+				}
+			}
 		}
 	}
 
@@ -397,8 +425,11 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		/** Guarded by {@link #lock}. */
 		int waiters;
 
-		/** Guarded by {@link #lock}: whether a master confirmed the subscription once. */
-		boolean confirmed;
+		/**
+		 * Guarded by {@link #lock}: the first {@code SSUBSCRIBE}, pending or confirmed; {@code null} or failed
+		 * when the next waiter must send it again.
+		 */
+		@Nullable CompletableFuture<?> subscribing;
 
 		/** Written under {@link #lock}: this entry left the map; a new waiter makes a new one. */
 		volatile boolean removed;

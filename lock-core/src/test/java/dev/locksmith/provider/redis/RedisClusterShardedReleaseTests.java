@@ -379,6 +379,63 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * Eight waiters of one key subscribe at once while the key's master does not answer ({@code SIGSTOP}
+	 * after the denials): each waits at most about one command timeout (1 s here) for the confirmation and
+	 * then sleeps on its retry hint. They share the one pending {@code SSUBSCRIBE} instead of queueing behind
+	 * each other, which would hold the last of them for eight timeouts, far past a short wait time. After
+	 * the master answers again, the channel is subscribed and a release wakes them.
+	 */
+	@Test
+	void waitersOfOneKeyDoNotQueueBehindEachOthersUnansweredSubscribe() throws Exception {
+		int master = 2;
+		String key = keyOnMaster(master);
+		LeaseRequest held = request(key);
+		assertThat(holder.acquire(held).isGranted()).isTrue();
+		int waiters = 8;
+		java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(waiters);
+		List<ReleaseSubscription> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
+		long[] subscribeMillis = new long[waiters];
+		cluster.pause(master);
+		try {
+			java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+			List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+			for (int i = 0; i < waiters; i++) {
+				int n = i;
+				work.add(threads.submit(() -> {
+					start.await();
+					long begin = System.nanoTime();
+					subscriptions.add(waiter.subscribe(key, LeaseType.READ));
+					subscribeMillis[n] = (System.nanoTime() - begin) / 1_000_000;
+					return null;
+				}));
+			}
+			start.countDown();
+			for (java.util.concurrent.Future<?> done : work) {
+				done.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			cluster.resume(master);
+			threads.shutdownNow();
+		}
+		try {
+			java.util.Arrays.sort(subscribeMillis);
+			assertThat(subscribeMillis[waiters - 1]).as("longest subscribe (ms) with a 1 s command timeout; all: "
+					+ java.util.Arrays.toString(subscribeMillis)).isLessThan(4_000);
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shardSubscribers(master, key)).isEqualTo(1));
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			assertThat(holder.release(held.ref())).isTrue();
+			for (ReleaseSubscription subscription : subscriptions) {
+				assertThat(subscription.await(WAKE_UP_NANOS)).as("reader woken by the release").isTrue();
+			}
+		}
+		finally {
+			subscriptions.forEach(ReleaseSubscription::close);
+			holder.release(held.ref());
+		}
+	}
+
+	/**
 	 * Classic channel against shard channels, measured (printed, not asserted as time): 300 hand-offs over
 	 * keys on all masters, each with one waiter in a second process and a third process waiting on some
 	 * other key all along. Asserted are the counts: per release, the classic channel has one {@code PUBLISH}
