@@ -475,6 +475,35 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * A listener closed while a waiter waits: the waiter's server subscription goes with the connection,
+	 * its {@code await} still returns at its timeout (so it falls back to its retry hint), leaving works,
+	 * and a waiter that arrives after the close is registered without a server subscription and without
+	 * an exception.
+	 */
+	@Test
+	void listenerClosedWhileAWaiterWaitsLeavesItOnItsRetryHint() throws Exception {
+		String key = keyOnMaster(0);
+		String channel = "locksmith:closing";
+		String name = RedisKeys.shardChannel(key, channel);
+		RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
+				new dev.locksmith.spi.ReleaseSignals());
+		ReleaseSubscription waiting = listener.subscribe(key, LeaseType.WRITE);
+		assertThat(cluster.node(0).pubsubShardNumsub(name).get(name)).isEqualTo(1);
+		listener.close();
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(cluster.node(0).pubsubShardNumsub(name).get(name)).isZero());
+		while (waiting.await(0)) {
+			// wake-ups from before the close (re-subscriptions when the listener's connections came up)
+		}
+		assertThat(waiting.await(TimeUnit.MILLISECONDS.toNanos(50))).as("no wake-up, the retry hint applies").isFalse();
+		try (ReleaseSubscription late = listener.subscribe(key, LeaseType.WRITE)) {
+			assertThat(late.await(0)).isFalse();
+		}
+		waiting.close();
+		assertThat(listener.trackedKeys()).isZero();
+	}
+
+	/**
 	 * Classic channel against shard channels, measured (printed, not asserted as time): 300 hand-offs over
 	 * keys on all masters, each with one waiter in a second process and a third process waiting on some
 	 * other key all along. Asserted are the counts: per release, the classic channel has one {@code PUBLISH}
