@@ -329,7 +329,7 @@ class RedisClusterShardedReleaseTests {
 	void subscriptionsFollowTheWaitersWithoutLeakingUnderContention() throws Exception {
 		String channel = "locksmith:contention";
 		try (RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
-				new dev.locksmith.spi.ReleaseSignals())) {
+				new dev.locksmith.provider.support.ReleaseSignals())) {
 			List<String> shared = List.of(keyOnMaster(0), keyOnMaster(1), keyOnMaster(2));
 			java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
 			try {
@@ -486,7 +486,7 @@ class RedisClusterShardedReleaseTests {
 		String channel = "locksmith:closing";
 		String name = RedisKeys.shardChannel(key, channel);
 		RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
-				new dev.locksmith.spi.ReleaseSignals());
+				new dev.locksmith.provider.support.ReleaseSignals());
 		ReleaseSubscription waiting = listener.subscribe(key, LeaseType.WRITE);
 		assertThat(cluster.node(0).pubsubShardNumsub(name).get(name)).isEqualTo(1);
 		listener.close();
