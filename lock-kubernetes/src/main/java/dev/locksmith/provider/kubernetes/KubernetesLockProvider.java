@@ -623,8 +623,10 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			String storedKey = annotation(lease, KEY_ANNOTATION);
 			if (storedKey == null && adoptUnannotated) {
-				// a Mutex made by hand or by `locksmith mutex create` for exactly this key: no leases, no tokens yet
-				return new State(List.of(), 0, false);
+				// a Mutex named exactly as this key: made by hand or by `locksmith mutex create` (no leases, no tokens
+				// yet), or one whose key annotation was removed by hand: its lease and token annotations, if any,
+				// are still this key's state and are read below, never dropped
+				storedKey = key;
 			}
 			if (storedKey == null) {
 				// never take over a Lease someone else uses (a client-go leader election, say) under this name

@@ -187,6 +187,21 @@ class MutexResourceTests {
 		assertThat(this.provider.list("", 0, 10).locks()).extracting((info) -> info.key()).contains("db-migration");
 	}
 
+	@Test
+	void aHeldMutexWhoseKeyAnnotationWasRemovedByHandKeepsItsHolderAndItsToken() {
+		Grant first = this.provider.acquire(write("nightly-report", "a", "report-1"));
+		assertThat(first.isGranted()).isTrue();
+		// kubectl annotate mutex nightly-report locksmith.dev/key-  (the lease and token annotations stay)
+		Mutex edited = mutex("nightly-report");
+		edited.getMetadata().getAnnotations().remove(KubernetesLockProvider.KEY_ANNOTATION);
+		client.resources(Mutex.class).resource(edited).update();
+		assertThat(this.provider.acquire(write("nightly-report", "b", "report-2")).isGranted())
+			.as("the live lease in the annotations still blocks").isFalse();
+		assertThat(this.provider.release(write("nightly-report", "a", "report-1").ref())).isTrue();
+		Grant next = this.provider.acquire(write("nightly-report", "b", "report-2"));
+		assertThat(next.fencingToken()).as("the token counter is not reset").isGreaterThan(first.fencingToken());
+	}
+
 	/**
 	 * kubectl against the mock API server: the CRD manifest goes through {@code kubectl apply --dry-run=client}
 	 * and {@code kubectl create --dry-run=client -o yaml}, and the document's troubleshooting command prints the
