@@ -640,8 +640,34 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			String token = annotation(lease, TOKEN_ANNOTATION);
 			String json = annotation(lease, LEASES_ANNOTATION);
-			return new State((json != null) ? parse.apply(json) : List.of(), (token != null) ? Long.parseLong(token) : 0,
-					false);
+			long last = (token != null) ? parseToken(token) : 0;
+			if (last < 0 || last == Long.MAX_VALUE) {
+				throw damaged(lease, TOKEN_ANNOTATION, token, null);
+			}
+			try {
+				return new State((json != null) ? parse.apply(json) : List.of(), last, false);
+			}
+			catch (RuntimeException ex) {
+				throw damaged(lease, LEASES_ANNOTATION, json, ex);
+			}
+		}
+
+		private static long parseToken(String token) {
+			try {
+				return Long.parseLong(token);
+			}
+			catch (NumberFormatException ex) {
+				return -1;
+			}
+		}
+
+		/** An object whose state annotation was edited into something the provider did not write. */
+		private static IllegalStateException damaged(HasMetadata object, String annotation, @Nullable String value,
+				@Nullable Exception cause) {
+			return new IllegalStateException(object.getKind() + " " + object.getMetadata().getName() + " has a "
+					+ annotation + " annotation the provider did not write ('" + KeyText.forMessage(String.valueOf(value))
+					+ "'); refusing to decide on it: restore it or delete the object (which restarts the key's fencing "
+					+ "tokens)", cause);
 		}
 
 		/** Returns a mutable copy of the leases live at {@code now}. */
