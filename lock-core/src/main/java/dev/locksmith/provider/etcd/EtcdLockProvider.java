@@ -101,7 +101,7 @@ import dev.locksmith.spi.Renewal;
  * new etcd lease per distinct TTL (the "tick lease"), as nested transactions in one {@code Txn} per 100
  * leases (each also comparing the key's mod revision after our last write, so a late request of an earlier
  * renewal, applied after a later one, fails instead of moving the key back to an older, earlier-expiring
- * etcd lease; after a renewal whose answer was lost, the next one reads the key first): one
+ * etcd lease; after a renewal or extend whose answer was lost, the next renewal reads the key first): one
  * {@code LeaseGrant} and one {@code Txn} round trip however many leases are due (measured:
  * 250 leases = 1 {@code LeaseGrant} + 3 {@code Txn}, sent together). A lease whose key no longer holds its
  * record (released elsewhere, force-released, expired, wiped) fails its compare and is reported lost. etcd's
@@ -462,11 +462,22 @@ public final class EtcdLockProvider implements LockProvider {
 		}
 		long ttlSeconds = ttlSeconds(ttl);
 		long etcdLease = grantLease(ttlSeconds, lease.key());
-		TxnResponse moved = await(this.kv.txn()
-			.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(current.getValue())),
-					new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
-			.Then(Op.put(leaseKey, current.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
-			.commit(), lease.key(), "extend");
+		TxnResponse moved;
+		try {
+			moved = await(this.kv.txn()
+				.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(current.getValue())),
+						new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+				.Then(Op.put(leaseKey, current.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
+				.commit(), lease.key(), "extend");
+		}
+		catch (LockProviderUnavailableException ex) {
+			// applied or not: the key's mod revision is unknown now, so the next renewal reads the key first
+			Held mine = this.held.get(lease.leaseId());
+			if (mine != null) {
+				this.held.replace(lease.leaseId(), mine, mine.inDoubt());
+			}
+			throw ex;
+		}
 		if (!moved.isSucceeded()) {
 			revokeLater(etcdLease);
 			forget(lease.leaseId());
@@ -938,8 +949,8 @@ public final class EtcdLockProvider implements LockProvider {
 	/**
 	 * A lease this provider granted: its record bytes, etcd lease ({@code exclusive} when the etcd lease
 	 * was granted for this lease alone, so revoking it removes nothing else) and the mod revision of its key
-	 * after our last write, which every renewal compares. {@code uncertain} after a renewal whose answer
-	 * was lost: the next one reads the key first ({@link #extend}).
+	 * after our last write, which every renewal compares. {@code uncertain} after a renewal or extend whose
+	 * answer was lost: the next renewal reads the key first ({@link #extend}).
 	 */
 	private static final class Held {
 

@@ -125,6 +125,35 @@ class EtcdLateRenewalTests {
 		}
 	}
 
+	@Test
+	void anExtendWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
+			.requestTimeout(Duration.ofSeconds(1))
+			.build()) {
+			String key = "extended-" + UUID.randomUUID();
+			LeaseRequest request = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a",
+					Duration.ofSeconds(5), 1, 1, Map.of());
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
+			ByteSequence leaseKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(key, LeaseType.WRITE,
+					request.leaseId());
+			long before = current(leaseKey).getModRevision();
+
+			// the extend's read and lease grant are answered; its transaction is applied but the answer lost
+			this.hold.armForNextTxn();
+			assertThatExceptionOfType(LockProviderUnavailableException.class)
+				.isThrownBy(() -> provider.extend(request.ref(), Duration.ofSeconds(8)));
+			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(current(leaseKey).getModRevision()).as("the extend was applied, its answer lost")
+				.isGreaterThan(before);
+
+			assertThat(provider.renew(renewal)).as("the next renewal finds the lease where the lost extend put it")
+				.contains(request.ref());
+			assertThat(provider.renew(renewal)).contains(request.ref());
+			assertThat(provider.release(request.ref())).isTrue();
+		}
+	}
+
 	private @Nullable KeyValue current(ByteSequence leaseKey) throws Exception {
 		List<KeyValue> kvs = this.raw.getKVClient().get(leaseKey).get(5, TimeUnit.SECONDS).getKvs();
 		return kvs.isEmpty() ? null : kvs.get(0);
