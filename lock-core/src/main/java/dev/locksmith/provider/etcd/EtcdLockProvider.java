@@ -171,7 +171,8 @@ public final class EtcdLockProvider implements LockProvider {
 		this.leases = builder.client.getLeaseClient();
 		this.keys = new EtcdKeys(builder.namespace);
 		this.requestTimeout = builder.requestTimeout;
-		this.watch = new EtcdReleaseWatch(builder.client, this.keys, this.signals, this::deletedByOthers);
+		this.watch = new EtcdReleaseWatch(builder.client, this.keys, this.signals, this::deletedByOthers,
+				this.requestTimeout);
 		this.watch.start(currentRevisionOrZero());
 	}
 
