@@ -475,7 +475,7 @@ public final class EtcdLockProvider implements LockProvider {
 			// applied or not: the key's mod revision is unknown now, so the next renewal reads the key first
 			Held mine = this.held.get(lease.leaseId());
 			if (mine != null) {
-				this.held.replace(lease.leaseId(), mine, mine.inDoubt());
+				this.held.replace(lease.leaseId(), mine, mine.inDoubt(mine.maybeOnTickLease));
 			}
 			throw ex;
 		}
@@ -553,7 +553,7 @@ public final class EtcdLockProvider implements LockProvider {
 				// this batch and the later ones may have been applied or not: re-read those leases next time
 				batches.subList(b, batches.size())
 					.forEach((unknown) -> unknown.members.forEach((mine) -> this.held.replace(mine.ref.leaseId(), mine,
-							mine.inDoubt())));
+							mine.inDoubt(unknown.tickLease))));
 				throw ex;
 			}
 			List<TxnResponse> results = response.getTxnResponses();
@@ -562,8 +562,7 @@ public final class EtcdLockProvider implements LockProvider {
 				if (results.get(i).isSucceeded()) {
 					extended.add(mine.ref);
 					usedTickLeases.add(batch.tickLease);
-					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false, response.getHeader().getRevision(),
-							false);
+					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false, response.getHeader().getRevision());
 					moved.releasing = mine.releasing;
 					if (this.held.replace(mine.ref.leaseId(), mine, moved)) {
 						if (mine.exclusive) {
@@ -587,7 +586,11 @@ public final class EtcdLockProvider implements LockProvider {
 		}
 		// an earlier tick lease that no held lease is on any more would otherwise live until its TTL runs out
 		if (!previousTickLeases.isEmpty()) {
-			this.held.values().forEach((mine) -> previousTickLeases.remove(mine.etcdLease));
+			this.held.values().forEach((mine) -> {
+				previousTickLeases.remove(mine.etcdLease);
+				// a lease whose renewal answer was lost may be on that renewal's tick lease
+				previousTickLeases.remove(mine.maybeOnTickLease);
+			});
 			previousTickLeases.forEach(this::revokeLater);
 		}
 		for (Renewal renewal : others) {
@@ -784,7 +787,7 @@ public final class EtcdLockProvider implements LockProvider {
 
 	/** Records a lease on an etcd lease granted for it alone. */
 	private void remember(LeaseRef ref, ByteSequence value, long etcdLease, long modRevision) {
-		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true, modRevision, false));
+		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true, modRevision));
 	}
 
 	/** Revokes an etcd lease only if this provider granted it for this lease alone (never a shared tick lease). */
@@ -967,21 +970,33 @@ public final class EtcdLockProvider implements LockProvider {
 
 		final boolean uncertain;
 
+		/** When {@code uncertain}: the tick lease the key may be on (a renewal's, answer lost), else 0. */
+		final long maybeOnTickLease;
+
 		volatile boolean releasing;
 
-		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision,
-				boolean uncertain) {
+		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision) {
+			this(ref, value, etcdLease, exclusive, modRevision, false, 0);
+		}
+
+		private Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision,
+				boolean uncertain, long maybeOnTickLease) {
 			this.ref = ref;
 			this.value = value;
 			this.etcdLease = etcdLease;
 			this.exclusive = exclusive;
 			this.modRevision = modRevision;
 			this.uncertain = uncertain;
+			this.maybeOnTickLease = maybeOnTickLease;
 		}
 
-		/** This lease after a renewal that may or may not have been applied. */
-		Held inDoubt() {
-			Held copy = new Held(this.ref, this.value, this.etcdLease, this.exclusive, this.modRevision, true);
+		/**
+		 * This lease after a renewal or extend that may or may not have been applied; {@code tickLease} is the
+		 * tick lease it may now be on (kept from revocation), or 0.
+		 */
+		Held inDoubt(long tickLease) {
+			Held copy = new Held(this.ref, this.value, this.etcdLease, this.exclusive, this.modRevision, true,
+					tickLease);
 			copy.releasing = this.releasing;
 			return copy;
 		}
