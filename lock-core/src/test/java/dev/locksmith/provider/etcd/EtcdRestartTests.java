@@ -171,4 +171,18 @@ class EtcdRestartTests {
 		}
 	}
 
+	@Test
+	void whileEtcdIsDownTheWatchFailsOnceAndResumesOnce() throws Exception {
+		try (ReleaseSubscription waiter = this.providerA.subscribe("restart:outage")) {
+			this.etcd.stop();
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(10))).as("the watch's failure wakes waiters").isTrue();
+			// one resume attempt at a time, and the failed watch is not also retried by the client library (each
+			// of its failures would wake every waiter again)
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(3))).as("no further wake-up while etcd is down")
+				.isFalse();
+			this.etcd.start();
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(15))).as("the resumed watch wakes waiters").isTrue();
+		}
+	}
+
 }
