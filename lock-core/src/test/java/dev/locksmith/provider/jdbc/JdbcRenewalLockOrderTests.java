@@ -35,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * database's order) and one through a {@code REPEATABLE READ} pool (the per-key path, which locks them in
  * the order it sends them). Half the keys start with U+FF21 and half with U+1F600: UTF-16 order (Java's
  * {@code String} order) puts the second first, code-point order (the byte order of UTF-8) the first, so
- * any disagreement about the order deadlocks. Every renewal must succeed and extend every lease.
+ * any disagreement about the order deadlocks. The same in a WIN1252 database, whose byte order differs from
+ * code-point order below U+FFFF. Every renewal must succeed and extend every lease.
  */
 class JdbcRenewalLockOrderTests {
 
