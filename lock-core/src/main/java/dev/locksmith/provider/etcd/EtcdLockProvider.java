@@ -101,7 +101,7 @@ import dev.locksmith.spi.Renewal;
  * new etcd lease per distinct TTL (the "tick lease"), as nested transactions in one {@code Txn} per 100
  * leases (each also comparing the key's mod revision after our last write, so a late request of an earlier
  * renewal, applied after a later one, fails instead of moving the key back to an older, earlier-expiring
- * etcd lease; after a renewal whose answer was lost, the next one reads the key first): one
+ * etcd lease; after a renewal or extend whose answer was lost, the next renewal reads the key first): one
  * {@code LeaseGrant} and one {@code Txn} round trip however many leases are due (measured:
  * 250 leases = 1 {@code LeaseGrant} + 3 {@code Txn}, sent together). A lease whose key no longer holds its
  * record (released elsewhere, force-released, expired, wiped) fails its compare and is reported lost. etcd's
@@ -171,7 +171,8 @@ public final class EtcdLockProvider implements LockProvider {
 		this.leases = builder.client.getLeaseClient();
 		this.keys = new EtcdKeys(builder.namespace);
 		this.requestTimeout = builder.requestTimeout;
-		this.watch = new EtcdReleaseWatch(builder.client, this.keys, this.signals, this::deletedByOthers);
+		this.watch = new EtcdReleaseWatch(builder.client, this.keys, this.signals, this::deletedByOthers,
+				this.requestTimeout);
 		this.watch.start(currentRevisionOrZero());
 	}
 
@@ -512,11 +513,22 @@ public final class EtcdLockProvider implements LockProvider {
 		}
 		long ttlSeconds = ttlSeconds(ttl);
 		long etcdLease = grantLease(ttlSeconds, lease.key());
-		TxnResponse moved = await(this.kv.txn()
-			.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(current.getValue())),
-					new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
-			.Then(Op.put(leaseKey, current.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
-			.commit(), lease.key(), "extend");
+		TxnResponse moved;
+		try {
+			moved = await(this.kv.txn()
+				.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(current.getValue())),
+						new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+				.Then(Op.put(leaseKey, current.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
+				.commit(), lease.key(), "extend");
+		}
+		catch (LockProviderUnavailableException ex) {
+			// applied or not: the key's mod revision is unknown now, so the next renewal reads the key first
+			Held mine = this.held.get(lease.leaseId());
+			if (mine != null) {
+				this.held.replace(lease.leaseId(), mine, mine.inDoubt(mine.maybeOnTickLease));
+			}
+			throw ex;
+		}
 		if (!moved.isSucceeded()) {
 			revokeLater(etcdLease);
 			forget(lease.leaseId());
@@ -591,7 +603,7 @@ public final class EtcdLockProvider implements LockProvider {
 				// this batch and the later ones may have been applied or not: re-read those leases next time
 				batches.subList(b, batches.size())
 					.forEach((unknown) -> unknown.members.forEach((mine) -> this.held.replace(mine.ref.leaseId(), mine,
-							mine.inDoubt())));
+							mine.inDoubt(unknown.tickLease))));
 				throw ex;
 			}
 			List<TxnResponse> results = response.getTxnResponses();
@@ -600,8 +612,7 @@ public final class EtcdLockProvider implements LockProvider {
 				if (results.get(i).isSucceeded()) {
 					extended.add(mine.ref);
 					usedTickLeases.add(batch.tickLease);
-					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false, response.getHeader().getRevision(),
-							false);
+					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false, response.getHeader().getRevision());
 					moved.releasing = mine.releasing;
 					if (this.held.replace(mine.ref.leaseId(), mine, moved)) {
 						if (mine.exclusive) {
@@ -625,7 +636,11 @@ public final class EtcdLockProvider implements LockProvider {
 		}
 		// an earlier tick lease that no held lease is on any more would otherwise live until its TTL runs out
 		if (!previousTickLeases.isEmpty()) {
-			this.held.values().forEach((mine) -> previousTickLeases.remove(mine.etcdLease));
+			this.held.values().forEach((mine) -> {
+				previousTickLeases.remove(mine.etcdLease);
+				// a lease whose renewal answer was lost may be on that renewal's tick lease
+				previousTickLeases.remove(mine.maybeOnTickLease);
+			});
 			previousTickLeases.forEach(this::revokeLater);
 		}
 		for (Renewal renewal : others) {
@@ -822,7 +837,7 @@ public final class EtcdLockProvider implements LockProvider {
 
 	/** Records a lease on an etcd lease granted for it alone. */
 	private void remember(LeaseRef ref, ByteSequence value, long etcdLease, long modRevision) {
-		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true, modRevision, false));
+		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true, modRevision));
 	}
 
 	/** Revokes an etcd lease only if this provider granted it for this lease alone (never a shared tick lease). */
@@ -988,8 +1003,8 @@ public final class EtcdLockProvider implements LockProvider {
 	/**
 	 * A lease this provider granted: its record bytes, etcd lease ({@code exclusive} when the etcd lease
 	 * was granted for this lease alone, so revoking it removes nothing else) and the mod revision of its key
-	 * after our last write, which every renewal compares. {@code uncertain} after a renewal whose answer
-	 * was lost: the next one reads the key first ({@link #extend}).
+	 * after our last write, which every renewal compares. {@code uncertain} after a renewal or extend whose
+	 * answer was lost: the next renewal reads the key first ({@link #extend}).
 	 */
 	private static final class Held {
 
@@ -1005,21 +1020,33 @@ public final class EtcdLockProvider implements LockProvider {
 
 		final boolean uncertain;
 
+		/** When {@code uncertain}: the tick lease the key may be on (a renewal's, answer lost), else 0. */
+		final long maybeOnTickLease;
+
 		volatile boolean releasing;
 
-		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision,
-				boolean uncertain) {
+		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision) {
+			this(ref, value, etcdLease, exclusive, modRevision, false, 0);
+		}
+
+		private Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision,
+				boolean uncertain, long maybeOnTickLease) {
 			this.ref = ref;
 			this.value = value;
 			this.etcdLease = etcdLease;
 			this.exclusive = exclusive;
 			this.modRevision = modRevision;
 			this.uncertain = uncertain;
+			this.maybeOnTickLease = maybeOnTickLease;
 		}
 
-		/** This lease after a renewal that may or may not have been applied. */
-		Held inDoubt() {
-			Held copy = new Held(this.ref, this.value, this.etcdLease, this.exclusive, this.modRevision, true);
+		/**
+		 * This lease after a renewal or extend that may or may not have been applied; {@code tickLease} is the
+		 * tick lease it may now be on (kept from revocation), or 0.
+		 */
+		Held inDoubt(long tickLease) {
+			Held copy = new Held(this.ref, this.value, this.etcdLease, this.exclusive, this.modRevision, true,
+					tickLease);
 			copy.releasing = this.releasing;
 			return copy;
 		}

@@ -1,11 +1,15 @@
 package dev.locksmith.provider.etcd;
 
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -24,13 +28,19 @@ import dev.locksmith.provider.support.ReleaseSignals;
  * (etcd restarted, the connection broke) it starts again right after the last revision it saw, so a
  * deletion made while it was down is still delivered; every waiter is woken once more after the new
  * watch is in place. If that revision was compacted, it resumes at the compaction revision: the
- * deletions before it are gone, and that last wake-up makes every waiter read the lock again.
+ * deletions before it are gone, and that last wake-up makes every waiter read the lock again. If etcd's
+ * current revision is below the last one seen, the data set was replaced (wiped; its revisions restarted):
+ * it resumes from that current revision, not from a revision the new data set reaches only later.
  */
 final class EtcdReleaseWatch implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(EtcdReleaseWatch.class);
 
 	private final Watch watchClient;
+
+	private final KV kv;
+
+	private final Duration requestTimeout;
 
 	private final EtcdKeys keys;
 
@@ -54,8 +64,11 @@ final class EtcdReleaseWatch implements AutoCloseable {
 
 	private boolean closed;
 
-	EtcdReleaseWatch(Client client, EtcdKeys keys, ReleaseSignals signals, Consumer<String> deletedLease) {
+	EtcdReleaseWatch(Client client, EtcdKeys keys, ReleaseSignals signals, Consumer<String> deletedLease,
+			Duration requestTimeout) {
 		this.watchClient = client.getWatchClient();
+		this.kv = client.getKVClient();
+		this.requestTimeout = requestTimeout;
 		this.keys = keys;
 		this.signals = signals;
 		this.deletedLease = deletedLease;
@@ -151,6 +164,22 @@ final class EtcdReleaseWatch implements AutoCloseable {
 	 * between its read and the watch.
 	 */
 	private void resume(long started) {
+		long current;
+		try {
+			current = this.kv.get(EtcdKeys.bytes(this.keys.namespace()))
+				.get(this.requestTimeout.toNanos(), TimeUnit.NANOSECONDS)
+				.getHeader()
+				.getRevision();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// etcd is not back yet: try again (the failed watch stays generation started)
+			this.retry.schedule(() -> resume(started), 200, TimeUnit.MILLISECONDS);
+			return;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return;
+		}
 		synchronized (this) {
 			if (this.closed || started != this.generation) {
 				return;
@@ -158,7 +187,8 @@ final class EtcdReleaseWatch implements AutoCloseable {
 			if (this.watcher != null) {
 				this.watcher.close();
 			}
-			start(this.lastSeen);
+			// revisions never go back within one data set: a lower current revision means it was replaced
+			start(Math.min(this.lastSeen, current));
 		}
 		this.signals.signalAll();
 	}

@@ -531,12 +531,21 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Locks the counter rows of the keys inside the current transaction, in code-point order (the byte order
-	 * of their UTF-8): the order PostgreSQL's one-statement renewal locks them in ({@code COLLATE "C"}), so
-	 * instances on either path never wait for each other in a cycle. Java's {@code String} order (UTF-16
-	 * units) differs from it for keys with characters above U+FFFF, and deadlocked against it.
+	 * Locks the counter rows of the keys inside the current transaction, in one order for every instance, so
+	 * that none waits for another in a cycle. On PostgreSQL with one statement, in the database's byte order:
+	 * the statement PostgreSQL's one-statement renewal starts with (a Java order matched it only in UTF-8
+	 * databases and deadlocked against it in, for example, WIN1252). Elsewhere one by one in code-point order
+	 * (Java's {@code String} order, by UTF-16 units, differs from it above U+FFFF).
 	 */
 	private void lockKeyRows(Connection connection, List<String> keys) throws SQLException {
+		String inOneStatement = this.statements.lockKeyRows();
+		if (inOneStatement != null) {
+			try (PreparedStatement statement = connection.prepareStatement(inOneStatement)) {
+				statement.setArray(1, connection.createArrayOf("text", keys.toArray(String[]::new)));
+				statement.executeQuery().close();
+			}
+			return;
+		}
 		Set<String> ordered = new TreeSet<>(JdbcLockProvider::compareCodePoints);
 		ordered.addAll(keys);
 		try (PreparedStatement statement = connection.prepareStatement(this.statements.lockKeyRow())) {

@@ -167,6 +167,15 @@ abstract class TableStatements {
 		return null;
 	}
 
+	/**
+	 * PostgreSQL: locks the counter rows of many keys in one statement, in the database's byte order
+	 * ({@code COLLATE "C"}), the order {@link #renewAll()} locks them in: keys (a text array). {@code null}
+	 * elsewhere: the provider locks them one by one in code-point order.
+	 */
+	@Nullable String lockKeyRows() {
+		return null;
+	}
+
 	/** PostgreSQL: {@link #lockKeyRow()} and {@link #extend()} in one round trip; parameters of both. */
 	@Nullable String lockAndExtend() {
 		return null;

@@ -1,15 +1,20 @@
 package dev.locksmith.provider.etcd;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.options.LeaseOption;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -125,25 +130,95 @@ class EtcdLateRenewalTests {
 		}
 	}
 
+	@Test
+	void anExtendWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
+			.requestTimeout(Duration.ofSeconds(1))
+			.build()) {
+			String key = "extended-" + UUID.randomUUID();
+			LeaseRequest request = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a",
+					Duration.ofSeconds(5), 1, 1, Map.of());
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
+			ByteSequence leaseKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(key, LeaseType.WRITE,
+					request.leaseId());
+			long before = current(leaseKey).getModRevision();
+
+			// the extend's read and lease grant are answered; its transaction is applied but the answer lost
+			this.hold.armForNextTxn();
+			assertThatExceptionOfType(LockProviderUnavailableException.class)
+				.isThrownBy(() -> provider.extend(request.ref(), Duration.ofSeconds(8)));
+			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(current(leaseKey).getModRevision()).as("the extend was applied, its answer lost")
+				.isGreaterThan(before);
+
+			assertThat(provider.renew(renewal)).as("the next renewal finds the lease where the lost extend put it")
+				.contains(request.ref());
+			assertThat(provider.renew(renewal)).contains(request.ref());
+			assertThat(provider.release(request.ref())).isTrue();
+		}
+	}
+
+	@Test
+	void aTickLeaseIsNotRevokedWhileLeasesOfABatchWhoseAnswerWasLostMayBeOnIt() throws Exception {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
+			.requestTimeout(Duration.ofSeconds(1))
+			.build()) {
+			// 101 leases of one TTL: one renewal is two transactions on one tick lease, 100 leases and 1
+			List<Renewal> renewals = new ArrayList<>();
+			for (int i = 0; i < 101; i++) {
+				LeaseRequest request = new LeaseRequest("tick-" + i + "-" + UUID.randomUUID(), LeaseType.WRITE,
+						UUID.randomUUID().toString(), "a", Duration.ofSeconds(30), 1, 1, Map.of());
+				assertThat(provider.acquire(request).isGranted()).isTrue();
+				renewals.add(new Renewal(request.ref(), Duration.ofSeconds(30)));
+			}
+			Renewal last = renewals.get(100);
+			ByteSequence lastKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(last.lease().key(),
+					LeaseType.WRITE, last.lease().leaseId());
+
+			// the one-lease transaction is applied, its answer lost; the other is answered
+			this.hold.armForNextTxn((request) -> ((TxnRequest) request).getSuccessCount() == 1);
+			assertThatExceptionOfType(LockProviderUnavailableException.class).isThrownBy(() -> provider.renew(renewals));
+			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
+			long tickLease = current(lastKey).getLease();
+
+			// the next renewal moves the 100 off that tick lease: the lease in doubt is still on it
+			assertThat(provider.renew(renewals)).as("every lease is renewed").hasSize(101);
+			for (Renewal renewal : renewals) {
+				assertThat(current(new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(renewal.lease().key(),
+						LeaseType.WRITE, renewal.lease().leaseId())))
+					.as("%s is still there", renewal.lease().key())
+					.isNotNull();
+			}
+			assertThat(this.raw.getLeaseClient().timeToLive(tickLease, LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS)
+				.getTTL()).as("nothing is lost with the earlier tick lease").isNotZero();
+		}
+	}
+
 	private @Nullable KeyValue current(ByteSequence leaseKey) throws Exception {
 		List<KeyValue> kvs = this.raw.getKVClient().get(leaseKey).get(5, TimeUnit.SECONDS).getKvs();
 		return kvs.isEmpty() ? null : kvs.get(0);
 	}
 
 	/**
-	 * Holds the next {@code KV/Txn} call once armed: the client sees no answer (its cancel is ignored, as for
-	 * a request already on the wire); {@link #sendHeldRequest} later sends the same request to etcd.
+	 * Holds the next {@code KV/Txn} call once armed (optionally the next one whose request matches): the
+	 * client sees no answer (its cancel is ignored, as for a request already on the wire);
+	 * {@link #sendHeldRequest} later sends the same request to etcd. Other calls pass through.
 	 */
 	private static final class HoldOneTxn implements ClientInterceptor {
 
-		private volatile boolean armed;
+		private final AtomicReference<@Nullable Predicate<Object>> armed = new AtomicReference<>();
 
 		private volatile @Nullable Runnable held;
 
 		private final CountDownLatch answered = new CountDownLatch(1);
 
 		void armForNextTxn() {
-			this.armed = true;
+			armForNextTxn((request) -> true);
+		}
+
+		void armForNextTxn(Predicate<Object> which) {
+			this.armed.set(which);
 		}
 
 		boolean isHolding() {
@@ -159,32 +234,67 @@ class EtcdLateRenewalTests {
 
 		@Override
 		public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-			if (!this.armed || !method.getFullMethodName().endsWith("KV/Txn")) {
+			if (this.armed.get() == null || !method.getFullMethodName().endsWith("KV/Txn")) {
 				return next.newCall(method, options);
 			}
-			this.armed = false;
 			return new ClientCall<>() {
 
+				private @Nullable Listener<R> listener;
+
 				private @Nullable Metadata headers;
+
+				private int requested;
+
+				private @Nullable ClientCall<Q, R> passed;
 
 				private @Nullable Q message;
 
 				@Override
 				public void start(Listener<R> listener, Metadata headers) {
+					this.listener = listener;
 					this.headers = headers;
 				}
 
 				@Override
 				public void request(int numMessages) {
+					if (this.passed != null) {
+						this.passed.request(numMessages);
+					}
+					else {
+						this.requested += numMessages;
+					}
 				}
 
 				@Override
 				public void cancel(@Nullable String reason, @Nullable Throwable cause) {
-					// already on the wire: the client giving up does not stop it
+					if (this.passed != null) {
+						this.passed.cancel(reason, cause);
+					}
+					// a held request is already on the wire: the client giving up does not stop it
+				}
+
+				@Override
+				public void sendMessage(Q message) {
+					Predicate<Object> which = HoldOneTxn.this.armed.get();
+					if (which != null && which.test(message) && HoldOneTxn.this.armed.compareAndSet(which, null)) {
+						this.message = message;
+						return;
+					}
+					ClientCall<Q, R> call = next.newCall(method, options);
+					this.passed = call;
+					call.start(this.listener, (this.headers != null) ? this.headers : new Metadata());
+					if (this.requested > 0) {
+						call.request(this.requested);
+					}
+					call.sendMessage(message);
 				}
 
 				@Override
 				public void halfClose() {
+					if (this.passed != null) {
+						this.passed.halfClose();
+						return;
+					}
 					Q request = this.message;
 					Metadata sentHeaders = this.headers;
 					HoldOneTxn.this.held = () -> {
@@ -199,11 +309,6 @@ class EtcdLateRenewalTests {
 						late.sendMessage(request);
 						late.halfClose();
 					};
-				}
-
-				@Override
-				public void sendMessage(Q message) {
-					this.message = message;
 				}
 
 			};

@@ -136,4 +136,53 @@ class EtcdRestartTests {
 		}
 	}
 
+	@Test
+	void afterAWipeReleasesWakeWaitersOfAProviderThatHadNotLockedYet() throws Exception {
+		// C locks nothing before the wipe (it never read the token base); the deletions its watch delivers
+		// move its resume revision past what the wiped data set reaches in this test
+		try (Client clientC = this.etcd.client();
+				EtcdLockProvider providerC = EtcdLockProvider.builder(clientC)
+					.requestTimeout(Duration.ofSeconds(2))
+					.build()) {
+			try (ReleaseSubscription seen = providerC.subscribe("restart:churn-19")) {
+				for (int i = 0; i < 20; i++) {
+					this.b.acquire("churn-" + i).release();
+				}
+				assertThat(seen.await(TimeUnit.SECONDS.toNanos(10))).as("C's watch delivered the deletions").isTrue();
+			}
+			this.etcd.stopAndWipe();
+			this.etcd.start();
+			await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(providerC::ping);
+
+			// B seeds the new data set's token base, so C's first attempt finds one and restarts nothing
+			LockHandle held = this.b.acquire("handoff", LockOptions.ttl(Duration.ofSeconds(60)));
+			LockEngine c = Locksmith.builder(providerC).keyPrefix("restart:").build();
+			try (ReleaseSubscription waiter = providerC.subscribe("restart:handoff")) {
+				assertThat(c.tryAcquire("handoff")).isEmpty();
+				while (waiter.await(TimeUnit.MILLISECONDS.toNanos(500))) {
+					// drain the wake-ups of the watch's failure and resume
+				}
+				held.release();
+				assertThat(waiter.await(TimeUnit.SECONDS.toNanos(10))).as("woken by the release").isTrue();
+			}
+			finally {
+				c.close();
+			}
+		}
+	}
+
+	@Test
+	void whileEtcdIsDownTheWatchFailsOnceAndResumesOnce() throws Exception {
+		try (ReleaseSubscription waiter = this.providerA.subscribe("restart:outage")) {
+			this.etcd.stop();
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(10))).as("the watch's failure wakes waiters").isTrue();
+			// one resume attempt at a time, and the failed watch is not also retried by the client library (each
+			// of its failures would wake every waiter again)
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(3))).as("no further wake-up while etcd is down")
+				.isFalse();
+			this.etcd.start();
+			assertThat(waiter.await(TimeUnit.SECONDS.toNanos(15))).as("the resumed watch wakes waiters").isTrue();
+		}
+	}
+
 }

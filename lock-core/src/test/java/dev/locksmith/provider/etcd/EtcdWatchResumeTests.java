@@ -82,6 +82,46 @@ class EtcdWatchResumeTests {
 	}
 
 	@Test
+	void aDeletionAtTheRevisionRightAfterTheLastDeliveredOneIsDeliveredWhenItResumes() throws Exception {
+		try (EtcdLockProvider providerA = EtcdLockProvider.builder(this.clientA)
+			.requestTimeout(Duration.ofSeconds(2))
+			.build();
+				EtcdLockProvider providerB = EtcdLockProvider.builder(this.clientB)
+					.requestTimeout(Duration.ofSeconds(2))
+					.build()) {
+			CountDownLatch lost = new CountDownLatch(1);
+			providerA.setLeaseLossListener((ref) -> lost.countDown());
+			String key = "next-" + UUID.randomUUID();
+			LeaseRequest request = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a",
+					Duration.ofSeconds(60), 1, 1, Map.of());
+			assertThat(providerA.acquire(request).isGranted()).isTrue();
+			String other = "other-" + UUID.randomUUID();
+			LeaseRequest otherRequest = new LeaseRequest(other, LeaseType.WRITE, UUID.randomUUID().toString(), "b",
+					Duration.ofSeconds(60), 1, 1, Map.of());
+			assertThat(providerB.acquire(otherRequest).isGranted()).isTrue();
+			long delivered;
+			try (ReleaseSubscription seen = providerA.subscribe(other)) {
+				assertThat(providerB.release(otherRequest.ref())).isTrue();
+				delivered = revision(this.clientB);
+				// A's watch delivered the deletion at revision "delivered": the last one it saw
+				assertThat(seen.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			}
+
+			this.members.get(0).stop();
+			await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> providerB.forceRelease(key));
+			assertThat(revision(this.clientB)).as("the deletion is at the very next revision").isEqualTo(delivered + 1);
+			this.members.get(0).start();
+
+			assertThat(lost.await(20, TimeUnit.SECONDS)).as("the resumed watch delivers it (no off-by-one)").isTrue();
+		}
+	}
+
+	private static long revision(Client client) throws Exception {
+		return client.getKVClient().get(ByteSequence.from("x", StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS)
+			.getHeader().getRevision();
+	}
+
+	@Test
 	void aResumeFromACompactedRevisionSettlesAndKeepsDeliveringReleases() throws Exception {
 		try (EtcdLockProvider providerA = EtcdLockProvider.builder(this.clientA)
 			.requestTimeout(Duration.ofSeconds(2))

@@ -1,5 +1,7 @@
 package dev.locksmith.provider.jdbc;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * database's order) and one through a {@code REPEATABLE READ} pool (the per-key path, which locks them in
  * the order it sends them). Half the keys start with U+FF21 and half with U+1F600: UTF-16 order (Java's
  * {@code String} order) puts the second first, code-point order (the byte order of UTF-8) the first, so
- * any disagreement about the order deadlocks. Every renewal must succeed and extend every lease.
+ * any disagreement about the order deadlocks. The same in a WIN1252 database, whose byte order differs from
+ * code-point order below U+FFFF. Every renewal must succeed and extend every lease.
  */
 class JdbcRenewalLockOrderTests {
 
@@ -71,16 +75,51 @@ class JdbcRenewalLockOrderTests {
 	}
 
 	@Test
+	void renewalsOnBothPathsNeverDeadlockInADatabaseNotInUtf8() throws Exception {
+		// WIN1252: "\u20AC" is byte 0x80 and "\u00FF" byte 0xFF, so the database's byte order ("C") puts the
+		// euro sign first and code-point order the other one
+		String name = "locksmith_win1252_" + UUID.randomUUID().toString().replace("-", "");
+		try (Connection connection = PostgresTestServer.adminDataSource().getConnection();
+				Statement statement = connection.createStatement()) {
+			statement.execute("CREATE DATABASE " + name
+					+ " ENCODING 'WIN1252' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+		}
+		try (HikariDataSource win1252ReadCommitted = pool(name, null);
+				HikariDataSource win1252RepeatableRead = pool(name, "TRANSACTION_REPEATABLE_READ")) {
+			AbstractJdbcLockProviderTests.runSchema(win1252ReadCommitted, "postgresql");
+			renewConcurrently(JdbcLockProvider.builder(win1252ReadCommitted).build(),
+					JdbcLockProvider.builder(win1252RepeatableRead).build(), "\u20AC", "\u00FF");
+		}
+	}
+
+	private static HikariDataSource pool(String database, @Nullable String isolation) {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(PostgresTestServer.server().getJdbcUrl("postgres", database));
+		config.setUsername("postgres");
+		config.setMaximumPoolSize(4);
+		config.setMinimumIdle(0);
+		if (isolation != null) {
+			config.setTransactionIsolation(isolation);
+		}
+		return new HikariDataSource(config);
+	}
+
+	@Test
 	void twoOneStatementRenewalsNeverDeadlock() throws Exception {
 		renewConcurrently(JdbcLockProvider.builder(readCommitted).build(),
 				JdbcLockProvider.builder(readCommitted).build());
 	}
 
 	private static void renewConcurrently(JdbcLockProvider a, JdbcLockProvider b) throws Exception {
+		renewConcurrently(a, b, "\uFF21", "\uD83D\uDE00");
+	}
+
+	private static void renewConcurrently(JdbcLockProvider a, JdbcLockProvider b, String even, String odd)
+			throws Exception {
 		List<String> keys = new ArrayList<>();
 		String run = UUID.randomUUID().toString();
 		for (int i = 0; i < KEYS; i++) {
-			keys.add(((i % 2 == 0) ? "\uFF21" : "\uD83D\uDE00") + "-order-" + run + "-" + i);
+			keys.add(((i % 2 == 0) ? even : odd) + "-order-" + run + "-" + i);
 		}
 		List<Renewal> renewalsA = readLeases(a, keys);
 		List<Renewal> renewalsB = readLeases(b, keys);
