@@ -480,8 +480,9 @@ public final class EtcdLockProvider implements LockProvider {
 			if (put.isSucceeded()) {
 				Held mine = this.held.get(lease.leaseId());
 				if (mine != null && mine.etcdLease == current.getLease()) {
+					// just written at a known revision on a known etcd lease: no longer in doubt
 					Held updated = new Held(mine.ref, value, mine.etcdLease, mine.exclusive,
-							put.getHeader().getRevision(), mine.uncertain);
+							put.getHeader().getRevision());
 					updated.releasing = mine.releasing;
 					this.held.replace(lease.leaseId(), mine, updated);
 				}
