@@ -36,11 +36,11 @@ import dev.locksmith.spi.LeaseRef;
  * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered (or for the
  * lease's local deadline, where it is declared lost), and the renewer skips a lease whose caller has a
  * request in flight. So the backend applies this lease's requests in the order they were sent, and a result
- * that arrives after the lease was lost is ignored. The one exception is a configured renewal timeout: a
- * renewal unanswered by then is given up (RENEW_FAILED), its late answer ignored, and the lease's next
- * request may be sent while it is still out; that is safe because an answer that is ignored never moves the
- * local deadline, a renewal of a released lease id extends nothing on the backend, and a renewal applied
- * after a shortening extend only makes the backend expiry later than the local deadline.
+ * that arrives after the lease was lost is ignored. A configured renewal timeout keeps this order: a renewal
+ * unanswered by then is given up (RENEW_FAILED) and its late answer ignored (it never moves the local
+ * deadline), but its retry is sent only when the renewal thread is free again, and a caller's extend or
+ * release still waits for its provider call to return (or the local deadline), so the backend can never
+ * apply it after them (a lengthening extend cut short, a release with a minimum hold re-extended).
  *
  * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
  * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its
@@ -120,6 +120,13 @@ final class HeldLease implements LockHandle {
 
 	/** When a sent {@link #pendingRenewal} times out (only with a renewal timeout). */
 	private long renewalGiveUpNanos;
+
+	/**
+	 * A renewal given up after the renewal timeout whose provider call has not returned yet: its answer is
+	 * ignored, but a caller's extend or release still waits for it, so that the backend never applies it after
+	 * them (it would re-extend a lease released with a minimum hold, or cut short a lengthening extend).
+	 */
+	private @Nullable RenewalTicket abandonedRenewal;
 
 	private boolean mayStillExist;
 
@@ -254,7 +261,9 @@ final class HeldLease implements LockHandle {
 			else if (this.inFlight && this.pendingRenewal != null && this.renewalSent && this.renewalTimeoutNanos > 0
 					&& now - this.renewalGiveUpNanos >= 0) {
 				// the renewal got no answer within the renewal timeout: it failed; its late answer is ignored
-				finishRenewalLocked(this.pendingRenewal);
+				RenewalTicket given = this.pendingRenewal;
+				finishRenewalLocked(given);
+				this.abandonedRenewal = given;
 				long retryAt = now + Math.min(Renewer.RETRY_NANOS, renewIntervalNanos(this.ttl));
 				scheduleLocked((retryAt - this.deadlineNanos < 0) ? retryAt : this.deadlineNanos);
 				timedOut = true;
@@ -365,6 +374,12 @@ final class HeldLease implements LockHandle {
 
 	/** Ends the pending renewal; returns whether its result still applies (the lease is held). */
 	private boolean finishRenewalLocked(RenewalTicket ticket) {
+		if (ticket == this.abandonedRenewal) {
+			// a timed-out renewal returned: its answer is ignored, but a caller waiting for it may go on
+			this.abandonedRenewal = null;
+			this.idle.signalAll();
+			return false;
+		}
 		if (ticket != this.pendingRenewal) {
 			return false;
 		}
@@ -468,18 +483,21 @@ final class HeldLease implements LockHandle {
 	// ---------------------------------------------------------------- caller side
 
 	/**
-	 * Waits until no request is in flight (cancelling a renewal that is queued but not sent), or the lease
-	 * is lost. A held lease's wait ends at its local deadline at the latest: the renewer's deadline check
+	 * Waits until no request is in flight and no timed-out renewal is still out (cancelling a renewal that
+	 * is queued but not sent), or the lease is lost. A held lease's wait ends at its local deadline at the latest: the renewer's deadline check
 	 * (which never waits for provider I/O) declares it lost there and wakes this wait, so a renewal call that
 	 * never returns does not block a release or extend forever. If the deadline has passed when the wait
 	 * starts or wakes, the lease is declared lost here (returned, to announce after unlocking).
 	 */
 	private @Nullable LostNotice awaitIdleLocked() {
-		if (this.pendingRenewal != null && !this.renewalSent) {
-			// queued behind another batch, not sent: the caller's own request replaces it
-			finishRenewalLocked(this.pendingRenewal);
-		}
-		while (this.inFlight && this.state != State.LOST && this.state != State.LOST_CLOSED) {
+		while (this.state != State.LOST && this.state != State.LOST_CLOSED) {
+			if (this.pendingRenewal != null && !this.renewalSent) {
+				// queued behind another batch, not sent: the caller's own request replaces it
+				finishRenewalLocked(this.pendingRenewal);
+			}
+			if (!this.inFlight && this.abandonedRenewal == null) {
+				break;
+			}
 			if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
 				return loseLocked("its local deadline passed while a request for it got no answer", true);
 			}
@@ -621,7 +639,7 @@ final class HeldLease implements LockHandle {
 					// Not while a renewal or extend is still out (it got no answer by the deadline): one
 					// request in flight per lease, and a release to a backend that does not answer would
 					// block this caller. The lease then expires on the backend by its TTL.
-					releaseLost = this.mayStillExist && !this.inFlight;
+					releaseLost = this.mayStillExist && !this.inFlight && this.abandonedRenewal == null;
 					break;
 				default:
 					first = this.state == State.HELD;

@@ -1,6 +1,7 @@
 package dev.locksmith.engine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -180,6 +182,56 @@ class RenewalOptionsTests {
 		this.provider.answer.countDown();
 		hung.get(10, TimeUnit.SECONDS);
 		assertThat(handle.renewals()).isZero();
+	}
+
+	@Test
+	void anExtendAfterATimedOutRenewalWaitsForItSoTheHandleNeverClaimsMoreThanTheBackendGrants() throws Exception {
+		LockHandle handle = this.engine.acquire("k",
+				autoExtended().withRenewalPeriod(Duration.ofSeconds(10)).withRenewalTimeout(Duration.ofSeconds(2)));
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		advanceAndRun(Duration.ofSeconds(2)); // the renewal (TTL 30 s) times out, still out on the backend
+		// a caller lengthens the lease; the old renewal must not land after it and cut the backend expiry short
+		Thread extending = runOnThread(() -> handle.extend(Duration.ofMinutes(10)));
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		extending.join(10_000);
+		assertThat(extending.isAlive()).isFalse();
+		Instant localDeadline = this.clock.now().plus(handle.remaining());
+		assertThat(localDeadline).isAfter(this.clock.now().plus(Duration.ofMinutes(9)));
+		assertThat(localDeadline).as("local deadline vs backend expiry")
+			.isBeforeOrEqualTo(this.engine.inspect("k").expiresAt());
+		handle.release();
+	}
+
+	@Test
+	void aReleaseAfterATimedOutRenewalIsNotUndoneByItsLateArrival() throws Exception {
+		LockHandle handle = this.engine.acquire("k", autoExtended().withRenewalPeriod(Duration.ofSeconds(10))
+			.withRenewalTimeout(Duration.ofSeconds(2))
+			.withMinHold(Duration.ofSeconds(20)));
+		Instant keepUntil = this.clock.now().plusSeconds(20);
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		advanceAndRun(Duration.ofSeconds(2));
+		// released at 12 s with a 20 s minimum hold: the backend keeps it until 20 s, not 30 s after the renewal
+		Thread releasing = runOnThread(handle::release);
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		releasing.join(10_000);
+		assertThat(releasing.isAlive()).isFalse();
+		assertThat(this.engine.inspect("k").expiresAt()).as("no orphan lease").isBeforeOrEqualTo(keepUntil);
+	}
+
+	/**
+	 * Starts {@code action} on a new thread and returns once it has finished or waits (for a request in flight).
+	 */
+	private static Thread runOnThread(Runnable action) {
+		Thread thread = new Thread(action, "caller");
+		thread.start();
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> !thread.isAlive() || thread.getState() == Thread.State.WAITING);
+		return thread;
 	}
 
 	/** Makes renewals hang, moves to the first renewal (t = 10 s) and sends it on another thread. */
