@@ -104,6 +104,62 @@ class LockObserverTests {
 	}
 
 	@Test
+	void anObserverThatThrowsAnErrorIsTreatedLikeAListenerThatDoes() throws Exception {
+		// an AssertionError or a NoClassDefFoundError from instrumentation must not fail locking either
+		List<dev.locksmith.LockEvent> events = new CopyOnWriteArrayList<>();
+		LockObserver erring = (request) -> new LockObserver.Acquisition() {
+
+			@Override
+			public LockObserver.Hold acquired(LockHandle handle) {
+				if (handle.key().equals("grant")) {
+					throw new AssertionError("broken grant");
+				}
+				return new LockObserver.Hold() {
+
+					@Override
+					public LockObserver.Scope openScope() {
+						throw new NoClassDefFoundError("broken scope");
+					}
+
+					@Override
+					public void ended(@Nullable Throwable error) {
+						throw new AssertionError("broken end");
+					}
+
+				};
+			}
+
+			@Override
+			public void failed(@Nullable Throwable error) {
+				throw new AssertionError("broken failure");
+			}
+
+		};
+		try (LockEngine service = Locksmith.builder(this.memory)
+			.clock(this.clock)
+			.observer(erring)
+			.listener(events::add)
+			.build()) {
+			assertThat(service.withLock("grant", () -> "ran")).isEqualTo("ran");
+			assertThat(service.withLock("k", () -> "ran")).isEqualTo("ran");
+			assertThat(this.memory.inspect("k").isLocked()).isFalse();
+			LockHandle held = service.acquire("k");
+			assertThat(CompletableFuture.supplyAsync(() -> service.tryAcquire("k")).get(10, TimeUnit.SECONDS)).isEmpty();
+			assertThat(held.release()).isEqualTo(ReleaseOutcome.RELEASED);
+			// a loss: the observer's error must not swallow the LOST event
+			service.acquire("lost", LockOptions.ttl(Duration.ofSeconds(3)));
+			this.clock.advance(Duration.ofSeconds(4));
+			service.runDueRenewals();
+			org.awaitility.Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> events.stream().anyMatch((event) -> event.type() == dev.locksmith.LockEvent.Type.LOST));
+		}
+		assertThat(events).extracting(dev.locksmith.LockEvent::type)
+			.filteredOn((type) -> type == dev.locksmith.LockEvent.Type.RELEASED)
+			.hasSize(3);
+	}
+
+	@Test
 	void aListenerThatReleasesTheHandleOnAcquiredLeavesNothingRegistered() {
 		dev.locksmith.LockListener releasing = (event) -> {
 			if (event.type() == dev.locksmith.LockEvent.Type.ACQUIRED) {
