@@ -146,7 +146,8 @@ public final class LockOptions {
 	 * Returns a copy with a renewal period: how long after a grant or a successful renewal an auto-extended
 	 * lease is renewed again. Unset, it is a third of the TTL. It must be shorter than the TTL (see
 	 * {@link #requireRenewalFits}); a renewal is never scheduled after the lease's local deadline (the TTL
-	 * minus a clock-drift allowance of 1% plus 2 ms), even after an extend to a shorter TTL.
+	 * minus a clock-drift allowance of 1% plus 2 ms), and after an extend to a TTL the period is not shorter
+	 * than, the lease renews at a third of that TTL.
 	 * @param renewalPeriod the renewal period, from 1 ms to {@link #MAX_TTL}
 	 * @return the new options
 	 * @throws IllegalArgumentException if {@code renewalPeriod} is null, out of bounds, or not shorter than this

@@ -172,13 +172,14 @@ final class HeldLease implements LockHandle {
 	/**
 	 * Returns how long after a renewal (or grant) was sent the next one is due. By default a third of the TTL,
 	 * at least 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before
-	 * their local deadline. A configured renewal period is used as given, but never more than 90% of the
-	 * validity (it may exceed that after an extend to a shorter TTL), so a renewal is always due before the
-	 * local deadline.
+	 * their local deadline. A configured renewal period is used as given while it is shorter than the TTL, but
+	 * never more than 90% of the validity, so a renewal is always due before the local deadline; after an
+	 * extend to a TTL it no longer fits, the default applies (a period kept at 90% of the validity would leave
+	 * a tenth of the TTL for the answer and no retry, and notice a lease lost on the backend that late).
 	 */
 	long renewIntervalNanos(Duration ttl) {
 		long validity = validityNanos(ttl);
-		if (this.renewalPeriodNanos > 0) {
+		if (this.renewalPeriodNanos > 0 && this.renewalPeriodNanos < ttl.toNanos()) {
 			return Math.max(1, Math.min(this.renewalPeriodNanos, validity - validity / 10));
 		}
 		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validity / 2);
