@@ -167,7 +167,9 @@ public final class LockOptions {
 	 * renewal unanswered by then counts as failed (a {@link LockEvent.Type#RENEW_FAILED} event), its late
 	 * answer is ignored, and it is retried until the lease's local deadline. The retry is sent once the
 	 * renewal thread is free: a provider call that hangs still holds it until the backend client's own
-	 * command timeout. Unset, the engine waits for an answer until the local deadline. It must be shorter than
+	 * command timeout, and a {@link LockHandle#extend extend} or {@link LockHandle#release release} of the
+	 * lease waits for that call too (at most until the local deadline), so that the backend never applies the
+	 * late renewal after them. Unset, the engine waits for an answer until the local deadline. It must be shorter than
 	 * the TTL minus the renewal period (see {@link #requireRenewalFits}); set it above the backend's normal
 	 * latency.
 	 * @param renewalTimeout the renewal timeout, from 1 ms to {@link #MAX_TTL}
