@@ -106,6 +106,37 @@ class RenewalOptionsTests {
 	}
 
 	@Test
+	void extremeTtlsNeitherOverflowNorSpin() {
+		Duration year = LockOptions.MAX_TTL;
+		LockHandle handle = this.engine.acquire("k", LockOptions.ttl(year)
+			.withAutoExtend(true)
+			.withRenewalPeriod(year.minusDays(1))
+			.withRenewalTimeout(Duration.ofHours(12)));
+		advanceAndRun(Duration.ofDays(100));
+		assertThat(this.counting.renewCalls.get()).isZero();
+		// the period is kept below 90% of the validity: renewed once within the year, and valid for a year again
+		advanceAndRun(Duration.ofDays(230));
+		assertThat(this.counting.renewCalls.get()).isOne();
+		assertThat(handle.remaining()).isGreaterThan(Duration.ofDays(360));
+		handle.release();
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LockOptions.ttl(Duration.ofMillis(1)).withRenewalPeriod(Duration.ofMillis(1)))
+			.withMessageContaining("renewalPeriod must be shorter than the TTL");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LockOptions.defaults().withRenewalPeriod(Duration.ofNanos(1)))
+			.withMessageContaining("LockOptions.withRenewalPeriod: renewalPeriod must be from 1 ms");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LockOptions.defaults().withRenewalTimeout(year.plusNanos(1)))
+			.withMessageContaining("renewalTimeout must be from 1 ms to 365 days");
+		// a 1 ms TTL leaves no room for a renewal timeout either
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.engine.acquire("k", LockOptions.ttl(Duration.ofMillis(1))
+				.withAutoExtend(true)
+				.withRenewalTimeout(Duration.ofMillis(1))))
+			.withMessageContaining("renewalTimeout must be shorter than the TTL minus the renewal period");
+	}
+
+	@Test
 	void theDefaultsComeFromTheServiceWhenTheLockSetsNone() {
 		try (LockEngine service = Locksmith.builder(this.provider)
 			.clock(this.clock)
