@@ -20,6 +20,7 @@ import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The engine's one instrumentation hook: every acquisition and hold of a handle, whatever API started it,
@@ -51,6 +52,26 @@ class LockObserverTests {
 		assertThat(inside).isEqualTo("acquiring job memory WRITE,acquired job,open job");
 		assertThat(this.recorder.log).containsExactly("acquiring job memory WRITE", "acquired job", "open job",
 				"close job", "ended job released");
+	}
+
+	@Test
+	void everyAcquirePathOpensAndEndsExactlyOneObservationEvenWhenTheLockedCodeThrows() throws Exception {
+		assertThatThrownBy(() -> this.engine.withLock("k", () -> {
+			throw new IllegalStateException("boom");
+		})).hasMessage("boom");
+		assertThat(this.memory.inspect("k").isLocked()).isFalse();
+		this.engine.tryWithLock("k", LockOptions.defaults(), () -> null);
+		this.engine.acquire("k").release();
+		this.engine.tryAcquire("k").orElseThrow().release();
+		this.engine.readWrite("rw").read().release();
+		this.engine.readWrite("rw").write().release();
+		this.engine.semaphore("s", 2).acquire(1).release();
+		assertThat(this.recorder.log).filteredOn((line) -> line.startsWith("acquiring")).hasSize(7);
+		assertThat(this.recorder.log).filteredOn((line) -> line.startsWith("acquired")).hasSize(7);
+		assertThat(this.recorder.log).filteredOn((line) -> line.startsWith("ended")).hasSize(7)
+			.allMatch((line) -> line.endsWith("released"));
+		assertThat(this.recorder.log).filteredOn((line) -> line.startsWith("open")).hasSize(2);
+		assertThat(this.recorder.log).filteredOn((line) -> line.startsWith("close")).hasSize(2);
 	}
 
 	@Test
