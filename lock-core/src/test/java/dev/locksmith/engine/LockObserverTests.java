@@ -75,6 +75,42 @@ class LockObserverTests {
 	}
 
 	@Test
+	void aListenerOrObserverThatBlocksDoesNotDelayRenewals() throws Exception {
+		java.util.concurrent.CountDownLatch stuck = new java.util.concurrent.CountDownLatch(1);
+		LockObserver blockingObserver = (request) -> {
+			try {
+				stuck.await(); // blocks the acquiring thread only
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return LockObserver.Acquisition.NONE;
+		};
+		try (LockEngine service = Locksmith.builder(new MemoryLockProvider())
+			.listener((event) -> {
+				if (event.type() == dev.locksmith.LockEvent.Type.RENEWED) {
+					try {
+						stuck.await(); // blocks the callback executor
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+			})
+			.observer((request) -> request.key().equals("blocked") ? blockingObserver.acquiring(request)
+					: LockObserver.Acquisition.NONE)
+			.build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofMillis(300)).withAutoExtend(true));
+			CompletableFuture<LockHandle> blocked = CompletableFuture.supplyAsync(() -> service.acquire("blocked"));
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> handle.renewals() >= 5);
+			assertThat(handle.isValid()).isTrue();
+			stuck.countDown();
+			blocked.get(10, TimeUnit.SECONDS).release();
+			handle.release();
+		}
+	}
+
+	@Test
 	void aDeniedTryAcquireIsAFailedAcquisitionWithoutError() throws Exception {
 		LockHandle held = CompletableFuture.supplyAsync(() -> this.engine.acquire("k")).get(10, TimeUnit.SECONDS);
 		this.recorder.log.clear();
