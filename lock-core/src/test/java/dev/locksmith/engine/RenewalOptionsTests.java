@@ -249,6 +249,24 @@ class RenewalOptionsTests {
 	}
 
 	@Test
+	void aShorteningExtendAfterATimedOutRenewalIsNotOvertakenByIt() throws Exception {
+		LockHandle handle = this.engine.acquire("k",
+				autoExtended().withRenewalPeriod(Duration.ofSeconds(10)).withRenewalTimeout(Duration.ofSeconds(2)));
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		advanceAndRun(Duration.ofSeconds(2));
+		Instant shortened = this.clock.now().plusSeconds(5);
+		Thread extending = runOnThread(() -> handle.extend(Duration.ofSeconds(5)));
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		extending.join(10_000);
+		assertThat(extending.isAlive()).isFalse();
+		assertThat(this.engine.inspect("k").expiresAt()).as("the backend keeps the shorter TTL asked for last")
+			.isEqualTo(shortened);
+		handle.release();
+	}
+
+	@Test
 	void aReleaseAfterATimedOutRenewalIsNotUndoneByItsLateArrival() throws Exception {
 		LockHandle handle = this.engine.acquire("k", autoExtended().withRenewalPeriod(Duration.ofSeconds(10))
 			.withRenewalTimeout(Duration.ofSeconds(2))
