@@ -485,26 +485,48 @@ final class HeldLease implements LockHandle {
 
 	/**
 	 * Waits until no request is in flight and no timed-out renewal is still out (cancelling a renewal that
-	 * is queued but not sent), or the lease is lost. A held lease's wait ends at its local deadline at the latest: the renewer's deadline check
-	 * (which never waits for provider I/O) declares it lost there and wakes this wait, so a renewal call that
-	 * never returns does not block a release or extend forever. If the deadline has passed when the wait
+	 * is queued but not sent), or the lease is lost. A held lease's wait ends at its local deadline at the
+	 * latest: the renewer's deadline check (which never waits for provider I/O) declares it lost there and
+	 * wakes this wait, and the wait is timed to the deadline as well, for a caller on the renewal thread itself
+	 * (a listener given a direct executor); so a renewal call that never returns does not block a release or
+	 * extend forever. If the deadline has passed when the wait
 	 * starts or wakes, the lease is declared lost here (returned, to announce after unlocking).
 	 */
 	private @Nullable LostNotice awaitIdleLocked() {
-		while (this.state != State.LOST && this.state != State.LOST_CLOSED) {
-			if (this.pendingRenewal != null && !this.renewalSent) {
-				// queued behind another batch, not sent: the caller's own request replaces it
-				finishRenewalLocked(this.pendingRenewal);
+		boolean interrupted = false;
+		try {
+			while (this.state != State.LOST && this.state != State.LOST_CLOSED) {
+				if (this.pendingRenewal != null && !this.renewalSent) {
+					// queued behind another batch, not sent: the caller's own request replaces it
+					finishRenewalLocked(this.pendingRenewal);
+				}
+				if (!this.inFlight && this.abandonedRenewal == null) {
+					break;
+				}
+				if (this.state != State.HELD) {
+					this.idle.awaitUninterruptibly(); // another caller's release: it ends by itself
+					continue;
+				}
+				long left = this.deadlineNanos - this.engine.clock().nanoTime();
+				if (left <= 0) {
+					return loseLocked("its local deadline passed while a request for it got no answer", true);
+				}
+				// timed too: the deadline check cannot wake this wait when it runs on the renewal scheduler
+				// thread (a listener or callback given a direct executor)
+				try {
+					this.idle.awaitNanos(left);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true; // uninterruptible like the rest of a release; the flag is restored
+				}
 			}
-			if (!this.inFlight && this.abandonedRenewal == null) {
-				break;
-			}
-			if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
-				return loseLocked("its local deadline passed while a request for it got no answer", true);
-			}
-			this.idle.awaitUninterruptibly();
+			return null;
 		}
-		return null;
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
 	}
 
 	@Override

@@ -284,6 +284,33 @@ class RenewalOptionsTests {
 		assertThat(this.engine.inspect("k").expiresAt()).as("no orphan lease").isBeforeOrEqualTo(keepUntil);
 	}
 
+	@Test
+	void aReleaseByARenewFailedListenerOnTheRenewalThreadEndsAtTheLocalDeadlineEvenIfTheRenewalNeverReturns()
+			throws Exception {
+		// with a direct callback executor the listener runs on the renewal scheduler thread, which must not
+		// depend on itself to end the wait for the timed-out renewal
+		HangingProvider hanging = new HangingProvider(new CountingLockProvider(new MemoryLockProvider()));
+		CompletableFuture<dev.locksmith.ReleaseOutcome> released = new CompletableFuture<>();
+		LockHandle[] held = new LockHandle[1];
+		try (LockEngine service = Locksmith.builder(hanging).callbackExecutor(Runnable::run).listener((event) -> {
+			if (event.type() == LockEvent.Type.RENEW_FAILED && !released.isDone()) {
+				released.complete(held[0].release());
+			}
+		}).build()) {
+			hanging.hang = true;
+			held[0] = service.acquire("k", LockOptions.ttl(Duration.ofMillis(900))
+				.withAutoExtend(true)
+				.withRenewalPeriod(Duration.ofMillis(300))
+				.withRenewalTimeout(Duration.ofMillis(200)));
+			assertThat(released.get(20, TimeUnit.SECONDS)).as("declared lost at its local deadline")
+				.isEqualTo(dev.locksmith.ReleaseOutcome.LOST);
+			assertThat(held[0].isValid()).isFalse();
+		}
+		finally {
+			hanging.answer.countDown();
+		}
+	}
+
 	/**
 	 * Starts {@code action} on a new thread and returns once it has finished or waits (for a request in flight).
 	 */
@@ -292,7 +319,8 @@ class RenewalOptionsTests {
 		thread.start();
 		Awaitility.await()
 			.atMost(Duration.ofSeconds(10))
-			.until(() -> !thread.isAlive() || thread.getState() == Thread.State.WAITING);
+			.until(() -> !thread.isAlive() || thread.getState() == Thread.State.WAITING
+					|| thread.getState() == Thread.State.TIMED_WAITING);
 		return thread;
 	}
 
