@@ -146,7 +146,8 @@ public final class LockOptions {
 	 * Returns a copy with a renewal period: how long after a grant or a successful renewal an auto-extended
 	 * lease is renewed again. Unset, it is a third of the TTL. It must be shorter than the TTL (see
 	 * {@link #requireRenewalFits}); a renewal is never scheduled after the lease's local deadline (the TTL
-	 * minus a clock-drift allowance of 1% plus 2 ms), even after an extend to a shorter TTL.
+	 * minus a clock-drift allowance of 1% plus 2 ms), and after an extend to a TTL the period is not shorter
+	 * than, the lease renews at a third of that TTL.
 	 * @param renewalPeriod the renewal period, from 1 ms to {@link #MAX_TTL}
 	 * @return the new options
 	 * @throws IllegalArgumentException if {@code renewalPeriod} is null, out of bounds, or not shorter than this
@@ -166,7 +167,9 @@ public final class LockOptions {
 	 * renewal unanswered by then counts as failed (a {@link LockEvent.Type#RENEW_FAILED} event), its late
 	 * answer is ignored, and it is retried until the lease's local deadline. The retry is sent once the
 	 * renewal thread is free: a provider call that hangs still holds it until the backend client's own
-	 * command timeout. Unset, the engine waits for an answer until the local deadline. It must be shorter than
+	 * command timeout, and a {@link LockHandle#extend extend} or {@link LockHandle#release release} of the
+	 * lease waits for that call too (at most until the local deadline), so that the backend never applies the
+	 * late renewal after them. Unset, the engine waits for an answer until the local deadline. It must be shorter than
 	 * the TTL minus the renewal period (see {@link #requireRenewalFits}); set it above the backend's normal
 	 * latency.
 	 * @param renewalTimeout the renewal timeout, from 1 ms to {@link #MAX_TTL}

@@ -8,8 +8,10 @@ import dev.locksmith.LockHandle;
 import dev.locksmith.LockObserver;
 
 /**
- * Wraps the application's {@link LockObserver} so that whatever it throws is logged and ignored: an
- * instrumentation failure never fails an acquisition or a release, and never leaves a lease held.
+ * Wraps the application's {@link LockObserver} so that whatever it throws (an exception, or an error such as
+ * an {@code AssertionError} or a {@code NoClassDefFoundError}; only a {@code VirtualMachineError} other than a
+ * stack overflow is rethrown, as for listeners) is logged and ignored: an instrumentation failure never fails
+ * an acquisition or a release, never swallows an event, and never leaves a lease held.
  */
 final class GuardedObserver {
 
@@ -29,7 +31,8 @@ final class GuardedObserver {
 			LockObserver.Acquisition acquisition = this.observer.acquiring(request);
 			return (acquisition != null) ? new GuardedAcquisition(acquisition) : LockObserver.Acquisition.NONE;
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
+			LockEngine.rethrowIfFatal(ex);
 			logger.warn("Lock observer {} failed to start an acquisition", this.observer, ex);
 			return LockObserver.Acquisition.NONE;
 		}
@@ -43,7 +46,8 @@ final class GuardedObserver {
 				LockObserver.Hold hold = this.acquisition.acquired(handle);
 				return (hold != null) ? new GuardedHold(hold) : LockObserver.Hold.NONE;
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				LockEngine.rethrowIfFatal(ex);
 				logger.warn("Lock observer failed on a grant", ex);
 				return LockObserver.Hold.NONE;
 			}
@@ -54,7 +58,8 @@ final class GuardedObserver {
 			try {
 				this.acquisition.failed(error);
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				LockEngine.rethrowIfFatal(ex);
 				logger.warn("Lock observer failed on a failed acquisition", ex);
 			}
 		}
@@ -69,7 +74,8 @@ final class GuardedObserver {
 				LockObserver.Scope scope = this.hold.openScope();
 				return (scope != null) ? new GuardedScope(scope) : LockObserver.Scope.NONE;
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				LockEngine.rethrowIfFatal(ex);
 				logger.warn("Lock observer failed to open a scope", ex);
 				return LockObserver.Scope.NONE;
 			}
@@ -80,7 +86,8 @@ final class GuardedObserver {
 			try {
 				this.hold.ended(error);
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				LockEngine.rethrowIfFatal(ex);
 				logger.warn("Lock observer failed when a hold ended", ex);
 			}
 		}
@@ -94,7 +101,8 @@ final class GuardedObserver {
 			try {
 				this.scope.close();
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				LockEngine.rethrowIfFatal(ex);
 				logger.warn("Lock observer failed to close a scope", ex);
 			}
 		}

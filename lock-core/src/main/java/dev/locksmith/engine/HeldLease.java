@@ -36,11 +36,11 @@ import dev.locksmith.spi.LeaseRef;
  * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered (or for the
  * lease's local deadline, where it is declared lost), and the renewer skips a lease whose caller has a
  * request in flight. So the backend applies this lease's requests in the order they were sent, and a result
- * that arrives after the lease was lost is ignored. The one exception is a configured renewal timeout: a
- * renewal unanswered by then is given up (RENEW_FAILED), its late answer ignored, and the lease's next
- * request may be sent while it is still out; that is safe because an answer that is ignored never moves the
- * local deadline, a renewal of a released lease id extends nothing on the backend, and a renewal applied
- * after a shortening extend only makes the backend expiry later than the local deadline.
+ * that arrives after the lease was lost is ignored. A configured renewal timeout keeps this order: a renewal
+ * unanswered by then is given up (RENEW_FAILED) and its late answer ignored (it never moves the local
+ * deadline), but its retry is sent only when the renewal thread is free again, and a caller's extend or
+ * release still waits for its provider call to return (or the local deadline), so the backend can never
+ * apply it after them (a lengthening extend cut short, a release with a minimum hold re-extended).
  *
  * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
  * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its
@@ -123,6 +123,13 @@ final class HeldLease implements LockHandle {
 	/** When a sent {@link #pendingRenewal} times out (only with a renewal timeout). */
 	private long renewalGiveUpNanos;
 
+	/**
+	 * A renewal given up after the renewal timeout whose provider call has not returned yet: its answer is
+	 * ignored, but a caller's extend or release still waits for it, so that the backend never applies it after
+	 * them (it would re-extend a lease released with a minimum hold, or cut short a lengthening extend).
+	 */
+	private @Nullable RenewalTicket abandonedRenewal;
+
 	private boolean mayStillExist;
 
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
@@ -167,13 +174,14 @@ final class HeldLease implements LockHandle {
 	/**
 	 * Returns how long after a renewal (or grant) was sent the next one is due. By default a third of the TTL,
 	 * at least 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before
-	 * their local deadline. A configured renewal period is used as given, but never more than 90% of the
-	 * validity (it may exceed that after an extend to a shorter TTL), so a renewal is always due before the
-	 * local deadline.
+	 * their local deadline. A configured renewal period is used as given while it is shorter than the TTL, but
+	 * never more than 90% of the validity, so a renewal is always due before the local deadline; after an
+	 * extend to a TTL it no longer fits, the default applies (a period kept at 90% of the validity would leave
+	 * a tenth of the TTL for the answer and no retry, and notice a lease lost on the backend that late).
 	 */
 	long renewIntervalNanos(Duration ttl) {
 		long validity = validityNanos(ttl);
-		if (this.renewalPeriodNanos > 0) {
+		if (this.renewalPeriodNanos > 0 && this.renewalPeriodNanos < ttl.toNanos()) {
 			return Math.max(1, Math.min(this.renewalPeriodNanos, validity - validity / 10));
 		}
 		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validity / 2);
@@ -256,7 +264,9 @@ final class HeldLease implements LockHandle {
 			else if (this.inFlight && this.pendingRenewal != null && this.renewalSent && this.renewalTimeoutNanos > 0
 					&& now - this.renewalGiveUpNanos >= 0) {
 				// the renewal got no answer within the renewal timeout: it failed; its late answer is ignored
-				finishRenewalLocked(this.pendingRenewal);
+				RenewalTicket given = this.pendingRenewal;
+				finishRenewalLocked(given);
+				this.abandonedRenewal = given;
 				long retryAt = now + Math.min(Renewer.RETRY_NANOS, renewIntervalNanos(this.ttl));
 				scheduleLocked((retryAt - this.deadlineNanos < 0) ? retryAt : this.deadlineNanos);
 				timedOut = true;
@@ -367,6 +377,12 @@ final class HeldLease implements LockHandle {
 
 	/** Ends the pending renewal; returns whether its result still applies (the lease is held). */
 	private boolean finishRenewalLocked(RenewalTicket ticket) {
+		if (ticket == this.abandonedRenewal) {
+			// a timed-out renewal returned: its answer is ignored, but a caller waiting for it may go on
+			this.abandonedRenewal = null;
+			this.idle.signalAll();
+			return false;
+		}
 		if (ticket != this.pendingRenewal) {
 			return false;
 		}
@@ -470,24 +486,49 @@ final class HeldLease implements LockHandle {
 	// ---------------------------------------------------------------- caller side
 
 	/**
-	 * Waits until no request is in flight (cancelling a renewal that is queued but not sent), or the lease
-	 * is lost. A held lease's wait ends at its local deadline at the latest: the renewer's deadline check
-	 * (which never waits for provider I/O) declares it lost there and wakes this wait, so a renewal call that
-	 * never returns does not block a release or extend forever. If the deadline has passed when the wait
+	 * Waits until no request is in flight and no timed-out renewal is still out (cancelling a renewal that
+	 * is queued but not sent), or the lease is lost. A held lease's wait ends at its local deadline at the
+	 * latest: the renewer's deadline check (which never waits for provider I/O) declares it lost there and
+	 * wakes this wait, and the wait is timed to the deadline as well, for a caller on the renewal thread itself
+	 * (a listener given a direct executor); so a renewal call that never returns does not block a release or
+	 * extend forever. If the deadline has passed when the wait
 	 * starts or wakes, the lease is declared lost here (returned, to announce after unlocking).
 	 */
 	private @Nullable LostNotice awaitIdleLocked() {
-		if (this.pendingRenewal != null && !this.renewalSent) {
-			// queued behind another batch, not sent: the caller's own request replaces it
-			finishRenewalLocked(this.pendingRenewal);
-		}
-		while (this.inFlight && this.state != State.LOST && this.state != State.LOST_CLOSED) {
-			if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
-				return loseLocked("its local deadline passed while a request for it got no answer", true);
+		boolean interrupted = false;
+		try {
+			while (this.state != State.LOST && this.state != State.LOST_CLOSED) {
+				if (this.pendingRenewal != null && !this.renewalSent) {
+					// queued behind another batch, not sent: the caller's own request replaces it
+					finishRenewalLocked(this.pendingRenewal);
+				}
+				if (!this.inFlight && this.abandonedRenewal == null) {
+					break;
+				}
+				if (this.state != State.HELD) {
+					this.idle.awaitUninterruptibly(); // another caller's release: it ends by itself
+					continue;
+				}
+				long left = this.deadlineNanos - this.engine.clock().nanoTime();
+				if (left <= 0) {
+					return loseLocked("its local deadline passed while a request for it got no answer", true);
+				}
+				// timed too: the deadline check cannot wake this wait when it runs on the renewal scheduler
+				// thread (a listener or callback given a direct executor)
+				try {
+					this.idle.awaitNanos(left);
+				}
+				catch (InterruptedException ex) {
+					interrupted = true; // uninterruptible like the rest of a release; the flag is restored
+				}
 			}
-			this.idle.awaitUninterruptibly();
+			return null;
 		}
-		return null;
+		finally {
+			if (interrupted) {
+				Thread.currentThread().interrupt();
+			}
+		}
 	}
 
 	@Override
@@ -732,7 +773,7 @@ final class HeldLease implements LockHandle {
 					// Not while a renewal or extend is still out (it got no answer by the deadline): one
 					// request in flight per lease, and a release to a backend that does not answer would
 					// block this caller. The lease then expires on the backend by its TTL.
-					releaseLost = this.mayStillExist && !this.inFlight;
+					releaseLost = this.mayStillExist && !this.inFlight && this.abandonedRenewal == null;
 					break;
 				default:
 					first = this.state == State.HELD;

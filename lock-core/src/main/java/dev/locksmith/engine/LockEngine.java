@@ -1004,7 +1004,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	}
 
 	/** Rethrows the errors that user code's failures must not hide: fatal JVM errors other than a stack overflow. */
-	private static void rethrowIfFatal(Throwable ex) {
+	static void rethrowIfFatal(Throwable ex) {
 		if (ex instanceof VirtualMachineError fatal && !(ex instanceof StackOverflowError)) {
 			throw fatal;
 		}

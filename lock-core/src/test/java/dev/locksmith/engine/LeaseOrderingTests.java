@@ -100,7 +100,8 @@ class LeaseOrderingTests {
 			caller.start();
 			org.awaitility.Awaitility.await()
 				.atMost(Duration.ofSeconds(30))
-				.until(() -> extend.isDone() || caller.getState() == Thread.State.WAITING);
+				.until(() -> extend.isDone() || caller.getState() == Thread.State.WAITING
+						|| caller.getState() == Thread.State.TIMED_WAITING);
 			proceed.countDown();
 			renewal.join(30_000);
 			extend.get(30, TimeUnit.SECONDS);

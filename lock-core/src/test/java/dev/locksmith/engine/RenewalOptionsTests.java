@@ -1,6 +1,7 @@
 package dev.locksmith.engine;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -88,6 +90,50 @@ class RenewalOptionsTests {
 		handle.release();
 		advanceAndRun(Duration.ofSeconds(5));
 		assertThat(this.counting.renewCalls.get()).as("no renewal after release").isEqualTo(10);
+	}
+
+	@Test
+	void afterAnExtendToATtlThePeriodNoLongerFitsTheLeaseRenewsAtAThirdOfIt() {
+		// found by SimulationTests (seed 131374493192139): a 1.5 s period kept for a lease extended to 1 s
+		// renewed only 0.1 s before its local deadline, so a backend loss went unnoticed for 0.9 s
+		LockHandle handle = this.engine.acquire("k",
+				LockOptions.ttl(Duration.ofSeconds(3)).withAutoExtend(true).withRenewalPeriod(Duration.ofMillis(1500)));
+		handle.extend(Duration.ofSeconds(1));
+		int before = this.counting.renewCalls.get();
+		advanceAndRun(Duration.ofMillis(400));
+		assertThat(this.counting.renewCalls.get()).isEqualTo(before + 1);
+		handle.release();
+	}
+
+	@Test
+	void extremeTtlsNeitherOverflowNorSpin() {
+		Duration year = LockOptions.MAX_TTL;
+		LockHandle handle = this.engine.acquire("k", LockOptions.ttl(year)
+			.withAutoExtend(true)
+			.withRenewalPeriod(year.minusDays(1))
+			.withRenewalTimeout(Duration.ofHours(12)));
+		advanceAndRun(Duration.ofDays(100));
+		assertThat(this.counting.renewCalls.get()).isZero();
+		// the period is kept below 90% of the validity: renewed once within the year, and valid for a year again
+		advanceAndRun(Duration.ofDays(230));
+		assertThat(this.counting.renewCalls.get()).isOne();
+		assertThat(handle.remaining()).isGreaterThan(Duration.ofDays(360));
+		handle.release();
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LockOptions.ttl(Duration.ofMillis(1)).withRenewalPeriod(Duration.ofMillis(1)))
+			.withMessageContaining("renewalPeriod must be shorter than the TTL");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LockOptions.defaults().withRenewalPeriod(Duration.ofNanos(1)))
+			.withMessageContaining("LockOptions.withRenewalPeriod: renewalPeriod must be from 1 ms");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> LockOptions.defaults().withRenewalTimeout(year.plusNanos(1)))
+			.withMessageContaining("renewalTimeout must be from 1 ms to 365 days");
+		// a 1 ms TTL leaves no room for a renewal timeout either
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.engine.acquire("k", LockOptions.ttl(Duration.ofMillis(1))
+				.withAutoExtend(true)
+				.withRenewalTimeout(Duration.ofMillis(1))))
+			.withMessageContaining("renewalTimeout must be shorter than the TTL minus the renewal period");
 	}
 
 	@Test
@@ -180,6 +226,102 @@ class RenewalOptionsTests {
 		this.provider.answer.countDown();
 		hung.get(10, TimeUnit.SECONDS);
 		assertThat(handle.renewals()).isZero();
+	}
+
+	@Test
+	void anExtendAfterATimedOutRenewalWaitsForItSoTheHandleNeverClaimsMoreThanTheBackendGrants() throws Exception {
+		LockHandle handle = this.engine.acquire("k",
+				autoExtended().withRenewalPeriod(Duration.ofSeconds(10)).withRenewalTimeout(Duration.ofSeconds(2)));
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		advanceAndRun(Duration.ofSeconds(2)); // the renewal (TTL 30 s) times out, still out on the backend
+		// a caller lengthens the lease; the old renewal must not land after it and cut the backend expiry short
+		Thread extending = runOnThread(() -> handle.extend(Duration.ofMinutes(10)));
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		extending.join(10_000);
+		assertThat(extending.isAlive()).isFalse();
+		Instant localDeadline = this.clock.now().plus(handle.remaining());
+		assertThat(localDeadline).isAfter(this.clock.now().plus(Duration.ofMinutes(9)));
+		assertThat(localDeadline).as("local deadline vs backend expiry")
+			.isBeforeOrEqualTo(this.engine.inspect("k").expiresAt());
+		handle.release();
+	}
+
+	@Test
+	void aShorteningExtendAfterATimedOutRenewalIsNotOvertakenByIt() throws Exception {
+		LockHandle handle = this.engine.acquire("k",
+				autoExtended().withRenewalPeriod(Duration.ofSeconds(10)).withRenewalTimeout(Duration.ofSeconds(2)));
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		advanceAndRun(Duration.ofSeconds(2));
+		Instant shortened = this.clock.now().plusSeconds(5);
+		Thread extending = runOnThread(() -> handle.extend(Duration.ofSeconds(5)));
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		extending.join(10_000);
+		assertThat(extending.isAlive()).isFalse();
+		assertThat(this.engine.inspect("k").expiresAt()).as("the backend keeps the shorter TTL asked for last")
+			.isEqualTo(shortened);
+		handle.release();
+	}
+
+	@Test
+	void aReleaseAfterATimedOutRenewalIsNotUndoneByItsLateArrival() throws Exception {
+		LockHandle handle = this.engine.acquire("k", autoExtended().withRenewalPeriod(Duration.ofSeconds(10))
+			.withRenewalTimeout(Duration.ofSeconds(2))
+			.withMinHold(Duration.ofSeconds(20)));
+		Instant keepUntil = this.clock.now().plusSeconds(20);
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		advanceAndRun(Duration.ofSeconds(2));
+		// released at 12 s with a 20 s minimum hold: the backend keeps it until 20 s, not 30 s after the renewal
+		Thread releasing = runOnThread(handle::release);
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		releasing.join(10_000);
+		assertThat(releasing.isAlive()).isFalse();
+		assertThat(this.engine.inspect("k").expiresAt()).as("no orphan lease").isBeforeOrEqualTo(keepUntil);
+	}
+
+	@Test
+	void aReleaseByARenewFailedListenerOnTheRenewalThreadEndsAtTheLocalDeadlineEvenIfTheRenewalNeverReturns()
+			throws Exception {
+		// with a direct callback executor the listener runs on the renewal scheduler thread, which must not
+		// depend on itself to end the wait for the timed-out renewal
+		HangingProvider hanging = new HangingProvider(new CountingLockProvider(new MemoryLockProvider()));
+		CompletableFuture<dev.locksmith.ReleaseOutcome> released = new CompletableFuture<>();
+		LockHandle[] held = new LockHandle[1];
+		try (LockEngine service = Locksmith.builder(hanging).callbackExecutor(Runnable::run).listener((event) -> {
+			if (event.type() == LockEvent.Type.RENEW_FAILED && !released.isDone()) {
+				released.complete(held[0].release());
+			}
+		}).build()) {
+			hanging.hang = true;
+			held[0] = service.acquire("k", LockOptions.ttl(Duration.ofMillis(900))
+				.withAutoExtend(true)
+				.withRenewalPeriod(Duration.ofMillis(300))
+				.withRenewalTimeout(Duration.ofMillis(200)));
+			assertThat(released.get(20, TimeUnit.SECONDS)).as("declared lost at its local deadline")
+				.isEqualTo(dev.locksmith.ReleaseOutcome.LOST);
+			assertThat(held[0].isValid()).isFalse();
+		}
+		finally {
+			hanging.answer.countDown();
+		}
+	}
+
+	/**
+	 * Starts {@code action} on a new thread and returns once it has finished or waits (for a request in flight).
+	 */
+	private static Thread runOnThread(Runnable action) {
+		Thread thread = new Thread(action, "caller");
+		thread.start();
+		Awaitility.await()
+			.atMost(Duration.ofSeconds(10))
+			.until(() -> !thread.isAlive() || thread.getState() == Thread.State.WAITING
+					|| thread.getState() == Thread.State.TIMED_WAITING);
+		return thread;
 	}
 
 	/** Makes renewals hang, moves to the first renewal (t = 10 s) and sends it on another thread. */
