@@ -1,6 +1,7 @@
 package dev.locksmith.provider.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
@@ -109,6 +110,20 @@ final class RedisKeys {
 			return null;
 		}
 		return redisKey.substring(1, redisKey.length() - 1);
+	}
+
+	/**
+	 * Checks a release channel name given to a provider builder (the one rule both Redis builders share).
+	 * @param channel the channel name
+	 * @return the channel
+	 * @throws IllegalArgumentException if blank
+	 */
+	static String requireChannel(String channel) {
+		Objects.requireNonNull(channel, "channel");
+		if (channel.isBlank()) {
+			throw new IllegalArgumentException("channel must not be blank");
+		}
+		return channel;
 	}
 
 }

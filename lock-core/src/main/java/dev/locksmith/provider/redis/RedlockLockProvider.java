@@ -551,11 +551,7 @@ public final class RedlockLockProvider implements LockProvider {
 		 * @throws IllegalArgumentException if blank
 		 */
 		public Builder channel(String channel) {
-			Objects.requireNonNull(channel, "channel");
-			if (channel.isBlank()) {
-				throw new IllegalArgumentException("channel must not be blank");
-			}
-			this.channel = channel;
+			this.channel = RedisKeys.requireChannel(channel);
 			return this;
 		}
 
