@@ -122,6 +122,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	private final Executor lostCallbackExecutor;
 
+	/**
+	 * Runs the {@link #onLostSignal loss signals} (Locksmith's own short reactions, such as interrupting the
+	 * method that holds the lease): the caller's executor if it gave one, else a thread owned by this engine
+	 * that runs no user code, so that {@code onLost} callbacks blocking every thread of the pool above never
+	 * delay them.
+	 */
+	private final Executor lostSignalExecutor;
+
 	/** Most threads of the default async executor, each running one {@code withLockAsync} acquisition. */
 	public static final int ASYNC_THREADS = 16;
 
@@ -209,12 +217,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			this.callbackExecutor = callbackExecutor;
 			this.ownedCallbackExecutor = null;
 			this.lostCallbackExecutor = callbackExecutor;
+			this.lostSignalExecutor = callbackExecutor;
 		}
 		else {
 			ThreadFactory threads = (threadFactory != null) ? threadFactory : LockEngine::daemonThread;
 			this.callbackExecutor = ownedPool(1, threads, "locksmith-callbacks");
 			this.ownedCallbackExecutor = (ExecutorService) this.callbackExecutor;
 			this.lostCallbackExecutor = ownedPool(LOST_CALLBACK_THREADS, threads, "locksmith-on-lost");
+			this.lostSignalExecutor = ownedPool(1, threads, "locksmith-lost-signals");
 		}
 		if (asyncExecutor != null) {
 			this.asyncExecutor = asyncExecutor;
@@ -588,6 +598,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (this.ownedCallbackExecutor != null) {
 			this.ownedCallbackExecutor.shutdown();
 			((ExecutorService) this.lostCallbackExecutor).shutdown();
+			((ExecutorService) this.lostSignalExecutor).shutdown();
 		}
 	}
 
@@ -930,10 +941,40 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					deliver(event);
 				});
 			}
-			if (!callbacks.isEmpty()) {
-				execute(this.lostCallbackExecutor, () -> callbacks.forEach(LockEngine::runCallback));
+			List<Runnable> signals = callbacks.stream().filter(LostSignal.class::isInstance).toList();
+			if (!signals.isEmpty()) {
+				execute(this.lostSignalExecutor, () -> signals.forEach(LockEngine::runCallback));
+			}
+			List<Runnable> userCallbacks = callbacks.stream().filter((callback) -> !(callback instanceof LostSignal))
+				.toList();
+			if (!userCallbacks.isEmpty()) {
+				execute(this.lostCallbackExecutor, () -> userCallbacks.forEach(LockEngine::runCallback));
 			}
 		});
+	}
+
+	/**
+	 * Registers Locksmith's own reaction to the loss of {@code handle}'s lease (interrupting the method that
+	 * holds it, failing the future that waits for it): like {@link LockHandle#onLost}, but run on a thread
+	 * that runs no user callbacks, so that {@code onLost} callbacks that block (however many) never delay it.
+	 * The signal must be short and must not block. A handle not made by this engine gets a plain
+	 * {@code onLost} callback.
+	 * @param handle the handle whose loss to signal
+	 * @param signal the reaction, short and non-blocking
+	 */
+	public static void onLostSignal(LockHandle handle, Runnable signal) {
+		Objects.requireNonNull(signal, "signal must not be null");
+		handle.onLost((handle instanceof HeldLease) ? new LostSignal(signal) : signal);
+	}
+
+	/** A loss signal ({@link #onLostSignal}): kept apart from user callbacks when the lease is lost. */
+	private record LostSignal(Runnable signal) implements Runnable {
+
+		@Override
+		public void run() {
+			this.signal.run();
+		}
+
 	}
 
 	/** Fires an event raised by the renewal machinery on the callback executor. */
