@@ -164,10 +164,12 @@ public final class Locksmith {
 		/**
 		 * Sets the executor that runs {@link LockHandle#onLost} callbacks and the events that the renewal
 		 * machinery raises (RENEWED, RENEW_FAILED, LOST), so that user code never runs on the renewal thread
-		 * and a slow callback never delays a renewal. Default: one thread for the events and a pool of at
-		 * most four threads for {@code onLost} callbacks, made by the {@link #threadFactory thread factory},
-		 * owned by the service and shut down by {@link LockEngine#close()}; an executor given here is not shut
-		 * down by the service.
+		 * and a slow callback never delays a renewal. Default: one thread for the events, a pool of at
+		 * most four threads for {@code onLost} callbacks and one thread for Locksmith's own loss signals
+		 * ({@link LockEngine#onLostSignal}, such as {@code OnLost.INTERRUPT}, so that blocking callbacks never
+		 * delay them), made by the {@link #threadFactory thread factory}, owned by the service and shut down
+		 * by {@link LockEngine#close()}; an executor given here runs all of them and is not shut down by the
+		 * service.
 		 * {@code Runnable::run} runs them on the thread that noticed the loss, which is only sensible for
 		 * deterministic tests with {@link #backgroundRenewal(boolean) background renewal} off.
 		 * @param callbackExecutor the executor

@@ -188,7 +188,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @param listeners the event listeners
 	 * @param observer the instrumentation hook around each acquisition and hold ({@link LockObserver#NONE} for none)
 	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
-	 * null for a callback thread and a bounded pool for {@code onLost} callbacks, owned by this engine
+	 * null for a callback thread, a bounded pool for {@code onLost} callbacks and a thread for
+	 * {@link #onLostSignal loss signals}, owned by this engine
 	 * @param threadFactory makes the threads of the executors this engine owns (not the renewal thread), or
 	 * null for daemon platform threads
 	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives

@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +22,6 @@ import dev.locksmith.LockContext;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
-import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.aop.AspectTestConfiguration.Greeter;
@@ -126,34 +124,11 @@ class DistributedLockAspectTests {
 
 	@Test
 	void onLostInterruptInterruptsTheMethodWhileOtherLeasesOnLostCallbacksBlock() throws Exception {
-		int blockers = 8; // more than the engine's onLost pool has threads
-		CountDownLatch entered = new CountDownLatch(4);
-		CountDownLatch unblock = new CountDownLatch(1);
-		List<LockHandle> blocked = new ArrayList<>();
-		try {
-			for (int i = 0; i < blockers; i++) {
-				LockHandle handle = this.locks.acquire("blocker-" + i,
-						LockOptions.ttl(Duration.ofMillis(300)).withAutoExtend(false));
-				handle.onLost(() -> {
-					entered.countDown();
-					try {
-						unblock.await(); // user code that blocks, say on a backend that does not answer
-					}
-					catch (InterruptedException ex) {
-						Thread.currentThread().interrupt();
-					}
-				});
-				blocked.add(handle);
-			}
-			assertThat(entered.await(30, TimeUnit.SECONDS)).as("the blocking callbacks run").isTrue();
+		try (BlockedCallbacks blocked = new BlockedCallbacks(this.locks)) {
 			assertThatExceptionOfType(LockLostException.class).isThrownBy(this.service::interruptible);
 			assertThat(this.service.interruption())
 				.as("the method is interrupted when its lease is lost, whatever other leases' callbacks do")
 				.hasValue("interrupted");
-		}
-		finally {
-			unblock.countDown();
-			blocked.forEach(LockHandle::release);
 		}
 	}
 

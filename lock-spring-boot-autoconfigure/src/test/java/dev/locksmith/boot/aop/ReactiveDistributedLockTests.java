@@ -1,12 +1,8 @@
 package dev.locksmith.boot.aop;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -20,7 +16,6 @@ import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
-import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.aop.AspectTestConfiguration.ReactiveService;
@@ -140,43 +135,6 @@ class ReactiveDistributedLockTests {
 				.expectError(LockLostException.class)
 				.verify(Duration.ofSeconds(10));
 		}
-	}
-
-	/**
-	 * Leases of other keys, lost, whose {@code onLost} callbacks block (user code waiting on something that
-	 * does not answer) on more threads than the engine's onLost pool has, until closed.
-	 */
-	static final class BlockedCallbacks implements AutoCloseable {
-
-		private final CountDownLatch unblock = new CountDownLatch(1);
-
-		private final List<LockHandle> handles = new ArrayList<>();
-
-		BlockedCallbacks(MutexService locks) throws InterruptedException {
-			CountDownLatch entered = new CountDownLatch(4);
-			for (int i = 0; i < 8; i++) {
-				LockHandle handle = locks.acquire("blocker-" + i,
-						LockOptions.ttl(Duration.ofMillis(300)).withAutoExtend(false));
-				handle.onLost(() -> {
-					entered.countDown();
-					try {
-						this.unblock.await();
-					}
-					catch (InterruptedException ex) {
-						Thread.currentThread().interrupt();
-					}
-				});
-				this.handles.add(handle);
-			}
-			assertThat(entered.await(30, TimeUnit.SECONDS)).as("the blocking callbacks run").isTrue();
-		}
-
-		@Override
-		public void close() {
-			this.unblock.countDown();
-			this.handles.forEach(LockHandle::release);
-		}
-
 	}
 
 }
