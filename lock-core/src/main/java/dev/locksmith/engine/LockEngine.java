@@ -124,9 +124,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	/**
 	 * Runs the {@link #onLostSignal loss signals} (Locksmith's own short reactions, such as interrupting the
-	 * method that holds the lease): the caller's executor if it gave one, else a thread owned by this engine
-	 * that runs no user code, so that {@code onLost} callbacks blocking every thread of the pool above never
-	 * delay them.
+	 * method that holds the lease): the caller's executor if it gave one, else a daemon platform thread owned
+	 * by this engine (whatever the thread factory) that runs no user code, so that {@code onLost} callbacks
+	 * blocking every thread of the pool above, or virtual threads pinning every carrier, never delay them.
 	 */
 	private final Executor lostSignalExecutor;
 
@@ -225,7 +225,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			this.callbackExecutor = ownedPool(1, threads, "locksmith-callbacks");
 			this.ownedCallbackExecutor = (ExecutorService) this.callbackExecutor;
 			this.lostCallbackExecutor = ownedPool(LOST_CALLBACK_THREADS, threads, "locksmith-on-lost");
-			this.lostSignalExecutor = ownedPool(1, threads, "locksmith-lost-signals");
+			// a platform thread, like the renewal thread: no carrier pinned by user code may delay an interrupt
+			this.lostSignalExecutor = ownedPool(1, LockEngine::daemonThread, "locksmith-lost-signals");
 		}
 		if (asyncExecutor != null) {
 			this.asyncExecutor = asyncExecutor;

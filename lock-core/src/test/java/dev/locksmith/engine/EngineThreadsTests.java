@@ -174,6 +174,26 @@ class EngineThreadsTests {
 		}
 	}
 
+	@Test
+	void lossSignalsRunOnAPlatformThreadOfTheEngineWhateverTheThreadFactory() throws Exception {
+		ThreadGroup group = new ThreadGroup("given");
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false)
+			.threadFactory((runnable) -> new Thread(group, runnable))
+			.build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofSeconds(1)));
+			java.util.concurrent.CompletableFuture<Thread> ranOn = new java.util.concurrent.CompletableFuture<>();
+			LockEngine.onLostSignal(handle, () -> ranOn.complete(Thread.currentThread()));
+			this.clock.advance(Duration.ofSeconds(1));
+			service.runDueRenewals();
+			Thread thread = ranOn.get(30, TimeUnit.SECONDS);
+			// like the renewal thread: a virtual-thread factory's carriers, pinned by user code on JDK 21,
+			// must not delay an interrupt
+			assertThat(thread.getThreadGroup()).as("not made by the given factory").isNotSameAs(group);
+			assertThat(thread.isDaemon()).isTrue();
+			assertThat(thread.getName()).startsWith("locksmith-lost-signals");
+		}
+	}
+
 	private static long onLostThreads() {
 		return Thread.getAllStackTraces().keySet().stream()
 			.filter((thread) -> thread.isAlive() && thread.getName().startsWith("locksmith-on-lost"))
