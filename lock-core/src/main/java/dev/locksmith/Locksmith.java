@@ -166,7 +166,9 @@ public final class Locksmith {
 		 * machinery raises (RENEWED, RENEW_FAILED, LOST), so that user code never runs on the renewal thread
 		 * and a slow callback never delays a renewal. Default: one thread for the events and a pool of at
 		 * most four threads for {@code onLost} callbacks, made by the {@link #threadFactory thread factory},
-		 * owned by the service and shut down by {@link LockEngine#close()}; an executor given here is not shut
+		 * and one platform thread for Locksmith's own loss signals ({@link LockEngine#onLostSignal}, such as
+		 * {@code OnLost.INTERRUPT}, so that blocking callbacks never delay them), all owned by the service and
+		 * shut down by {@link LockEngine#close()}; an executor given here runs all of them and is not shut
 		 * down by the service.
 		 * {@code Runnable::run} runs them on the thread that noticed the loss, which is only sensible for
 		 * deterministic tests with {@link #backgroundRenewal(boolean) background renewal} off.
@@ -182,8 +184,9 @@ public final class Locksmith {
 		 * Sets the factory of the threads the service runs callbacks and events on when no
 		 * {@link #callbackExecutor callback executor} is given (default: daemon platform threads). Pass a
 		 * virtual-thread factory ({@code Thread.ofVirtual().factory()} on JDK 21+) to run them on virtual
-		 * threads. The renewal thread is not made by it: it stays a platform thread, so that renewals never
-		 * wait for a carrier thread.
+		 * threads. The renewal thread and the thread of the loss signals ({@link LockEngine#onLostSignal}) are
+		 * not made by it: they stay platform threads, so that renewals and interrupts never wait for a carrier
+		 * thread.
 		 * @param threadFactory the thread factory
 		 * @return this builder
 		 */

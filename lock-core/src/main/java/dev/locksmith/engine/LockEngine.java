@@ -122,6 +122,14 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	private final Executor lostCallbackExecutor;
 
+	/**
+	 * Runs the {@link #onLostSignal loss signals} (Locksmith's own short reactions, such as interrupting the
+	 * method that holds the lease): the caller's executor if it gave one, else a daemon platform thread owned
+	 * by this engine (whatever the thread factory) that runs no user code, so that {@code onLost} callbacks
+	 * blocking every thread of the pool above, or virtual threads pinning every carrier, never delay them.
+	 */
+	private final Executor lostSignalExecutor;
+
 	/** Most threads of the default async executor, each running one {@code withLockAsync} acquisition. */
 	public static final int ASYNC_THREADS = 16;
 
@@ -180,7 +188,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @param listeners the event listeners
 	 * @param observer the instrumentation hook around each acquisition and hold ({@link LockObserver#NONE} for none)
 	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
-	 * null for a callback thread and a bounded pool for {@code onLost} callbacks, owned by this engine
+	 * null for a callback thread, a bounded pool for {@code onLost} callbacks and a thread for
+	 * {@link #onLostSignal loss signals}, owned by this engine
 	 * @param threadFactory makes the threads of the executors this engine owns (not the renewal thread), or
 	 * null for daemon platform threads
 	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
@@ -209,12 +218,15 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			this.callbackExecutor = callbackExecutor;
 			this.ownedCallbackExecutor = null;
 			this.lostCallbackExecutor = callbackExecutor;
+			this.lostSignalExecutor = callbackExecutor;
 		}
 		else {
 			ThreadFactory threads = (threadFactory != null) ? threadFactory : LockEngine::daemonThread;
 			this.callbackExecutor = ownedPool(1, threads, "locksmith-callbacks");
 			this.ownedCallbackExecutor = (ExecutorService) this.callbackExecutor;
 			this.lostCallbackExecutor = ownedPool(LOST_CALLBACK_THREADS, threads, "locksmith-on-lost");
+			// a platform thread, like the renewal thread: no carrier pinned by user code may delay an interrupt
+			this.lostSignalExecutor = ownedPool(1, LockEngine::daemonThread, "locksmith-lost-signals");
 		}
 		if (asyncExecutor != null) {
 			this.asyncExecutor = asyncExecutor;
@@ -588,6 +600,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (this.ownedCallbackExecutor != null) {
 			this.ownedCallbackExecutor.shutdown();
 			((ExecutorService) this.lostCallbackExecutor).shutdown();
+			((ExecutorService) this.lostSignalExecutor).shutdown();
 		}
 	}
 
@@ -930,10 +943,40 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					deliver(event);
 				});
 			}
-			if (!callbacks.isEmpty()) {
-				execute(this.lostCallbackExecutor, () -> callbacks.forEach(LockEngine::runCallback));
+			List<Runnable> signals = callbacks.stream().filter(LostSignal.class::isInstance).toList();
+			if (!signals.isEmpty()) {
+				execute(this.lostSignalExecutor, () -> signals.forEach(LockEngine::runCallback));
+			}
+			List<Runnable> userCallbacks = callbacks.stream().filter((callback) -> !(callback instanceof LostSignal))
+				.toList();
+			if (!userCallbacks.isEmpty()) {
+				execute(this.lostCallbackExecutor, () -> userCallbacks.forEach(LockEngine::runCallback));
 			}
 		});
+	}
+
+	/**
+	 * Registers Locksmith's own reaction to the loss of {@code handle}'s lease (interrupting the method that
+	 * holds it, failing the future that waits for it): like {@link LockHandle#onLost}, but run on a thread
+	 * that runs no user callbacks, so that {@code onLost} callbacks that block (however many) never delay it.
+	 * The signal must be short and must not block. A handle not made by this engine gets a plain
+	 * {@code onLost} callback.
+	 * @param handle the handle whose loss to signal
+	 * @param signal the reaction, short and non-blocking
+	 */
+	public static void onLostSignal(LockHandle handle, Runnable signal) {
+		Objects.requireNonNull(signal, "signal must not be null");
+		handle.onLost((handle instanceof HeldLease) ? new LostSignal(signal) : signal);
+	}
+
+	/** A loss signal ({@link #onLostSignal}): kept apart from user callbacks when the lease is lost. */
+	private record LostSignal(Runnable signal) implements Runnable {
+
+		@Override
+		public void run() {
+			this.signal.run();
+		}
+
 	}
 
 	/** Fires an event raised by the renewal machinery on the callback executor. */

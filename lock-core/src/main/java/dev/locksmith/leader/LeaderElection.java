@@ -24,6 +24,7 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.MutexService;
 import dev.locksmith.ReleaseOutcome;
+import dev.locksmith.engine.LockEngine;
 
 /**
  * Leader election for one name, built on a lease of the {@link MutexService}: whichever process holds the
@@ -516,8 +517,8 @@ public final class LeaderElection implements AutoCloseable {
 			finally {
 				this.lock.unlock();
 			}
-			// Runs on the renewal thread (or here, if already lost): only wake the candidate.
-			handle.onLost(() -> signal(handle));
+			// Only wakes the candidate: a loss signal, so that user onLost callbacks that block do not delay it.
+			LockEngine.onLostSignal(handle, () -> signal(handle));
 			LeaderElection.this.current = new Term(handle, leadership);
 			this.events.execute(() -> notifyListeners(leadership, null));
 			RevocationReason reason = awaitEnd(handle);

@@ -100,6 +100,100 @@ class EngineThreadsTests {
 		}
 	}
 
+	@Test
+	void aLossSignalRunsWhileOnLostCallbacksBlockEveryThreadOfThePool() throws Exception {
+		CountDownLatch unblock = new CountDownLatch(1);
+		CountDownLatch entered = new CountDownLatch(LockEngine.LOST_CALLBACK_THREADS);
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false).build()) {
+			for (int i = 0; i < 2 * LockEngine.LOST_CALLBACK_THREADS; i++) {
+				service.acquire("blocker" + i, LockOptions.ttl(Duration.ofSeconds(1))).onLost(() -> {
+					entered.countDown();
+					try {
+						unblock.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				});
+			}
+			LockHandle later = service.acquire("later", LockOptions.ttl(Duration.ofSeconds(2)));
+			CountDownLatch signalled = new CountDownLatch(1);
+			List<String> signalThreads = new ArrayList<>();
+			LockEngine.onLostSignal(later, () -> {
+				signalThreads.add(Thread.currentThread().getName());
+				signalled.countDown();
+			});
+			try {
+				this.clock.advance(Duration.ofSeconds(1));
+				service.runDueRenewals();
+				assertThat(entered.await(30, TimeUnit.SECONDS)).as("every thread of the onLost pool blocks").isTrue();
+				this.clock.advance(Duration.ofSeconds(1));
+				assertThat(later.isValid()).as("invalid at its local deadline, before anything ran").isFalse();
+				service.runDueRenewals();
+				// liveness, not timing: without the signal thread it waits for a blocked callback to return
+				assertThat(signalled.await(10, TimeUnit.SECONDS)).as("the later lease's loss signal runs").isTrue();
+				assertThat(signalThreads).singleElement().asString().startsWith("locksmith-lost-signals");
+			}
+			finally {
+				unblock.countDown();
+			}
+		}
+	}
+
+	@Test
+	void aLossStormWithEveryOnLostThreadBlockedKeepsThePoolBoundedAndRunsEveryCallbackInTheEnd() throws Exception {
+		int leases = 20_000;
+		CountDownLatch unblock = new CountDownLatch(1);
+		CountDownLatch ran = new CountDownLatch(leases);
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false).build()) {
+			List<LockHandle> handles = new ArrayList<>(leases);
+			for (int i = 0; i < leases; i++) {
+				LockHandle handle = service.acquire("storm" + i, LockOptions.ttl(Duration.ofSeconds(1)));
+				handle.onLost(() -> {
+					try {
+						unblock.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+					ran.countDown();
+				});
+				handles.add(handle);
+			}
+			try {
+				this.clock.advance(Duration.ofSeconds(1));
+				service.runDueRenewals();
+				assertThat(handles).noneMatch(LockHandle::isValid);
+				assertThat(service.heldLocks()).isEmpty();
+				assertThat(onLostThreads()).isBetween(1L, (long) LockEngine.LOST_CALLBACK_THREADS);
+			}
+			finally {
+				unblock.countDown();
+			}
+			assertThat(ran.await(60, TimeUnit.SECONDS)).as("every lost lease's callback runs once unblocked").isTrue();
+		}
+	}
+
+	@Test
+	void lossSignalsRunOnAPlatformThreadOfTheEngineWhateverTheThreadFactory() throws Exception {
+		ThreadGroup group = new ThreadGroup("given");
+		try (LockEngine service = Locksmith.builder(this.memory).clock(this.clock).backgroundRenewal(false)
+			.threadFactory((runnable) -> new Thread(group, runnable))
+			.build()) {
+			LockHandle handle = service.acquire("k", LockOptions.ttl(Duration.ofSeconds(1)));
+			java.util.concurrent.CompletableFuture<Thread> ranOn = new java.util.concurrent.CompletableFuture<>();
+			LockEngine.onLostSignal(handle, () -> ranOn.complete(Thread.currentThread()));
+			this.clock.advance(Duration.ofSeconds(1));
+			service.runDueRenewals();
+			Thread thread = ranOn.get(30, TimeUnit.SECONDS);
+			// like the renewal thread: a virtual-thread factory's carriers, pinned by user code on JDK 21,
+			// must not delay an interrupt
+			assertThat(thread.getThreadGroup()).as("not made by the given factory").isNotSameAs(group);
+			assertThat(thread.isDaemon()).isTrue();
+			assertThat(thread.getName()).startsWith("locksmith-lost-signals");
+		}
+	}
+
 	private static long onLostThreads() {
 		return Thread.getAllStackTraces().keySet().stream()
 			.filter((thread) -> thread.isAlive() && thread.getName().startsWith("locksmith-on-lost"))

@@ -168,4 +168,50 @@ class LeaderElectionReviewTests {
 		}
 	}
 
+	@Test
+	void aLossFoundByARenewalIsRevokedWhileOnLostCallbacksBlockEveryThreadOfThePool() throws Exception {
+		ManualClock clock = new ManualClock();
+		MemoryLockProvider memory = new MemoryLockProvider(clock);
+		CountDownLatch unblock = new CountDownLatch(1);
+		CountDownLatch entered = new CountDownLatch(4);
+		CountDownLatch revoked = new CountDownLatch(1);
+		try (LockEngine engine = Locksmith.builder(memory).clock(clock).backgroundRenewal(false).build();
+				LeaderElection election = LeaderElection.builder(engine, "jobs").ttl(Duration.ofSeconds(30))
+					.listener(new LeaderListener() {
+						@Override
+						public void revoked(Leadership leadership, RevocationReason reason) {
+							revoked.countDown();
+						}
+					})
+					.build()) {
+			election.start();
+			await().atMost(Duration.ofSeconds(10)).until(election::isLeader);
+			try {
+				for (int i = 0; i < 8; i++) { // user callbacks blocking more threads than the onLost pool has
+					engine.acquire("blocker" + i, LockOptions.ttl(Duration.ofSeconds(1))).onLost(() -> {
+						entered.countDown();
+						try {
+							unblock.await();
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+						}
+					});
+				}
+				clock.advance(Duration.ofSeconds(1));
+				engine.runDueRenewals();
+				assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+				engine.forceRelease(LeaderElection.KEY_PREFIX + "jobs"); // an operator took the lease away
+				clock.advance(Duration.ofSeconds(10));
+				engine.runDueRenewals(); // the renewal finds it gone: lost, long before its local deadline
+				assertThat(election.isLeader()).isFalse();
+				// liveness: without the fix the candidate sleeps until the old deadline, 19 s away
+				assertThat(revoked.await(10, TimeUnit.SECONDS)).as("revoked while the onLost pool blocks").isTrue();
+			}
+			finally {
+				unblock.countDown();
+			}
+		}
+	}
+
 }

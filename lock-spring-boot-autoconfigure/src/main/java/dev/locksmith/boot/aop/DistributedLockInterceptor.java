@@ -168,7 +168,8 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 			// Complete on the future's default async executor, not on Locksmith's callback thread: the
 			// caller's exceptionally/handle stages run where the future is completed, and must not hold up
 			// other leases' loss callbacks.
-			held.handle.onLost(() -> completion.defaultExecutor()
+			// A loss signal, not an onLost callback: blocking user callbacks must not delay it.
+			LockEngine.onLostSignal(held.handle, () -> completion.defaultExecutor()
 				.execute(() -> completion.completeExceptionally(held.lostException())));
 		}
 		((CompletionStage<?>) result).whenComplete((value, error) -> {

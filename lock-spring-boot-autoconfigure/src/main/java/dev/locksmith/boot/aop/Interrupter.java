@@ -3,6 +3,7 @@ package dev.locksmith.boot.aop;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.locksmith.LockHandle;
+import dev.locksmith.engine.LockEngine;
 
 /**
  * Interrupts the thread running a locked method when the lease is lost, but only while the method runs
@@ -26,7 +27,8 @@ final class Interrupter implements Runnable {
 	 */
 	static Interrupter arm(LockHandle handle) {
 		Interrupter interrupter = new Interrupter();
-		handle.onLost(interrupter);
+		// not in the onLost pool: user callbacks blocking every thread of it must not delay the interrupt
+		LockEngine.onLostSignal(handle, interrupter);
 		return interrupter;
 	}
 

@@ -12,6 +12,7 @@ import org.springframework.core.ReactiveAdapter;
 import dev.locksmith.LockContext;
 import dev.locksmith.LockLostException;
 import dev.locksmith.boot.annotation.OnLost;
+import dev.locksmith.engine.LockEngine;
 
 /**
  * Locks methods returning a reactive type (through {@link ReactiveAdapter}, so {@code Mono}, {@code Flux}
@@ -61,8 +62,10 @@ final class ReactorLocking {
 		}
 		Flux<Object> body = Flux.from(adapter.toPublisher(result));
 		if (operation.onLost == OnLost.INTERRUPT) {
-			// signalled off Locksmith's callback thread, so the subscriber's operators never run on it
-			Mono<Boolean> lost = Mono.<Boolean>create((sink) -> held.handle.onLost(() -> sink.success(Boolean.TRUE)))
+			// a loss signal (blocking user onLost callbacks must not delay it), handed on at once to
+			// boundedElastic, so the subscriber's operators never run on Locksmith's thread
+			Mono<Boolean> lost = Mono
+				.<Boolean>create((sink) -> LockEngine.onLostSignal(held.handle, () -> sink.success(Boolean.TRUE)))
 				.publishOn(Schedulers.boundedElastic());
 			body = body.takeUntilOther(lost);
 		}

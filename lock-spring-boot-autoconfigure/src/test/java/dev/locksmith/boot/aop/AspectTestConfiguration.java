@@ -370,6 +370,11 @@ class AspectTestConfiguration {
 			return this.pending;
 		}
 
+		@DistributedLock(key = "'flux-lost'", ttl = "${test.short-ttl}", onLost = OnLost.INTERRUPT)
+		public Flux<String> fluxOutlivingItsLease() {
+			return Flux.never();
+		}
+
 		@DistributedLock(key = "'busy'", onLocked = OnLocked.SKIP)
 		public CompletableFuture<String> skipFuture() {
 			return CompletableFuture.completedFuture("ran");

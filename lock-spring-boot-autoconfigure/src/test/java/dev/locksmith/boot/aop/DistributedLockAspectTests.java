@@ -123,6 +123,16 @@ class DistributedLockAspectTests {
 	}
 
 	@Test
+	void onLostInterruptInterruptsTheMethodWhileOtherLeasesOnLostCallbacksBlock() throws Exception {
+		try (BlockedCallbacks blocked = new BlockedCallbacks(this.locks)) {
+			assertThatExceptionOfType(LockLostException.class).isThrownBy(this.service::interruptible);
+			assertThat(this.service.interruption())
+				.as("the method is interrupted when its lease is lost, whatever other leases' callbacks do")
+				.hasValue("interrupted");
+		}
+	}
+
+	@Test
 	void onLostInterruptInterruptsTheMethodThenThrows() {
 		assertThatExceptionOfType(LockLostException.class).isThrownBy(this.service::interruptible);
 		assertThat(this.service.interruption()).hasValue("interrupted");

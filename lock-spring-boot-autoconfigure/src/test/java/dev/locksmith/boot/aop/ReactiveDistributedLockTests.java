@@ -117,4 +117,24 @@ class ReactiveDistributedLockTests {
 		Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !this.locks.isLocked("future-lost"));
 	}
 
+	@Test
+	void aLostLeaseFailsTheFutureWhileOtherLeasesOnLostCallbacksBlock() throws Exception {
+		try (BlockedCallbacks blocked = new BlockedCallbacks(this.locks)) {
+			CompletableFuture<String> result = this.service.futureOutlivingItsLease();
+			assertThat(result).failsWithin(Duration.ofSeconds(10))
+				.withThrowableOfType(java.util.concurrent.ExecutionException.class)
+				.withCauseInstanceOf(LockLostException.class);
+			this.service.pending().complete("late");
+		}
+	}
+
+	@Test
+	void aLostLeaseEndsTheFluxWhileOtherLeasesOnLostCallbacksBlock() throws Exception {
+		try (BlockedCallbacks blocked = new BlockedCallbacks(this.locks)) {
+			StepVerifier.create(this.service.fluxOutlivingItsLease())
+				.expectError(LockLostException.class)
+				.verify(Duration.ofSeconds(10));
+		}
+	}
+
 }
