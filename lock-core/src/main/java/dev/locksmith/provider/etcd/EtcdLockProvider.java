@@ -472,10 +472,21 @@ public final class EtcdLockProvider implements LockProvider {
 					permits, record.lockedAtMillis(), record.metadata()).encode());
 			PutOption sameLease = PutOption.builder().withLeaseId(current.getLease()).build();
 			ByteSequence pulse = this.keys.pulseKey(lease.key());
-			TxnResponse put = await(this.kv.txn()
-				.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
-				.Then(Op.put(leaseKey, value, sameLease), Op.put(pulse, ByteSequence.EMPTY, sameLease))
-				.commit(), lease.key(), "reducePermits");
+			TxnResponse put;
+			try {
+				put = await(this.kv.txn()
+					.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+					.Then(Op.put(leaseKey, value, sameLease), Op.put(pulse, ByteSequence.EMPTY, sameLease))
+					.commit(), lease.key(), "reducePermits");
+			}
+			catch (LockProviderUnavailableException ex) {
+				// applied or not: the record this provider renews may be stale, so the next renewal re-reads it
+				Held mine = this.held.get(lease.leaseId());
+				if (mine != null) {
+					this.held.replace(lease.leaseId(), mine, mine.inDoubt());
+				}
+				throw ex;
+			}
 			if (put.isSucceeded()) {
 				Held mine = this.held.get(lease.leaseId());
 				if (mine != null && mine.etcdLease == current.getLease()) {

@@ -125,6 +125,33 @@ class EtcdLateRenewalTests {
 		}
 	}
 
+	@Test
+	void aPartialReleaseWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
+			.requestTimeout(Duration.ofSeconds(1))
+			.build()) {
+			String key = "reduced-" + UUID.randomUUID();
+			LeaseRequest request = new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "a",
+					Duration.ofSeconds(5), 3, 4, Map.of());
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
+
+			this.hold.armForNextTxn();
+			assertThatExceptionOfType(LockProviderUnavailableException.class).as("the partial release gets no answer")
+				.isThrownBy(() -> provider.reducePermits(request.ref(), 1));
+			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(provider.inspect(key).leases()).extracting(dev.locksmith.LeaseInfo::permits)
+				.as("applied, its answer lost")
+				.containsExactly(1);
+
+			assertThat(provider.reducePermits(request.ref(), 1)).as("the re-sent partial release finds it live").isTrue();
+			assertThat(provider.renew(renewal)).as("the next renewal finds the lease as the partial release left it")
+				.contains(request.ref());
+			assertThat(provider.renew(renewal)).contains(request.ref());
+			assertThat(provider.release(request.ref())).isTrue();
+		}
+	}
+
 	private @Nullable KeyValue current(ByteSequence leaseKey) throws Exception {
 		List<KeyValue> kvs = this.raw.getKVClient().get(leaseKey).get(5, TimeUnit.SECONDS).getKvs();
 		return kvs.isEmpty() ? null : kvs.get(0);
