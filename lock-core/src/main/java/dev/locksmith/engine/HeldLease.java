@@ -609,6 +609,8 @@ final class HeldLease implements LockHandle {
 			if (lost == null) {
 				checkHeldLocked("cannot release permits");
 				if (count < 1 || count > this.permits) {
+					// the wait may have cancelled a renewal that was queued, not sent: put it back
+					rescheduleLocked();
 					throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
 							+ this.permits + " permits held, was " + count);
 				}
@@ -679,8 +681,7 @@ final class HeldLease implements LockHandle {
 				if (applied && live != null) {
 					this.permits = keep;
 				}
-				long lastSent = this.deadlineNanos - validityNanos(this.ttl);
-				scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
+				rescheduleLocked();
 			}
 			held = this.state == State.HELD;
 		}
@@ -691,6 +692,15 @@ final class HeldLease implements LockHandle {
 			announceLost(lost, true);
 		}
 		return held;
+	}
+
+	/**
+	 * Restores the renewal slot (or the TTL check) of a held lease after a caller's request that did not
+	 * change its deadline, or a caller's wait that cancelled a renewal queued but not sent.
+	 */
+	private void rescheduleLocked() {
+		long lastSent = this.deadlineNanos - validityNanos(this.ttl);
+		scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
 	}
 
 	/** Returns a provider failure as it is if it says the backend is unavailable, else wrapped in one. */

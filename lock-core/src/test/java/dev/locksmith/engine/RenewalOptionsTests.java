@@ -182,6 +182,36 @@ class RenewalOptionsTests {
 		assertThat(handle.renewals()).isZero();
 	}
 
+	@Test
+	@org.junit.jupiter.api.Timeout(60)
+	void aRejectedPartialReleaseKeepsTheRenewalItCancelled() throws Exception {
+		LockHandle mutex = this.engine.acquire("a", autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
+		this.clock.advance(Duration.ofSeconds(6));
+		LockHandle permits = this.engine.semaphore("s", 3)
+			.acquire(3, autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
+		// t = 16 s: the mutex's renewal (due at 10 s) hangs; the semaphore's is due, queued behind it, not sent
+		this.provider.hang = true;
+		this.clock.advance(Duration.ofSeconds(4));
+		CompletableFuture<Void> hung = CompletableFuture.runAsync(this.engine::runDueRenewals);
+		assertThat(this.provider.entered.await(10, TimeUnit.SECONDS)).isTrue();
+		this.clock.advance(Duration.ofSeconds(6));
+		this.engine.runDueRenewals();
+		assertThat(this.counting.renewCalls.get()).isZero();
+		assertThatIllegalArgumentException().isThrownBy(() -> permits.releasePermits(4))
+			.withMessageContaining("releasePermits");
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		for (int i = 0; i < 50 && permits.isValid(); i++) {
+			advanceAndRun(Duration.ofSeconds(1));
+		}
+		assertThat(permits.isValid()).as("still renewed after the rejected call").isTrue();
+		assertThat(permits.renewals()).isPositive();
+		assertThat(this.events).extracting(LockEvent::type).doesNotContain(LockEvent.Type.LOST);
+		permits.release();
+		mutex.release();
+	}
+
 	/** Makes renewals hang, moves to the first renewal (t = 10 s) and sends it on another thread. */
 	private CompletableFuture<Void> hangTheFirstRenewal() throws InterruptedException {
 		this.provider.hang = true;
