@@ -489,8 +489,11 @@ public final class EtcdLockProvider implements LockProvider {
 			}
 			if (put.isSucceeded()) {
 				Held mine = this.held.get(lease.leaseId());
-				if (mine != null && mine.etcdLease == current.getLease()) {
-					Held updated = new Held(mine.ref, value, mine.etcdLease, mine.exclusive,
+				if (mine != null) {
+					// also when a renewal moved the key to another etcd lease and its answer has not come back:
+					// that answer then no longer replaces this record with the old value
+					boolean sameEtcdLease = mine.etcdLease == current.getLease();
+					Held updated = new Held(mine.ref, value, current.getLease(), sameEtcdLease && mine.exclusive,
 							put.getHeader().getRevision(), mine.uncertain);
 					updated.releasing = mine.releasing;
 					this.held.replace(lease.leaseId(), mine, updated);
