@@ -125,6 +125,12 @@ final class HeldLease implements LockHandle {
 
 	private boolean mayStillExist;
 
+	/**
+	 * The fewest permits the backend may count for this lease: lowered by a partial release whose answer was
+	 * lost (it may have been applied), so that a later one never sets {@link #permits} above the backend's count.
+	 */
+	private int fewestPossible;
+
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
 
 	/** The observer's view of this hold; {@link LockObserver.Hold#NONE} once ended. */
@@ -140,6 +146,7 @@ final class HeldLease implements LockHandle {
 		this.key = key;
 		this.name = name;
 		this.permits = permits;
+		this.fewestPossible = permits;
 		this.fencingToken = fencingToken;
 		this.acquiredAt = acquiredAt;
 		this.acquiredNanos = sentAtNanos;
@@ -656,12 +663,12 @@ final class HeldLease implements LockHandle {
 		if (!reduceAnswered(keep, live, true)) {
 			throw lostException("cannot release permits");
 		}
-		return keep;
+		return this.permits;
 	}
 
 	/**
 	 * Applies the answer to a partial release: {@code live} is null when the outcome is unknown (the count
-	 * then stays as it was), and {@code applied} false when the provider refused the call. Restores the
+	 * then stays as it was, and a later success sets at most {@code keep}), and {@code applied} false when the provider refused the call. Restores the
 	 * renewal slot. Returns whether the lease is still held.
 	 */
 	private boolean reduceAnswered(int keep, @Nullable Boolean live, boolean applied) {
@@ -678,8 +685,13 @@ final class HeldLease implements LockHandle {
 				lost = loseLocked("the backend no longer had it when permits were released", false);
 			}
 			else {
-				if (applied && live != null) {
-					this.permits = keep;
+				if (live == null) {
+					this.fewestPossible = Math.min(this.fewestPossible, keep);
+				}
+				else if (applied) {
+					// the backend lowers, never raises: an earlier release whose answer was lost may have left fewer
+					this.permits = Math.min(keep, this.fewestPossible);
+					this.fewestPossible = this.permits;
 				}
 				rescheduleLocked();
 			}
