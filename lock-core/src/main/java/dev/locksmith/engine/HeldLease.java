@@ -603,6 +603,10 @@ final class HeldLease implements LockHandle {
 			throw new UnsupportedOperationException("LockHandle.releasePermits: '" + KeyText.forMessage(this.key)
 					+ "' is a " + type() + " lease; only a semaphore lease has permits to release");
 		}
+		if (count < 1) {
+			throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
+					+ this.permits + " permits held, was " + count);
+		}
 		int keep;
 		LostNotice lost;
 		this.lock.lock();
@@ -615,7 +619,7 @@ final class HeldLease implements LockHandle {
 			}
 			if (lost == null) {
 				checkHeldLocked("cannot release permits");
-				if (count < 1 || count > this.permits) {
+				if (count > this.permits) {
 					// the wait may have cancelled a renewal that was queued, not sent: put it back
 					rescheduleLocked();
 					throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "

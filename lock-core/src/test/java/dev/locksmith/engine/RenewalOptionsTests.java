@@ -183,6 +183,20 @@ class RenewalOptionsTests {
 	}
 
 	@Test
+	void aPartialReleaseOfNoPermitsFailsAtOnceEvenWhileARenewalIsOut() throws Exception {
+		LockHandle permits = this.engine.semaphore("s", 3)
+			.acquire(3, autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> permits.releasePermits(0));
+		assertThat(call).failsWithin(Duration.ofSeconds(5))
+			.withThrowableOfType(java.util.concurrent.ExecutionException.class)
+			.withCauseInstanceOf(IllegalArgumentException.class);
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		permits.release();
+	}
+
+	@Test
 	@org.junit.jupiter.api.Timeout(60)
 	void aRejectedPartialReleaseKeepsTheRenewalItCancelled() throws Exception {
 		LockHandle mutex = this.engine.acquire("a", autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
