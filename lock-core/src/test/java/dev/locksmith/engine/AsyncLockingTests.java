@@ -82,6 +82,23 @@ class AsyncLockingTests {
 	}
 
 	@Test
+	void anErrorFromTheReleaseStillCompletesTheFuture() {
+		ForwardingProvider failing = new ForwardingProvider(new MemoryLockProvider()) {
+			@Override
+			public boolean release(dev.locksmith.spi.LeaseRef lease) {
+				throw new AssertionError("release broke");
+			}
+		};
+		try (LockEngine broken = Locksmith.builder(failing).build()) {
+			CompletableFuture<String> result = broken.withLockAsync("k",
+					() -> CompletableFuture.completedFuture("done"));
+			assertThat(result).failsWithin(Duration.ofSeconds(10))
+				.withThrowableOfType(ExecutionException.class)
+				.withCauseInstanceOf(AssertionError.class);
+		}
+	}
+
+	@Test
 	void anExceptionallyCompletedStageReleasesAndPassesItsError() {
 		CompletableFuture<String> work = new CompletableFuture<>();
 		CompletableFuture<String> result = this.engine.withLockAsync("k", () -> work);
