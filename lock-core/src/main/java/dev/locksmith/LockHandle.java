@@ -116,7 +116,8 @@ public interface LockHandle extends AutoCloseable {
 	 * permits can be taken by other holders at once. Releasing every permit held is {@link #release()}.
 	 * Serialised with this lease's renewals and extends like {@link #extend}. If the backend does not answer,
 	 * {@link #permits()} keeps the old count and calling this again with the same count is safe (the backend
-	 * is told the absolute count to keep, so nothing is freed twice).
+	 * is told the absolute count to keep, so nothing is freed twice); a later call then never reports more
+	 * permits than the unanswered one may have left.
 	 * @param count how many permits to release, 1 to {@link #permits()}
 	 * @return the permits still held ({@code 0} once all were released)
 	 * @throws IllegalArgumentException if {@code count} is less than 1 or more than the permits held

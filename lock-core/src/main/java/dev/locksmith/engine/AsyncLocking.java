@@ -94,7 +94,8 @@ final class AsyncLocking {
 				}
 			}
 		}
-		catch (RuntimeException ex) {
+		catch (RuntimeException | Error ex) {
+			// also an Error: the future must complete, or its caller waits forever
 			if (failure != null) {
 				failure.addSuppressed(ex);
 			}

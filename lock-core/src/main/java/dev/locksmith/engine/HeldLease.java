@@ -132,6 +132,12 @@ final class HeldLease implements LockHandle {
 
 	private boolean mayStillExist;
 
+	/**
+	 * The fewest permits the backend may count for this lease: lowered by a partial release whose answer was
+	 * lost (it may have been applied), so that a later one never sets {@link #permits} above the backend's count.
+	 */
+	private int fewestPossible;
+
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
 
 	/** The observer's view of this hold; {@link LockObserver.Hold#NONE} once ended. */
@@ -147,6 +153,7 @@ final class HeldLease implements LockHandle {
 		this.key = key;
 		this.name = name;
 		this.permits = permits;
+		this.fewestPossible = permits;
 		this.fencingToken = fencingToken;
 		this.acquiredAt = acquiredAt;
 		this.acquiredNanos = sentAtNanos;
@@ -637,6 +644,10 @@ final class HeldLease implements LockHandle {
 			throw new UnsupportedOperationException("LockHandle.releasePermits: '" + KeyText.forMessage(this.key)
 					+ "' is a " + type() + " lease; only a semaphore lease has permits to release");
 		}
+		if (count < 1) {
+			throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
+					+ this.permits + " permits held, was " + count);
+		}
 		int keep;
 		LostNotice lost;
 		this.lock.lock();
@@ -649,7 +660,9 @@ final class HeldLease implements LockHandle {
 			}
 			if (lost == null) {
 				checkHeldLocked("cannot release permits");
-				if (count < 1 || count > this.permits) {
+				if (count > this.permits) {
+					// the wait may have cancelled a renewal that was queued, not sent: put it back
+					rescheduleLocked();
 					throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
 							+ this.permits + " permits held, was " + count);
 				}
@@ -695,12 +708,12 @@ final class HeldLease implements LockHandle {
 		if (!reduceAnswered(keep, live, true)) {
 			throw lostException("cannot release permits");
 		}
-		return keep;
+		return this.permits;
 	}
 
 	/**
 	 * Applies the answer to a partial release: {@code live} is null when the outcome is unknown (the count
-	 * then stays as it was), and {@code applied} false when the provider refused the call. Restores the
+	 * then stays as it was, and a later success sets at most {@code keep}), and {@code applied} false when the provider refused the call. Restores the
 	 * renewal slot. Returns whether the lease is still held.
 	 */
 	private boolean reduceAnswered(int keep, @Nullable Boolean live, boolean applied) {
@@ -717,11 +730,15 @@ final class HeldLease implements LockHandle {
 				lost = loseLocked("the backend no longer had it when permits were released", false);
 			}
 			else {
-				if (applied && live != null) {
-					this.permits = keep;
+				if (live == null) {
+					this.fewestPossible = Math.min(this.fewestPossible, keep);
 				}
-				long lastSent = this.deadlineNanos - validityNanos(this.ttl);
-				scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
+				else if (applied) {
+					// the backend lowers, never raises: an earlier release whose answer was lost may have left fewer
+					this.permits = Math.min(keep, this.fewestPossible);
+					this.fewestPossible = this.permits;
+				}
+				rescheduleLocked();
 			}
 			held = this.state == State.HELD;
 		}
@@ -732,6 +749,15 @@ final class HeldLease implements LockHandle {
 			announceLost(lost, true);
 		}
 		return held;
+	}
+
+	/**
+	 * Restores the renewal slot (or the TTL check) of a held lease after a caller's request that did not
+	 * change its deadline, or a caller's wait that cancelled a renewal queued but not sent.
+	 */
+	private void rescheduleLocked() {
+		long lastSent = this.deadlineNanos - validityNanos(this.ttl);
+		scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
 	}
 
 	/** Returns a provider failure as it is if it says the backend is unavailable, else wrapped in one. */

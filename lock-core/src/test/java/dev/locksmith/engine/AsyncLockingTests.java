@@ -62,6 +62,43 @@ class AsyncLockingTests {
 	}
 
 	@Test
+	void aLeaseLostWhileTheStageRunsFailsTheFuture() throws Exception {
+		dev.locksmith.testsupport.ManualClock clock = new dev.locksmith.testsupport.ManualClock();
+		MemoryLockProvider memory = new MemoryLockProvider(clock);
+		try (LockEngine first = Locksmith.builder(memory).clock(clock).backgroundRenewal(false).build();
+				LockEngine second = Locksmith.builder(memory).clock(clock).backgroundRenewal(false).build()) {
+			CompletableFuture<String> work = new CompletableFuture<>();
+			CompletableFuture<String> result = first.withLockAsync("k",
+					LockOptions.ttl(Duration.ofSeconds(10)).withAutoExtend(false), () -> work);
+			await().until(() -> first.activeLockCount() == 1);
+			clock.advance(Duration.ofSeconds(11));
+			first.runDueRenewals();
+			try (dev.locksmith.LockHandle taken = second.acquire("k", NO_WAIT)) {
+				work.complete("done");
+				assertThatThrownBy(() -> result.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(dev.locksmith.LockLostException.class);
+			}
+			assertThat(first.activeLockCount()).isZero();
+		}
+	}
+
+	@Test
+	void anErrorFromTheReleaseStillCompletesTheFuture() {
+		ForwardingProvider failing = new ForwardingProvider(new MemoryLockProvider()) {
+			@Override
+			public boolean release(dev.locksmith.spi.LeaseRef lease) {
+				throw new AssertionError("release broke");
+			}
+		};
+		try (LockEngine broken = Locksmith.builder(failing).build()) {
+			CompletableFuture<String> result = broken.withLockAsync("k",
+					() -> CompletableFuture.completedFuture("done"));
+			assertThat(result).failsWithin(Duration.ofSeconds(10))
+				.withThrowableOfType(ExecutionException.class)
+				.withCauseInstanceOf(AssertionError.class);
+		}
+	}
+
+	@Test
 	void anExceptionallyCompletedStageReleasesAndPassesItsError() {
 		CompletableFuture<String> work = new CompletableFuture<>();
 		CompletableFuture<String> result = this.engine.withLockAsync("k", () -> work);

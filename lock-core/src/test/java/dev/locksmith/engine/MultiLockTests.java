@@ -86,6 +86,48 @@ class MultiLockTests extends AbstractMultiLockTests {
 	}
 
 	@Test
+	void anOutageOnALaterKeyReleasesTheKeysAlreadyTaken() {
+		ForwardingProvider down = new ForwardingProvider(this.memory) {
+			@Override
+			public dev.locksmith.spi.Grant acquire(dev.locksmith.spi.LeaseRequest request) {
+				if (request.key().endsWith("c")) {
+					throw new dev.locksmith.LockProviderUnavailableException(request.key(), "backend down for c", null);
+				}
+				return super.acquire(request);
+			}
+		};
+		try (LockEngine engine = Locksmith.builder(down).keyPrefix("multi:").build()) {
+			assertThatExceptionOfType(dev.locksmith.LockProviderUnavailableException.class)
+				.isThrownBy(() -> engine.acquireAll(List.of("a", "b", "c"), NO_WAIT));
+			assertThat(engine.activeLockCount()).isZero();
+			assertThat(this.b.isLocked("a") || this.b.isLocked("b")).as("nothing left held").isFalse();
+		}
+	}
+
+	@Test
+	void anInterruptWhileWaitingForALaterKeyReleasesTheKeysAlreadyTaken() throws Exception {
+		try (LockHandle other = this.b.acquire("b", NO_WAIT)) {
+			java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+			Thread thread = new Thread(() -> {
+				try {
+					this.a.acquireAll(List.of("a", "b"), LockOptions.waitTime(Duration.ofSeconds(60)));
+					failure.complete(null);
+				}
+				catch (Throwable ex) {
+					failure.complete(ex);
+				}
+			});
+			thread.start();
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> this.b.isLocked("a"));
+			thread.interrupt();
+			assertThat(failure.get(10, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+			thread.join(10_000);
+			assertThat(this.a.activeLockCount()).isZero();
+			assertThat(this.b.isLocked("a")).as("the first key was given back").isFalse();
+		}
+	}
+
+	@Test
 	void theLossOfAnyKeyIsReportedOnce() {
 		ManualClock clock = new ManualClock();
 		MemoryLockProvider provider = new MemoryLockProvider(clock);

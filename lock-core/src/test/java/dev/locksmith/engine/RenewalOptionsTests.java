@@ -322,6 +322,48 @@ class RenewalOptionsTests {
 			.until(() -> !thread.isAlive() || thread.getState() == Thread.State.WAITING
 					|| thread.getState() == Thread.State.TIMED_WAITING);
 		return thread;
+
+	void aPartialReleaseOfNoPermitsFailsAtOnceEvenWhileARenewalIsOut() throws Exception {
+		LockHandle permits = this.engine.semaphore("s", 3)
+			.acquire(3, autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
+		CompletableFuture<Void> hung = hangTheFirstRenewal();
+		CompletableFuture<Integer> call = CompletableFuture.supplyAsync(() -> permits.releasePermits(0));
+		assertThat(call).failsWithin(Duration.ofSeconds(5))
+			.withThrowableOfType(java.util.concurrent.ExecutionException.class)
+			.withCauseInstanceOf(IllegalArgumentException.class);
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		permits.release();
+	}
+
+	@Test
+	@org.junit.jupiter.api.Timeout(60)
+	void aRejectedPartialReleaseKeepsTheRenewalItCancelled() throws Exception {
+		LockHandle mutex = this.engine.acquire("a", autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
+		this.clock.advance(Duration.ofSeconds(6));
+		LockHandle permits = this.engine.semaphore("s", 3)
+			.acquire(3, autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
+		// t = 16 s: the mutex's renewal (due at 10 s) hangs; the semaphore's is due, queued behind it, not sent
+		this.provider.hang = true;
+		this.clock.advance(Duration.ofSeconds(4));
+		CompletableFuture<Void> hung = CompletableFuture.runAsync(this.engine::runDueRenewals);
+		assertThat(this.provider.entered.await(10, TimeUnit.SECONDS)).isTrue();
+		this.clock.advance(Duration.ofSeconds(6));
+		this.engine.runDueRenewals();
+		assertThat(this.counting.renewCalls.get()).isZero();
+		assertThatIllegalArgumentException().isThrownBy(() -> permits.releasePermits(4))
+			.withMessageContaining("releasePermits");
+		this.provider.hang = false;
+		this.provider.answer.countDown();
+		hung.get(10, TimeUnit.SECONDS);
+		for (int i = 0; i < 50 && permits.isValid(); i++) {
+			advanceAndRun(Duration.ofSeconds(1));
+		}
+		assertThat(permits.isValid()).as("still renewed after the rejected call").isTrue();
+		assertThat(permits.renewals()).isPositive();
+		assertThat(this.events).extracting(LockEvent::type).doesNotContain(LockEvent.Type.LOST);
+		permits.release();
+		mutex.release();
 	}
 
 	/** Makes renewals hang, moves to the first renewal (t = 10 s) and sends it on another thread. */

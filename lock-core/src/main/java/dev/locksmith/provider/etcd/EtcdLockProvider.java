@@ -473,15 +473,29 @@ public final class EtcdLockProvider implements LockProvider {
 					permits, record.lockedAtMillis(), record.metadata()).encode());
 			PutOption sameLease = PutOption.builder().withLeaseId(current.getLease()).build();
 			ByteSequence pulse = this.keys.pulseKey(lease.key());
-			TxnResponse put = await(this.kv.txn()
-				.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
-				.Then(Op.put(leaseKey, value, sameLease), Op.put(pulse, ByteSequence.EMPTY, sameLease))
-				.commit(), lease.key(), "reducePermits");
+			TxnResponse put;
+			try {
+				put = await(this.kv.txn()
+					.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+					.Then(Op.put(leaseKey, value, sameLease), Op.put(pulse, ByteSequence.EMPTY, sameLease))
+					.commit(), lease.key(), "reducePermits");
+			}
+			catch (LockProviderUnavailableException ex) {
+				// applied or not: the record this provider renews may be stale, so the next renewal re-reads it
+				Held mine = this.held.get(lease.leaseId());
+				if (mine != null) {
+					this.held.replace(lease.leaseId(), mine, mine.inDoubt(mine.maybeOnTickLease));
+				}
+				throw ex;
+			}
 			if (put.isSucceeded()) {
 				Held mine = this.held.get(lease.leaseId());
-				if (mine != null && mine.etcdLease == current.getLease()) {
-					// just written at a known revision on a known etcd lease: no longer in doubt
-					Held updated = new Held(mine.ref, value, mine.etcdLease, mine.exclusive,
+				if (mine != null) {
+					// also when a renewal moved the key to another etcd lease and its answer has not come back:
+					// that answer then no longer replaces this record with the old value. Just written at a
+					// known revision on a known etcd lease: no longer in doubt.
+					boolean sameEtcdLease = mine.etcdLease == current.getLease();
+					Held updated = new Held(mine.ref, value, current.getLease(), sameEtcdLease && mine.exclusive,
 							put.getHeader().getRevision());
 					updated.releasing = mine.releasing;
 					this.held.replace(lease.leaseId(), mine, updated);

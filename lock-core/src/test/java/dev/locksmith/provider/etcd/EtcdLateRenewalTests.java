@@ -153,6 +153,27 @@ class EtcdLateRenewalTests {
 				.isGreaterThan(before);
 
 			assertThat(provider.renew(renewal)).as("the next renewal finds the lease where the lost extend put it")
+
+	void aPartialReleaseWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
+		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
+			.requestTimeout(Duration.ofSeconds(1))
+			.build()) {
+			String key = "reduced-" + UUID.randomUUID();
+			LeaseRequest request = new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "a",
+					Duration.ofSeconds(5), 3, 4, Map.of());
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
+
+			this.hold.armForNextTxn();
+			assertThatExceptionOfType(LockProviderUnavailableException.class).as("the partial release gets no answer")
+				.isThrownBy(() -> provider.reducePermits(request.ref(), 1));
+			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(provider.inspect(key).leases()).extracting(dev.locksmith.LeaseInfo::permits)
+				.as("applied, its answer lost")
+				.containsExactly(1);
+
+			assertThat(provider.reducePermits(request.ref(), 1)).as("the re-sent partial release finds it live").isTrue();
+			assertThat(provider.renew(renewal)).as("the next renewal finds the lease as the partial release left it")
 				.contains(request.ref());
 			assertThat(provider.renew(renewal)).contains(request.ref());
 			assertThat(provider.release(request.ref())).isTrue();
@@ -192,6 +213,34 @@ class EtcdLateRenewalTests {
 			}
 			assertThat(this.raw.getLeaseClient().timeToLive(tickLease, LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS)
 				.getTTL()).as("nothing is lost with the earlier tick lease").isNotZero();
+
+	void aPartialReleaseBetweenARenewalAppliedAndItsLateAnswerIsNotUndoneByThatAnswer() throws Exception {
+		DelayOneAnswer delay = new DelayOneAnswer();
+		try (Client client = Client.builder()
+			.endpoints(this.etcd.endpoint())
+			.connectTimeout(Duration.ofSeconds(1))
+			.interceptor(delay)
+			.build();
+				EtcdLockProvider provider = EtcdLockProvider.builder(client).requestTimeout(Duration.ofSeconds(30)).build()) {
+			String key = "renewed-then-reduced-" + UUID.randomUUID();
+			LeaseRequest request = new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "a",
+					Duration.ofSeconds(5), 3, 4, Map.of());
+			assertThat(provider.acquire(request).isGranted()).isTrue();
+			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
+
+			// a renewal (given up by the engine's renewal timeout) is applied, its answer still on its way back
+			delay.armForNextTxn();
+			java.util.concurrent.CompletableFuture<java.util.Set<dev.locksmith.spi.LeaseRef>> late = java.util.concurrent.CompletableFuture
+				.supplyAsync(() -> provider.renew(renewal));
+			assertThat(delay.applied.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(provider.reducePermits(request.ref(), 1)).isTrue();
+			delay.deliver();
+			assertThat(late.get(10, TimeUnit.SECONDS)).contains(request.ref());
+
+			assertThat(provider.inspect(key).leases()).extracting(dev.locksmith.LeaseInfo::permits).containsExactly(1);
+			assertThat(provider.renew(renewal)).as("the late answer did not make the provider forget the partial release")
+				.contains(request.ref());
+			assertThat(provider.release(request.ref())).isTrue();
 		}
 	}
 
@@ -309,6 +358,63 @@ class EtcdLateRenewalTests {
 						late.sendMessage(request);
 						late.halfClose();
 					};
+				}
+
+			};
+		}
+
+	}
+
+	/** Holds back the answer of the next {@code KV/Txn} call once armed, until {@link #deliver}. */
+	private static final class DelayOneAnswer implements ClientInterceptor {
+
+		private volatile boolean armed;
+
+		final CountDownLatch applied = new CountDownLatch(1);
+
+		private final List<Runnable> answer = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		void armForNextTxn() {
+			this.armed = true;
+		}
+
+		void deliver() {
+			this.answer.forEach(Runnable::run);
+		}
+
+		@Override
+		public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+			if (!this.armed || !method.getFullMethodName().endsWith("KV/Txn")) {
+				return next.newCall(method, options);
+			}
+			this.armed = false;
+			return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+
+				@Override
+				public void start(Listener<R> listener, Metadata headers) {
+					super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+
+						@Override
+						public void onHeaders(Metadata received) {
+							DelayOneAnswer.this.answer.add(() -> super.onHeaders(received));
+						}
+
+						@Override
+						public void onMessage(R message) {
+							DelayOneAnswer.this.answer.add(() -> super.onMessage(message));
+						}
+
+						@Override
+						public void onClose(Status status, Metadata trailers) {
+							DelayOneAnswer.this.answer.add(() -> super.onClose(status, trailers));
+							DelayOneAnswer.this.applied.countDown();
+						}
+
+						@Override
+						public void onReady() {
+						}
+
+					}, headers);
 				}
 
 			};
