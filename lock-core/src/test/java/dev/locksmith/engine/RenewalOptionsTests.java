@@ -322,7 +322,9 @@ class RenewalOptionsTests {
 			.until(() -> !thread.isAlive() || thread.getState() == Thread.State.WAITING
 					|| thread.getState() == Thread.State.TIMED_WAITING);
 		return thread;
+	}
 
+	@Test
 	void aPartialReleaseOfNoPermitsFailsAtOnceEvenWhileARenewalIsOut() throws Exception {
 		LockHandle permits = this.engine.semaphore("s", 3)
 			.acquire(3, autoExtended().withRenewalPeriod(Duration.ofSeconds(10)));
