@@ -38,6 +38,9 @@ public final class ContenderNames {
 	/** Raw Lettuce floor. */
 	public static final String FLOOR_REDIS = "floor: Lettuce SET NX PX + CAD";
 
+	/** Raw Lettuce floor retrying every millisecond while it waits (S6). */
+	public static final String FLOOR_REDIS_RETRY = "floor: Lettuce SET NX PX retried every 1 ms";
+
 	/** Raw jetcd floor. */
 	public static final String FLOOR_ETCD = "floor: jetcd Txn create + Txn delete";
 
@@ -47,7 +50,7 @@ public final class ContenderNames {
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
 			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS,
-			SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_PG, FLOOR_ETCD);
+			SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD);
 
 	private ContenderNames() {
 	}
