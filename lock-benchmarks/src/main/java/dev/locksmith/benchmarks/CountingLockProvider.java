@@ -90,6 +90,16 @@ final class CountingLockProvider implements LockProvider {
 	}
 
 	@Override
+	public boolean queuesWaiters() {
+		return this.delegate.queuesWaiters();
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		return this.delegate.subscribe(request);
+	}
+
+	@Override
 	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
 		this.delegate.setLeaseLossListener(listener);
 	}

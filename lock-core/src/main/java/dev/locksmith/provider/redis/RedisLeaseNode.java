@@ -50,6 +50,8 @@ final class RedisLeaseNode {
 
 	private static final byte[] ONE = { '1' };
 
+	private static final byte[] ZERO = { '0' };
+
 	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.RedisFuture",
 			RedisLeaseNode.class.getClassLoader());
 
@@ -71,18 +73,21 @@ final class RedisLeaseNode {
 	 * token and sets its expiry to now + ttl.
 	 * @param request the lease to take
 	 * @param replicaWait the replica confirmation, or {@code null} for none
+	 * @param waits whether this attempt belongs to a waiting acquisition (a denied write attempt is then
+	 * queued, see {@link LeaseScripts})
 	 * @return the grant or denial
 	 */
-	Grant acquire(LeaseRequest request, @Nullable ReplicaWait replicaWait) {
+	Grant acquire(LeaseRequest request, @Nullable ReplicaWait replicaWait, boolean waits) {
 		String key = request.key();
 		byte[] permits = (request.permits() == 1) ? ONE : bytes(Integer.toString(request.permits()));
 		byte[] limit = (request.limit() == 1) ? ONE : bytes(Integer.toString(request.limit()));
 		byte[] leaseId = bytes(request.leaseId());
 		Function<RedisConnection, Grant> action = (connection) -> {
-			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 3, RedisKeys.leaseKeyBytes(key),
-					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), leaseId,
-					bytes(LeaseCodec.typeCode(request.type())), bytes(Long.toString(millis(request.ttl()))), permits, limit,
-					tail(request.owner(), request.metadata()));
+			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), RedisKeys.queueKeyBytes(key),
+					RedisKeys.queueEntriesKeyBytes(key), leaseId, bytes(LeaseCodec.typeCode(request.type())),
+					bytes(Long.toString(millis(request.ttl()))), permits, limit, tail(request.owner(), request.metadata()),
+					waits ? ONE : ZERO);
 			long result = (reply != null) ? reply : -1;
 			if (result < 0) {
 				return Grant.denied(Duration.ofMillis(-1 - result));
@@ -122,8 +127,7 @@ final class RedisLeaseNode {
 	}
 
 	private void release(RedisConnection connection, String key, byte[] leaseId) {
-		LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-				RedisKeys.waitKeyBytes(key), leaseId, this.channel, bytes(key));
+		runRelease(connection, key, leaseId);
 	}
 
 	/**
@@ -134,10 +138,15 @@ final class RedisLeaseNode {
 	boolean release(LeaseRef lease) {
 		String key = lease.key();
 		return execute(key, "release", (connection) -> {
-			Long reply = LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-					RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()), this.channel, bytes(key));
+			Long reply = runRelease(connection, key, bytes(lease.leaseId()));
 			return reply != null && reply == 1;
 		});
+	}
+
+	private @Nullable Long runRelease(RedisConnection connection, String key, byte[] leaseId) {
+		return LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
+				RedisKeys.waitKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
+				RedisKeys.queueEntriesKeyBytes(key), leaseId, this.channel, bytes(key));
 	}
 
 	/**
@@ -277,8 +286,9 @@ final class RedisLeaseNode {
 	 */
 	boolean forceRelease(String key) {
 		return execute(key, "force-release", (connection) -> {
-			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 1,
-					RedisKeys.leaseKeyBytes(key), this.channel, bytes(key));
+			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 4,
+					RedisKeys.leaseKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
+					RedisKeys.queueEntriesKeyBytes(key), this.channel, bytes(key));
 			return reply != null && reply == 1;
 		});
 	}

@@ -56,6 +56,8 @@ public final class RedisLockProvider implements LockProvider {
 
 	private final RedisReleaseListener listener;
 
+	private final QueuedWaiters queued;
+
 	private final int minReplicas;
 
 	private final @Nullable ReplicaWait replicaWait;
@@ -68,7 +70,9 @@ public final class RedisLockProvider implements LockProvider {
 		this.replicaWait = (builder.minReplicas > 0)
 				? new ReplicaWait(builder.connectionFactory, builder.minReplicas, builder.replicaTimeout) : null;
 		this.node.warnIfKeysMayBeEvicted();
-		this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals);
+		this.queued = new QueuedWaiters(this.signals, this.node::release);
+		this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals,
+				this.queued::onMessage);
 		this.listener.start();
 	}
 
@@ -93,7 +97,11 @@ public final class RedisLockProvider implements LockProvider {
 	@Override
 	public Grant acquire(LeaseRequest request) {
 		RedisLimits.checkRequest(request);
-		return this.node.acquire(request, this.replicaWait);
+		Grant grant = this.node.acquire(request, this.replicaWait, this.queued.waits(request));
+		if (grant.isGranted()) {
+			this.queued.granted(request);
+		}
+		return grant;
 	}
 
 	@Override
@@ -181,6 +189,28 @@ public final class RedisLockProvider implements LockProvider {
 	@Override
 	public ReleaseSubscription subscribe(String key, LeaseType type) {
 		return this.signals.subscribe(key, type);
+	}
+
+	/**
+	 * Returns {@code true}: waiting write acquisitions are queued per key, first come first served, and a
+	 * release hands the key to the oldest live waiter (see {@link LeaseScripts}).
+	 * @return {@code true}
+	 */
+	@Override
+	public boolean queuesWaiters() {
+		return true;
+	}
+
+	/**
+	 * Subscribes a waiting acquisition: its write attempts are queued on the server while the subscription
+	 * is open, a hand-off to its lease id wakes it (and no other waiter), and closing it without a grant
+	 * takes it out of the queue (one release script call).
+	 * @param request the waiting acquisition's request
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		return this.queued.subscribe(request);
 	}
 
 	@Override

@@ -1,0 +1,148 @@
+package dev.locksmith.provider.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.locksmith.LeaseType;
+import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.spi.ReleaseSubscription;
+
+/**
+ * The waiting write acquisitions of one provider, by lease id: which attempts are queued on the server,
+ * which waiter a hand-off message wakes, and taking a waiter that gives up out of the server's queue.
+ * Each waiter also holds an ordinary exclusive subscription in the provider's {@link ReleaseSignals}, so
+ * a plain release message or a re-subscription after a reconnect still wakes it.
+ */
+final class QueuedWaiters {
+
+	private static final Logger logger = LoggerFactory.getLogger(QueuedWaiters.class);
+
+	private final ConcurrentHashMap<String, Waiter> byLeaseId = new ConcurrentHashMap<>();
+
+	private final ReleaseSignals signals;
+
+	/** Takes a lease id out of the queue (and releases a hand-off it did not claim): the release script. */
+	private final Consumer<LeaseRef> leave;
+
+	QueuedWaiters(ReleaseSignals signals, Consumer<LeaseRef> leave) {
+		this.signals = signals;
+		this.leave = leave;
+	}
+
+	/**
+	 * Subscribes a waiting acquisition. Write waiters are registered by lease id; others get a plain
+	 * subscription.
+	 * @param request the acquisition's request
+	 * @return the subscription
+	 */
+	ReleaseSubscription subscribe(LeaseRequest request) {
+		ReleaseSubscription plain = this.signals.subscribe(request.key(), request.type());
+		if (request.type() != LeaseType.WRITE) {
+			return plain;
+		}
+		Waiter waiter = new Waiter(request.ref(), plain);
+		this.byLeaseId.put(request.leaseId(), waiter);
+		return waiter;
+	}
+
+	/**
+	 * Returns whether an attempt for this request waits (so the server queues it when denied).
+	 * @param request the attempt
+	 * @return {@code true} for the write request of an open waiter
+	 */
+	boolean waits(LeaseRequest request) {
+		Waiter waiter = this.byLeaseId.get(request.leaseId());
+		return waiter != null && waiter.ref.equals(request.ref());
+	}
+
+	/**
+	 * Records that the waiter's attempt was granted, so closing it does not leave the queue.
+	 * @param request the granted attempt
+	 */
+	void granted(LeaseRequest request) {
+		Waiter waiter = this.byLeaseId.get(request.leaseId());
+		if (waiter != null && waiter.ref.equals(request.ref())) {
+			waiter.granted = true;
+		}
+	}
+
+	/**
+	 * Handles a message on the release channel: a hand-off wakes its waiter, if it is here, and returns
+	 * {@code null}; any other message is a released key, returned for the plain signals.
+	 * @param body the message
+	 * @return the released key, or {@code null} for a hand-off
+	 */
+	@Nullable String onMessage(byte[] body) {
+		String text = new String(body, StandardCharsets.UTF_8);
+		if (text.isEmpty() || text.charAt(0) != LeaseScripts.HAND_OFF_MARK) {
+			return text;
+		}
+		int colon = text.indexOf(':');
+		try {
+			int length = Integer.parseInt(text, 1, colon, 10);
+			String leaseId = text.substring(colon + 1, colon + 1 + length);
+			String key = text.substring(colon + 1 + length);
+			Waiter waiter = this.byLeaseId.get(leaseId);
+			if (waiter != null && waiter.ref.key().equals(key)) {
+				waiter.plain.wakeUpUnused();
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Ignoring a malformed hand-off message on the Locksmith release channel: {}", ex.toString());
+		}
+		return null;
+	}
+
+	/** A waiting write acquisition. */
+	private final class Waiter implements ReleaseSubscription {
+
+		private final LeaseRef ref;
+
+		private final ReleaseSubscription plain;
+
+		/** Written and read by the acquiring thread only (the engine attempts and closes on one thread). */
+		private boolean granted;
+
+		Waiter(LeaseRef ref, ReleaseSubscription plain) {
+			this.ref = ref;
+			this.plain = plain;
+		}
+
+		@Override
+		public boolean await(long timeoutNanos) throws InterruptedException {
+			return this.plain.await(timeoutNanos);
+		}
+
+		@Override
+		public void wakeUpUnused() {
+			this.plain.wakeUpUnused();
+		}
+
+		@Override
+		public void close() {
+			if (!QueuedWaiters.this.byLeaseId.remove(this.ref.leaseId(), this)) {
+				return;
+			}
+			this.plain.close();
+			if (!this.granted) {
+				try {
+					QueuedWaiters.this.leave.accept(this.ref);
+				}
+				catch (RuntimeException ex) {
+					// the entry lapses by itself (queue entry deadline, claim time)
+					logger.debug("Could not take lease {} out of the queue of '{}': {}", this.ref.leaseId(),
+							this.ref.key(), ex.toString());
+				}
+			}
+		}
+
+	}
+
+}
