@@ -53,13 +53,18 @@ final class QueuedWaiters {
 	}
 
 	/**
-	 * Returns whether an attempt for this request waits (so the server queues it when denied).
-	 * @param request the attempt
+	 * Returns whether an attempt for this request, about to be sent, waits (so the server queues it when
+	 * denied), and notes that it was sent: only a waiter that may be in the server's queue leaves it on close.
+	 * @param request the attempt, already checked for bad input
 	 * @return {@code true} for the write request of an open waiter
 	 */
 	boolean waits(LeaseRequest request) {
 		Waiter waiter = this.byLeaseId.get(request.leaseId());
-		return waiter != null && waiter.ref.equals(request.ref());
+		if (waiter == null || !waiter.ref.equals(request.ref())) {
+			return false;
+		}
+		waiter.sent = true;
+		return true;
 	}
 
 	/**
@@ -108,6 +113,9 @@ final class QueuedWaiters {
 		private final ReleaseSubscription plain;
 
 		/** Written and read by the acquiring thread only (the engine attempts and closes on one thread). */
+		private boolean sent;
+
+		/** Written and read by the acquiring thread only. */
 		private boolean granted;
 
 		Waiter(LeaseRef ref, ReleaseSubscription plain) {
@@ -131,7 +139,7 @@ final class QueuedWaiters {
 				return;
 			}
 			this.plain.close();
-			if (!this.granted) {
+			if (this.sent && !this.granted) {
 				try {
 					QueuedWaiters.this.leave.accept(this.ref);
 				}

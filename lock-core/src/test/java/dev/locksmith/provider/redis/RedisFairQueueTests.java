@@ -1,0 +1,270 @@
+package dev.locksmith.provider.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
+import dev.locksmith.Locksmith;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.testsupport.RedisTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Redis provider's FIFO queue of waiting writers: a release hands the key to the oldest live waiter in
+ * the same script and wakes only that one; a waiter that gives up leaves the queue; a waiter that died
+ * blocks the key no longer than the claim time; and, with real threads over many provider instances (each
+ * its own "process"), nobody starves.
+ */
+class RedisFairQueueTests {
+
+	private static RedisTestServer redis;
+
+	private static LettuceConnectionFactory factory;
+
+	private static RedisLockProvider provider;
+
+	@BeforeAll
+	static void startRedis() {
+		redis = new RedisTestServer();
+		factory = redis.connectionFactory();
+		provider = RedisLockProvider.builder(factory).build();
+		// subscribing wakes every waiter (releases may have been missed): let that happen before any test
+		await().atMost(Duration.ofSeconds(10)).until(() -> provider.releaseSubscriptions() > 0);
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		provider.close();
+		factory.destroy();
+		redis.close();
+	}
+
+	@Test
+	void releaseHandsTheKeyToTheOldestWaiterAndWakesOnlyIt() throws InterruptedException {
+		String key = key();
+		LeaseRequest holder = request(key);
+		Grant held = provider.acquire(holder);
+		LeaseRequest first = request(key);
+		LeaseRequest second = request(key);
+		try (ReleaseSubscription firstWaits = provider.subscribe(first);
+				ReleaseSubscription secondWaits = provider.subscribe(second)) {
+			assertThat(provider.acquire(first).isGranted()).isFalse();
+			assertThat(provider.acquire(second).isGranted()).isFalse();
+
+			assertThat(provider.release(holder.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(first.leaseId());
+			assertThat(firstWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant claimed = provider.acquire(first);
+			assertThat(claimed.isGranted()).isTrue();
+			assertThat(claimed.fencingToken()).isGreaterThan(held.fencingToken());
+			Grant denied = provider.acquire(second);
+			assertThat(denied.isGranted()).isFalse();
+			assertThat(denied.retryAfter()).isLessThanOrEqualTo(Duration.ofMillis(LeaseScripts.QUEUE_REFRESH_MILLIS));
+			// the claim set the full TTL, not the claim time
+			LeaseInfo lease = provider.inspect(key).leases().get(0);
+			assertThat(Duration.between(lease.lockedAt(), lease.expiresAt())).isGreaterThan(Duration.ofSeconds(5));
+			assertThat(secondWaits.await(0)).isFalse();
+
+			assertThat(provider.release(first.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(second.leaseId());
+			assertThat(secondWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant next = provider.acquire(second);
+			assertThat(next.fencingToken()).isGreaterThan(claimed.fencingToken());
+			provider.release(second.ref());
+		}
+	}
+
+	@Test
+	void aTryOnceAttemptIsNotQueuedAndDoesNotJumpTheQueue() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest waiter = request(key);
+		try (ReleaseSubscription waits = provider.subscribe(waiter)) {
+			assertThat(provider.acquire(waiter).isGranted()).isFalse();
+			LeaseRequest tryOnce = request(key);
+			assertThat(provider.acquire(tryOnce).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(waiter.leaseId());
+			assertThat(provider.acquire(tryOnce).isGranted()).isFalse();
+			assertThat(provider.acquire(waiter).isGranted()).isTrue();
+			provider.release(waiter.ref());
+		}
+	}
+
+	@Test
+	void aWaiterThatGivesUpLeavesTheQueue() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest quitter = request(key);
+		LeaseRequest stayer = request(key);
+		try (ReleaseSubscription stays = provider.subscribe(stayer)) {
+			try (ReleaseSubscription quits = provider.subscribe(quitter)) {
+				assertThat(provider.acquire(quitter).isGranted()).isFalse();
+			}
+			assertThat(provider.acquire(stayer).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(stayer.leaseId());
+			assertThat(provider.acquire(stayer).isGranted()).isTrue();
+			provider.release(stayer.ref());
+		}
+	}
+
+	@Test
+	void aWaiterThatGivesUpAfterTheHandOffPassesTheKeyOn() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest quitter = request(key);
+		LeaseRequest stayer = request(key);
+		try (ReleaseSubscription stays = provider.subscribe(stayer)) {
+			ReleaseSubscription quits = provider.subscribe(quitter);
+			assertThat(provider.acquire(quitter).isGranted()).isFalse();
+			assertThat(provider.acquire(stayer).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(quitter.leaseId());
+			quits.close(); // timed out at the moment of the hand-off: never claimed
+			assertThat(holders(key)).containsExactly(stayer.leaseId());
+			assertThat(provider.acquire(stayer).isGranted()).isTrue();
+			provider.release(stayer.ref());
+		}
+	}
+
+	@Test
+	void aDeadWaiterBlocksTheKeyNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest dead = request(key);
+		LeaseRequest alive = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // its process dies: never claims, never closes
+		try (ReleaseSubscription waits = provider.subscribe(alive)) {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			long handedAt = System.nanoTime();
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 3_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(alive).isGranted());
+			assertThat(Duration.ofNanos(System.nanoTime() - handedAt))
+				.isGreaterThanOrEqualTo(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS - 50));
+			provider.release(alive.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
+	void manyProcessesOnOneKeyNobodyStarvesAndTokensIncrease() throws Exception {
+		int processes = 6;
+		int rounds = 25;
+		String key = "fair:" + UUID.randomUUID();
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < processes; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		ExecutorService pool = Executors.newFixedThreadPool(processes);
+		List<Integer> order = new ArrayList<>(); // guarded by the lock under test
+		List<Long> tokens = new ArrayList<>(); // guarded by the lock under test
+		AtomicInteger inside = new AtomicInteger();
+		AtomicInteger overlaps = new AtomicInteger();
+		try {
+			CountDownLatch go = new CountDownLatch(1);
+			List<Future<?>> futures = new ArrayList<>();
+			for (int i = 0; i < processes; i++) {
+				int me = i;
+				LockEngine engine = engines.get(i);
+				futures.add(pool.submit(() -> {
+					go.await();
+					for (int round = 0; round < rounds; round++) {
+						Optional<LockHandle> handle = engine.tryAcquire(key, LockOptions.waitTime(Duration.ofSeconds(60)));
+						assertThat(handle).as("waiter %d round %d", me, round).isPresent();
+						try (LockHandle held = handle.get()) {
+							if (inside.incrementAndGet() != 1) {
+								overlaps.incrementAndGet();
+							}
+							order.add(me);
+							tokens.add(held.fencingToken());
+							inside.decrementAndGet();
+						}
+					}
+					return null;
+				}));
+			}
+			go.countDown();
+			for (Future<?> future : futures) {
+				future.get(120, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+		assertThat(overlaps).hasValue(0);
+		assertThat(order).hasSize(processes * rounds);
+		for (int i = 1; i < tokens.size(); i++) {
+			assertThat(tokens.get(i)).as("token %d", i).isGreaterThan(tokens.get(i - 1));
+		}
+		// FIFO: a waiter that releases and asks again has at most (processes - 1) waiters ahead of it, so its
+		// next grant comes within `processes` grants; twice that allows for a claim missed on a slow machine.
+		int bound = 2 * processes;
+		int[] last = new int[processes];
+		java.util.Arrays.fill(last, -1);
+		for (int i = 0; i < order.size(); i++) {
+			int who = order.get(i);
+			if (last[who] >= 0) {
+				assertThat(i - last[who]).as("grants between two grants of waiter %d at %d in %s", who, i, order)
+					.isLessThanOrEqualTo(bound);
+			}
+			last[who] = i;
+		}
+	}
+
+	private static List<String> holders(String key) {
+		return provider.inspect(key).leases().stream().map(LeaseInfo::leaseId).toList();
+	}
+
+	private static LeaseRequest request(String key) {
+		return new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner", Duration.ofSeconds(10),
+				1, 1, Map.of());
+	}
+
+	private static String key() {
+		return "fair:" + UUID.randomUUID();
+	}
+
+}
