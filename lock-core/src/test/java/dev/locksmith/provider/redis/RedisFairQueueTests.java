@@ -4,24 +4,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
-import dev.locksmith.LockHandle;
-import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.testsupport.ManyProcessesFairness;
 import dev.locksmith.testsupport.RedisTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -195,62 +188,13 @@ class RedisFairQueueTests {
 			providers.add(each);
 			engines.add(Locksmith.builder(each).build());
 		}
-		ExecutorService pool = Executors.newFixedThreadPool(processes);
-		List<Integer> order = new ArrayList<>(); // guarded by the lock under test
-		List<Long> tokens = new ArrayList<>(); // guarded by the lock under test
-		AtomicInteger inside = new AtomicInteger();
-		AtomicInteger overlaps = new AtomicInteger();
 		try {
-			CountDownLatch go = new CountDownLatch(1);
-			List<Future<?>> futures = new ArrayList<>();
-			for (int i = 0; i < processes; i++) {
-				int me = i;
-				LockEngine engine = engines.get(i);
-				futures.add(pool.submit(() -> {
-					go.await();
-					for (int round = 0; round < rounds; round++) {
-						Optional<LockHandle> handle = engine.tryAcquire(key, LockOptions.waitTime(Duration.ofSeconds(60)));
-						assertThat(handle).as("waiter %d round %d", me, round).isPresent();
-						try (LockHandle held = handle.get()) {
-							if (inside.incrementAndGet() != 1) {
-								overlaps.incrementAndGet();
-							}
-							order.add(me);
-							tokens.add(held.fencingToken());
-							inside.decrementAndGet();
-						}
-					}
-					return null;
-				}));
-			}
-			go.countDown();
-			for (Future<?> future : futures) {
-				future.get(120, TimeUnit.SECONDS);
-			}
+			ManyProcessesFairness.check(engines, key, rounds);
 		}
 		finally {
-			pool.shutdownNow();
 			engines.forEach(LockEngine::close);
 			providers.forEach(RedisLockProvider::close);
 			factories.forEach(LettuceConnectionFactory::destroy);
-		}
-		assertThat(overlaps).hasValue(0);
-		assertThat(order).hasSize(processes * rounds);
-		for (int i = 1; i < tokens.size(); i++) {
-			assertThat(tokens.get(i)).as("token %d", i).isGreaterThan(tokens.get(i - 1));
-		}
-		// FIFO: a waiter that releases and asks again has at most (processes - 1) waiters ahead of it, so its
-		// next grant comes within `processes` grants; twice that allows for a claim missed on a slow machine.
-		int bound = 2 * processes;
-		int[] last = new int[processes];
-		java.util.Arrays.fill(last, -1);
-		for (int i = 0; i < order.size(); i++) {
-			int who = order.get(i);
-			if (last[who] >= 0) {
-				assertThat(i - last[who]).as("grants between two grants of waiter %d at %d in %s", who, i, order)
-					.isLessThanOrEqualTo(bound);
-			}
-			last[who] = i;
 		}
 	}
 
