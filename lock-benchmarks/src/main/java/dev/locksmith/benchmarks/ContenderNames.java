@@ -17,6 +17,9 @@ public final class ContenderNames {
 	/** Locksmith with the PostgreSQL advisory-lock provider. */
 	public static final String LOCKSMITH_ADVISORY = "Locksmith JDBC advisory";
 
+	/** Locksmith with the PostgreSQL advisory-lock provider, waiting writers waiting in the server (S6). */
+	public static final String LOCKSMITH_ADVISORY_SERVER_WAIT = "Locksmith JDBC advisory, waitInServer";
+
 	/** Locksmith with the etcd provider. */
 	public static final String LOCKSMITH_ETCD = "Locksmith etcd";
 
@@ -49,7 +52,7 @@ public final class ContenderNames {
 
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
-			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS,
+			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ADVISORY_SERVER_WAIT, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS,
 			SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD);
 
 	private ContenderNames() {

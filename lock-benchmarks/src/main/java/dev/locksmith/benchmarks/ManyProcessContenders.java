@@ -62,6 +62,10 @@ final class ManyProcessContenders {
 			HikariDataSource pool = this.servers.newPool("s6-advisory", POOL_SIZE, null);
 			return engine(ContenderNames.LOCKSMITH_ADVISORY, "postgres",
 					PostgresAdvisoryLockProvider.builder(pool).build(), defaults, pool::close);
+		}), new Named(ContenderNames.LOCKSMITH_ADVISORY_SERVER_WAIT, () -> {
+			HikariDataSource pool = this.servers.newPool("s6-advisory-wait", POOL_SIZE, null);
+			return engine(ContenderNames.LOCKSMITH_ADVISORY_SERVER_WAIT, "postgres",
+					PostgresAdvisoryLockProvider.builder(pool).waitInServer(true).build(), defaults, pool::close);
 		}), new Named(ContenderNames.REDISSON, () -> new RedissonContender(this.servers.redisUri(),
 				Duration.ofSeconds(30), 4)), new Named(ContenderNames.SI_REDIS, () -> {
 					LettuceConnectionFactory connections = this.factory.redisConnectionFactory();
