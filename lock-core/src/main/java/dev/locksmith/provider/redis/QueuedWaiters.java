@@ -85,15 +85,19 @@ final class QueuedWaiters {
 	 * @return the released key, or {@code null} for a hand-off
 	 */
 	@Nullable String onMessage(byte[] body) {
-		String text = new String(body, StandardCharsets.UTF_8);
-		if (text.isEmpty() || text.charAt(0) != LeaseScripts.HAND_OFF_MARK) {
-			return text;
+		if (body.length == 0 || body[0] != LeaseScripts.HAND_OFF_MARK) {
+			return new String(body, StandardCharsets.UTF_8);
 		}
-		int colon = text.indexOf(':');
+		// \u0001<byte length of the lease id>:<lease id><key>, lengths in UTF-8 bytes as Lua counts them
 		try {
-			int length = Integer.parseInt(text, 1, colon, 10);
-			String leaseId = text.substring(colon + 1, colon + 1 + length);
-			String key = text.substring(colon + 1 + length);
+			int colon = 1;
+			int length = 0;
+			while (body[colon] != ':') {
+				length = Math.addExact(Math.multiplyExact(length, 10), Character.digit(body[colon], 10));
+				colon++;
+			}
+			String leaseId = new String(body, colon + 1, length, StandardCharsets.UTF_8);
+			String key = new String(body, colon + 1 + length, body.length - colon - 1 - length, StandardCharsets.UTF_8);
 			Waiter waiter = this.byLeaseId.get(leaseId);
 			if (waiter != null && waiter.ref.key().equals(key)) {
 				waiter.plain.wakeUpUnused();

@@ -91,6 +91,22 @@ class RedisFairQueueTests {
 	}
 
 	@Test
+	void aHandOffWakesAWaiterWhoseLeaseIdAndKeyAreNotAscii() throws InterruptedException {
+		String key = key() + ":schlüssel-€";
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest waiter = new LeaseRequest(key, LeaseType.WRITE, "wärter-€-" + UUID.randomUUID(), "test-owner",
+				Duration.ofSeconds(10), 1, 1, Map.of());
+		try (ReleaseSubscription waits = provider.subscribe(waiter)) {
+			assertThat(provider.acquire(waiter).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(waits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			assertThat(provider.acquire(waiter).isGranted()).isTrue();
+			provider.release(waiter.ref());
+		}
+	}
+
+	@Test
 	void aTryOnceAttemptIsNotQueuedAndDoesNotJumpTheQueue() {
 		String key = key();
 		LeaseRequest holder = request(key);
