@@ -50,7 +50,7 @@ patches=("$@")
 for p in "${patches[@]}"; do
   name=$(basename "$p" .patch)
   if [ ! -s "$p" ]; then
-    echo "$name: empty patch: this branch already contains the defect (see the README evidence table)"
+    echo "$name: empty patch: this branch already contains the defect (see the evidence table in docs/verification.md)"
     continue
   fi
   dir="$work/$name"

@@ -5,7 +5,8 @@ import java.util.Optional;
 /**
  * A counting semaphore of a fixed number of permits shared across processes. Each acquisition is a
  * lease on one or more permits: it is renewed like any lease and its permits return when it is released
- * or when its holder dies and the lease expires. Obtained from {@link MutexService#semaphore(String, int)}.
+ * or when its holder dies and the lease expires. A holder may give back part of its permits early with
+ * {@link LockHandle#releasePermits(int)}. Obtained from {@link MutexService#semaphore(String, int)}.
  */
 public interface DistributedSemaphore {
 

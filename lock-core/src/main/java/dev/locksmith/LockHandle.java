@@ -41,7 +41,8 @@ public interface LockHandle extends AutoCloseable {
 	LeaseType type();
 
 	/**
-	 * Returns how many permits this lease holds ({@code 1} for mutex, read and write leases).
+	 * Returns how many permits this lease holds now ({@code 1} for mutex, read and write leases; lowered by
+	 * {@link #releasePermits(int)}).
 	 * @return the permits
 	 */
 	int permits();
@@ -108,6 +109,26 @@ public interface LockHandle extends AutoCloseable {
 	 * @throws LockProviderUnavailableException if the backend cannot be reached
 	 */
 	void extend(Duration ttl);
+
+	/**
+	 * Releases {@code count} of the permits this semaphore lease holds and keeps the rest: same lease id,
+	 * fencing token and expiry, still renewed; {@link #permits()} then returns what is left and the freed
+	 * permits can be taken by other holders at once. Releasing every permit held is {@link #release()}.
+	 * Serialised with this lease's renewals and extends like {@link #extend}. If the backend does not answer,
+	 * {@link #permits()} keeps the old count and calling this again with the same count is safe (the backend
+	 * is told the absolute count to keep, so nothing is freed twice).
+	 * @param count how many permits to release, 1 to {@link #permits()}
+	 * @return the permits still held ({@code 0} once all were released)
+	 * @throws IllegalArgumentException if {@code count} is less than 1 or more than the permits held
+	 * @throws UnsupportedOperationException if this is not a semaphore lease, or its provider cannot release
+	 * part of a lease
+	 * @throws LockLostException if the lease was lost
+	 * @throws LockNotHeldException if the handle was released
+	 * @throws LockProviderUnavailableException if the backend cannot be reached
+	 */
+	default int releasePermits(int count) {
+		throw new UnsupportedOperationException("LockHandle.releasePermits is not supported by " + getClass().getName());
+	}
 
 	/**
 	 * Registers a callback run once when the lease is lost (not when it is released). If the lease is

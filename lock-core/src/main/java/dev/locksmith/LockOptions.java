@@ -9,9 +9,10 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How one acquisition behaves: lease TTL, wait time, auto-extension, retry backoff, minimum hold,
- * metrics name and metadata stored with the lease. Immutable; every {@code with…} method validates its
- * argument and returns a copy. Values left unset fall back to the {@link MutexService}'s defaults.
+ * How one acquisition behaves: lease TTL, wait time, auto-extension (with its renewal period and renewal
+ * timeout), retry backoff, minimum hold, metrics name and metadata stored with the lease. Immutable;
+ * every {@code with…} method validates its argument and returns a copy. Values left unset fall back to
+ * the {@link MutexService}'s defaults.
  *
  * <pre>{@code
  * LockOptions options = LockOptions.ttl(Duration.ofMinutes(5))
@@ -19,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  *         .withMetadata("purpose", "nightly-report");
  * }</pre>
  *
- * <p><b>Auto-extension.</b> Unless set explicitly, a lease is auto-extended (renewed at a third of its
- * TTL while held) when no explicit TTL was given, and is a fixed lease that expires after its TTL when
+ * <p><b>Auto-extension.</b> Unless set explicitly, a lease is auto-extended (renewed every
+ * {@link #withRenewalPeriod renewal period}, by default a third of its TTL, while held) when no explicit TTL was given, and is a fixed lease that expires after its TTL when
  * one was: {@code LockOptions.ttl(10s)} means "hold for at most 10 seconds". Call
  * {@link #withAutoExtend(boolean)} to choose either way.
  */
@@ -41,7 +42,7 @@ public final class LockOptions {
 	 */
 	public static final Duration MAX_WAIT_TIME = Duration.ofNanos(Long.MAX_VALUE);
 
-	private static final LockOptions DEFAULTS = new LockOptions(null, null, null, null, null, null, Map.of());
+	private static final LockOptions DEFAULTS = new LockOptions(null, null, null, null, null, null, Map.of(), null, null);
 
 	private final @Nullable Duration ttl;
 
@@ -57,8 +58,13 @@ public final class LockOptions {
 
 	private final Map<String, String> metadata;
 
+	private final @Nullable Duration renewalPeriod;
+
+	private final @Nullable Duration renewalTimeout;
+
 	private LockOptions(@Nullable Duration ttl, @Nullable Duration waitTime, @Nullable Boolean autoExtend,
-			@Nullable Backoff backoff, @Nullable Duration minHold, @Nullable String name, Map<String, String> metadata) {
+			@Nullable Backoff backoff, @Nullable Duration minHold, @Nullable String name, Map<String, String> metadata,
+			@Nullable Duration renewalPeriod, @Nullable Duration renewalTimeout) {
 		this.ttl = ttl;
 		this.waitTime = waitTime;
 		this.autoExtend = autoExtend;
@@ -66,6 +72,8 @@ public final class LockOptions {
 		this.minHold = minHold;
 		this.name = name;
 		this.metadata = metadata;
+		this.renewalPeriod = renewalPeriod;
+		this.renewalTimeout = renewalTimeout;
 	}
 
 	/**
@@ -104,8 +112,9 @@ public final class LockOptions {
 	 */
 	public LockOptions withTtl(Duration ttl) {
 		requireTtl("LockOptions.withTtl", ttl);
+		requireRenewalFits("LockOptions.withTtl", ttl, this.renewalPeriod, this.renewalTimeout);
 		return new LockOptions(ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
 	}
 
 	/**
@@ -120,7 +129,7 @@ public final class LockOptions {
 		requireNotNegative(waitTime, "waitTime");
 		Duration saturated = (waitTime.compareTo(MAX_WAIT_TIME) > 0) ? MAX_WAIT_TIME : waitTime;
 		return new LockOptions(this.ttl, saturated, this.autoExtend, this.backoff, this.minHold, this.name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
 	}
 
 	/**
@@ -130,7 +139,48 @@ public final class LockOptions {
 	 */
 	public LockOptions withAutoExtend(boolean autoExtend) {
 		return new LockOptions(this.ttl, this.waitTime, autoExtend, this.backoff, this.minHold, this.name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
+	}
+
+	/**
+	 * Returns a copy with a renewal period: how long after a grant or a successful renewal an auto-extended
+	 * lease is renewed again. Unset, it is a third of the TTL. It must be shorter than the TTL (see
+	 * {@link #requireRenewalFits}); a renewal is never scheduled after the lease's local deadline (the TTL
+	 * minus a clock-drift allowance of 1% plus 2 ms), even after an extend to a shorter TTL.
+	 * @param renewalPeriod the renewal period, from 1 ms to {@link #MAX_TTL}
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code renewalPeriod} is null, out of bounds, or not shorter than this
+	 * options' TTL (or leaves no time for its renewal timeout)
+	 */
+	public LockOptions withRenewalPeriod(Duration renewalPeriod) {
+		requireRenewalDuration("LockOptions.withRenewalPeriod", "renewalPeriod", renewalPeriod);
+		if (this.ttl != null) {
+			requireRenewalFits("LockOptions.withRenewalPeriod", this.ttl, renewalPeriod, this.renewalTimeout);
+		}
+		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+				this.metadata, renewalPeriod, this.renewalTimeout);
+	}
+
+	/**
+	 * Returns a copy with a renewal timeout: how long the engine waits for the answer to one renewal. A
+	 * renewal unanswered by then counts as failed (a {@link LockEvent.Type#RENEW_FAILED} event), its late
+	 * answer is ignored, and it is retried until the lease's local deadline. The retry is sent once the
+	 * renewal thread is free: a provider call that hangs still holds it until the backend client's own
+	 * command timeout. Unset, the engine waits for an answer until the local deadline. It must be shorter than
+	 * the TTL minus the renewal period (see {@link #requireRenewalFits}); set it above the backend's normal
+	 * latency.
+	 * @param renewalTimeout the renewal timeout, from 1 ms to {@link #MAX_TTL}
+	 * @return the new options
+	 * @throws IllegalArgumentException if {@code renewalTimeout} is null, out of bounds, or not shorter than this
+	 * options' TTL minus the renewal period
+	 */
+	public LockOptions withRenewalTimeout(Duration renewalTimeout) {
+		requireRenewalDuration("LockOptions.withRenewalTimeout", "renewalTimeout", renewalTimeout);
+		if (this.ttl != null) {
+			requireRenewalFits("LockOptions.withRenewalTimeout", this.ttl, this.renewalPeriod, renewalTimeout);
+		}
+		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
+				this.metadata, this.renewalPeriod, renewalTimeout);
 	}
 
 	/**
@@ -141,7 +191,7 @@ public final class LockOptions {
 	public LockOptions withBackoff(Backoff backoff) {
 		Objects.requireNonNull(backoff, "backoff must not be null");
 		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, backoff, this.minHold, this.name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
 	}
 
 	/**
@@ -159,7 +209,7 @@ public final class LockOptions {
 					+ "(LockOptions.MAX_TTL), was " + minHold);
 		}
 		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, minHold, this.name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
 	}
 
 	/**
@@ -173,7 +223,7 @@ public final class LockOptions {
 			throw new IllegalArgumentException("LockOptions name must not be blank");
 		}
 		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
 	}
 
 	/**
@@ -206,7 +256,8 @@ public final class LockOptions {
 			}
 		});
 		return new LockOptions(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
-				Collections.unmodifiableMap(new LinkedHashMap<>(metadata)));
+				Collections.unmodifiableMap(new LinkedHashMap<>(metadata)), this.renewalPeriod,
+				this.renewalTimeout);
 	}
 
 	/**
@@ -228,7 +279,9 @@ public final class LockOptions {
 				this.waitTime != null ? this.waitTime : defaults.waitTime,
 				extend != null ? extend : defaults.autoExtend, this.backoff != null ? this.backoff : defaults.backoff,
 				this.minHold != null ? this.minHold : defaults.minHold, this.name != null ? this.name : defaults.name,
-				meta);
+				meta,
+				this.renewalPeriod != null ? this.renewalPeriod : defaults.renewalPeriod,
+				this.renewalTimeout != null ? this.renewalTimeout : defaults.renewalTimeout);
 	}
 
 	/**
@@ -280,6 +333,22 @@ public final class LockOptions {
 	}
 
 	/**
+	 * Returns the renewal period, if set.
+	 * @return the renewal period or {@code null} (a third of the TTL)
+	 */
+	public @Nullable Duration renewalPeriod() {
+		return this.renewalPeriod;
+	}
+
+	/**
+	 * Returns the renewal timeout, if set.
+	 * @return the renewal timeout or {@code null} (wait until the local deadline)
+	 */
+	public @Nullable Duration renewalTimeout() {
+		return this.renewalTimeout;
+	}
+
+	/**
 	 * Returns the metadata stored with the lease.
 	 * @return an unmodifiable map, possibly empty
 	 */
@@ -303,6 +372,38 @@ public final class LockOptions {
 		return ttl;
 	}
 
+	/**
+	 * Checks a renewal period and timeout against a lease TTL: the period must be shorter than the TTL, and
+	 * the timeout shorter than the TTL minus the period (or than the TTL minus a third of it when no period is
+	 * set), so that a renewal is sent and answered before the lease expires.
+	 * @param method the method, option or property named in the error, for example {@code LockOptions.withRenewalPeriod}
+	 * @param ttl the lease TTL
+	 * @param renewalPeriod the renewal period, or {@code null} for a third of the TTL
+	 * @param renewalTimeout the renewal timeout, or {@code null} for none
+	 * @throws IllegalArgumentException naming {@code method}, the option and its limit if they do not fit
+	 */
+	public static void requireRenewalFits(String method, Duration ttl, @Nullable Duration renewalPeriod,
+			@Nullable Duration renewalTimeout) {
+		if (renewalPeriod != null && renewalPeriod.compareTo(ttl) >= 0) {
+			throw new IllegalArgumentException(method + ": renewalPeriod must be shorter than the TTL (" + ttl
+					+ "), was " + renewalPeriod);
+		}
+		if (renewalTimeout != null) {
+			Duration period = (renewalPeriod != null) ? renewalPeriod : ttl.dividedBy(3);
+			Duration limit = ttl.minus(period);
+			if (renewalTimeout.compareTo(limit) >= 0) {
+				throw new IllegalArgumentException(method + ": renewalTimeout must be shorter than the TTL minus the "
+						+ "renewal period (" + ttl + " - " + period + " = " + limit + "), was " + renewalTimeout);
+			}
+		}
+	}
+
+	private static void requireRenewalDuration(String method, String what, @Nullable Duration value) {
+		if (value == null || value.compareTo(MIN_TTL) < 0 || value.compareTo(MAX_TTL) > 0) {
+			throw new IllegalArgumentException(method + ": " + what + " must be from 1 ms to 365 days, was " + value);
+		}
+	}
+
 	private static void requireNotNegative(@Nullable Duration value, String what) {
 		if (value == null || value.isNegative()) {
 			throw new IllegalArgumentException("LockOptions " + what + " must be zero or positive, was " + value);
@@ -314,20 +415,22 @@ public final class LockOptions {
 		return other instanceof LockOptions that && Objects.equals(this.ttl, that.ttl)
 				&& Objects.equals(this.waitTime, that.waitTime) && Objects.equals(this.autoExtend, that.autoExtend)
 				&& Objects.equals(this.backoff, that.backoff) && Objects.equals(this.minHold, that.minHold)
-				&& Objects.equals(this.name, that.name) && this.metadata.equals(that.metadata);
+				&& Objects.equals(this.name, that.name) && this.metadata.equals(that.metadata)
+				&& Objects.equals(this.renewalPeriod, that.renewalPeriod)
+				&& Objects.equals(this.renewalTimeout, that.renewalTimeout);
 	}
 
 	@Override
 	public int hashCode() {
 		return Objects.hash(this.ttl, this.waitTime, this.autoExtend, this.backoff, this.minHold, this.name,
-				this.metadata);
+				this.metadata, this.renewalPeriod, this.renewalTimeout);
 	}
 
 	@Override
 	public String toString() {
 		return "LockOptions[ttl=" + this.ttl + ", waitTime=" + this.waitTime + ", autoExtend=" + this.autoExtend
 				+ ", backoff=" + this.backoff + ", minHold=" + this.minHold + ", name=" + this.name + ", metadata="
-				+ this.metadata + "]";
+				+ this.metadata + ", renewalPeriod=" + this.renewalPeriod + ", renewalTimeout=" + this.renewalTimeout + "]";
 	}
 
 }

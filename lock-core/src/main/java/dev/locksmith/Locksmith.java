@@ -75,9 +75,13 @@ public final class Locksmith {
 
 		private final List<LockListener> listeners = new ArrayList<>();
 
+		private LockObserver observer = LockObserver.NONE;
+
 		private @Nullable Executor callbackExecutor;
 
 		private boolean backgroundRenewal = true;
+
+		private @Nullable Executor asyncExecutor;
 
 		private Builder(LockProvider provider) {
 			this.provider = Objects.requireNonNull(provider, "provider must not be null");
@@ -108,12 +112,17 @@ public final class Locksmith {
 		 * unless set here, even when a default TTL is given.
 		 * @param defaults the default options
 		 * @return this builder
+		 * @throws IllegalArgumentException if a default renewal period or timeout does not fit the default TTL
+		 * (see {@link LockOptions#requireRenewalFits})
 		 */
 		public Builder defaults(LockOptions defaults) {
 			Objects.requireNonNull(defaults, "defaults must not be null");
 			LockOptions withExtend = (defaults.autoExtend() != null) ? defaults
 					: defaults.withAutoExtend(Boolean.TRUE.equals(libraryDefaults().autoExtend()));
-			this.defaults = withExtend.orElse(libraryDefaults());
+			LockOptions resolved = withExtend.orElse(libraryDefaults());
+			LockOptions.requireRenewalFits("Locksmith.Builder.defaults", resolved.ttl(), resolved.renewalPeriod(),
+					resolved.renewalTimeout());
+			this.defaults = resolved;
 			return this;
 		}
 
@@ -134,6 +143,18 @@ public final class Locksmith {
 		 */
 		public Builder listener(LockListener listener) {
 			this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+			return this;
+		}
+
+		/**
+		 * Sets the instrumentation hook around each acquisition and hold (default {@link LockObserver#NONE}).
+		 * The Spring Boot starter sets one backed by Micrometer's {@code ObservationRegistry} when the
+		 * application has one.
+		 * @param observer the observer
+		 * @return this builder
+		 */
+		public Builder observer(LockObserver observer) {
+			this.observer = Objects.requireNonNull(observer, "observer must not be null");
 			return this;
 		}
 
@@ -167,6 +188,20 @@ public final class Locksmith {
 		}
 
 		/**
+		 * Sets the executor that runs {@link dev.locksmith.MutexService#withLockAsync} acquisitions (each
+		 * occupies a thread while it waits for its lock) and calls their actions. Give a bounded one: a full
+		 * executor that rejects fails the returned future at once. Default: a pool owned by the service of at
+		 * most {@value LockEngine#ASYNC_THREADS} daemon threads and {@value LockEngine#ASYNC_QUEUE} queued
+		 * acquisitions, shut down by {@link LockEngine#close()}; an executor given here is not shut down.
+		 * @param asyncExecutor the executor
+		 * @return this builder
+		 */
+		public Builder asyncExecutor(Executor asyncExecutor) {
+			this.asyncExecutor = Objects.requireNonNull(asyncExecutor, "asyncExecutor must not be null");
+			return this;
+		}
+
+		/**
 		 * Builds the service.
 		 * @return the engine
 		 */
@@ -174,7 +209,7 @@ public final class Locksmith {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
 			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners,
-					this.callbackExecutor, this.backgroundRenewal);
+					this.observer, this.callbackExecutor, this.backgroundRenewal, this.asyncExecutor);
 		}
 
 	}

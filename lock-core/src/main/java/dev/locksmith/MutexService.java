@@ -1,8 +1,13 @@
 package dev.locksmith;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Distributed locks on string keys, backed by one provider (in-memory, Redis, JDBC, …). Thread-safe;
@@ -107,6 +112,105 @@ public interface MutexService {
 	 */
 	<T, E extends Exception> Optional<T> tryWithLock(String key, LockOptions options, LockedCallable<T, E> action)
 			throws E;
+
+	/**
+	 * Acquires {@code key} with the default options without blocking the calling thread, then calls
+	 * {@code action} and holds the lock until the stage it returns completes. See
+	 * {@link #withLockAsync(String, LockOptions, Supplier)}.
+	 * @param <T> the result type
+	 * @param key the lock key
+	 * @param action starts the locked work and returns its stage
+	 * @return a future completed with the stage's result once the lock is released
+	 */
+	<T> CompletableFuture<T> withLockAsync(String key, Supplier<? extends CompletionStage<T>> action);
+
+	/**
+	 * Acquires {@code key} with {@code options} without blocking the calling thread, then calls
+	 * {@code action} and holds the lock until the stage it returns completes (normally, exceptionally or
+	 * cancelled); the lock is then released exactly once, on the thread that completed the stage, and the
+	 * returned future completes with the stage's outcome.
+	 *
+	 * <p>The acquisition (and the call to {@code action}) runs on the service's bounded async executor
+	 * (see {@code Locksmith.Builder#asyncExecutor}). The returned future fails with
+	 * {@link LockNotAcquiredException} if the lock was not acquired within the wait time,
+	 * {@link java.util.concurrent.RejectedExecutionException} if the executor is saturated, with whatever
+	 * {@code action} throws (the lock released first), with {@link IllegalStateException} if it returns
+	 * {@code null}, and with {@link LockLostException} if the lease was lost before the stage completed
+	 * (added as suppressed when the stage failed itself). Cancelling the returned future before the lock is
+	 * acquired gives the lock up as soon as it is granted, without calling {@code action}; afterwards it
+	 * cancels the action's stage where that stage supports it, and the lock is still held until that stage
+	 * completes.
+	 * @param <T> the result type
+	 * @param key the lock key
+	 * @param options the options
+	 * @param action starts the locked work and returns its stage
+	 * @return a future completed with the stage's result once the lock is released
+	 * @throws IllegalArgumentException if the key is blank (thrown at once, nothing is acquired)
+	 */
+	<T> CompletableFuture<T> withLockAsync(String key, LockOptions options,
+			Supplier<? extends CompletionStage<T>> action);
+
+	/**
+	 * Acquires every key of {@code keys} with {@code options}, all or nothing, waiting up to the options'
+	 * wait time in total. Duplicate keys are merged (the set is locked once per distinct key); the keys are
+	 * acquired in ascending {@link String#compareTo} order whatever order they are given in, so two callers
+	 * locking overlapping sets never deadlock. If a key cannot be acquired, the keys already taken are
+	 * released before this throws.
+	 * @param keys the keys, 1 to {@value MultiLockHandle#MAX_KEYS} distinct, none blank
+	 * @param options the options, applied to every key (the wait time is shared)
+	 * @return one handle over all keys; close it to release them all
+	 * @throws IllegalArgumentException if {@code keys} is empty, too large or holds a blank key
+	 * @throws LockNotAcquiredException if a key was not acquired within the wait time
+	 * @throws LockAlreadyHeldException if this thread already holds one of the keys
+	 * @throws LockProviderUnavailableException if the backend stayed unreachable for the wait time
+	 */
+	MultiLockHandle acquireAll(Collection<String> keys, LockOptions options);
+
+	/**
+	 * Like {@link #acquireAll}, but returns empty instead of throwing when a key was not acquired within the
+	 * wait time (the keys already taken are released).
+	 * @param keys the keys, 1 to {@value MultiLockHandle#MAX_KEYS} distinct, none blank
+	 * @param options the options, applied to every key (the wait time is shared)
+	 * @return the handle over all keys, or empty
+	 * @throws IllegalArgumentException if {@code keys} is empty, too large or holds a blank key
+	 */
+	Optional<MultiLockHandle> tryAcquireAll(Collection<String> keys, LockOptions options);
+
+	/**
+	 * Acquires every key of {@code keys} (see {@link #acquireAll}), runs the action and releases them all,
+	 * whatever the action does.
+	 * @param <T> the result type
+	 * @param <E> the action's exception type
+	 * @param keys the keys, 1 to {@value MultiLockHandle#MAX_KEYS} distinct, none blank
+	 * @param options the options, applied to every key (the wait time is shared)
+	 * @param action the action
+	 * @return the action's result
+	 * @throws E if the action fails (the locks are released first)
+	 * @throws LockNotAcquiredException if a key was not acquired within the wait time
+	 * @throws LockLostException if a key was lost while the action ran (thrown after it returned)
+	 */
+	<T, E extends Exception> T withLocks(Collection<String> keys, LockOptions options, LockedCallable<T, E> action)
+			throws E;
+
+	/**
+	 * Runs {@code action} while holding every one of {@code keys}, as
+	 * {@link #withLocks(Collection, LockOptions, LockedCallable)} does, for an action that returns nothing.
+	 * @param <E> the action's exception type
+	 * @param keys the keys, 1 to {@value MultiLockHandle#MAX_KEYS} distinct, none blank
+	 * @param options the options, applied to every key (the wait time is shared)
+	 * @param action the action
+	 * @throws E if the action fails (the locks are released first)
+	 * @throws LockNotAcquiredException if a key was not acquired within the wait time
+	 * @throws LockLostException if a key was lost while the action ran (thrown after it returned)
+	 */
+	default <E extends Exception> void withLocks(Collection<String> keys, LockOptions options, LockedRunnable<E> action)
+			throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		withLocks(keys, options, () -> {
+			action.run();
+			return null;
+		});
+	}
 
 	/**
 	 * Acquires {@code key} with the default options, waiting up to the default wait time.

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.locksmith.benchmarks.contender.Contender;
+import dev.locksmith.benchmarks.contender.RawLettuceClusterFloor;
 import dev.locksmith.benchmarks.contender.RedissonContender;
 import dev.locksmith.benchmarks.jmh.JmhRunner;
 import dev.locksmith.benchmarks.report.Results;
@@ -101,12 +102,15 @@ public final class BenchmarkMain {
 			// Table rows: every known contender (one left out of this build shows its note), then any other.
 			order.addAll(ContenderNames.ALL);
 			contenders.stream().map(Contender::name).filter((n) -> !order.contains(n)).forEach(order::add);
+			List<Contender> cluster = clusterContenders(servers, locksmith);
 			try {
 				runScenarios(contenders, peers, settings, results, only);
+				runClusterScenarios(cluster, settings, results, only);
 			}
 			finally {
 				peers.forEach(Contender::close);
 				contenders.forEach(Contender::close);
+				cluster.forEach(Contender::close);
 			}
 			if (only.contains("S5")) {
 				runRenewal(servers, factory, locksmith, settings, results);
@@ -182,6 +186,50 @@ public final class BenchmarkMain {
 					continue;
 				}
 				attempt(results, "S4", c, () -> scenarios.s4(c, peerOf(c, contenders, peers), r));
+			}
+		}
+	}
+
+	/**
+	 * Locksmith, Redisson and the raw floor on the local Redis Cluster, when {@code redis-server} is on the
+	 * {@code PATH} (else none, and the tables have no cluster rows).
+	 */
+	private static List<Contender> clusterContenders(BenchmarkServers servers, LocksmithContenders locksmith) {
+		List<String> nodes = servers.redisClusterUris();
+		if (nodes.isEmpty()) {
+			System.out.println("No redis-server on the PATH: no Redis Cluster rows");
+			return List.of();
+		}
+		return List.of(locksmith.redisCluster(nodes), RedissonContender.cluster(nodes),
+				new RawLettuceClusterFloor(nodes));
+	}
+
+	/**
+	 * S1 and S2 for the Redis Cluster contenders, alternating like the others (after them in each
+	 * repetition, so they do not change the single-server tables' order).
+	 */
+	private static void runClusterScenarios(List<Contender> cluster, Settings settings, Results results,
+			Set<String> only) {
+		if (cluster.isEmpty() || !(only.contains("S1") || only.contains("S2"))) {
+			return;
+		}
+		Scenarios scenarios = new Scenarios(settings, results);
+		Scenarios warmup = new Scenarios(settings, new Results());
+		for (Contender contender : cluster) {
+			attempt(new Results(), "S1", contender, () -> warmup.s1(contender, 0));
+		}
+		for (int rep = 1; rep <= settings.repetitions(); rep++) {
+			List<Contender> round = new ArrayList<>(cluster);
+			Collections.rotate(round, -(rep - 1));
+			int r = rep;
+			System.out.printf("Redis Cluster repetition %d/%d%n", rep, settings.repetitions());
+			for (Contender c : round) {
+				if (only.contains("S1")) {
+					attempt(results, "S1", c, () -> scenarios.s1(c, r));
+				}
+				if (only.contains("S2")) {
+					attempt(results, "S2", c, () -> scenarios.s2(c, r));
+				}
 			}
 		}
 	}

@@ -8,11 +8,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jspecify.annotations.Nullable;
 import redis.embedded.RedisServer;
@@ -34,12 +36,25 @@ public final class BenchmarkServers implements AutoCloseable {
 
 	private final @Nullable EtcdBenchmarkServer etcd;
 
+	private final @Nullable RedisClusterTestServer cluster;
+
 	private BenchmarkServers(RedisServer redis, int redisPort, EmbeddedPostgres postgres,
-			@Nullable EtcdBenchmarkServer etcd) {
+			@Nullable EtcdBenchmarkServer etcd, @Nullable RedisClusterTestServer cluster) {
 		this.redis = redis;
 		this.redisPort = redisPort;
 		this.postgres = postgres;
 		this.etcd = etcd;
+		this.cluster = cluster;
+	}
+
+	/**
+	 * Returns the masters of the local three-master Redis Cluster (lock-core's test fixture, started from
+	 * the {@code redis-server} on the {@code PATH}), or an empty list without one.
+	 * @return {@code redis://127.0.0.1:port} of each master
+	 */
+	public List<String> redisClusterUris() {
+		return (this.cluster != null) ? this.cluster.ports().stream().map((port) -> "redis://127.0.0.1:" + port).toList()
+				: List.of();
 	}
 
 	/**
@@ -92,7 +107,8 @@ public final class BenchmarkServers implements AutoCloseable {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not enable pg_stat_statements", ex);
 		}
-		return new BenchmarkServers(redis, redisPort, postgres, EtcdBenchmarkServer.startIfInstalled());
+		RedisClusterTestServer cluster = RedisClusterTestServer.isInstalled() ? new RedisClusterTestServer() : null;
+		return new BenchmarkServers(redis, redisPort, postgres, EtcdBenchmarkServer.startIfInstalled(), cluster);
 	}
 
 	/**
@@ -156,6 +172,9 @@ public final class BenchmarkServers implements AutoCloseable {
 			}
 			if (this.etcd != null) {
 				this.etcd.close();
+			}
+			if (this.cluster != null) {
+				this.cluster.close();
 			}
 		}
 	}

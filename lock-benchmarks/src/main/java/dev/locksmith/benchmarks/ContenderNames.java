@@ -50,10 +50,20 @@ public final class ContenderNames {
 	/** Raw PostgreSQL advisory-lock floor. */
 	public static final String FLOOR_PG = "floor: JDBC pg_advisory_lock";
 
+	/** Locksmith with the Redis provider on a three-master Redis Cluster (sharded release channels). */
+	public static final String LOCKSMITH_REDIS_CLUSTER = "Locksmith Redis Cluster";
+
+	/** Redisson {@code RLock} on the same Redis Cluster. */
+	public static final String REDISSON_CLUSTER = "Redisson RLock (cluster)";
+
+	/** Raw Lettuce floor on the same Redis Cluster. */
+	public static final String FLOOR_REDIS_CLUSTER = "floor: Lettuce cluster SET NX PX + CAD";
+
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
-			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ADVISORY_SERVER_WAIT, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS,
-			SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD);
+			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ADVISORY_SERVER_WAIT, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC,
+			SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD, LOCKSMITH_REDIS_CLUSTER,
+			REDISSON_CLUSTER, FLOOR_REDIS_CLUSTER);
 
 	private ContenderNames() {
 	}

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import org.jspecify.annotations.Nullable;
@@ -111,6 +112,22 @@ final class LocksmithContenders {
 		LettuceConnectionFactory connectionFactory = this.factory.redisConnectionFactory();
 		RedisLockProvider provider = RedisLockProvider.builder(connectionFactory).build();
 		return engine(ContenderNames.LOCKSMITH_REDIS, "redis", provider, defaults, connectionFactory::destroy);
+	}
+
+	/**
+	 * Locksmith on the Redis Cluster (Spring Data's cluster connection, Lettuce defaults; releases on shard
+	 * channels), for S1 and S2.
+	 * @param nodeUris the masters' URIs
+	 * @return the contender
+	 */
+	Contender redisCluster(List<String> nodeUris) {
+		LettuceConnectionFactory connectionFactory = new LettuceConnectionFactory(new RedisClusterConfiguration(
+				nodeUris.stream().map((uri) -> uri.substring("redis://".length())).toList()));
+		connectionFactory.afterPropertiesSet();
+		connectionFactory.start();
+		RedisLockProvider provider = RedisLockProvider.builder(connectionFactory).build();
+		return engine(ContenderNames.LOCKSMITH_REDIS_CLUSTER, "redis", provider, Locksmith.libraryDefaults(),
+				connectionFactory::destroy);
 	}
 
 	private Contender jdbcTable(LockOptions defaults) {

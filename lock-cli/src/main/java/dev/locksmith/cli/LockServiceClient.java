@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
  * unlike {@code java.net.http.HttpClient} it sets up no TLS context for a plain-HTTP service, which takes
  * most of a second of a short command's start-up on a busy machine.
  */
-final class LockServiceClient {
+final class LockServiceClient implements MutexClient {
 
 	static {
 		// never re-send a POST (a create or an extend) on its own after a failure: the CLI decides
@@ -44,17 +44,9 @@ final class LockServiceClient {
 		this.token = (token == null || token.isBlank()) ? null : token;
 	}
 
-	/** A response: status code, JSON body, and whether the server asked to retry later (503 with Retry-After). */
-	record Reply(int status, JsonNode body, boolean retryLater) {
-
-		String error() {
-			return this.body.path("error").asString("HTTP " + this.status);
-		}
-
-	}
-
 	/** Creates a lock, waiting up to {@code wait} on the server. */
-	Reply create(String service, String who, @Nullable String ttl, Duration wait) {
+	@Override
+	public Reply create(String service, String who, @Nullable String ttl, Duration wait) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("service", service);
 		body.put("who", who);
@@ -68,7 +60,8 @@ final class LockServiceClient {
 	}
 
 	/** Sets a held lock to expire {@code ttl} (null: the server's default TTL) from now. */
-	Reply extend(String id, @Nullable String ttl) {
+	@Override
+	public Reply extend(String id, @Nullable String ttl) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		if (ttl != null) {
 			body.put("ttl", ttl);
@@ -78,12 +71,14 @@ final class LockServiceClient {
 	}
 
 	/** Releases a lock by id. */
-	Reply release(String id) {
+	@Override
+	public Reply release(String id) {
 		return send("DELETE", "lock/" + URLEncoder.encode(id, StandardCharsets.UTF_8), Duration.ofSeconds(30), null);
 	}
 
 	/** Returns every held service lock, page by page. */
-	List<JsonNode> list() {
+	@Override
+	public List<JsonNode> list() {
 		List<JsonNode> all = new ArrayList<>();
 		for (int page = 1;; page++) {
 			Reply reply = send("GET", "locks/list?per_page=1000&page=" + page, Duration.ofSeconds(30), null);
@@ -99,8 +94,15 @@ final class LockServiceClient {
 	}
 
 	/** Returns the held lock of a service, if any. */
-	Optional<JsonNode> find(String service) {
+	@Override
+	public Optional<JsonNode> find(String service) {
 		return list().stream().filter((lock) -> service.equals(lock.path("service").asString())).findFirst();
+	}
+
+	@Override
+	public Reply createMutex(String name, Duration ttl) {
+		throw new CliException(2, "mutex create needs --kubernetes: the lock service has no mutex objects "
+				+ "(a lock takes its TTL from --ttl or the service's default)");
 	}
 
 	private Reply send(String method, String path, Duration timeout, @Nullable String body) {

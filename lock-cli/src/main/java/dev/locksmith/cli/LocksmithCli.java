@@ -6,6 +6,8 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -31,7 +33,14 @@ import dev.locksmith.LockDurations;
  * locksmith mutex get NAME                                            the mutex's status
  * locksmith mutex list                                                every locked mutex
  * locksmith mutex run NAME --holder H [--timeout D] [--ttl D] -- command args…
+ * locksmith mutex create NAME --ttl D --kubernetes                    a Mutex object with a default TTL
  * </pre>
+ *
+ * <p>With {@code --kubernetes} (or {@code LOCKSMITH_KUBERNETES=true}) the commands talk to the Kubernetes API
+ * server directly instead of a lock service, on {@code locksmith.dev/v1} Mutex objects in {@code --namespace}
+ * (default {@code $LOCKSMITH_NAMESPACE}, else the kubeconfig context's or the pod's own), through the kubeconfig
+ * ({@code --kubeconfig}, else {@code $KUBECONFIG}, else {@code ~/.kube/config}) or the pod's service account;
+ * see {@link KubernetesMutexClient}.
  *
  * Options {@code --server URL} (default {@code $LOCKSMITH_SERVER}, else {@code http://localhost:8080}) and
  * {@code --token T} (default {@code $LOCKSMITH_TOKEN}) are accepted before {@code mutex} and on every
@@ -53,15 +62,20 @@ public final class LocksmithCli {
 			  0  ok
 			  1  not acquired / not held
 			  2  bad usage
-			  3  lock service unreachable or failing
+			  3  lock service (or Kubernetes API server) unreachable or failing
 			  75 (mutex run) the lease was lost while the command ran
 			  (mutex run) otherwise the command's own exit code""";
+
+	private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
 	private final PrintStream out;
 
 	private final PrintStream err;
 
 	private final Map<String, String> environment;
+
+	/** The clients the command opened, closed when it ends. */
+	private final List<MutexClient> opened = new ArrayList<>();
 
 	LocksmithCli(PrintStream out, PrintStream err, Map<String, String> environment) {
 		this.out = out;
@@ -74,6 +88,11 @@ public final class LocksmithCli {
 	 * @param args the command line
 	 */
 	public static void main(String[] args) {
+		// the Kubernetes client's and provider's logs stay off stderr, which is the script's; turn them on with
+		// LOCKSMITH_JAVA_OPTS=-Dorg.slf4j.simpleLogger.defaultLogLevel=debug
+		if (System.getProperty(LOG_LEVEL) == null) {
+			System.setProperty(LOG_LEVEL, "off");
+		}
 		System.exit(new LocksmithCli(System.out, System.err, System.getenv()).run(args));
 	}
 
@@ -83,7 +102,13 @@ public final class LocksmithCli {
 	 * @return the exit code
 	 */
 	int run(String... args) {
-		return commandLine().execute(args);
+		try {
+			return commandLine().execute(args);
+		}
+		finally {
+			this.opened.forEach(MutexClient::close);
+			this.opened.clear();
+		}
 	}
 
 	/** The command tree, printing to this CLI's streams. */
@@ -94,7 +119,8 @@ public final class LocksmithCli {
 			.addSubcommand(new MutexUnlockCommand(root))
 			.addSubcommand(new MutexGetCommand(root))
 			.addSubcommand(new MutexListCommand(root))
-			.addSubcommand(new MutexRunCommand(root));
+			.addSubcommand(new MutexRunCommand(root))
+			.addSubcommand(new MutexCreateCommand(root));
 		CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
 		completion.getCommandSpec().usageMessage().hidden(false).synopsisHeading("usage: ");
 		CommandLine commandLine = new CommandLine(root).addSubcommand(mutex).addSubcommand(completion);
@@ -134,8 +160,26 @@ public final class LocksmithCli {
 		}
 	}
 
-	/** {@code --server} and {@code --token}, accepted before {@code mutex} and on every command. */
+	/**
+	 * {@code --server}, {@code --token}, {@code --kubernetes}, {@code --namespace} and {@code --kubeconfig},
+	 * accepted before {@code mutex} and on every command.
+	 */
 	static final class ServiceOptions {
+
+		@Option(names = "--kubernetes",
+				description = "talk to the Kubernetes API server (Mutex objects) instead of a lock service "
+						+ "(default: $LOCKSMITH_KUBERNETES)")
+		@Nullable Boolean kubernetes;
+
+		@Option(names = { "-n", "--namespace" }, paramLabel = "NAMESPACE",
+				description = "with --kubernetes: the namespace of the mutexes (default: $LOCKSMITH_NAMESPACE, else "
+						+ "the kubeconfig context's or the pod's)")
+		@Nullable String namespace;
+
+		@Option(names = "--kubeconfig", paramLabel = "FILE",
+				description = "with --kubernetes: the kubeconfig (default: $KUBECONFIG, else ~/.kube/config, else "
+						+ "the pod's service account)")
+		@Nullable String kubeconfig;
 
 		@Option(names = "--server", paramLabel = "URL",
 				description = "the lock service (default: $LOCKSMITH_SERVER, else http://localhost:8080)")
@@ -149,7 +193,8 @@ public final class LocksmithCli {
 	/** {@code locksmith}: the root command, holding the options given before {@code mutex}. */
 	@Command(name = "locksmith", mixinStandardHelpOptions = true, versionProvider = Version.class,
 			synopsisHeading = "usage: ", synopsisSubcommandLabel = "COMMAND",
-			description = "A command-line mutex backed by a Locksmith lock service.",
+			description = "A command-line mutex backed by a Locksmith lock service or, with --kubernetes, the "
+					+ "Kubernetes API server.",
 			footer = "%n" + EXIT_CODES)
 	final class Root implements Callable<Integer> {
 
@@ -175,10 +220,35 @@ public final class LocksmithCli {
 		 * A client for the lock service named by the command's options, else by this root's, else by the
 		 * environment.
 		 */
-		LockServiceClient client(ServiceOptions command) {
+		MutexClient client(ServiceOptions command) {
+			MutexClient client = kubernetes(command) ? kubernetesClient(command) : serviceClient(command);
+			LocksmithCli.this.opened.add(client);
+			return client;
+		}
+
+		private boolean kubernetes(ServiceOptions command) {
+			Boolean flag = (command.kubernetes != null) ? command.kubernetes : this.service.kubernetes;
+			if (flag != null) {
+				return flag;
+			}
+			String variable = LocksmithCli.this.environment.get("LOCKSMITH_KUBERNETES");
+			return variable != null && (variable.equalsIgnoreCase("true") || variable.equals("1"));
+		}
+
+		private MutexClient serviceClient(ServiceOptions command) {
 			String server = option("--server", command.server, this.service.server, "LOCKSMITH_SERVER");
 			String token = option("--token", command.token, this.service.token, "LOCKSMITH_TOKEN");
 			return new LockServiceClient((server != null) ? server : "http://localhost:8080", token);
+		}
+
+		private MutexClient kubernetesClient(ServiceOptions command) {
+			if (command.server != null || this.service.server != null) {
+				throw new CliException(2, "--server and --kubernetes exclude each other");
+			}
+			String namespace = option("--namespace", command.namespace, this.service.namespace,
+					"LOCKSMITH_NAMESPACE");
+			String kubeconfig = option("--kubeconfig", command.kubeconfig, this.service.kubeconfig, "KUBECONFIG");
+			return KubernetesConnection.open(kubeconfig, namespace);
 		}
 
 		private @Nullable String option(String name, @Nullable String command, @Nullable String root,

@@ -19,7 +19,7 @@ abstract class MutexCommand implements Callable<Integer> {
 		this.root = root;
 	}
 
-	LockServiceClient client() {
+	MutexClient client() {
 		return this.root.client(this.service);
 	}
 

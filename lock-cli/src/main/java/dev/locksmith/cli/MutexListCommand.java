@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code locksmith mutex list}: every locked mutex.
+ * {@code locksmith mutex list}: every locked mutex (with {@code --kubernetes}, every Mutex object, locked or not).
  */
 @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = LocksmithCli.Version.class,
 		synopsisHeading = "usage: ", description = "List every locked mutex.",
@@ -23,8 +23,9 @@ final class MutexListCommand extends MutexCommand {
 		String format = "%-32s %-8s %-24s %-22s %-22s%n";
 		this.root.out().printf(format, "NAME", "PHASE", "HOLDER", "LOCKED-AT", "EXPIRES-AT");
 		for (JsonNode lock : locks) {
-			this.root.out().printf(format, lock.path("service").asString(), "Locked", lock.path("who").asString(),
-					lock.path("createdAt").asString(), lock.path("expiresAt").asString());
+			this.root.out().printf(format, lock.path("service").asString(), lock.path("phase").asString("Locked"),
+					lock.path("who").asString(), lock.path("createdAt").asString(),
+					lock.path("expiresAt").asString());
 		}
 		return 0;
 	}

@@ -59,7 +59,7 @@ final class MutexLockCommand extends MutexCommand {
 	 * Locks a mutex as {@code lock} does, printing what happened.
 	 * @return the lease, or {@code null} if the mutex was not acquired within the timeout
 	 */
-	static @Nullable Acquired acquire(LockServiceClient client, String rawName, String rawHolder,
+	static @Nullable Acquired acquire(MutexClient client, String rawName, String rawHolder,
 			@Nullable String timeoutText, @Nullable String ttlText, PrintStream out, PrintStream err) {
 		String name = Names.normalise("mutex name", rawName);
 		String holder = Names.normalise("--holder", rawHolder);
@@ -70,7 +70,7 @@ final class MutexLockCommand extends MutexCommand {
 			long left = deadline - System.nanoTime();
 			Duration wait = (timeout == null) ? WAIT_CHUNK
 					: Duration.ofNanos(Math.max(0, Math.min(left, WAIT_CHUNK.toNanos())));
-			LockServiceClient.Reply reply = client.create(name, holder, ttl, wait);
+			MutexClient.Reply reply = client.create(name, holder, ttl, wait);
 			if (reply.status() == 200) {
 				JsonNode lock = reply.body();
 				out.println("mutex/" + name + " locked by " + holder + " (id " + lock.path("id").asString()
@@ -94,7 +94,7 @@ final class MutexLockCommand extends MutexCommand {
 			JsonNode existing = reply.body().path("existingLock");
 			if (holder.equals(existing.path("who").asString())) {
 				// the same holder holds it: keep that lease, but give it the requested TTL from now
-				LockServiceClient.Reply extended = client.extend(existing.path("id").asString(), ttl);
+				MutexClient.Reply extended = client.extend(existing.path("id").asString(), ttl);
 				if (extended.status() == 200) {
 					out.println("mutex/" + name + " already locked by " + holder + "; expires "
 							+ extended.body().path("expiresAt").asString() + " (fencing token "

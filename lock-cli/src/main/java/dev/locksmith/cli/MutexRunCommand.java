@@ -85,7 +85,7 @@ final class MutexRunCommand extends MutexCommand {
 
 	@Override
 	public Integer call() throws InterruptedException {
-		LockServiceClient client = client();
+		MutexClient client = client();
 		MutexLockCommand.Acquired lease = MutexLockCommand.acquire(client, this.name, this.holder, this.timeout,
 				this.ttl, this.root.out(), this.root.err());
 		if (lease == null) {
@@ -181,11 +181,11 @@ final class MutexRunCommand extends MutexCommand {
 	 * Extends the lease; {@code false} once it is lost: refused by the service (404), or not extended while
 	 * it may expire before the next attempt (so the command is stopped before another holder can get in).
 	 */
-	private static boolean extend(LockServiceClient client, String id, @Nullable String ttl, long[] expiresAt,
+	private static boolean extend(MutexClient client, String id, @Nullable String ttl, long[] expiresAt,
 			Duration granted, long periodMillis) {
 		long sent = System.nanoTime();
 		try {
-			LockServiceClient.Reply reply = client.extend(id, ttl);
+			MutexClient.Reply reply = client.extend(id, ttl);
 			if (reply.status() == 200) {
 				expiresAt[0] = sent + granted.toNanos();
 				return true;
@@ -204,7 +204,7 @@ final class MutexRunCommand extends MutexCommand {
 	 * Gives the lease back; a service that cannot be reached now only delays that to the lease's expiry, so
 	 * the command's exit code is still what {@code run} exits with.
 	 */
-	private void release(LockServiceClient client, String id) {
+	private void release(MutexClient client, String id) {
 		try {
 			client.release(id);
 		}

@@ -29,7 +29,7 @@ final class MutexUnlockCommand extends MutexCommand {
 	public Integer call() {
 		String name = Names.normalise("mutex name", this.name);
 		String holder = Names.normalise("--holder", this.holder);
-		LockServiceClient client = client();
+		MutexClient client = client();
 		Optional<JsonNode> lock = client.find(name);
 		if (lock.isEmpty()) {
 			this.root.err().println("mutex/" + name + " is not locked");
@@ -40,7 +40,7 @@ final class MutexUnlockCommand extends MutexCommand {
 			this.root.err().println("mutex/" + name + " is locked by " + who + ", not " + holder);
 			return 1;
 		}
-		LockServiceClient.Reply reply = client.release(lock.get().path("id").asString());
+		MutexClient.Reply reply = client.release(lock.get().path("id").asString());
 		if (reply.status() == 404) {
 			this.root.err().println("mutex/" + name + " was no longer locked by " + holder);
 			return 1;

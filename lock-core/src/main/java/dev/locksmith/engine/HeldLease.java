@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -15,6 +16,7 @@ import dev.locksmith.LockEvent;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotHeldException;
+import dev.locksmith.LockObserver;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.ReleaseOutcome;
@@ -34,7 +36,11 @@ import dev.locksmith.spi.LeaseRef;
  * flight per lease: a caller's extend or release waits for an in-flight renewal to be answered (or for the
  * lease's local deadline, where it is declared lost), and the renewer skips a lease whose caller has a
  * request in flight. So the backend applies this lease's requests in the order they were sent, and a result
- * that arrives after the lease was lost is ignored.
+ * that arrives after the lease was lost is ignored. The one exception is a configured renewal timeout: a
+ * renewal unanswered by then is given up (RENEW_FAILED), its late answer ignored, and the lease's next
+ * request may be sent while it is still out; that is safe because an answer that is ignored never moves the
+ * local deadline, a renewal of a released lease id extends nothing on the backend, and a renewal applied
+ * after a shortening extend only makes the backend expiry later than the local deadline.
  *
  * <p>Invariants (checked by the tests and the simulation): while {@code HELD}, the lease has exactly one
  * slot in the renewer's queue: its renewal slot, or while a request is in flight a deadline check at its
@@ -64,7 +70,8 @@ final class HeldLease implements LockHandle {
 
 	private final String name;
 
-	private final int permits;
+	/** The permits held: only lowered, by {@link #releasePermits}, under {@link #lock}. */
+	private volatile int permits;
 
 	private final long fencingToken;
 
@@ -74,11 +81,18 @@ final class HeldLease implements LockHandle {
 
 	private final Map<String, String> metadata;
 
-	final Thread acquiringThread;
+	/** The thread that holds the lease for its critical section, or null for a lease of asynchronous work. */
+	final @Nullable Thread acquiringThread;
 
 	final boolean autoExtend;
 
 	private final Duration minHold;
+
+	/** The configured renewal period, or 0 for the default (a third of the TTL). */
+	private final long renewalPeriodNanos;
+
+	/** The configured renewal timeout, or 0 for none (a renewal's answer is awaited until the local deadline). */
+	private final long renewalTimeoutNanos;
 
 	final long sequence;
 
@@ -106,13 +120,20 @@ final class HeldLease implements LockHandle {
 	/** Whether {@link #pendingRenewal} was handed to the provider; until then a caller may cancel it. */
 	private boolean renewalSent;
 
+	/** When a sent {@link #pendingRenewal} times out (only with a renewal timeout). */
+	private long renewalGiveUpNanos;
+
 	private boolean mayStillExist;
 
 	private @Nullable List<Runnable> lostCallbacks = new ArrayList<>();
 
+	/** The observer's view of this hold; {@link LockObserver.Hold#NONE} once ended. */
+	private LockObserver.Hold observation = LockObserver.Hold.NONE;
+
 	HeldLease(LockEngine engine, Renewer renewer, LeaseRef ref, String key, String name, int permits,
 			long fencingToken, Instant acquiredAt, long sentAtNanos, Duration ttl, Map<String, String> metadata,
-			boolean autoExtend, Duration minHold, long sequence) {
+			boolean autoExtend, Duration minHold, @Nullable Duration renewalPeriod, @Nullable Duration renewalTimeout,
+			long sequence, @Nullable Thread acquiringThread) {
 		this.engine = engine;
 		this.renewer = renewer;
 		this.ref = ref;
@@ -123,9 +144,11 @@ final class HeldLease implements LockHandle {
 		this.acquiredAt = acquiredAt;
 		this.acquiredNanos = sentAtNanos;
 		this.metadata = metadata;
-		this.acquiringThread = Thread.currentThread();
+		this.acquiringThread = acquiringThread;
 		this.autoExtend = autoExtend;
 		this.minHold = minHold;
+		this.renewalPeriodNanos = (renewalPeriod != null) ? renewalPeriod.toNanos() : 0;
+		this.renewalTimeoutNanos = (renewalTimeout != null) ? renewalTimeout.toNanos() : 0;
 		this.sequence = sequence;
 		this.ttl = ttl;
 		this.deadlineNanos = sentAtNanos + validityNanos(ttl);
@@ -142,12 +165,18 @@ final class HeldLease implements LockHandle {
 	}
 
 	/**
-	 * Returns how long after a renewal (or grant) was sent the next one is due: a third of the TTL, at least
-	 * 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before their
+	 * Returns how long after a renewal (or grant) was sent the next one is due. By default a third of the TTL,
+	 * at least 1 ms, but never more than half the validity, so that even the shortest TTLs are renewed before
+	 * their local deadline. A configured renewal period is used as given, but never more than 90% of the
+	 * validity (it may exceed that after an extend to a shorter TTL), so a renewal is always due before the
 	 * local deadline.
 	 */
-	static long renewIntervalNanos(Duration ttl) {
-		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validityNanos(ttl) / 2);
+	long renewIntervalNanos(Duration ttl) {
+		long validity = validityNanos(ttl);
+		if (this.renewalPeriodNanos > 0) {
+			return Math.max(1, Math.min(this.renewalPeriodNanos, validity - validity / 10));
+		}
+		return Math.min(Math.max(1_000_000L, ttl.toNanos() / 3), validity / 2);
 	}
 
 	/** Schedules the first renewal or deadline check; called once, right after the grant. */
@@ -164,6 +193,45 @@ final class HeldLease implements LockHandle {
 		}
 	}
 
+	// ---------------------------------------------------------------- observation
+
+	/** Attaches the observer's hold; called once, before the lease is registered. */
+	void observe(LockObserver.Hold hold) {
+		this.lock.lock();
+		try {
+			this.observation = hold;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	LockObserver.Scope openScope() {
+		this.lock.lock();
+		LockObserver.Hold hold;
+		try {
+			hold = this.observation;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		return hold.openScope();
+	}
+
+	/** Ends the observed hold, once (later calls do nothing): released when {@code error} is null. */
+	void endObservation(@Nullable Throwable error) {
+		LockObserver.Hold hold;
+		this.lock.lock();
+		try {
+			hold = this.observation;
+			this.observation = LockObserver.Hold.NONE;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		hold.ended(error);
+	}
+
 	// ---------------------------------------------------------------- renewer side
 
 	/**
@@ -173,6 +241,7 @@ final class HeldLease implements LockHandle {
 	@Nullable RenewalTicket due(Renewer.Slot dueSlot, long now) {
 		LostNotice lost = null;
 		RenewalTicket ticket = null;
+		boolean timedOut = false;
 		this.lock.lock();
 		try {
 			if (dueSlot != this.slot || this.state != State.HELD) {
@@ -184,8 +253,16 @@ final class HeldLease implements LockHandle {
 						: this.autoExtend ? "its local deadline passed before it could be renewed"
 								: "its TTL ran out while it was still held", true);
 			}
+			else if (this.inFlight && this.pendingRenewal != null && this.renewalSent && this.renewalTimeoutNanos > 0
+					&& now - this.renewalGiveUpNanos >= 0) {
+				// the renewal got no answer within the renewal timeout: it failed; its late answer is ignored
+				finishRenewalLocked(this.pendingRenewal);
+				long retryAt = now + Math.min(Renewer.RETRY_NANOS, renewIntervalNanos(this.ttl));
+				scheduleLocked((retryAt - this.deadlineNanos < 0) ? retryAt : this.deadlineNanos);
+				timedOut = true;
+			}
 			else if (this.inFlight) {
-				scheduleDeadlineLocked();
+				scheduleInFlightCheckLocked();
 			}
 			else if (!this.autoExtend) {
 				scheduleLocked(this.deadlineNanos);
@@ -204,6 +281,11 @@ final class HeldLease implements LockHandle {
 		if (lost != null) {
 			announceLost(lost);
 		}
+		if (timedOut) {
+			this.engine.statistics.renewFailed.increment();
+			this.engine.fireLater(LockEvent.Type.RENEW_FAILED, this, 0, new TimeoutException(
+					"Renewal got no answer within the renewal timeout (" + Duration.ofNanos(this.renewalTimeoutNanos) + ")"));
+		}
 		return ticket;
 	}
 
@@ -221,6 +303,10 @@ final class HeldLease implements LockHandle {
 			}
 			if (this.state == State.HELD && now - this.deadlineNanos < 0) {
 				this.renewalSent = true;
+				if (this.renewalTimeoutNanos > 0) {
+					this.renewalGiveUpNanos = now + this.renewalTimeoutNanos;
+					scheduleInFlightCheckLocked();
+				}
 				return true;
 			}
 			finishRenewalLocked(ticket);
@@ -325,6 +411,23 @@ final class HeldLease implements LockHandle {
 		}
 	}
 
+	/**
+	 * Schedules the check of a request in flight: at the local deadline, or earlier when a sent renewal times
+	 * out first (then {@link #due} gives it up and schedules a retry).
+	 */
+	private void scheduleInFlightCheckLocked() {
+		if (this.pendingRenewal != null && this.renewalSent && this.renewalTimeoutNanos > 0
+				&& this.renewalGiveUpNanos - this.deadlineNanos < 0) {
+			Renewer.Slot previous = this.slot;
+			this.slot = this.renewer.schedule(this, this.renewalGiveUpNanos, 0);
+			if (previous != null) {
+				this.renewer.unschedule(previous);
+			}
+			return;
+		}
+		scheduleDeadlineLocked();
+	}
+
 	private void unscheduleLocked() {
 		if (this.slot != null) {
 			this.renewer.unschedule(this.slot);
@@ -396,7 +499,7 @@ final class HeldLease implements LockHandle {
 		try {
 			lost = awaitIdleLocked();
 			if (lost == null) {
-				checkExtendableLocked();
+				checkHeldLocked("cannot be extended");
 				sentAt = this.engine.clock().nanoTime();
 				if (sentAt - this.deadlineNanos >= 0) {
 					lost = loseLocked("its local deadline passed before it was extended", true);
@@ -430,9 +533,7 @@ final class HeldLease implements LockHandle {
 		}
 		catch (RuntimeException ex) {
 			extendAnswered(sentAt, newTtl, null);
-			throw (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
-					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
-							+ "' failed to extend '" + KeyText.forMessage(this.key) + "'", ex);
+			throw unavailable(ex, "extend");
 		}
 		catch (Error ex) {
 			extendAnswered(sentAt, newTtl, null);
@@ -443,16 +544,6 @@ final class HeldLease implements LockHandle {
 		}
 		this.engine.statistics.renewSuccess.increment();
 		this.engine.fire(LockEvent.Type.RENEWED, this, 0, null);
-	}
-
-	private void checkExtendableLocked() {
-		switch (this.state) {
-			case HELD -> {
-			}
-			case LOST, LOST_CLOSED -> throw lostException("cannot be extended");
-			default -> throw new LockNotHeldException(this.key,
-					"Lock '" + KeyText.forMessage(this.key) + "' was released; it cannot be extended");
-		}
 	}
 
 	/**
@@ -497,6 +588,127 @@ final class HeldLease implements LockHandle {
 			announceLost(lost, true);
 		}
 		return held;
+	}
+
+	@Override
+	public int releasePermits(int count) {
+		if (type() != dev.locksmith.LeaseType.PERMITS) {
+			throw new UnsupportedOperationException("LockHandle.releasePermits: '" + KeyText.forMessage(this.key)
+					+ "' is a " + type() + " lease; only a semaphore lease has permits to release");
+		}
+		int keep;
+		LostNotice lost;
+		this.lock.lock();
+		try {
+			lost = awaitIdleLocked();
+			if (lost == null) {
+				if (this.state == State.HELD && this.engine.clock().nanoTime() - this.deadlineNanos >= 0) {
+					lost = loseLocked("its local deadline passed before permits were released", true);
+				}
+			}
+			if (lost == null) {
+				checkHeldLocked("cannot release permits");
+				if (count < 1 || count > this.permits) {
+					throw new IllegalArgumentException("LockHandle.releasePermits: count must be between 1 and the "
+							+ this.permits + " permits held, was " + count);
+				}
+				keep = this.permits - count;
+				if (keep > 0) {
+					this.inFlight = true;
+					scheduleDeadlineLocked();
+				}
+			}
+			else {
+				keep = 0;
+			}
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+			throw lostException("cannot release permits");
+		}
+		if (keep == 0) {
+			if (release() == ReleaseOutcome.LOST) {
+				throw lostException("was not released by this handle");
+			}
+			return 0;
+		}
+		Boolean live = null;
+		try {
+			live = this.engine.provider().reducePermits(this.ref, keep);
+		}
+		catch (UnsupportedOperationException | IllegalArgumentException ex) {
+			reduceAnswered(keep, Boolean.TRUE, false); // refused before anything was applied: nothing changed
+			throw ex;
+		}
+		catch (RuntimeException ex) {
+			reduceAnswered(keep, null, false);
+			throw unavailable(ex, "release permits of");
+		}
+		catch (Error ex) {
+			reduceAnswered(keep, null, false);
+			throw ex;
+		}
+		if (!reduceAnswered(keep, live, true)) {
+			throw lostException("cannot release permits");
+		}
+		return keep;
+	}
+
+	/**
+	 * Applies the answer to a partial release: {@code live} is null when the outcome is unknown (the count
+	 * then stays as it was), and {@code applied} false when the provider refused the call. Restores the
+	 * renewal slot. Returns whether the lease is still held.
+	 */
+	private boolean reduceAnswered(int keep, @Nullable Boolean live, boolean applied) {
+		LostNotice lost = null;
+		boolean held;
+		this.lock.lock();
+		try {
+			this.inFlight = false;
+			this.idle.signalAll();
+			if (this.state != State.HELD) {
+				return false;
+			}
+			if (Boolean.FALSE.equals(live)) {
+				lost = loseLocked("the backend no longer had it when permits were released", false);
+			}
+			else {
+				if (applied && live != null) {
+					this.permits = keep;
+				}
+				long lastSent = this.deadlineNanos - validityNanos(this.ttl);
+				scheduleLocked(this.autoExtend ? lastSent + renewIntervalNanos(this.ttl) : this.deadlineNanos);
+			}
+			held = this.state == State.HELD;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		if (lost != null) {
+			announceLost(lost, true);
+		}
+		return held;
+	}
+
+	/** Returns a provider failure as it is if it says the backend is unavailable, else wrapped in one. */
+	private LockProviderUnavailableException unavailable(RuntimeException ex, String operation) {
+		return (ex instanceof LockProviderUnavailableException unavailable) ? unavailable
+				: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
+						+ "' failed to " + operation + " '" + KeyText.forMessage(this.key) + "'", ex);
+	}
+
+	/** Throws unless the lease is held: lost, or released ({@code what} says what cannot be done). */
+	private void checkHeldLocked(String what) {
+		switch (this.state) {
+			case HELD -> {
+			}
+			case LOST, LOST_CLOSED -> throw lostException(what);
+			default -> throw new LockNotHeldException(this.key,
+					"Lock '" + KeyText.forMessage(this.key) + "' was released; it " + what);
+		}
 	}
 
 	LockLostException lostException(String what) {
@@ -591,11 +803,15 @@ final class HeldLease implements LockHandle {
 			}
 		}
 		if (failure != null) {
-			throw (failure instanceof LockProviderUnavailableException unavailable) ? unavailable
+			LockProviderUnavailableException thrown = (failure instanceof LockProviderUnavailableException unavailable)
+					? unavailable
 					: new LockProviderUnavailableException(this.key, "Lock provider '" + this.engine.provider().name()
 							+ "' failed to release '" + KeyText.forMessage(this.key) + "'; the lease expires by its TTL", failure);
+			endObservation(thrown);
+			throw thrown;
 		}
 		if (wasHeld) {
+			endObservation(null);
 			this.engine.statistics.released.increment();
 			this.engine.statistics.holdNanos.add(heldNanos);
 			this.engine.fire(LockEvent.Type.RELEASED, this, heldNanos, null);

@@ -6,10 +6,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +23,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,12 +42,14 @@ import dev.locksmith.LockInfo;
 import dev.locksmith.LockListener;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
+import dev.locksmith.LockObserver;
 import dev.locksmith.LockOptions;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.LockStatistics;
 import dev.locksmith.LockedCallable;
 import dev.locksmith.LockedRunnable;
+import dev.locksmith.MultiLockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.spi.KeyText;
@@ -82,6 +88,8 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	private final List<LockListener> listeners;
 
+	private final GuardedObserver observer;
+
 	final EngineStatistics statistics = new EngineStatistics();
 
 	private final Renewer renewer;
@@ -107,6 +115,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * neither the events nor any other lease's callbacks.
 	 */
 	private final Executor lostCallbackExecutor;
+
+	/** Most threads of the default async executor, each running one {@code withLockAsync} acquisition. */
+	public static final int ASYNC_THREADS = 16;
+
+	/** Most {@code withLockAsync} acquisitions the default async executor queues before refusing more. */
+	public static final int ASYNC_QUEUE = 1024;
+
+	/** Runs {@code withLockAsync} acquisitions: bounded in threads and queue. */
+	private final Executor asyncExecutor;
+
+	/** The default async executor, owned (and shut down) by this engine; null when the caller gave one. */
+	private final @Nullable ExecutorService ownedAsyncExecutor;
 
 	private volatile boolean closed;
 
@@ -140,6 +160,31 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal) {
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, LockObserver.NONE, callbackExecutor,
+				backgroundRenewal, null);
+	}
+
+	/**
+	 * Creates an engine. Prefer {@link dev.locksmith.Locksmith#builder}.
+	 * @param provider the backend
+	 * @param ownerId the owner id stored with every lease
+	 * @param keyPrefix prepended to every key on the backend
+	 * @param defaults fully resolved default options (TTL, wait time, auto-extend, backoff and minimum hold set)
+	 * @param clock the time source
+	 * @param listeners the event listeners
+	 * @param observer the instrumentation hook around each acquisition and hold ({@link LockObserver#NONE} for none)
+	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
+	 * null for a single daemon thread owned by this engine
+	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
+	 * {@link #runDueRenewals()}
+	 * @param asyncExecutor runs {@code withLockAsync} acquisitions, or null for a pool owned by this engine of
+	 * at most {@value #ASYNC_THREADS} daemon threads and {@value #ASYNC_QUEUE} queued acquisitions; give a
+	 * bounded one
+	 */
+	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
+			List<LockListener> listeners, LockObserver observer, @Nullable Executor callbackExecutor,
+			boolean backgroundRenewal,
+			@Nullable Executor asyncExecutor) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -152,6 +197,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.defaults = defaults;
 		this.clock = Objects.requireNonNull(clock, "clock must not be null");
 		this.listeners = List.copyOf(listeners);
+		this.observer = new GuardedObserver(Objects.requireNonNull(observer, "observer must not be null"));
 		this.leaseIdPrefix = HexFormat.of().formatHex(randomBytes(8)) + ":";
 		if (callbackExecutor != null) {
 			this.callbackExecutor = callbackExecutor;
@@ -174,6 +220,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 						thread.setDaemon(true);
 						return thread;
 					});
+		}
+		if (asyncExecutor != null) {
+			this.asyncExecutor = asyncExecutor;
+			this.ownedAsyncExecutor = null;
+		}
+		else {
+			AtomicInteger threads = new AtomicInteger();
+			ThreadPoolExecutor owned = new ThreadPoolExecutor(ASYNC_THREADS, ASYNC_THREADS, 30, TimeUnit.SECONDS,
+					new LinkedBlockingQueue<>(ASYNC_QUEUE), (runnable) -> {
+						Thread thread = new Thread(runnable, "locksmith-async-" + threads.incrementAndGet());
+						thread.setDaemon(true);
+						return thread;
+					});
+			owned.allowCoreThreadTimeOut(true);
+			this.asyncExecutor = owned;
+			this.ownedAsyncExecutor = owned;
 		}
 		this.renewer = new Renewer(provider, clock, backgroundRenewal, Runnable::run);
 		provider.setLeaseLossListener(this::leaseLostByProvider);
@@ -276,14 +338,25 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @throws E if the action fails
 	 */
 	public static <T, E extends Exception> T callHolding(LockHandle handle, LockedCallable<T, E> action) throws E {
+		return callThenRelease(action, () -> openScope(handle), handle::release, () -> lostWhileRunning(handle));
+	}
+
+	/**
+	 * Runs {@code action} in the scope {@code scope} opens, then {@code release}, whatever the action does; a
+	 * loss found by the release is thrown after a normal return, or added as suppressed to the action's own
+	 * exception.
+	 */
+	private static <T, E extends Exception> T callThenRelease(LockedCallable<T, E> action,
+			Supplier<LockObserver.Scope> scope, Supplier<ReleaseOutcome> release, Supplier<LockLostException> lost)
+			throws E {
 		T result;
-		try {
+		try (LockObserver.Scope opened = scope.get()) {
 			result = action.call();
 		}
 		catch (Throwable ex) {
 			try {
-				if (handle.release() == ReleaseOutcome.LOST) {
-					ex.addSuppressed(lostWhileRunning(handle));
+				if (release.get() == ReleaseOutcome.LOST) {
+					ex.addSuppressed(lost.get());
 				}
 			}
 			catch (RuntimeException releaseFailure) {
@@ -291,15 +364,60 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			}
 			throw ex;
 		}
-		if (handle.release() == ReleaseOutcome.LOST) {
-			throw lostWhileRunning(handle);
+		if (release.get() == ReleaseOutcome.LOST) {
+			throw lost.get();
 		}
 		return result;
+	}
+
+	/**
+	 * Makes the hold of {@code handle} the current observation context of the calling thread (so that spans
+	 * started by the locked code are its children) until the returned scope is closed on the same thread.
+	 * {@link #callHolding} and {@code withLock} do this themselves; the {@code @DistributedLock} advice calls
+	 * it around the annotated method.
+	 * @param handle a handle from a {@link LockEngine}; any other handle gets a scope that does nothing
+	 * @return the scope to close
+	 */
+	public static LockObserver.Scope openScope(LockHandle handle) {
+		return (handle instanceof HeldLease lease) ? lease.openScope() : LockObserver.Scope.NONE;
 	}
 
 	private static LockLostException lostWhileRunning(LockHandle handle) {
 		return new LockLostException(handle.key(), "Lock '" + handle.key() + "' (fencing token "
 				+ handle.fencingToken() + ") was lost while the locked action ran");
+	}
+
+	@Override
+	public <T> CompletableFuture<T> withLockAsync(String key, Supplier<? extends CompletionStage<T>> action) {
+		return withLockAsync(key, LockOptions.defaults(), action);
+	}
+
+	@Override
+	public <T> CompletableFuture<T> withLockAsync(String key, LockOptions options,
+			Supplier<? extends CompletionStage<T>> action) {
+		requireOpen("withLockAsync");
+		return AsyncLocking.withLockAsync(this, this.asyncExecutor, key, options, action);
+	}
+
+	@Override
+	public MultiLockHandle acquireAll(Collection<String> keys, LockOptions options) {
+		requireOpen("acquireAll");
+		return Objects.requireNonNull(EngineMultiLock.acquire(this, "acquireAll", keys, options, true));
+	}
+
+	@Override
+	public Optional<MultiLockHandle> tryAcquireAll(Collection<String> keys, LockOptions options) {
+		requireOpen("tryAcquireAll");
+		return Optional.ofNullable(EngineMultiLock.acquire(this, "tryAcquireAll", keys, options, false));
+	}
+
+	@Override
+	public <T, E extends Exception> T withLocks(Collection<String> keys, LockOptions options,
+			LockedCallable<T, E> action) throws E {
+		Objects.requireNonNull(action, "action must not be null");
+		requireOpen("withLocks");
+		EngineMultiLock locks = Objects.requireNonNull(EngineMultiLock.acquire(this, "withLocks", keys, options, true));
+		return callThenRelease(action, () -> LockObserver.Scope.NONE, locks::release, locks::lostException);
 	}
 
 	@Override
@@ -460,6 +578,9 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			}
 		}
 		this.renewer.shutdown();
+		if (this.ownedAsyncExecutor != null) {
+			this.ownedAsyncExecutor.shutdown();
+		}
 		if (this.ownedCallbackExecutor != null) {
 			this.ownedCallbackExecutor.shutdown();
 			((ExecutorService) this.lostCallbackExecutor).shutdown();
@@ -470,35 +591,67 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	@Nullable HeldLease acquireTracked(String method, String key, LeaseType type, int permits, int limit,
 			LockOptions options, boolean throwIfNotAcquired) {
+		return acquireTracked(method, key, type, permits, limit, options, throwIfNotAcquired, true);
+	}
+
+	/**
+	 * Acquires a lease and tracks it. {@code threadBound} says whether the calling thread holds it for the
+	 * critical section (then reacquiring the key on that thread fails fast as non-reentrant); a lease taken
+	 * on a pool thread for asynchronous work is not bound to that thread, which goes on to other tasks.
+	 */
+	@Nullable HeldLease acquireTracked(String method, String key, LeaseType type, int permits, int limit,
+			LockOptions options, boolean throwIfNotAcquired, boolean threadBound) {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
 		requireOpen(method);
 		String backendKey = this.keyPrefix + key;
-		if (type != LeaseType.PERMITS) {
+		if (threadBound && type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
 		LockOptions resolved = resolve(options);
+		if (Boolean.TRUE.equals(resolved.autoExtend())) {
+			LockOptions.requireRenewalFits("MutexService." + method, resolved.ttl(), resolved.renewalPeriod(),
+					resolved.renewalTimeout());
+		}
+		LockObserver.Acquisition observed = this.observer
+			.acquiring(new LockObserver.Request(key, nameOf(resolved), this.provider.name(), type));
 		long start = this.clock.nanoTime();
-		Attempt attempt = acquireLoop(key, type, permits, limit, resolved, null, start);
+		Attempt attempt;
+		try {
+			attempt = acquireLoop(key, type, permits, limit, resolved, null, start);
+		}
+		catch (RuntimeException | Error ex) {
+			observed.failed(ex);
+			throw ex;
+		}
 		if (attempt == null) {
+			observed.failed(null);
 			if (throwIfNotAcquired) {
 				throw new LockNotAcquiredException(key, Duration.ofNanos(this.clock.nanoTime() - start));
 			}
 			return null;
 		}
-		HeldLease lease;
+		HeldLease lease = null;
 		try {
 			lease = new HeldLease(this, this.renewer, attempt.request.ref(), key, nameOf(resolved), permits,
 					attempt.token, this.clock.now(), attempt.sentAt, resolved.ttl(), resolved.metadata(),
-					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), this.handleSequence.incrementAndGet());
+					Boolean.TRUE.equals(resolved.autoExtend()), resolved.minHold(), resolved.renewalPeriod(),
+					resolved.renewalTimeout(), this.handleSequence.incrementAndGet(), threadBound ? Thread.currentThread() : null);
 			// Counted and announced before it is registered: from then on close(), the renewer or the backend
 			// may release it or report it lost, and those must follow the ACQUIRED event, never precede it.
 			this.statistics.acquired.increment();
+			lease.observe(observed.acquired(lease));
 			fire(LockEvent.Type.ACQUIRED, lease, this.clock.nanoTime() - start, null);
 			register(lease);
 		}
 		catch (RuntimeException | Error ex) {
 			releaseQuietly(attempt.request.ref());
+			if (lease != null) {
+				lease.endObservation(ex);
+			}
+			else {
+				observed.failed(ex);
+			}
 			throw ex;
 		}
 		if (this.closed) {
@@ -696,6 +849,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		});
 		this.active.incrementAndGet();
 		lease.start();
+		if (!lease.isHeld()) {
+			// released (or lost) before it was registered, by a listener of its ACQUIRED event: forget it again
+			unregister(lease);
+		}
 	}
 
 	/** Forgets a lease that is no longer held (idempotent). */
@@ -760,12 +917,18 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		this.statistics.holdNanos.add(heldNanos);
 		logger.warn("Lock '{}' (fencing token {}) lost: {}", lease.key(), lease.fencingToken(), reason);
 		LockEvent event = event(LockEvent.Type.LOST, lease, lease.key(), lease.name(), heldNanos, null);
+		LockLostException loss = new LockLostException(lease.key(), "Lock '" + KeyText.forMessage(lease.key())
+				+ "' (fencing token " + lease.fencingToken() + ") was lost: " + reason);
 		if (foundByCaller) {
+			lease.endObservation(loss);
 			deliver(event);
 		}
 		runLater(() -> {
 			if (!foundByCaller) {
-				execute(this.callbackExecutor, () -> deliver(event));
+				execute(this.callbackExecutor, () -> {
+					lease.endObservation(loss);
+					deliver(event);
+				});
 			}
 			if (!callbacks.isEmpty()) {
 				execute(this.lostCallbackExecutor, () -> callbacks.forEach(LockEngine::runCallback));

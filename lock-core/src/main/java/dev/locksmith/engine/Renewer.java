@@ -35,7 +35,7 @@ final class Renewer {
 	private static final Logger logger = LoggerFactory.getLogger(Renewer.class);
 
 	/** Retry delay after a renewal that could not reach the backend (bounded by the deadline). */
-	private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+	static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
 	/**
 	 * One lease's place in the queue. {@code seq} is unique per slot, so two slots due at the same time

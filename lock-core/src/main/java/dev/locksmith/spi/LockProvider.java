@@ -62,6 +62,43 @@ public interface LockProvider extends AutoCloseable {
 	boolean extend(LeaseRef lease, Duration ttl);
 
 	/**
+	 * Lowers a live {@link dev.locksmith.LeaseType#PERMITS PERMITS} lease to {@code permits} permits, keeping
+	 * its lease id, fencing token and expiry, and wakes waiters on the key so that the freed permits can be
+	 * taken. The count is absolute, not a difference, so a request re-sent after a lost reply frees nothing
+	 * twice: a lease that already holds {@code permits} or fewer is left as it is and reported live. The
+	 * default refuses; every provider that grants PERMITS leases overrides it.
+	 * @param lease the lease (of type PERMITS)
+	 * @param permits the permits it keeps, at least 1
+	 * @return {@code true} if the lease is live and now holds at most {@code permits}; {@code false} if it is gone
+	 * @throws UnsupportedOperationException if this provider cannot release part of a lease's permits
+	 * @throws IllegalArgumentException if {@code permits} is less than 1 or the lease is not of type PERMITS
+	 * @throws LockProviderUnavailableException if the backend cannot be reached
+	 */
+	default boolean reducePermits(LeaseRef lease, int permits) {
+		throw new UnsupportedOperationException(
+				"Lock provider '" + name() + "' cannot release part of a semaphore lease's permits");
+	}
+
+	/**
+	 * Checks the arguments of {@link #reducePermits} for a provider: the lease must be a PERMITS lease and
+	 * keep at least one permit.
+	 * @param method the calling method, for the message
+	 * @param lease the lease
+	 * @param permits the permits it is to keep
+	 * @throws IllegalArgumentException if either is wrong
+	 */
+	static void checkReducePermits(String method, LeaseRef lease, int permits) {
+		if (lease.type() != dev.locksmith.LeaseType.PERMITS) {
+			throw new IllegalArgumentException(method + ": only a PERMITS lease has permits to release, was "
+					+ lease.type());
+		}
+		if (permits < 1) {
+			throw new IllegalArgumentException(method + ": a lease keeps at least 1 permit, was " + permits
+					+ " (release the lease to give them all back)");
+		}
+	}
+
+	/**
 	 * Extends many leases, in as few round trips as the backend allows (the engine calls this once per
 	 * renewal tick with every lease that is due). The default calls {@link #extend} for each.
 	 * @param renewals the leases and their new TTLs

@@ -47,6 +47,11 @@ class ForwardingProvider implements LockProvider {
 	}
 
 	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		return this.delegate.reducePermits(lease, permits);
+	}
+
+	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
 		return this.delegate.renew(renewals);
 	}

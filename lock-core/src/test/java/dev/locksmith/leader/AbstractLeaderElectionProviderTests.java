@@ -37,6 +37,25 @@ abstract class AbstractLeaderElectionProviderTests {
 		}
 	}
 
+	/**
+	 * Whether the provider's fencing tokens strictly increase per key, so that each new leader's term is
+	 * above the last. Redlock does not promise it (the token is the highest of the granting masters'
+	 * counters, and two quorums may report different masters' counters).
+	 * @return true unless the provider's tokens may go backwards
+	 */
+	protected boolean termsStrictlyIncrease() {
+		return true;
+	}
+
+	private void assertNewTerm(long term, long previous) {
+		if (termsStrictlyIncrease()) {
+			assertThat(term).isGreaterThan(previous);
+		}
+		else {
+			assertThat(term).isPositive();
+		}
+	}
+
 	private LockEngine newEngine() {
 		LockProvider provider = newProvider();
 		this.closeables.add(provider);
@@ -70,7 +89,7 @@ abstract class AbstractLeaderElectionProviderTests {
 		int second = awaitSingleLeader(elections);
 		assertThat(second).isNotEqualTo(first);
 		long secondTerm = recorders.get(second).next().leadership().term();
-		assertThat(secondTerm).isGreaterThan(firstTerm);
+		assertNewTerm(secondTerm, firstTerm);
 
 		assertThat(newEngine().forceRelease(elections.get(second).key())).isTrue();
 		Event lost = recorders.get(second).next();
@@ -79,13 +98,13 @@ abstract class AbstractLeaderElectionProviderTests {
 		int third = awaitSingleLeader(elections);
 		assertThat(third).as("the yielder still waits").isNotEqualTo(first);
 		long thirdTerm = recorders.get(third).next().leadership().term();
-		assertThat(thirdTerm).isGreaterThan(secondTerm);
+		assertNewTerm(thirdTerm, secondTerm);
 
 		elections.get(third).stop();
 		assertThat(recorders.get(third).next().reason()).isEqualTo(RevocationReason.STOPPED);
 		int fourth = awaitSingleLeader(elections);
 		assertThat(fourth).isNotIn(first, third);
-		assertThat(recorders.get(fourth).next().leadership().term()).isGreaterThan(thirdTerm);
+		assertNewTerm(recorders.get(fourth).next().leadership().term(), thirdTerm);
 	}
 
 	private static int awaitSingleLeader(List<LeaderElection> elections) {

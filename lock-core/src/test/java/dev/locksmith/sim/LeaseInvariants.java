@@ -164,7 +164,7 @@ public final class LeaseInvariants {
 							? Math.max(this.world.backend().restartedAtMaster(), h.acquiredAtMaster)
 							: (h.lastSeenExpiry != Long.MIN_VALUE && h.lastSeenExpiry <= now) ? h.lastSeenExpiry : now;
 				}
-				h.renewIntervalMaster = client.clock().toMasterDuration(Math.max(1_000_000L, h.ttl.toNanos() / 3));
+				h.renewIntervalMaster = client.clock().toMasterDuration(renewIntervalNanos(h));
 				if (!h.handle.isValid()) {
 					continue;
 				}
@@ -371,7 +371,7 @@ public final class LeaseInvariants {
 					}
 					this.orphanExpiry.put(lease.leaseId(), lease.expiresAtMaster());
 				}
-				else if (lease.expiresAtMaster() > first) {
+				else if (lease.expiresAtMaster() > first && !withinMinHold(handles.get(lease.leaseId()), lease.expiresAtMaster())) {
 					return new Violation(5, "orphan lease " + lease.leaseId() + " on '" + lease.key() + "' was extended from "
 							+ Simulation.ms(first) + " to " + Simulation.ms(lease.expiresAtMaster()) + " after nobody owned it");
 				}
@@ -379,6 +379,21 @@ public final class LeaseInvariants {
 		}
 		this.orphanExpiry.keySet().retainAll(present);
 		return null;
+	}
+
+	/**
+	 * Whether {@code expiry} is within the minimum hold of {@code h}'s lease: a release before the minimum
+	 * hold ends is an extend to it, and a caller that retries a release whose reply was lost re-sends that
+	 * extend. The backend applies it from when the extend arrives, so each retry may move the expiry by up to
+	 * a one-way latency (plus the client's drift over the hold and 1 ms of rounding up) past the grant plus
+	 * the minimum hold — never further.
+	 */
+	private boolean withinMinHold(TrackedHandle h, long expiry) {
+		if (h == null || h.minHoldNanos <= 0 || h.minHoldNanos >= Long.MAX_VALUE / 8) {
+			return false;
+		}
+		long drift = h.minHoldNanos / 100; // clients drift by at most 9,000 ppm
+		return expiry <= h.acquiredAtMaster + h.minHoldNanos + drift + this.world.maxLatencyNanos() + 1_000_000L;
 	}
 
 	private static boolean lastCallOnLeaseFailed(TrackedHandle h) {
@@ -508,6 +523,20 @@ public final class LeaseInvariants {
 
 	static Duration nanos(long n) {
 		return Duration.ofNanos(n);
+	}
+
+	/**
+	 * The tick gap within which an auto-extended lease must stay renewed: a third of its TTL, or with its own
+	 * renewal period the shorter of the period and what is left of the validity after it (a renewal due at the
+	 * period is then sent before the local deadline).
+	 */
+	private static long renewIntervalNanos(TrackedHandle h) {
+		long ttl = h.ttl.toNanos();
+		if (h.renewalPeriodNanos <= 0 || h.renewalPeriodNanos >= ttl) {
+			return Math.max(1_000_000L, ttl / 3);
+		}
+		long validity = Math.max(ttl - ttl / 100 - 2_000_000L, ttl / 2);
+		return Math.max(1_000_000L, Math.min(h.renewalPeriodNanos, validity - h.renewalPeriodNanos));
 	}
 
 }

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The checker itself: a backend that restarts its fencing counter from zero breaks invariant 2 (the
- * defects and mutants listed in the README show the other invariants failing), and the same run on a
+ * defects and mutants listed in docs/verification.md show the other invariants failing), and the same run on a
  * backend that seeds its tokens passes.
  */
 class LeaseInvariantsTests {

@@ -34,9 +34,16 @@ public sealed interface Op {
 	 * @param autoExtend whether to auto-extend
 	 * @param waitMs the wait time
 	 * @param minHoldMs the minimum hold
+	 * @param renewalPeriodMs the renewal period (0: a third of the TTL)
+	 * @param renewalTimeoutMs the renewal timeout (0: none)
 	 */
-	record Acquire(int client, String key, Mode mode, long ttlMs, boolean autoExtend, long waitMs, long minHoldMs)
-			implements Op {
+	record Acquire(int client, String key, Mode mode, long ttlMs, boolean autoExtend, long waitMs, long minHoldMs,
+			long renewalPeriodMs, long renewalTimeoutMs) implements Op {
+
+		Acquire(int client, String key, Mode mode, long ttlMs, boolean autoExtend, long waitMs, long minHoldMs) {
+			this(client, key, mode, ttlMs, autoExtend, waitMs, minHoldMs, 0, 0);
+		}
+
 	}
 
 	/** Release a handle. @param client the client @param handle the handle index */

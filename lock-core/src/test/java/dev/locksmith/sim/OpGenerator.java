@@ -118,7 +118,10 @@ public final class OpGenerator {
 		}
 		long minHold = (this.random.nextInt(80) == 0 && HUGE) ? -1 : (this.random.nextInt(8) == 0) ? 200 : 0;
 		boolean autoExtend = (ttl == 0) || this.random.nextInt(3) > 0;
-		return new Op.Acquire(c, pick(KEYS), mode, ttl, autoExtend, wait, minHold);
+		// some auto-extended leases with their own renewal period (half the TTL), some also with a timeout
+		long period = (autoExtend && ttl > 0 && this.random.nextInt(3) == 0) ? ttl / 2 : 0;
+		long timeout = (period > 0 && this.random.nextBoolean()) ? ttl / 4 : 0;
+		return new Op.Acquire(c, pick(KEYS), mode, ttl, autoExtend, wait, minHold, period, timeout);
 	}
 
 	private long pick(long[] values) {

@@ -346,10 +346,17 @@ public final class Simulation implements WorldView, SimNetwork {
 		}
 	}
 
-	private LockOptions options(long ttlMs, boolean autoExtend, long waitMs, long minHoldMs) {
+	private LockOptions options(long ttlMs, boolean autoExtend, long waitMs, long minHoldMs, long renewalPeriodMs,
+			long renewalTimeoutMs) {
 		LockOptions options = LockOptions.defaults().withAutoExtend(autoExtend);
 		if (ttlMs != 0) {
 			options = options.withTtl((ttlMs < 0) ? HUGE : Duration.ofMillis(ttlMs));
+		}
+		if (renewalPeriodMs > 0) {
+			options = options.withRenewalPeriod(Duration.ofMillis(renewalPeriodMs));
+		}
+		if (renewalTimeoutMs > 0) {
+			options = options.withRenewalTimeout(Duration.ofMillis(renewalTimeoutMs));
 		}
 		options = options.withWaitTime((waitMs < 0) ? ChronoUnit.FOREVER.getDuration() : Duration.ofMillis(waitMs));
 		if (minHoldMs != 0) {
@@ -372,7 +379,8 @@ public final class Simulation implements WorldView, SimNetwork {
 		Waiter w = new Waiter(c.index, key, type, 1, permits ? 2 : 1, start);
 		LockHandle handle = null;
 		try {
-			LockOptions options = options(a.ttlMs(), a.autoExtend(), a.waitMs(), a.minHoldMs());
+			LockOptions options = options(a.ttlMs(), a.autoExtend(), a.waitMs(), a.minHoldMs(), a.renewalPeriodMs(),
+					a.renewalTimeoutMs());
 			this.waiter = w;
 			this.inCall = c.index;
 			handle = switch (a.mode()) {
@@ -403,9 +411,12 @@ public final class Simulation implements WorldView, SimNetwork {
 					: (a.ttlMs() < 0) ? HUGE : Duration.ofMillis(a.ttlMs());
 			TrackedHandle tracked = new TrackedHandle(c.index, handle, key, a.autoExtend(), ttl, acquiredAt,
 					(grant != null) ? grant.epoch() : this.backend.epoch(), faultsBefore);
-			if (c.provider.faults() != faultsBefore) {
-				tracked.faultsAtAcquire = -1; // acquired through a failure: not held to invariant 3
+			if (c.provider.faults() != faultsBefore || a.renewalTimeoutMs() > 0) {
+				// acquired through a failure, or a renewal timeout may give up slow but successful renewals:
+				// not held to invariant 3
+				tracked.faultsAtAcquire = -1;
 			}
+			tracked.renewalPeriodNanos = a.renewalPeriodMs() * 1_000_000L;
 			tracked.minHoldNanos = (a.minHoldMs() < 0) ? Long.MAX_VALUE / 4 : a.minHoldMs() * 1_000_000L;
 			handle.onLost(() -> {
 				tracked.lostAtMaster = this.time.nanoTime();

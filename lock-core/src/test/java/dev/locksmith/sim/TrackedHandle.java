@@ -70,6 +70,9 @@ public final class TrackedHandle {
 	/** The renewal interval in master time at the last observation (a third of the TTL, with drift). */
 	long renewIntervalMaster;
 
+	/** The lease's own renewal period, or 0 for the default (a third of the TTL). */
+	long renewalPeriodNanos;
+
 	TrackedHandle(int client, LockHandle handle, String backendKey, boolean autoExtend, Duration ttl,
 			long acquiredAtMaster, int epoch, long faultsAtAcquire) {
 		this.client = client;

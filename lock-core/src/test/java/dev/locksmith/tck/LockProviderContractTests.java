@@ -118,6 +118,15 @@ public abstract class LockProviderContractTests {
 		return true;
 	}
 
+	/**
+	 * Returns whether this provider releases part of a semaphore lease's permits
+	 * ({@link LockProvider#reducePermits}); the partial-release cases are skipped for one that does not.
+	 * @return {@code true} (the default) if it does
+	 */
+	protected boolean supportsPartialRelease() {
+		return true;
+	}
+
 	@BeforeEach
 	void startServices(TestInfo info) {
 		this.testName = info.getTestMethod().map((method) -> method.getName()).orElse("test");
@@ -635,6 +644,153 @@ public abstract class LockProviderContractTests {
 			assertThat(next.fencingToken()).isGreaterThan(permit.fencingToken());
 		}
 		assertThat(permit.release()).isEqualTo(ReleaseOutcome.LOST);
+	}
+
+	@Test
+	void releasingPartOfThePermitsFreesThemForAnotherHolder() {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		String name = key("sem");
+		DistributedSemaphore semA = this.a.semaphore(name, 3);
+		DistributedSemaphore semB = this.b.semaphore(name, 3);
+		LockHandle three = semA.acquire(3, noWait());
+		assertThat(semB.tryAcquire(1, noWait())).isEmpty();
+		assertThat(three.releasePermits(2)).isEqualTo(1);
+		assertThat(three.permits()).isEqualTo(1);
+		assertThat(three.isValid()).isTrue();
+		LeaseInfo kept = this.b.inspect(name).leases().get(0);
+		assertThat(kept.leaseId()).isEqualTo(three.leaseId());
+		assertThat(kept.permits()).isEqualTo(1);
+		assertThat(kept.fencingToken()).isEqualTo(three.fencingToken());
+		assertThat(semB.available()).isEqualTo(2);
+		LockHandle two = semB.tryAcquire(2, noWait()).orElseThrow();
+		assertThat(semB.tryAcquire(1, noWait())).as("the kept permit is still held").isEmpty();
+		three.close();
+		assertThat(semB.available()).isEqualTo(1);
+		two.close();
+		assertThat(semA.available()).isEqualTo(3);
+	}
+
+	@Test
+	void partialReleasesNeverPutMorePermitsInUseThanTheLimit() throws Exception {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		String name = key("sem");
+		int limit = 4;
+		AtomicInteger inUse = new AtomicInteger();
+		AtomicInteger maxInUse = new AtomicInteger();
+		runConcurrently(6, (index) -> {
+			DistributedSemaphore semaphore = ((index % 2 == 0) ? this.a : this.b).semaphore(name, limit);
+			for (int i = 0; i < 5; i++) {
+				try (LockHandle permits = semaphore.acquire(2, LockOptions.waitTime(Duration.ofSeconds(30)))) {
+					maxInUse.accumulateAndGet(inUse.addAndGet(2), Math::max);
+					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+					inUse.decrementAndGet(); // stop using one before giving it back
+					assertThat(permits.releasePermits(1)).isEqualTo(1);
+					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+					inUse.addAndGet(-1);
+				}
+			}
+		});
+		assertThat(maxInUse.get()).isBetween(2, limit);
+		assertThat(this.a.semaphore(name, limit).available()).isEqualTo(limit);
+	}
+
+	@Test
+	void releasingPartOfThePermitsWakesAWaiter() throws Exception {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		String name = key("sem");
+		LockHandle three = this.a.semaphore(name, 3).acquire(3, LockOptions.ttl(Duration.ofSeconds(60)));
+		int attemptsBefore = this.providerB.acquires.get();
+		ExecutorService executor = Executors.newSingleThreadExecutor();
+		try {
+			Future<LockHandle> waiter = executor.submit(
+					() -> this.b.semaphore(name, 3).acquire(2, LockOptions.waitTime(Duration.ofSeconds(50))));
+			int tries = this.providerB.notifiesReleases() ? 2 : 1;
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.providerB.acquires.get() - attemptsBefore >= tries);
+			assertThat(waiter.isDone()).isFalse();
+			int attemptsWhileWaiting = this.providerB.acquires.get() - attemptsBefore;
+			three.releasePermits(2);
+			// the holder's lease had 60 s left and the waiter's next try without a wake-up is 50 s away: only a
+			// wake-up explains success within 20 s
+			try (LockHandle two = waiter.get(20, TimeUnit.SECONDS)) {
+				assertThat(two.permits()).isEqualTo(2);
+				assertThat(two.fencingToken()).isGreaterThan(three.fencingToken());
+			}
+			if (this.providerB.notifiesReleases()) {
+				assertThat(this.providerB.acquires.get() - attemptsBefore)
+					.as("woken by the partial release, not by polling").isLessThanOrEqualTo(attemptsWhileWaiting + 2);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+			three.close();
+		}
+	}
+
+	@Test
+	void theKeptPermitsStayHeldAndRenewed() {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		org.junit.jupiter.api.Assumptions.assumeTrue(leasesExpireByTtl(), "leases do not expire by TTL here");
+		String name = key("sem");
+		Duration ttl = shortTtl().multipliedBy(2);
+		DistributedSemaphore semB = this.b.semaphore(name, 3);
+		try (LockHandle three = this.a.semaphore(name, 3).acquire(3, LockOptions.ttl(ttl).withAutoExtend(true))) {
+			three.releasePermits(1);
+			long renewals = three.renewals();
+			long end = System.nanoTime() + ttl.multipliedBy(4).toNanos();
+			while (System.nanoTime() < end) {
+				// four TTLs: the two kept permits must never come free meanwhile
+				assertThat(semB.tryAcquire(2, noWait())).isEmpty();
+				LockSupport.parkNanos(ttl.toNanos() / 4);
+			}
+			assertThat(three.isValid()).isTrue();
+			assertThat(three.renewals()).isGreaterThan(renewals);
+			assertThat(three.permits()).isEqualTo(2);
+			try (LockHandle one = semB.acquire(1, noWait())) {
+				assertThat(semB.available()).isZero();
+			}
+		}
+		assertThat(this.a.statistics().lost()).isZero();
+	}
+
+	@Test
+	void releasingMorePermitsThanHeldIsRejected() {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		String name = key("sem");
+		LockHandle two = this.a.semaphore(name, 3).acquire(2, noWait());
+		assertThatIllegalArgumentException().isThrownBy(() -> two.releasePermits(3))
+			.withMessageContaining("releasePermits")
+			.withMessageContaining("2 permits held");
+		assertThatIllegalArgumentException().isThrownBy(() -> two.releasePermits(0));
+		assertThat(two.permits()).isEqualTo(2);
+		assertThat(this.b.semaphore(name, 3).available()).isEqualTo(1);
+		assertThat(two.releasePermits(2)).as("releasing all permits releases the lease").isZero();
+		assertThat(this.b.isLocked(name)).isFalse();
+		assertThatThrownBy(() -> two.releasePermits(1)).isInstanceOf(dev.locksmith.LockNotHeldException.class);
+		try (LockHandle mutex = this.a.acquire(key("k"), noWait())) {
+			assertThatThrownBy(() -> mutex.releasePermits(1)).isInstanceOf(UnsupportedOperationException.class);
+		}
+	}
+
+	@Test
+	void aReducePermitsResentAfterALostReplyFreesNothingTwice() {
+		org.junit.jupiter.api.Assumptions.assumeTrue(supportsPartialRelease(), "no partial release here");
+		String key = key("k");
+		LeaseRequest first = request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 3,
+				4);
+		assertThat(this.providerA.acquire(first).isGranted()).isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 2)).isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 2)).as("re-sent: still live").isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 3)).as("never raises the count").isTrue();
+		assertThat(this.providerB.inspect(PREFIX + key).leases()).extracting(LeaseInfo::permits).containsExactly(2);
+		Grant two = this.providerB
+			.acquire(request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 2, 4));
+		assertThat(two.isGranted()).isTrue();
+		Grant oneMore = this.providerB
+			.acquire(request(key, LeaseType.PERMITS, UUID.randomUUID().toString(), Duration.ofSeconds(30), 1, 4));
+		assertThat(oneMore.isGranted()).as("2 + 2 of 4 permits are out").isFalse();
+		assertThat(this.providerA.release(first.ref())).isTrue();
+		assertThat(this.providerA.reducePermits(first.ref(), 1)).as("a released lease is gone").isFalse();
+		assertThatIllegalArgumentException().isThrownBy(() -> this.providerA.reducePermits(first.ref(), 0));
 	}
 
 	// ------------------------------------------------------------------ inspection

@@ -93,6 +93,12 @@ public final class CountingLockProvider implements LockProvider {
 	}
 
 	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		check(lease.key());
+		return this.delegate.reducePermits(lease, permits);
+	}
+
+	@Override
 	public Set<LeaseRef> renew(List<Renewal> renewals) {
 		this.renewCalls.incrementAndGet();
 		check("renew");

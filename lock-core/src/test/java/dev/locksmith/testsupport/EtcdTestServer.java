@@ -222,6 +222,41 @@ public final class EtcdTestServer implements AutoCloseable {
 	}
 
 	/**
+	 * Freezes the server process ({@code SIGSTOP}): its connections stay open but nothing answers, like a
+	 * hung server or one in a long pause. {@link #resume()} continues it; {@link #stop()} still kills it.
+	 */
+	public synchronized void pause() {
+		signal("-STOP");
+	}
+
+	/**
+	 * Continues a server frozen by {@link #pause()} ({@code SIGCONT}).
+	 */
+	public synchronized void resume() {
+		signal("-CONT");
+	}
+
+	private void signal(String signal) {
+		Process running = this.process;
+		if (running == null) {
+			throw new IllegalStateException("etcd is not running");
+		}
+		try {
+			int exit = new ProcessBuilder("kill", signal, Long.toString(running.pid())).inheritIO().start().waitFor();
+			if (exit != 0) {
+				throw new IllegalStateException("kill " + signal + " exited with " + exit);
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not signal etcd", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while signalling etcd", ex);
+		}
+	}
+
+	/**
 	 * Kills the server and deletes its data, as a lost disk would; {@link #start()} then starts an empty
 	 * member whose revisions begin at 1 again.
 	 */

@@ -69,10 +69,21 @@ public final class RedisClusterTestServer implements AutoCloseable {
 
 	private final List<StatefulRedisConnection<String, String>> adminConnections = new ArrayList<>();
 
+	private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
+
 	/**
 	 * Starts the three masters and forms the cluster (call {@link #assumeInstalled()} first).
 	 */
 	public RedisClusterTestServer() {
+		this(false);
+	}
+
+	/**
+	 * Starts the three masters, optionally one replica of each, and forms the cluster (call
+	 * {@link #assumeInstalled()} first). Replica {@code MASTERS + i} replicates master {@code i}.
+	 * @param replicas whether to start one replica per master
+	 */
+	public RedisClusterTestServer(boolean replicas) {
 		File executable = executable();
 		if (executable == null) {
 			throw new IllegalStateException("No redis-server on the PATH (install the package " + PACKAGE + ")");
@@ -82,6 +93,12 @@ public final class RedisClusterTestServer implements AutoCloseable {
 				startNode(executable);
 			}
 			formCluster();
+			if (replicas) {
+				for (int i = 0; i < MASTERS; i++) {
+					startNode(executable);
+				}
+				addReplicas();
+			}
 		}
 		catch (IOException | RuntimeException ex) {
 			close();
@@ -117,8 +134,8 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	}
 
 	/**
-	 * Returns a synchronous admin connection to one master (owned by the fixture; do not close it).
-	 * @param index the master, 0 to 2
+	 * Returns a synchronous admin connection to one node (owned by the fixture; do not close it).
+	 * @param index the node: masters 0 to 2, then the replicas, if started
 	 * @return its commands
 	 */
 	public RedisCommands<String, String> node(int index) {
@@ -126,17 +143,127 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the index of the master that serves a slot now, asking the first master.
+	 * Returns the index of the node that serves a slot now (as that node itself reports), among the nodes
+	 * not killed.
 	 * @param slot the hash slot
 	 * @return the index into {@link #ports()}
 	 */
 	public int nodeOfSlot(int slot) {
-		for (int i = 0; i < MASTERS; i++) {
-			if (servesSlot(i, slot)) {
+		for (int i = 0; i < this.ports.size(); i++) {
+			if (!this.killed.contains(i) && servesSlot(i, slot)) {
 				return i;
 			}
 		}
 		throw new IllegalStateException("No master serves slot " + slot);
+	}
+
+	/**
+	 * Returns the index of the replica of a master (with replicas started).
+	 * @param master the master, 0 to 2
+	 * @return the replica's index into {@link #ports()}
+	 */
+	public int replicaOf(int master) {
+		return MASTERS + master;
+	}
+
+	/**
+	 * Kills one node with {@code SIGKILL}: no shutdown, no last replication.
+	 * @param index the node
+	 */
+	public void kill(int index) {
+		this.killed.add(index);
+		signal(index, "-KILL");
+		try {
+			this.processes.get(index).waitFor(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Promotes a replica whose master is gone ({@code CLUSTER FAILOVER FORCE}: the other masters vote, the
+	 * dead master is not asked) and waits until every live node reports it as the owner of its slots.
+	 * @param replica the replica's index
+	 */
+	public void failOverTo(int replica) {
+		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+		String id = node(replica).clusterMyId();
+		while (true) {
+			try {
+				if (!node(replica).info("replication").contains("role:master")) {
+					node(replica).clusterFailover(true);
+				}
+				boolean everywhere = true;
+				for (int i = 0; i < this.ports.size(); i++) {
+					if (!this.killed.contains(i) && !ownsSomeSlot(i, id)) {
+						everywhere = false;
+					}
+				}
+				if (everywhere) {
+					return;
+				}
+			}
+			catch (RuntimeException ex) {
+				// a vote in progress: ask again
+			}
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException("Replica " + replica + " was not promoted within " + STARTUP_TIMEOUT);
+			}
+			pause(Duration.ofMillis(100));
+		}
+	}
+
+	private boolean ownsSomeSlot(int asked, String ownerId) {
+		for (Object range : node(asked).clusterSlots()) {
+			List<?> master = (List<?>) ((List<?>) range).get(2);
+			if (master.size() > 2 && ownerId.equals(master.get(2))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private void addReplicas() {
+		for (int i = MASTERS; i < this.ports.size(); i++) {
+			meet(i);
+		}
+		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+		for (int r = 0; r < MASTERS; r++) {
+			int replica = replicaOf(r);
+			String masterId = node(r).clusterMyId();
+			while (true) {
+				try {
+					node(replica).clusterReplicate(masterId);
+					break;
+				}
+				catch (RuntimeException ex) {
+					// the replica does not know the master yet
+					if (System.nanoTime() > deadline) {
+						throw ex;
+					}
+					pause(Duration.ofMillis(100));
+				}
+			}
+		}
+		for (int r = 0; r < MASTERS; r++) {
+			while (!node(replicaOf(r)).info("replication").contains("master_link_status:up")
+					|| !node(r).info("replication").contains("connected_slaves:1")) {
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("Replica of master " + r + " did not sync within " + STARTUP_TIMEOUT);
+				}
+				pause(Duration.ofMillis(50));
+			}
+		}
+	}
+
+	private void meet(int index) {
+		// CLUSTER MEET ip port bus-port: the bus is not on port + 10000 here
+		node(0).dispatch(CommandType.CLUSTER, new StatusOutput<>(StringCodec.UTF8),
+				new CommandArgs<>(StringCodec.UTF8).add("MEET")
+					.add("127.0.0.1")
+					.add(this.ports.get(index))
+					.add(this.busPorts.get(index)));
 	}
 
 	private boolean servesSlot(int index, int slot) {
@@ -202,7 +329,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 			.clientOptions(ClusterClientOptions.builder(RedisClientSettings.clientOptions(commandTimeout)).build())
 			.build();
 		RedisClusterConfiguration cluster = new RedisClusterConfiguration(
-				this.ports.stream().map((port) -> "127.0.0.1:" + port).toList());
+				this.ports.subList(0, MASTERS).stream().map((port) -> "127.0.0.1:" + port).toList());
 		LettuceConnectionFactory factory = new LettuceConnectionFactory(cluster, client);
 		factory.afterPropertiesSet();
 		factory.start();
@@ -295,12 +422,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 			node(i).clusterAddSlots(IntStream.rangeClosed(ranges[i][0], ranges[i][1]).toArray());
 		}
 		for (int i = 1; i < MASTERS; i++) {
-			// CLUSTER MEET ip port bus-port: the bus is not on port + 10000 here
-			node(0).dispatch(CommandType.CLUSTER, new StatusOutput<>(StringCodec.UTF8),
-					new CommandArgs<>(StringCodec.UTF8).add("MEET")
-						.add("127.0.0.1")
-						.add(this.ports.get(i))
-						.add(this.busPorts.get(i)));
+			meet(i);
 		}
 		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
 		for (int i = 0; i < MASTERS; i++) {

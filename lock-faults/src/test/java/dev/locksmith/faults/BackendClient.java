@@ -6,11 +6,13 @@ import java.util.List;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.etcd.jetcd.Client;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
+import dev.locksmith.provider.etcd.EtcdLockProvider;
 import dev.locksmith.provider.jdbc.JdbcLockProvider;
 import dev.locksmith.provider.jdbc.PostgresAdvisoryLockProvider;
 import dev.locksmith.provider.memory.MemoryLockProvider;
@@ -24,12 +26,16 @@ import dev.locksmith.spi.LockProvider;
  * and the orchestrator's leak check both use it), with the connections it opened.
  *
  * <p>Backends: {@code memory}, {@code redis} ({@code host:port}), {@code redlock} (three
- * {@code host:port}), {@code postgres-table} and {@code postgres-advisory} (a JDBC URL).
+ * {@code host:port}), {@code postgres-table} and {@code postgres-advisory} (a JDBC URL), {@code etcd}
+ * ({@code http://host:port}).
  */
 final class BackendClient implements AutoCloseable {
 
 	/** The Redis command timeout of the clients. */
 	static final Duration REDIS_TIMEOUT = Duration.ofMillis(1000);
+
+	/** The etcd request timeout of the clients. */
+	static final Duration ETCD_TIMEOUT = Duration.ofMillis(1000);
 
 	private final LockProvider provider;
 
@@ -54,8 +60,9 @@ final class BackendClient implements AutoCloseable {
 			}
 			case "postgres-table" -> JdbcLockProvider.builder(pool(endpoints, poolSize)).build();
 			case "postgres-advisory" -> PostgresAdvisoryLockProvider.builder(pool(endpoints, poolSize)).build();
+			case "etcd" -> EtcdLockProvider.builder(etcd(endpoints)).requestTimeout(ETCD_TIMEOUT).build();
 			default -> throw new IllegalArgumentException("BackendClient: unknown backend '" + backend
-					+ "' (memory, redis, redlock, postgres-table, postgres-advisory)");
+					+ "' (memory, redis, redlock, postgres-table, postgres-advisory, etcd)");
 		};
 	}
 
@@ -76,6 +83,16 @@ final class BackendClient implements AutoCloseable {
 		factory.start();
 		this.resources.add(factory::destroy);
 		return factory;
+	}
+
+	private Client etcd(String endpoints) {
+		Client client = Client.builder()
+			.endpoints(endpoints.split(","))
+			.connectTimeout(ETCD_TIMEOUT)
+			.retryMaxDuration(ETCD_TIMEOUT)
+			.build();
+		this.resources.add(client);
+		return client;
 	}
 
 	private HikariDataSource pool(String jdbcUrl, int poolSize) {

@@ -56,7 +56,7 @@ final class Campaign {
 	static boolean supported(String backend, Fault fault) {
 		return switch (backend) {
 			case "memory" -> fault == Fault.NONE || fault == Fault.CLOCK;
-			case "redis", "redlock" -> fault != Fault.TERMINATE;
+			case "redis", "redlock", "etcd" -> fault != Fault.TERMINATE;
 			default -> fault != Fault.RESTART;
 		};
 	}

@@ -7,6 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import dev.locksmith.testsupport.EtcdTestServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,10 +35,24 @@ class CampaignTests {
 	}
 
 	@Test
+	@EnabledIfSystemProperty(named = "faults.campaign", matches = "etcd")
+	void etcdCampaignFindsNoViolation() throws Exception {
+		EtcdTestServer.assumeInstalled();
+		List<FaultRun.Result> results = Campaign.run(List.of("etcd"),
+				List.of(Fault.KILL, Fault.PAUSE, Fault.RESTART, Fault.MIXED),
+				config(Duration.ofSeconds(Long.getLong("faults.seconds", 10)), 4), OUTPUT);
+		System.out.println(Campaign.header());
+		results.forEach((result) -> System.out.println(Campaign.row(result)));
+		assertThat(results).allSatisfy((result) -> assertThat(result.failed())
+			.as(result.config() + ": " + result.report().anomalies()).isFalse());
+		assertThat(results).allSatisfy((result) -> assertThat(result.operations()).isPositive());
+	}
+
+	@Test
 	@EnabledIfSystemProperty(named = "faults.campaign", matches = "long")
 	void longCampaign() throws Exception {
 		List<String> backends = List.of(
-				System.getProperty("faults.backends", "memory,redis,postgres-table,postgres-advisory,redlock").split(","));
+				System.getProperty("faults.backends", "memory,redis,postgres-table,postgres-advisory,redlock,etcd").split(","));
 		List<Fault> faults = List.of(System.getProperty("faults.faults", "none,kill,pause,restart,terminate,latency,"
 				+ "blackhole,drop-replies,reset,clock,mixed").split(",")).stream().map(Fault::of).toList();
 		List<FaultRun.Result> results = Campaign.run(backends, faults,

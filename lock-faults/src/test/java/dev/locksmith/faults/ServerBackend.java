@@ -14,6 +14,7 @@ import java.util.Random;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.locksmith.testsupport.EtcdTestServer;
 import dev.locksmith.testsupport.PostgresTestServer;
 import dev.locksmith.testsupport.RedisTestServer;
 
@@ -26,7 +27,7 @@ abstract class ServerBackend implements AutoCloseable {
 
 	/**
 	 * Starts a backend by name.
-	 * @param name memory, redis, redlock, postgres-table or postgres-advisory
+	 * @param name memory, redis, redlock, postgres-table, postgres-advisory or etcd
 	 * @return the running backend
 	 */
 	static ServerBackend start(String name) {
@@ -35,8 +36,9 @@ abstract class ServerBackend implements AutoCloseable {
 			case "redis" -> new Redis(name, 1);
 			case "redlock" -> new Redis(name, 3);
 			case "postgres-table", "postgres-advisory" -> new Postgres(name);
+			case "etcd" -> new Etcd();
 			default -> throw new IllegalArgumentException("Unknown backend '" + name
-					+ "' (memory, redis, redlock, postgres-table, postgres-advisory)");
+					+ "' (memory, redis, redlock, postgres-table, postgres-advisory, etcd)");
 		};
 	}
 
@@ -269,6 +271,51 @@ abstract class ServerBackend implements AutoCloseable {
 		@Override
 		public void close() {
 			// the server is shared by the runs and stopped by PostgresTestServer's shutdown hook
+		}
+
+	}
+
+	/** One etcd member; a restart is {@code kill -9} and start again with its data kept (etcd persists). */
+	static final class Etcd extends ServerBackend {
+
+		private final EtcdTestServer server;
+
+		Etcd() {
+			EtcdTestServer.assumeInstalled();
+			this.server = new EtcdTestServer();
+		}
+
+		@Override
+		String name() {
+			return "etcd";
+		}
+
+		@Override
+		List<Integer> ports() {
+			String endpoint = this.server.endpoint();
+			return List.of(Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)));
+		}
+
+		@Override
+		String endpoints(List<Integer> ports) {
+			return String.join(",", ports.stream().map((port) -> "http://127.0.0.1:" + port).toList());
+		}
+
+		@Override
+		boolean supports(Fault fault) {
+			return fault != Fault.TERMINATE;
+		}
+
+		@Override
+		String inject(Fault fault, Random random) {
+			this.server.stop();
+			this.server.start();
+			return "restarted etcd (data kept) at " + this.server.endpoint();
+		}
+
+		@Override
+		public void close() {
+			this.server.close();
 		}
 
 	}

@@ -69,4 +69,20 @@ class GrpcCancelledWaitTests extends LockServerTestSupport {
 		assertThat(heldCount()).isZero();
 	}
 
+	@Test
+	void aWaitingCreateWhoseClientWentAwayNeverTakesTheLock() throws Exception {
+		String holder = post("/api/v1alpha1/lock", lockBody("gone-client", "holder")).text("id");
+		ManagedChannel gone = channel();
+		LockServiceGrpc.newFutureStub(gone)
+			.createLock(CreateLockRequest.newBuilder().setService("gone-client").setWho("gone").setWait("50s").build());
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.serviceLocks.waitingRequests() == 1);
+
+		// the client process goes away: its connection closes, no cancel is sent for the call
+		gone.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+		assertThat(get("/api/v1alpha1/unlock/" + holder).status()).isEqualTo(200);
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.serviceLocks.waitingRequests() == 0);
+		assertThat(heldCount()).as("nobody holds the lock on behalf of the gone client").isZero();
+	}
+
 }

@@ -53,7 +53,7 @@ class PrometheusDashboardTests {
 	void everySeriesTheDashboardQueriesIsScraped() throws IOException {
 		Set<String> queried = queriedMetrics();
 		assertThat(queried).contains("locksmith_lock_acquire_seconds_count", "locksmith_lock_acquire_seconds_bucket",
-				"locksmith_lock_held_seconds_count", "locksmith_lock_lost_total",
+				"locksmith_lock_held_active_seconds_count", "locksmith_lock_lost_total",
 				"locksmith_lock_renewals_total", "locksmith_leader", "locksmith_leader_transitions_total");
 
 		try (LockHandle held = this.locks.acquire("dashboard:held",

@@ -17,6 +17,8 @@ public final class RedissonContender implements Contender {
 
 	private final RedissonClient client;
 
+	private final String name;
+
 	/**
 	 * Creates the client.
 	 * @param redisUri Redis URI
@@ -40,11 +42,31 @@ public final class RedissonContender implements Contender {
 			.setConnectionPoolSize(poolSize)
 			.setConnectionMinimumIdleSize(Math.max(1, poolSize / 2));
 		this.client = Redisson.create(config);
+		this.name = ContenderNames.REDISSON;
+	}
+
+	private RedissonContender(Config config, String name) {
+		this.client = Redisson.create(config);
+		this.name = name;
+	}
+
+	/**
+	 * Creates a client of a Redis Cluster, with the same pool sizes per master as the single-server one.
+	 * @param nodeUris the masters' URIs
+	 * @return the contender
+	 */
+	public static RedissonContender cluster(java.util.List<String> nodeUris) {
+		Config config = new Config();
+		config.useClusterServers()
+			.addNodeAddress(nodeUris.toArray(String[]::new))
+			.setMasterConnectionPoolSize(32)
+			.setMasterConnectionMinimumIdleSize(16);
+		return new RedissonContender(config, ContenderNames.REDISSON_CLUSTER);
 	}
 
 	@Override
 	public String name() {
-		return ContenderNames.REDISSON;
+		return this.name;
 	}
 
 	@Override

@@ -18,6 +18,9 @@ import dev.locksmith.LeaseType;
  * ns K \0 p leaseId   one permit lease each (holding one or more permits); attached to its etcd lease
  * ns K \0 g           the shared-grant guard: no etcd lease, empty value, rewritten by every read or permit grant
  * ns \0 base          the fencing-token base of this data set (no etcd lease)
+ * ns \0 f K           a wake-up pulse: written with a partial release of permits and deleted at once, so
+ *                     that every provider's release watch (which sees deletions only) wakes K's waiters;
+ *                     on the permit lease's etcd lease, so a pulse left behind expires with it
  * </pre>
  */
 final class EtcdKeys {
@@ -63,6 +66,22 @@ final class EtcdKeys {
 			case READ -> bytes(this.namespace + key + SEPARATOR + "r" + leaseId);
 			case PERMITS -> bytes(this.namespace + key + SEPARATOR + "p" + leaseId);
 		};
+	}
+
+	/** The wake-up pulse key of lock {@code key} (see the class comment). */
+	ByteSequence pulseKey(String key) {
+		return bytes(this.namespace + SEPARATOR + "f" + key);
+	}
+
+	/**
+	 * Returns the lock key of a wake-up pulse key.
+	 * @param stored the etcd key
+	 * @return the lock key, or {@code null} if {@code stored} is not a pulse key
+	 */
+	@Nullable String pulsedLockKey(ByteSequence stored) {
+		String text = stored.toString(StandardCharsets.UTF_8);
+		String prefix = this.namespace + SEPARATOR + "f";
+		return (text.startsWith(prefix) && text.length() > prefix.length()) ? text.substring(prefix.length()) : null;
 	}
 
 	/** The prefix of all lock keys that start with {@code keyPrefix}. */

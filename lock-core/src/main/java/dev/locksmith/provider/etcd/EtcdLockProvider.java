@@ -99,7 +99,10 @@ import dev.locksmith.spi.Renewal;
  * {@code If(value(key) == record) Then(Put(key, record, newLease))}: the create revision, hence the token,
  * is kept. <b>Renewal</b> (the engine's batched tick): the same re-attachment for every due lease, to one
  * new etcd lease per distinct TTL (the "tick lease"), as nested transactions in one {@code Txn} per 100
- * leases: one {@code LeaseGrant} and one {@code Txn} round trip however many leases are due (measured:
+ * leases (each also comparing the key's mod revision after our last write, so a late request of an earlier
+ * renewal, applied after a later one, fails instead of moving the key back to an older, earlier-expiring
+ * etcd lease; after a renewal whose answer was lost, the next one reads the key first): one
+ * {@code LeaseGrant} and one {@code Txn} round trip however many leases are due (measured:
  * 250 leases = 1 {@code LeaseGrant} + 3 {@code Txn}, sent together). A lease whose key no longer holds its
  * record (released elsewhere, force-released, expired, wiped) fails its compare and is reported lost. etcd's
  * own keep-alive is not used: it cannot change a TTL, and jetcd opens one stream per keep-alive request,
@@ -317,7 +320,8 @@ public final class EtcdLockProvider implements LockProvider {
 	/** Re-attaches our own live record to {@code etcdLease}; returns the grant, or null if it changed meanwhile. */
 	private @Nullable Grant reattach(LeaseRef ref, KeyValue own, long etcdLease, long base) {
 		TxnResponse moved = await(this.kv.txn()
-			.If(new Cmp(own.getKey(), Cmp.Op.EQUAL, CmpTarget.value(own.getValue())))
+			.If(new Cmp(own.getKey(), Cmp.Op.EQUAL, CmpTarget.value(own.getValue())),
+					new Cmp(own.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(own.getModRevision())))
 			.Then(Op.put(own.getKey(), own.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
 			.commit(), ref.key(), "acquire");
 		if (!moved.isSucceeded()) {
@@ -326,14 +330,14 @@ public final class EtcdLockProvider implements LockProvider {
 		if (own.getLease() != etcdLease) {
 			revokeIfExclusive(ref.leaseId(), own.getLease());
 		}
-		remember(ref, own.getValue(), etcdLease);
+		remember(ref, own.getValue(), etcdLease, moved.getHeader().getRevision());
 		return Grant.granted(noteToken(base + own.getCreateRevision()));
 	}
 
 	private Grant granted(LeaseRef ref, ByteSequence value, long etcdLease, TxnResponse response) {
 		List<GetResponse> gets = response.getGetResponses();
 		long token = base(gets.get(gets.size() - 1), ref.key()) + response.getHeader().getRevision();
-		remember(ref, value, etcdLease);
+		remember(ref, value, etcdLease, response.getHeader().getRevision());
 		return Grant.granted(noteToken(token));
 	}
 
@@ -441,6 +445,56 @@ public final class EtcdLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Rewrites a live permit lease's record with fewer permits, on the same key and etcd lease (so its
+	 * create revision, the fencing token, and its expiry are kept): a read and one transaction that applies
+	 * only if the key is unchanged since the read, then the deletion of a wake-up pulse key written by that
+	 * transaction, which every provider's release watch sees (see {@link EtcdKeys}).
+	 * @param lease the lease
+	 * @param permits the permits it keeps
+	 * @return whether it was live
+	 */
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("EtcdLockProvider.reducePermits", lease, permits);
+		validateKey(lease.key(), "reducePermits");
+		ByteSequence leaseKey = this.keys.leaseKey(lease.key(), lease.type(), lease.leaseId());
+		for (int attempt = 0; attempt < 3; attempt++) {
+			KeyValue current = find(lease, leaseKey);
+			if (current == null) {
+				forget(lease.leaseId());
+				return false;
+			}
+			LeaseRecord record = LeaseRecord.decode(current.getValue().getBytes());
+			if (record.permits() <= permits) {
+				return true;
+			}
+			ByteSequence value = ByteSequence.from(new LeaseRecord(record.leaseId(), record.owner(), record.type(),
+					permits, record.lockedAtMillis(), record.metadata()).encode());
+			PutOption sameLease = PutOption.builder().withLeaseId(current.getLease()).build();
+			ByteSequence pulse = this.keys.pulseKey(lease.key());
+			TxnResponse put = await(this.kv.txn()
+				.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
+				.Then(Op.put(leaseKey, value, sameLease), Op.put(pulse, ByteSequence.EMPTY, sameLease))
+				.commit(), lease.key(), "reducePermits");
+			if (put.isSucceeded()) {
+				Held mine = this.held.get(lease.leaseId());
+				if (mine != null && mine.etcdLease == current.getLease()) {
+					Held updated = new Held(mine.ref, value, mine.etcdLease, mine.exclusive,
+							put.getHeader().getRevision(), mine.uncertain);
+					updated.releasing = mine.releasing;
+					this.held.replace(lease.leaseId(), mine, updated);
+				}
+				// the deletion is what other providers' watches see; if it fails, the pulse expires with the lease
+				this.kv.delete(pulse);
+				this.signals.signal(lease.key());
+				return true;
+			}
+			// the key changed between the read and the write (moved to another etcd lease): read it again
+		}
+		throw unavailable(lease.key(), "reducePermits", null);
+	}
+
+	/**
 	 * Moves a live lease to a new etcd lease of {@code ttl} (rounded up to whole seconds): a read, a lease
 	 * grant and one transaction. The token is kept.
 	 * @param lease the lease
@@ -459,7 +513,8 @@ public final class EtcdLockProvider implements LockProvider {
 		long ttlSeconds = ttlSeconds(ttl);
 		long etcdLease = grantLease(ttlSeconds, lease.key());
 		TxnResponse moved = await(this.kv.txn()
-			.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(current.getValue())))
+			.If(new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(current.getValue())),
+					new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())))
 			.Then(Op.put(leaseKey, current.getValue(), PutOption.builder().withLeaseId(etcdLease).build()))
 			.commit(), lease.key(), "extend");
 		if (!moved.isSucceeded()) {
@@ -469,7 +524,7 @@ public final class EtcdLockProvider implements LockProvider {
 		}
 		revokeIfExclusive(lease.leaseId(), current.getLease());
 		if (this.held.containsKey(lease.leaseId())) {
-			remember(lease, current.getValue(), etcdLease);
+			remember(lease, current.getValue(), etcdLease, moved.getHeader().getRevision());
 		}
 		return true;
 	}
@@ -489,7 +544,8 @@ public final class EtcdLockProvider implements LockProvider {
 		Map<Long, List<Renewal>> byTtl = new LinkedHashMap<>();
 		List<Renewal> others = new ArrayList<>();
 		for (Renewal renewal : renewals) {
-			if (this.held.containsKey(renewal.lease().leaseId())) {
+			Held known = this.held.get(renewal.lease().leaseId());
+			if (known != null && !known.uncertain) {
 				byTtl.computeIfAbsent(ttlSeconds(renewal.ttl()), (ttl) -> new ArrayList<>()).add(renewal);
 			}
 			else {
@@ -505,7 +561,7 @@ public final class EtcdLockProvider implements LockProvider {
 			RenewalBatch batch = null;
 			for (Renewal renewal : group.getValue()) {
 				Held mine = this.held.get(renewal.lease().leaseId());
-				if (mine == null) {
+				if (mine == null || mine.uncertain) {
 					others.add(renewal);
 					continue;
 				}
@@ -515,7 +571,9 @@ public final class EtcdLockProvider implements LockProvider {
 				}
 				ByteSequence leaseKey = this.keys.leaseKey(mine.ref.key(), mine.ref.type(), mine.ref.leaseId());
 				batch.members.add(mine);
-				batch.ops.add(Op.txn(new Cmp[] { new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(mine.value)) },
+				// the mod revision of our last write: a late request of an earlier renewal cannot move it back
+				batch.ops.add(Op.txn(new Cmp[] { new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.value(mine.value)),
+						new Cmp(leaseKey, Cmp.Op.EQUAL, CmpTarget.modRevision(mine.modRevision)) },
 						new Op[] { Op.put(leaseKey, mine.value, withTickLease) }, new Op[0]));
 			}
 		}
@@ -523,14 +581,27 @@ public final class EtcdLockProvider implements LockProvider {
 		Set<LeaseRef> extended = new HashSet<>();
 		Set<Long> usedTickLeases = new HashSet<>();
 		Set<Long> previousTickLeases = new HashSet<>();
-		for (RenewalBatch batch : batches) {
-			List<TxnResponse> results = await(batch.response, "renew", "renew").getTxnResponses();
+		for (int b = 0; b < batches.size(); b++) {
+			RenewalBatch batch = batches.get(b);
+			TxnResponse response;
+			try {
+				response = await(batch.response, "renew", "renew");
+			}
+			catch (LockProviderUnavailableException ex) {
+				// this batch and the later ones may have been applied or not: re-read those leases next time
+				batches.subList(b, batches.size())
+					.forEach((unknown) -> unknown.members.forEach((mine) -> this.held.replace(mine.ref.leaseId(), mine,
+							mine.inDoubt())));
+				throw ex;
+			}
+			List<TxnResponse> results = response.getTxnResponses();
 			for (int i = 0; i < batch.members.size(); i++) {
 				Held mine = batch.members.get(i);
 				if (results.get(i).isSucceeded()) {
 					extended.add(mine.ref);
 					usedTickLeases.add(batch.tickLease);
-					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false);
+					Held moved = new Held(mine.ref, mine.value, batch.tickLease, false, response.getHeader().getRevision(),
+							false);
 					moved.releasing = mine.releasing;
 					if (this.held.replace(mine.ref.leaseId(), mine, moved)) {
 						if (mine.exclusive) {
@@ -750,8 +821,8 @@ public final class EtcdLockProvider implements LockProvider {
 	}
 
 	/** Records a lease on an etcd lease granted for it alone. */
-	private void remember(LeaseRef ref, ByteSequence value, long etcdLease) {
-		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true));
+	private void remember(LeaseRef ref, ByteSequence value, long etcdLease, long modRevision) {
+		this.held.put(ref.leaseId(), new Held(ref, value, etcdLease, true, modRevision, false));
 	}
 
 	/** Revokes an etcd lease only if this provider granted it for this lease alone (never a shared tick lease). */
@@ -915,8 +986,10 @@ public final class EtcdLockProvider implements LockProvider {
 	}
 
 	/**
-	 * A lease this provider granted: its record bytes and etcd lease ({@code exclusive} when the etcd lease
-	 * was granted for this lease alone, so revoking it removes nothing else).
+	 * A lease this provider granted: its record bytes, etcd lease ({@code exclusive} when the etcd lease
+	 * was granted for this lease alone, so revoking it removes nothing else) and the mod revision of its key
+	 * after our last write, which every renewal compares. {@code uncertain} after a renewal whose answer
+	 * was lost: the next one reads the key first ({@link #extend}).
 	 */
 	private static final class Held {
 
@@ -928,13 +1001,27 @@ public final class EtcdLockProvider implements LockProvider {
 
 		final boolean exclusive;
 
+		final long modRevision;
+
+		final boolean uncertain;
+
 		volatile boolean releasing;
 
-		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive) {
+		Held(LeaseRef ref, ByteSequence value, long etcdLease, boolean exclusive, long modRevision,
+				boolean uncertain) {
 			this.ref = ref;
 			this.value = value;
 			this.etcdLease = etcdLease;
 			this.exclusive = exclusive;
+			this.modRevision = modRevision;
+			this.uncertain = uncertain;
+		}
+
+		/** This lease after a renewal that may or may not have been applied. */
+		Held inDoubt() {
+			Held copy = new Held(this.ref, this.value, this.etcdLease, this.exclusive, this.modRevision, true);
+			copy.releasing = this.releasing;
+			return copy;
 		}
 
 	}

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -20,8 +21,10 @@ import dev.locksmith.spi.ReleaseSignals;
 /**
  * The provider's one watch on its namespace (deletions only, with the previous value): a deleted lease
  * key wakes that lock's waiters and tells the provider which lease id went away. When the watch fails
- * (for example the revision it resumes from was compacted), every waiter is woken and the watch starts
- * again from the current revision.
+ * (etcd restarted, the connection broke) it starts again right after the last revision it saw, so a
+ * deletion made while it was down is still delivered; every waiter is woken once more after the new
+ * watch is in place. If that revision was compacted, it resumes at the compaction revision: the
+ * deletions before it are gone, and that last wake-up makes every waiter read the lock again.
  */
 final class EtcdReleaseWatch implements AutoCloseable {
 
@@ -43,6 +46,12 @@ final class EtcdReleaseWatch implements AutoCloseable {
 
 	private Watch.@Nullable Watcher watcher;
 
+	/** Counts started watches; a callback of an older (closed) watch must not move {@link #lastSeen}. */
+	private long generation;
+
+	/** The highest revision whose deletions were delivered (0: unknown, resume from now). */
+	private long lastSeen;
+
 	private boolean closed;
 
 	EtcdReleaseWatch(Client client, EtcdKeys keys, ReleaseSignals signals, Consumer<String> deletedLease) {
@@ -60,6 +69,8 @@ final class EtcdReleaseWatch implements AutoCloseable {
 		if (this.closed) {
 			return;
 		}
+		this.lastSeen = revision;
+		long started = ++this.generation;
 		WatchOption.Builder option = WatchOption.builder()
 			.isPrefix(true)
 			.withNoPut(true)
@@ -68,7 +79,7 @@ final class EtcdReleaseWatch implements AutoCloseable {
 			option.withRevision(revision + 1);
 		}
 		this.watcher = this.watchClient.watch(EtcdKeys.bytes(this.keys.namespace()), option.build(),
-				Watch.listener(this::onResponse, this::onError));
+				Watch.listener((response) -> onResponse(started, response), (error) -> onError(started, error)));
 	}
 
 	/**
@@ -84,9 +95,15 @@ final class EtcdReleaseWatch implements AutoCloseable {
 		this.signals.signalAll();
 	}
 
-	private void onResponse(WatchResponse response) {
+	private void onResponse(long started, WatchResponse response) {
 		for (WatchEvent event : response.getEvents()) {
 			if (event.getEventType() != WatchEvent.EventType.DELETE) {
+				continue;
+			}
+			seen(started, event.getKeyValue().getModRevision());
+			String pulsed = this.keys.pulsedLockKey(event.getKeyValue().getKey());
+			if (pulsed != null) {
+				this.signals.signal(pulsed); // permits were freed by a partial release
 				continue;
 			}
 			EtcdKeys.Parsed parsed = this.keys.parse(event.getKeyValue().getKey());
@@ -106,15 +123,44 @@ final class EtcdReleaseWatch implements AutoCloseable {
 		}
 	}
 
-	private void onError(Throwable error) {
-		logger.warn("etcd release watch failed, restarting it: {}", error.toString());
+	/** Notes a delivered deletion's revision, unless it came from an older watch. */
+	private synchronized void seen(long started, long revision) {
+		if (started == this.generation) {
+			this.lastSeen = Math.max(this.lastSeen, revision);
+		}
+	}
+
+	private void onError(long started, Throwable error) {
+		logger.warn("etcd release watch failed, resuming it: {}", error.toString());
 		this.signals.signalAll();
 		synchronized (this) {
-			if (this.closed) {
+			if (this.closed || started != this.generation) {
 				return;
 			}
+			if (error instanceof CompactedException compacted) {
+				// the deletions before the compaction revision are gone: resume there (the wake-up covers them)
+				this.lastSeen = Math.max(this.lastSeen, compacted.getCompactedRevision() - 1);
+			}
 		}
-		this.retry.schedule(() -> restart(0), 200, TimeUnit.MILLISECONDS);
+		this.retry.schedule(() -> resume(started), 200, TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Replaces the failed watch {@code started} by one after the last revision seen, then wakes every
+	 * waiter: a waiter then reads the lock at a revision the new watch covers from, so no release falls
+	 * between its read and the watch.
+	 */
+	private void resume(long started) {
+		synchronized (this) {
+			if (this.closed || started != this.generation) {
+				return;
+			}
+			if (this.watcher != null) {
+				this.watcher.close();
+			}
+			start(this.lastSeen);
+		}
+		this.signals.signalAll();
 	}
 
 	@Override

@@ -99,11 +99,12 @@ final class AdvisorySessions implements AutoCloseable {
 	 * @param ref the lease
 	 * @param token its fencing token
 	 * @param permits its permit count (1 unless PERMITS)
+	 * @param limit its semaphore's limit (1 unless PERMITS)
 	 * @param connection the connection holding its advisory locks
 	 * @param ttl its TTL
 	 */
-	void pin(LeaseRef ref, long token, int permits, Connection connection, Duration ttl) {
-		HeldLease held = new HeldLease(ref, token, permits, connection);
+	void pin(LeaseRef ref, long token, int permits, int limit, Connection connection, Duration ttl) {
+		HeldLease held = new HeldLease(ref, token, permits, limit, connection);
 		this.leases.put(ref.leaseId(), held);
 		scheduleExpiry(held, ttl.toMillis());
 	}
@@ -185,6 +186,59 @@ final class AdvisorySessions implements AutoCloseable {
 		finally {
 			held.lock.unlock();
 		}
+	}
+
+	/**
+	 * Lowers a held permit lease to {@code permits}: unlocks as many of its semaphore slots on its pinned
+	 * session as it gives back (so they can be taken at once) and records the new count, in one statement.
+	 * @param held the lease
+	 * @param permits the permits it keeps
+	 * @param slotBase the key's slot base id
+	 * @return {@code true} if the session is alive and the lease was live
+	 */
+	boolean reducePermits(HeldLease held, int permits, long slotBase) {
+		held.lock.lock();
+		try {
+			if (held.ended) {
+				return false;
+			}
+			if (held.permits <= permits) {
+				return true;
+			}
+			long recorded;
+			try (PreparedStatement statement = held.connection.prepareStatement(this.statements.reducePermits())) {
+				int i = 1;
+				statement.setInt(i++, held.limit - 1);
+				statement.setLong(i++, slotBase);
+				statement.setLong(i++, slotBase);
+				statement.setInt(i++, held.permits - permits);
+				statement.setLong(i++, slotBase);
+				statement.setInt(i++, permits);
+				statement.setString(i++, held.ref.key());
+				statement.setString(i++, held.ref.leaseId());
+				statement.setString(i++, this.channel);
+				statement.setString(i++, held.ref.key());
+				statement.setString(i, held.ref.key());
+				try (ResultSet rs = statement.executeQuery()) {
+					recorded = rs.next() ? rs.getLong(2) : 0;
+				}
+			}
+			catch (SQLException ex) {
+				lost(held, false);
+				return false;
+			}
+			held.permits = permits;
+			if (recorded == 0) {
+				// the record was deleted through another instance: the lease is over
+				end(held, false);
+				return false;
+			}
+		}
+		finally {
+			held.lock.unlock();
+		}
+		this.wakeWaiters.accept(held.ref.key());
+		return true;
 	}
 
 	private void scheduleExpiry(HeldLease held, long delayMillis) {
@@ -345,7 +399,10 @@ final class AdvisorySessions implements AutoCloseable {
 
 		private final long token;
 
-		private final int permits;
+		/** Guarded by {@link #lock}; only lowered, by {@link AdvisorySessions#reducePermits}. */
+		private volatile int permits;
+
+		private final int limit;
 
 		private final Connection connection;
 
@@ -355,10 +412,11 @@ final class AdvisorySessions implements AutoCloseable {
 
 		private volatile @Nullable ScheduledFuture<?> expiry;
 
-		HeldLease(LeaseRef ref, long token, int permits, Connection connection) {
+		HeldLease(LeaseRef ref, long token, int permits, int limit, Connection connection) {
 			this.ref = ref;
 			this.token = token;
 			this.permits = permits;
+			this.limit = limit;
 			this.connection = connection;
 		}
 

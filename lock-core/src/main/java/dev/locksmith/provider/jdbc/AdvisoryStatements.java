@@ -23,6 +23,8 @@ final class AdvisoryStatements {
 
 	private final String writeGrantWaiting;
 
+	private final String reducePermits;
+
 	private final String flagWaiter;
 
 	private final String nextToken;
@@ -76,6 +78,16 @@ final class AdvisoryStatements {
 				+ " SELECT token FROM grant_";
 		// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
 		// gone too, and a record counts as live only while its advisory lock is held.
+		this.reducePermits = "WITH mine AS MATERIALIZED (SELECT s FROM generate_series(0, ?) s WHERE EXISTS (SELECT 1"
+				+ " FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid = pg_backend_pid()"
+				+ " AND mode = 'ExclusiveLock' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+				+ " AND classid::bigint = ((? # s::bigint) >> 32) & 4294967295 AND objid::bigint = (? # s::bigint) & 4294967295)"
+				+ " LIMIT ?),"
+				+ " freed AS (SELECT count(*) FILTER (WHERE pg_advisory_unlock(? # s::bigint)) AS n FROM mine),"
+				+ " recorded AS (UPDATE " + name + " SET permits = ? WHERE lock_key = ? AND lease_id = ? RETURNING 1),"
+				+ " notified AS (SELECT pg_notify(?, ?) WHERE EXISTS (SELECT 1 FROM " + name
+				+ " WHERE lock_key = ? AND lease_id = '' AND expires_at > now()))"
+				+ " SELECT (SELECT n FROM freed), (SELECT count(*) FROM recorded), (SELECT count(*) FROM notified)";
 		this.releaseHeld = "WITH gone AS (DELETE FROM " + name + " WHERE lock_key = ? AND lease_id = ?),"
 				+ " notified AS (SELECT pg_notify(?, ?) WHERE EXISTS (SELECT 1 FROM " + name
 				+ " WHERE lock_key = ? AND lease_id = '' AND expires_at > now()))"
@@ -167,6 +179,16 @@ final class AdvisoryStatements {
 	String takePermitSlots() {
 		return "SELECT count(*) FROM (SELECT s FROM generate_series(0, ?) s WHERE pg_try_advisory_lock(? # s::bigint)"
 				+ " LIMIT ?) taken";
+	}
+
+	/**
+	 * Gives back some of the semaphore slots this session holds for a permit lease, records the new count and
+	 * notifies waiters if the wait flag is up: last slot, slot base id (three times), slots to free, permits
+	 * kept, key, lease id, channel, key, key. Returns the slots freed, the records updated and the
+	 * notifications sent.
+	 */
+	String reducePermits() {
+		return this.reducePermits;
 	}
 
 	/** Draws a fencing token. */

@@ -358,6 +358,49 @@ public final class JdbcLockProvider implements LockProvider {
 		}
 	}
 
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("JdbcLockProvider.reducePermits", lease, permits);
+		String key = LockTable.checkKey(lease.key(), "JdbcLockProvider.reducePermits");
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean live = autoCommitted(connection, () -> {
+				try (PreparedStatement statement = connection.prepareStatement(this.statements.reducePermits())) {
+					statement.setInt(1, permits);
+					statement.setInt(2, permits);
+					statement.setString(3, key);
+					statement.setString(4, lease.leaseId());
+					return statement.executeUpdate() > 0;
+				}
+			});
+			if (live) {
+				// permits may have come free: wake waiters here and, with notifications, in other processes
+				wakeWaiters(connection, key);
+			}
+			return live;
+		}
+		catch (SQLException ex) {
+			throw unavailable(key, "reducePermits", ex);
+		}
+	}
+
+	/**
+	 * Wakes the key's waiters: in other processes by a notification where the database has them, here by a
+	 * signal unless the notification itself reaches this provider's listener.
+	 */
+	private void wakeWaiters(Connection connection, String key) throws SQLException {
+		String notifyRelease = this.statements.notifyRelease();
+		if (notifyRelease != null) {
+			try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
+				notify.setString(1, this.table.channel());
+				notify.setString(2, key);
+				notify.executeQuery().close();
+			}
+		}
+		if (!isListening()) {
+			this.signals.signal(key);
+		}
+	}
+
 	/**
 	 * Extends a live lease under its key's counter-row lock, like a grant.
 	 *
@@ -487,14 +530,42 @@ public final class JdbcLockProvider implements LockProvider {
 		return extended;
 	}
 
-	/** Locks the counter rows of the keys, in key order, inside the current transaction. */
+	/**
+	 * Locks the counter rows of the keys inside the current transaction, in code-point order (the byte order
+	 * of their UTF-8): the order PostgreSQL's one-statement renewal locks them in ({@code COLLATE "C"}), so
+	 * instances on either path never wait for each other in a cycle. Java's {@code String} order (UTF-16
+	 * units) differs from it for keys with characters above U+FFFF, and deadlocked against it.
+	 */
 	private void lockKeyRows(Connection connection, List<String> keys) throws SQLException {
+		Set<String> ordered = new TreeSet<>(JdbcLockProvider::compareCodePoints);
+		ordered.addAll(keys);
 		try (PreparedStatement statement = connection.prepareStatement(this.statements.lockKeyRow())) {
-			for (String key : new TreeSet<>(keys)) {
+			for (String key : ordered) {
 				statement.setString(1, key);
 				statement.executeQuery().close();
 			}
 		}
+	}
+
+	/**
+	 * Compares by Unicode code points, which is the byte order of UTF-8.
+	 * @param x one string
+	 * @param y the other
+	 * @return negative, zero or positive as {@code x} sorts before, with or after {@code y}
+	 */
+	static int compareCodePoints(String x, String y) {
+		int i = 0;
+		int j = 0;
+		while (i < x.length() && j < y.length()) {
+			int a = x.codePointAt(i);
+			int b = y.codePointAt(j);
+			if (a != b) {
+				return Integer.compare(a, b);
+			}
+			i += Character.charCount(a);
+			j += Character.charCount(b);
+		}
+		return Integer.compare(x.length() - i, y.length() - j);
 	}
 
 	/** Runs the statement and returns the update count of its last statement. */
@@ -670,17 +741,7 @@ public final class JdbcLockProvider implements LockProvider {
 				return deleted;
 			}, (deleted) -> true);
 			if (live > 0) {
-				String notifyRelease = this.statements.notifyRelease();
-				if (notifyRelease != null) {
-					try (PreparedStatement notify = connection.prepareStatement(notifyRelease)) {
-						notify.setString(1, this.table.channel());
-						notify.setString(2, key);
-						notify.executeQuery().close();
-					}
-				}
-				if (!isListening()) {
-					this.signals.signal(key);
-				}
+				wakeWaiters(connection, key);
 			}
 			return live > 0;
 		}

@@ -184,7 +184,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			if (token <= 0) {
 				return Grant.denied(this.serverWaits.waits(request) ? ServerWaits.HINT : null);
 			}
-			this.sessions.pin(request.ref(), token, permits, connection, request.ttl());
+			this.sessions.pin(request.ref(), token, permits,
+					(request.type() == LeaseType.PERMITS) ? request.limit() : 1, connection, request.ttl());
 			pinned = true;
 			return Grant.granted(token);
 		}
@@ -358,6 +359,22 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		catch (SQLException ex) {
 			throw unavailable(lease.key(), "extend", ex);
 		}
+	}
+
+	/**
+	 * Gives back part of a permit lease's semaphore slots on its own session (see
+	 * {@link AdvisorySessions#reducePermits}). Only the process holding the lease can: its slots are advisory
+	 * locks of its session, so a lease this provider does not hold is reported gone.
+	 */
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("PostgresAdvisoryLockProvider.reducePermits", lease, permits);
+		LockTable.checkKey(lease.key(), "PostgresAdvisoryLockProvider.reducePermits");
+		AdvisorySessions.HeldLease held = this.sessions.find(lease);
+		if (held == null) {
+			return false;
+		}
+		return this.sessions.reducePermits(held, permits, this.ids.id(lease.key(), AdvisoryLockIds.SLOTS));
 	}
 
 	/**

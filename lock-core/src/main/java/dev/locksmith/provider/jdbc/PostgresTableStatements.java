@@ -85,9 +85,10 @@ final class PostgresTableStatements extends TableStatements {
 				+ " * INTERVAL '1 millisecond' AND NOT EXISTS (SELECT 1 FROM mine))"
 				+ " SELECT COALESCE((SELECT fencing_token FROM mine), (SELECT fencing_token FROM granted)),"
 				+ " (SELECT CAST(CEIL(EXTRACT(EPOCH FROM (min(expires_at) - now())) * 1000) AS BIGINT) FROM live)" : null;
-		// the counter rows are locked in key order, so two renewals sharing keys cannot deadlock
+		// the counter rows are locked in byte order whatever the column's collation, the order the per-key path
+		// (JdbcLockProvider.lockKeyRows) locks them in, so two renewals sharing keys cannot deadlock
 		this.renewAll = readCommitted ? "SELECT 1 FROM " + name + " WHERE lock_key = ANY (CAST(? AS text[]))"
-				+ " AND lease_id = '' ORDER BY lock_key FOR UPDATE; UPDATE " + name
+				+ " AND lease_id = '' ORDER BY lock_key COLLATE \"C\" FOR UPDATE; UPDATE " + name
 				+ " t SET expires_at = now() + r.ttl * INTERVAL '1 millisecond' FROM unnest(CAST(? AS text[]),"
 				+ " CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) AS r(lock_key, lease_id, lease_type, ttl)"
 				+ " WHERE t.lock_key = r.lock_key AND t.lease_id = r.lease_id AND t.lease_type = r.lease_type"

@@ -132,7 +132,7 @@ final class ServerWaits {
 					connection.setAutoCommit(true);
 				}
 				long granted = waitAndRecord(connection, millis);
-				ServerWaits.this.sessions.pin(this.request.ref(), granted, 1, connection, this.request.ttl());
+				ServerWaits.this.sessions.pin(this.request.ref(), granted, 1, 1, connection, this.request.ttl());
 				kept = true;
 				this.token = granted;
 			}

@@ -30,6 +30,8 @@ abstract class TableStatements {
 
 	private final String extend;
 
+	private final String reducePermits;
+
 	private final String lockKeyRow;
 
 	private final String inspect;
@@ -61,6 +63,8 @@ abstract class TableStatements {
 				+ " AND expires_at > " + now;
 		this.extend = "UPDATE " + name + " SET expires_at = " + nowPlusMillis
 				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = ? AND lease_id <> '' AND expires_at > " + now;
+		this.reducePermits = "UPDATE " + name + " SET permits = CASE WHEN permits > ? THEN ? ELSE permits END"
+				+ " WHERE lock_key = ? AND lease_id = ? AND lease_type = 'PERMITS' AND lease_id <> '' AND expires_at > " + now;
 		this.lockKeyRow = "SELECT fencing_token FROM " + name + " WHERE lock_key = ? AND lease_id = '' FOR UPDATE";
 		this.inspect = "SELECT " + LockTable.COLUMNS + " FROM " + name + " WHERE lock_key = ? AND lease_id <> ''"
 				+ " AND expires_at > " + now + " ORDER BY fencing_token";
@@ -110,6 +114,14 @@ abstract class TableStatements {
 	/** Sets a live lease's expiry to now + TTL: TTL in ms, key, lease id, type. */
 	String extend() {
 		return this.extend;
+	}
+
+	/**
+	 * Lowers a live permit lease's count, never raises it: permits, permits, key, lease id. Changes neither
+	 * expiry nor token, so it needs no key lock: a grant that reads the old count only over-counts.
+	 */
+	String reducePermits() {
+		return this.reducePermits;
 	}
 
 	/** Locks the key's counter row for the rest of the transaction: key. */

@@ -181,6 +181,32 @@ public final class MemoryLockProvider implements LockProvider {
 	}
 
 	@Override
+	public boolean reducePermits(LeaseRef ref, int permits) {
+		LockProvider.checkReducePermits("MemoryLockProvider.reducePermits", ref, permits);
+		boolean[] live = new boolean[1];
+		boolean[] freed = new boolean[1];
+		long now = this.clock.nanoTime();
+		this.keys.computeIfPresent(ref.key(), (key, leases) -> {
+			List<Lease> current = purge(leases, now);
+			for (int i = 0; i < current.size(); i++) {
+				Lease lease = current.get(i);
+				if (lease.id.equals(ref.leaseId())) {
+					live[0] = true;
+					if (lease.permits > permits) {
+						current.set(i, lease.withPermits(permits));
+						freed[0] = true;
+					}
+				}
+			}
+			return current.isEmpty() ? null : current;
+		});
+		if (freed[0]) {
+			this.signals.signal(ref.key());
+		}
+		return live[0];
+	}
+
+	@Override
 	public LockInfo inspect(String key) {
 		long now = this.clock.nanoTime();
 		Instant wallNow = this.clock.now();
@@ -271,6 +297,11 @@ public final class MemoryLockProvider implements LockProvider {
 		Lease expiringAt(long newExpiresNanos) {
 			return new Lease(this.id, this.owner, this.type, this.permits, this.token, this.lockedAt,
 					this.grantedNanos, newExpiresNanos, this.metadata);
+		}
+
+		Lease withPermits(int newPermits) {
+			return new Lease(this.id, this.owner, this.type, newPermits, this.token, this.lockedAt, this.grantedNanos,
+					this.expiresNanos, this.metadata);
 		}
 
 		LeaseInfo info(long now, Instant wallNow) {

@@ -99,6 +99,22 @@ final class LeaseScripts {
 			""";
 
 	/**
+	 * Publishes {@code message} on {@code channel}: with {@code sharded} = {@code '1'} (Redis Cluster) by
+	 * {@code SPUBLISH} on the key's shard channel, which is in the key's slot, so only that master carries
+	 * it; a server without sharded pub/sub (before Redis 7) refuses it, which must not fail the release that
+	 * already happened, hence {@code pcall}. Otherwise by the classic {@code PUBLISH}.
+	 */
+	private static final String PUBLISH = """
+			local function publish(channel, message, sharded)
+			  if sharded == '1' then
+			    redis.pcall('SPUBLISH', channel, message)
+			  else
+			    redis.call('PUBLISH', channel, message)
+			  end
+			end
+			""";
+
+	/**
 	 * {@code nextToken(fenceKey, nowUs, ttl)}: the next fencing token of a key, stored in its counter;
 	 * returned as text. {@code queueHead(queue, entries, now)}: drops lapsed entries at the head of the queue
 	 * and returns the live head's lease id and entry, or nil. {@code handOff(...)}: gives a free key to the
@@ -127,7 +143,7 @@ final class LeaseScripts {
 			    if e then redis.call('HDEL', entries, head) end
 			  end
 			end
-			local function handOff(hash, fenceKey, queue, entries, now, nowUs, channel, key)
+			local function handOff(hash, fenceKey, queue, entries, now, nowUs, channel, key, sharded)
 			  local head, e = queueHead(queue, entries, now)
 			  if not head then return false end
 			  redis.call('LPOP', queue)
@@ -137,7 +153,7 @@ final class LeaseScripts {
 			  local ts = nextToken(fenceKey, nowUs, ttl)
 			  redis.call('HSET', hash, head, string.format('%.0f|%s|%.0f|W|1|', now + ttl, ts, now) .. tail)
 			  redis.call('PEXPIRE', hash, ttl)
-			  redis.call('PUBLISH', channel, string.char(1) .. string.len(head) .. ':' .. head .. key)
+			  publish(channel, string.char(1) .. string.len(head) .. ':' .. head .. key, sharded)
 			  return true
 			end
 			""";
@@ -157,7 +173,7 @@ final class LeaseScripts {
 	 * share is taken twice. (A live lease with the same id but another type or count is treated like any
 	 * other lease: it blocks or counts.)
 	 */
-	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + SETTLE + QUEUE + "local WAIT_SLACK_MS = "
+	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + SETTLE + PUBLISH + QUEUE + "local WAIT_SLACK_MS = "
 			+ WAIT_FLAG_SLACK_MILLIS + "\nlocal QUEUE_MS = " + QUEUE_ENTRY_MILLIS + "\nlocal REFRESH_MS = "
 			+ QUEUE_REFRESH_MILLIS + "\n" + """
 			local typ = ARGV[2]
@@ -246,12 +262,13 @@ final class LeaseScripts {
 
 	/**
 	 * Release. KEYS: lease hash, wait flag, fencing counter, queue, queue entries. ARGV: lease id, release
-	 * channel, backend key. Takes the lease id out of the queue (a waiter that gives up), then deletes the
-	 * lease. Returns 1 if the lease was live, 0 otherwise. When the key is then free and the queue has a
-	 * live head, hands the key to it (publishing the hand-off); otherwise publishes the backend key on the
-	 * channel when the lease was live and the wait flag is set.
+	 * channel (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}).
+	 * Takes the lease id out of the queue (a waiter that gives up), then deletes the lease. Returns 1 if the
+	 * lease was live, 0 otherwise. When the key is then free and the queue has a live head, hands the key to
+	 * it (publishing the hand-off); otherwise publishes the backend key on the channel when the lease was
+	 * live and the wait flag is set.
 	 */
-	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + QUEUE + """
+	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + QUEUE + """
 			if redis.call('HDEL', KEYS[5], ARGV[1]) == 1 then
 			  redis.call('LREM', KEYS[4], 1, ARGV[1])
 			end
@@ -266,13 +283,34 @@ final class LeaseScripts {
 			local live = 1
 			if tonumber(string.match(v, '^(%d+)')) <= now then live = 0 end
 			if redis.call('EXISTS', KEYS[1]) == 0
-			    and handOff(KEYS[1], KEYS[3], KEYS[4], KEYS[5], now, nowUs, ARGV[2], ARGV[3]) then
+			    and handOff(KEYS[1], KEYS[3], KEYS[4], KEYS[5], now, nowUs, ARGV[2], ARGV[3], ARGV[4]) then
 			  return live
 			end
 			if live == 1 and redis.call('EXISTS', KEYS[2]) == 1 then
-			  redis.call('PUBLISH', ARGV[2], ARGV[3])
+			  publish(ARGV[2], ARGV[3], ARGV[4])
 			end
 			return live
+			""");
+
+	/**
+	 * Reduce a permit lease. KEYS: lease hash, wait flag. ARGV: lease id, permits to keep, release channel
+	 * (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if
+	 * the lease is live and of type {@code P} (its count lowered to the argument if it was higher; never
+	 * raised), 0 otherwise; publishes when permits were freed and the wait flag is set. Expiry, token and the
+	 * rest of the value are kept. The lease stays, so the key is not free and nothing is handed off.
+	 */
+	static final LuaScript REDUCE_PERMITS = new LuaScript("reduce-permits", NOW + PUBLISH + """
+			local v = redis.call('HGET', KEYS[1], ARGV[1])
+			if not v then return 0 end
+			local exp, head, lp, rest = string.match(v, '^(%d+)(|%d+|%d+|P|)(%d+)(|.*)$')
+			if not exp or tonumber(exp) <= now then return 0 end
+			if tonumber(lp) > tonumber(ARGV[2]) then
+			  redis.call('HSET', KEYS[1], ARGV[1], exp .. head .. ARGV[2] .. rest)
+			  if redis.call('EXISTS', KEYS[2]) == 1 then
+			    publish(ARGV[3], ARGV[4], ARGV[5])
+			  end
+			end
+			return 1
 			""");
 
 	/**
@@ -322,21 +360,21 @@ final class LeaseScripts {
 			""");
 
 	/**
-	 * Force release. KEYS: lease hash, fencing counter, queue, queue entries. ARGV: release channel, backend
-	 * key. Deletes every lease; returns 1 if any was live. Hands the key to the queue's live head if there
-	 * is one (publishing the hand-off), else publishes the key if any lease was live. The fencing counter
-	 * is kept.
+	 * Force release. KEYS: lease hash, fencing counter, queue, queue entries. ARGV: release channel (the
+	 * key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Deletes every
+	 * lease; returns 1 if any was live. Hands the key to the queue's live head if there is one (publishing
+	 * the hand-off), else publishes the key if any lease was live. The fencing counter is kept.
 	 */
-	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + QUEUE + """
+	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + PUBLISH + QUEUE + """
 			local all = redis.call('HGETALL', KEYS[1])
 			local live = 0
 			for i = 1, #all, 2 do
 			  if tonumber(string.match(all[i + 1], '^(%d+)')) > now then live = live + 1 end
 			end
 			redis.call('DEL', KEYS[1])
-			local handed = handOff(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now, nowUs, ARGV[1], ARGV[2])
+			local handed = handOff(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now, nowUs, ARGV[1], ARGV[2], ARGV[3])
 			if live == 0 then return 0 end
-			if not handed then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+			if not handed then publish(ARGV[1], ARGV[2], ARGV[3]) end
 			return 1
 			""");
 

@@ -2,6 +2,7 @@ package dev.locksmith.provider.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
@@ -11,14 +12,14 @@ import org.slf4j.LoggerFactory;
 import dev.locksmith.LeaseType;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
-import dev.locksmith.spi.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
 
 /**
  * The waiting write acquisitions of one provider, by lease id: which attempts are queued on the server,
  * which waiter a hand-off message wakes, and taking a waiter that gives up out of the server's queue.
- * Each waiter also holds an ordinary exclusive subscription in the provider's {@link ReleaseSignals}, so
- * a plain release message or a re-subscription after a reconnect still wakes it.
+ * Each waiter also holds an ordinary exclusive subscription of the provider (on a Redis Cluster with
+ * sharded releases, one on the key's shard channel), so a plain release message or a re-subscription
+ * after a reconnect still wakes it, and a hand-off published on that channel reaches this process.
  */
 final class QueuedWaiters {
 
@@ -26,13 +27,14 @@ final class QueuedWaiters {
 
 	private final ConcurrentHashMap<String, Waiter> byLeaseId = new ConcurrentHashMap<>();
 
-	private final ReleaseSignals signals;
+	/** The provider's plain subscription of a key: classic channel, or the key's shard channel. */
+	private final BiFunction<String, LeaseType, ReleaseSubscription> plainSubscribe;
 
 	/** Takes a lease id out of the queue (and releases a hand-off it did not claim): the release script. */
 	private final Consumer<LeaseRef> leave;
 
-	QueuedWaiters(ReleaseSignals signals, Consumer<LeaseRef> leave) {
-		this.signals = signals;
+	QueuedWaiters(BiFunction<String, LeaseType, ReleaseSubscription> plainSubscribe, Consumer<LeaseRef> leave) {
+		this.plainSubscribe = plainSubscribe;
 		this.leave = leave;
 	}
 
@@ -43,7 +45,7 @@ final class QueuedWaiters {
 	 * @return the subscription
 	 */
 	ReleaseSubscription subscribe(LeaseRequest request) {
-		ReleaseSubscription plain = this.signals.subscribe(request.key(), request.type());
+		ReleaseSubscription plain = this.plainSubscribe.apply(request.key(), request.type());
 		if (request.type() != LeaseType.WRITE) {
 			return plain;
 		}

@@ -79,6 +79,33 @@ final class RedisKeys {
 	}
 
 	/**
+	 * Returns the shard channel of a key's releases on a Redis Cluster: {@code {K}:channel}, which hashes to
+	 * the slot of the key's lease hash, so {@code SPUBLISH} on it runs in the key's scripts and only that
+	 * slot's master (and its replicas) carries the message.
+	 * @param key the backend key
+	 * @param channel the provider's release channel name
+	 * @return {@code {key}:channel}
+	 */
+	static String shardChannel(String key, String channel) {
+		return "{" + key + "}:" + channel;
+	}
+
+	/**
+	 * Returns the backend key of a shard channel name made by {@link #shardChannel}.
+	 * @param shardChannel the channel name
+	 * @param channel the provider's release channel name
+	 * @return the backend key, or {@code null} if the name is not such a channel
+	 */
+	static @Nullable String keyOfShardChannel(String shardChannel, String channel) {
+		String suffix = "}:" + channel;
+		if (shardChannel.length() < suffix.length() + 1 || shardChannel.charAt(0) != '{'
+				|| !shardChannel.endsWith(suffix)) {
+			return null;
+		}
+		return shardChannel.substring(1, shardChannel.length() - suffix.length());
+	}
+
+	/**
 	 * Returns the {@code SCAN MATCH} pattern for lease hashes whose backend key starts with a prefix.
 	 * @param keyPrefix the backend key prefix
 	 * @return the glob pattern, with the prefix's glob characters escaped

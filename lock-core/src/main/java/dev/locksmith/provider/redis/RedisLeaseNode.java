@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 
 import dev.locksmith.LeaseInfo;
@@ -57,13 +58,40 @@ final class RedisLeaseNode {
 
 	private final RedisConnectionFactory connectionFactory;
 
-	private final byte[] channel;
+	private final String channel;
+
+	private final byte[] channelBytes;
+
+	/** Whether releases publish on the key's shard channel ({@code SPUBLISH}, Redis Cluster). */
+	private final boolean sharded;
 
 	private volatile @Nullable CachedTail cachedTail;
 
 	RedisLeaseNode(RedisConnectionFactory connectionFactory, String channel) {
+		this(connectionFactory, channel, false);
+	}
+
+	/**
+	 * Creates the operations of one server or cluster.
+	 * @param connectionFactory the connection factory
+	 * @param channel the release channel
+	 * @param sharded whether releases publish on each key's shard channel ({@code SPUBLISH}) instead of the
+	 * classic channel
+	 */
+	RedisLeaseNode(RedisConnectionFactory connectionFactory, String channel, boolean sharded) {
 		this.connectionFactory = connectionFactory;
-		this.channel = bytes(channel);
+		this.channel = channel;
+		this.channelBytes = bytes(channel);
+		this.sharded = sharded;
+	}
+
+	/** The channel a release of {@code key} publishes on, and the sharded flag, as script arguments. */
+	private byte[] releaseChannel(String key) {
+		return this.sharded ? bytes(RedisKeys.shardChannel(key, this.channel)) : this.channelBytes;
+	}
+
+	private byte[] shardedFlag() {
+		return this.sharded ? ONE : ZERO;
 	}
 
 	/**
@@ -143,10 +171,26 @@ final class RedisLeaseNode {
 		});
 	}
 
+	/**
+	 * Lowers a live permit lease to {@code permits} and publishes the freed permits.
+	 * @param lease the lease
+	 * @param permits the permits it keeps
+	 * @return whether it was live
+	 */
+	boolean reducePermits(LeaseRef lease, int permits) {
+		String key = lease.key();
+		return execute(key, "reducePermits", (connection) -> {
+			Long reply = LeaseScripts.REDUCE_PERMITS.run(connection, ReturnType.INTEGER, 2,
+					RedisKeys.leaseKeyBytes(key), RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()),
+					bytes(Integer.toString(permits)), releaseChannel(key), bytes(key), shardedFlag());
+			return reply != null && reply == 1;
+		});
+	}
+
 	private @Nullable Long runRelease(RedisConnection connection, String key, byte[] leaseId) {
 		return LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
 				RedisKeys.waitKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
-				RedisKeys.queueEntriesKeyBytes(key), leaseId, this.channel, bytes(key));
+				RedisKeys.queueEntriesKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
 	}
 
 	/**
@@ -288,7 +332,7 @@ final class RedisLeaseNode {
 		return execute(key, "force-release", (connection) -> {
 			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 4,
 					RedisKeys.leaseKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
-					RedisKeys.queueEntriesKeyBytes(key), this.channel, bytes(key));
+					RedisKeys.queueEntriesKeyBytes(key), releaseChannel(key), bytes(key), shardedFlag());
 			return reply != null && reply == 1;
 		});
 	}
@@ -312,6 +356,30 @@ final class RedisLeaseNode {
 		}
 		catch (RuntimeException ex) {
 			logger.debug("Could not read the Redis maxmemory-policy (CONFIG GET may be disabled): {}", ex.getMessage());
+		}
+	}
+
+	/**
+	 * Returns the lowest major version among the servers behind the factory (every master of a cluster),
+	 * from {@code INFO server}, or -1 when it cannot be read.
+	 * @return the lowest {@code redis_version} major, or -1
+	 */
+	int lowestMajorVersion() {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			Properties info = connection.serverCommands().info("server");
+			int lowest = Integer.MAX_VALUE;
+			for (String name : (info != null) ? info.stringPropertyNames() : Set.<String>of()) {
+				if (name.endsWith("redis_version")) {
+					String version = info.getProperty(name).trim();
+					int dot = version.indexOf('.');
+					lowest = Math.min(lowest, Integer.parseInt((dot > 0) ? version.substring(0, dot) : version));
+				}
+			}
+			return (lowest == Integer.MAX_VALUE) ? -1 : lowest;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not read the Redis version: {}", ex.getMessage());
+			return -1;
 		}
 	}
 

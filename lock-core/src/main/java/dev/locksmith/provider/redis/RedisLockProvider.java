@@ -19,6 +19,7 @@ import dev.locksmith.spi.Renewal;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * A {@link LockProvider} on one Redis server, a primary with replicas, or a Redis Cluster, through Spring
@@ -28,8 +29,10 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * live leases, issues the fencing token and stores the lease with its expiry computed from the server's
  * {@code TIME}; release and extend act only on the exact lease id; release publishes the key on the
  * release channel. Renewal extends many leases with one script call. Waiters are woken through one
- * pub/sub subscription per provider. See {@link LeaseScripts} for the data layout and the fencing
- * guarantee.
+ * pub/sub subscription per provider; on a Redis Cluster (Redis 7+, Lettuce) through sharded pub/sub
+ * instead: each release {@code SPUBLISH}es on its key's shard channel and waiters subscribe to the shard
+ * channels of the keys they wait for (see {@link Builder#shardedReleases(boolean)}). See
+ * {@link LeaseScripts} for the data layout and the fencing guarantee.
  *
  * <p>Acquisition is idempotent per lease id: a request re-sent after a lost reply returns the existing
  * grant with its fencing token and sets its expiry to now + ttl, taking nothing twice. Keys over
@@ -50,11 +53,18 @@ public final class RedisLockProvider implements LockProvider {
 	/** The default pub/sub channel on which releases are published. */
 	public static final String DEFAULT_CHANNEL = "locksmith:releases";
 
+	private static final boolean LETTUCE_PRESENT = ClassUtils.isPresent("io.lettuce.core.cluster.RedisClusterClient",
+			RedisLockProvider.class.getClassLoader());
+
 	private final RedisLeaseNode node;
 
 	private final ReleaseSignals signals = new ReleaseSignals();
 
-	private final RedisReleaseListener listener;
+	/** The classic channel's subscription; {@code null} when releases use shard channels. */
+	private final @Nullable RedisReleaseListener listener;
+
+	/** The shard channels' subscriptions on a Redis Cluster; {@code null} when releases use the classic channel. */
+	private final @Nullable RedisShardedReleaseListener shardedListener;
 
 	private final QueuedWaiters queued;
 
@@ -65,15 +75,34 @@ public final class RedisLockProvider implements LockProvider {
 	private final KeyListing listing = new KeyListing();
 
 	private RedisLockProvider(Builder builder) {
-		this.node = new RedisLeaseNode(builder.connectionFactory, builder.channel);
+		boolean sharded = builder.shardedReleases && LETTUCE_PRESENT
+				&& RedisShardedReleaseListener.supports(builder.connectionFactory)
+				&& supportsShardedPubSub(new RedisLeaseNode(builder.connectionFactory, builder.channel).lowestMajorVersion());
+		this.node = new RedisLeaseNode(builder.connectionFactory, builder.channel, sharded);
 		this.minReplicas = builder.minReplicas;
 		this.replicaWait = (builder.minReplicas > 0)
 				? new ReplicaWait(builder.connectionFactory, builder.minReplicas, builder.replicaTimeout) : null;
 		this.node.warnIfKeysMayBeEvicted();
-		this.queued = new QueuedWaiters(this.signals, this.node::release);
-		this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals,
-				this.queued::onMessage);
-		this.listener.start();
+		this.queued = new QueuedWaiters(this::subscribe, this.node::release);
+		if (sharded) {
+			this.listener = null;
+			this.shardedListener = RedisShardedReleaseListener.create(builder.connectionFactory, builder.channel,
+					this.signals, this.queued::onMessage);
+		}
+		else {
+			this.shardedListener = null;
+			this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals,
+					this.queued::onMessage);
+			this.listener.start();
+		}
+	}
+
+	/**
+	 * Sharded pub/sub needs Redis 7 on every master. A version that could not be read (no master reachable
+	 * at start) counts as supported: the release script then tolerates a server that lacks {@code SPUBLISH}.
+	 */
+	private static boolean supportsShardedPubSub(int lowestMajorVersion) {
+		return lowestMajorVersion < 0 || lowestMajorVersion >= 7;
 	}
 
 	/**
@@ -108,6 +137,13 @@ public final class RedisLockProvider implements LockProvider {
 	public boolean release(LeaseRef lease) {
 		RedisLimits.checkLease("release", lease);
 		return this.node.release(lease);
+	}
+
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("RedisLockProvider.reducePermits", lease, permits);
+		RedisLimits.checkLease("reducePermits", lease);
+		return this.node.reducePermits(lease, permits);
 	}
 
 	@Override
@@ -176,7 +212,7 @@ public final class RedisLockProvider implements LockProvider {
 
 	@Override
 	public ReleaseSubscription subscribe(String key) {
-		return this.signals.subscribe(key);
+		return subscribe(key, LeaseType.READ);
 	}
 
 	/**
@@ -188,7 +224,8 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public ReleaseSubscription subscribe(String key, LeaseType type) {
-		return this.signals.subscribe(key, type);
+		RedisShardedReleaseListener sharded = this.shardedListener;
+		return (sharded != null) ? sharded.subscribe(key, type) : this.signals.subscribe(key, type);
 	}
 
 	/**
@@ -223,7 +260,12 @@ public final class RedisLockProvider implements LockProvider {
 	 */
 	@Override
 	public void close() {
-		this.listener.close();
+		if (this.listener != null) {
+			this.listener.close();
+		}
+		if (this.shardedListener != null) {
+			this.shardedListener.close();
+		}
 		if (this.replicaWait != null) {
 			this.replicaWait.close();
 		}
@@ -235,7 +277,24 @@ public final class RedisLockProvider implements LockProvider {
 	 * @return the subscription count
 	 */
 	long releaseSubscriptions() {
-		return this.listener.subscriptions();
+		return (this.listener != null) ? this.listener.subscriptions() : this.shardedListener.subscriptions();
+	}
+
+	/**
+	 * Returns how many release messages reached this provider's subscription, for tests and diagnostics.
+	 * @return the message count
+	 */
+	long releaseMessages() {
+		return (this.listener != null) ? this.listener.messages() : this.shardedListener.messages();
+	}
+
+	/**
+	 * Returns whether releases publish on each key's shard channel (Redis Cluster, sharded pub/sub), for
+	 * tests and diagnostics.
+	 * @return {@code true} with shard channels, {@code false} with the classic channel
+	 */
+	boolean shardedReleases() {
+		return this.shardedListener != null;
 	}
 
 	@Override
@@ -255,6 +314,8 @@ public final class RedisLockProvider implements LockProvider {
 		private Duration replicaTimeout = Duration.ofMillis(500);
 
 		private String channel = DEFAULT_CHANNEL;
+
+		private boolean shardedReleases = true;
 
 		private Builder(RedisConnectionFactory connectionFactory) {
 			this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
@@ -303,6 +364,22 @@ public final class RedisLockProvider implements LockProvider {
 				throw new IllegalArgumentException("channel must not be blank");
 			}
 			this.channel = channel;
+			return this;
+		}
+
+		/**
+		 * Sets whether, on a Redis Cluster (a cluster-aware {@code LettuceConnectionFactory}) of Redis 7 or
+		 * later, releases are published with sharded pub/sub on each key's own shard channel
+		 * {@code {K}:channel} ({@code SPUBLISH}, carried only by the master of the key's slot; waiters
+		 * {@code SSUBSCRIBE} while they wait) instead of the classic channel, which the cluster broadcasts to
+		 * every node (default {@code true}). Every process sharing locks must use the same setting: set it
+		 * to {@code false} while some of them still run a version that uses the classic channel. Ignored
+		 * (classic channel) on a single server, Sentinel, Redis 6 and other client libraries.
+		 * @param shardedReleases whether to use shard channels on a cluster
+		 * @return this builder
+		 */
+		public Builder shardedReleases(boolean shardedReleases) {
+			this.shardedReleases = shardedReleases;
 			return this;
 		}
 

@@ -37,9 +37,11 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 	private final ReleaseSignals signals;
 
 	/** Reads a message: wakes a hand-off's waiter and returns null, or returns the released key. */
-	private final Function<byte[], @Nullable String> messages;
+	private final Function<byte[], @Nullable String> decoder;
 
 	private final AtomicLong subscriptions = new AtomicLong();
+
+	private final AtomicLong messages = new AtomicLong();
 
 	private final Object lock = new Object();
 
@@ -48,8 +50,8 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 	private volatile boolean closed;
 
 	RedisReleaseListener(RedisConnectionFactory connectionFactory, String channel, ReleaseSignals signals,
-			Function<byte[], @Nullable String> messages) {
-		this.messages = messages;
+			Function<byte[], @Nullable String> decoder) {
+		this.decoder = decoder;
 		this.connectionFactory = connectionFactory;
 		this.channel = channel.getBytes(StandardCharsets.UTF_8);
 		this.signals = signals;
@@ -101,8 +103,16 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 	}
 
 	/**
-	 * Returns how many times the channel was subscribed, counting re-subscriptions after reconnects.
-	 * @return the subscription count
+	 * Returns how many release messages arrived, for tests.
+	 * @return the message count
+	 */
+	long messages() {
+		return this.messages.get();
+	}
+
+	/**
+	 * Returns how many times a channel was subscribed, counting re-subscriptions.
+	 * @return the count
 	 */
 	long subscriptions() {
 		return this.subscriptions.get();
@@ -110,7 +120,8 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 
 	@Override
 	public void onMessage(Message message, byte @Nullable [] pattern) {
-		String key = this.messages.apply(message.getBody());
+		this.messages.incrementAndGet();
+		String key = this.decoder.apply(message.getBody());
 		if (key != null) {
 			this.signals.signal(key);
 		}

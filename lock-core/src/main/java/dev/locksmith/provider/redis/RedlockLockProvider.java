@@ -197,6 +197,23 @@ public final class RedlockLockProvider implements LockProvider {
 		return false;
 	}
 
+	/**
+	 * Lowers a permit lease on every node. A node that misses it keeps counting the old permits, which only
+	 * over-counts; the lease counts as live when as many nodes hold it as its grant needed.
+	 */
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("RedlockLockProvider.reducePermits", lease, permits);
+		RedisLimits.checkLease("reducePermits", lease);
+		List<Outcome<Boolean>> outcomes = onAll((node) -> node.reducePermits(lease, permits));
+		PermitQuorum quorum = this.permitQuorums.get(lease.leaseId());
+		if (count(outcomes) >= ((quorum != null) ? quorum.required : this.nodes.size())) {
+			return true;
+		}
+		requireQuorumAnswered(lease.key(), "reducePermits", outcomes);
+		return false;
+	}
+
 	@Override
 	public boolean extend(LeaseRef lease, Duration ttl) {
 		RedisLimits.checkLease("extend", lease);

@@ -21,7 +21,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 
 /**
- * A separate JVM that contends for one etcd lock with several threads, for {@link EtcdCrossProcessTest}.
+ * A separate JVM that contends for one etcd lock with several threads, for {@link EtcdCrossProcessTests}.
  * Exits 0 on success, 1 if anything failed (a fencing token that did not increase, a timeout).
  */
 public final class EtcdContender {

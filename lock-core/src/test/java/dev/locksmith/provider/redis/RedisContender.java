@@ -21,7 +21,7 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * One contending process for {@link RedisCrossProcessTest}: several threads take the same Redis lock and,
+ * One contending process for {@link RedisCrossProcessTests}: several threads take the same Redis lock and,
  * inside it, do a deliberately unsafe read-sleep-write of a counter stored in Redis and check that the
  * fencing token exceeds the last one any process recorded. Exits 0 when done, 1 on a violation.
  */

@@ -19,12 +19,14 @@ import dev.locksmith.LockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.autoconfigure.LocksmithAutoConfiguration;
 import dev.locksmith.provider.kubernetes.KubernetesLockProvider;
+import dev.locksmith.provider.kubernetes.Mutex;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A Boot application with {@code locksmith.provider=kubernetes} locks through Lease objects on fabric8's CRUD
- * mock API server, using the application's {@link KubernetesClient} bean.
+ * A Boot application with {@code locksmith.provider=kubernetes} locks through Lease objects (or, with
+ * {@code locksmith.kubernetes.resource=mutex}, Mutex objects) on fabric8's CRUD mock API server, using the
+ * application's {@link KubernetesClient} bean.
  */
 class KubernetesBootTests {
 
@@ -51,7 +53,7 @@ class KubernetesBootTests {
 
 	@Test
 	void providerKubernetesLocksThroughLeaseObjects() {
-		this.contextRunner.withBean(KubernetesClient.class, () -> client)
+		this.contextRunner.withBean(KubernetesClient.class, server::createClient)
 			.withPropertyValues("locksmith.provider=kubernetes", "locksmith.kubernetes.namespace=locks",
 					"locksmith.key-prefix=boot:", "locksmith.owner-id=pod-a")
 			.run((context) -> {
@@ -69,6 +71,29 @@ class KubernetesBootTests {
 				assertThat(locks.isLocked("db-migration")).isFalse();
 				assertThat(client.leases().inNamespace("locks").withName(name).get().getSpec().getHolderIdentity())
 					.isNull();
+			});
+	}
+
+	@Test
+	void resourceMutexLocksThroughMutexObjectsNamedAsTheKey() {
+		this.contextRunner.withBean(KubernetesClient.class, server::createClient)
+			.withPropertyValues("locksmith.provider=kubernetes", "locksmith.kubernetes.namespace=locks",
+					"locksmith.kubernetes.resource=mutex", "locksmith.key-prefix=boot-", "locksmith.owner-id=pod-m")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				MutexService locks = context.getBean(MutexService.class);
+				assertThat(context.getBean(KubernetesLockProvider.class).objectName("boot-schema-migration"))
+					.as("a key that is a DNS label names its Mutex").isEqualTo("boot-schema-migration");
+				try (LockHandle handle = locks.acquire("schema-migration")) {
+					assertThat(handle.fencingToken()).isPositive();
+					Mutex mutex = client.resources(Mutex.class).inNamespace("locks")
+						.withName("boot-schema-migration").get();
+					assertThat(mutex.getStatus().getHolder()).isEqualTo("pod-m");
+					assertThat(mutex.getStatus().getPhase()).isEqualTo(Mutex.LOCKED);
+				}
+				assertThat(client.resources(Mutex.class).inNamespace("locks")
+					.withName("boot-schema-migration").get().getStatus().getPhase())
+					.isEqualTo(Mutex.UNLOCKED);
 			});
 	}
 

@@ -3,7 +3,6 @@ package dev.locksmith.provider.kubernetes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,16 +14,14 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.type.TypeReference;
 
@@ -44,38 +41,46 @@ import dev.locksmith.spi.Renewal;
 import dev.locksmith.spi.ReleaseSubscription;
 
 /**
- * Locks on a Kubernetes API server, one {@code coordination.k8s.io/v1} Lease object per key.
+ * Locks on a Kubernetes API server, one object per key: a {@code coordination.k8s.io/v1} Lease (the default) or
+ * a {@code locksmith.dev/v1} {@link Mutex} ({@link Builder#resource}; its CustomResourceDefinition must be
+ * installed). Both kinds behave the same; only the human-readable mirror differs.
  *
  * <p><b>Storage.</b> The object's annotations are the lock's state: {@value #KEY_ANNOTATION} (the original key,
  * since object names are derived, see {@link ObjectNames}), {@value #TOKEN_ANNOTATION} (the last fencing token
  * issued for the key) and {@value #LEASES_ANNOTATION} (the live leases as a JSON list: id, owner, type,
  * permits, token, granted and expiry times, metadata). A write lease is one entry; readers and semaphore
  * permits are several entries of the same object, so the whole key, every reader and every permit, is
- * decided in one object and changed in one write. The Lease {@code spec} mirrors the state for Kubernetes
- * tools ({@code holderIdentity} the holders' owner ids, {@code renewTime} + {@code leaseDurationSeconds}
- * covering the latest expiry, {@code leaseTransitions} counting grants to a free key); it is never read
- * back.
+ * decided in one object and changed in one write. A Lease's {@code spec} ({@code holderIdentity},
+ * {@code renewTime} + {@code leaseDurationSeconds}, {@code leaseTransitions}) or a Mutex's {@code status}
+ * ({@code holder}, {@code lockedAt}, {@code expiresAt}, {@code phase}, {@code fencingToken}, a {@code Ready}
+ * condition) mirrors the state for Kubernetes tools, written in the same update; it is never read back.
+ * Mutex objects of keys that are DNS-1123 labels are named as the key ({@code db-migration}), and a Mutex
+ * created without annotations ({@code kubectl apply}, {@code locksmith mutex create}) is taken into use.
  *
  * <p><b>Atomicity.</b> Every change is a read, a decision in this JVM, and a write conditional on the
  * object's {@code resourceVersion}: a {@code create} for a key that has no object yet (409 AlreadyExists
  * means another client created it first) or an {@code update} carrying the resourceVersion that was read
  * (409 Conflict means another client wrote in between). On a conflict the provider reads again and decides
- * again. So a grant, and the token incremented with it, happen only on the state they were decided on.
+ * again, at once after a first conflict and after a short random pause that grows with further ones
+ * ({@link ConflictBackoff}), at most {@value #MAX_ATTEMPTS} times. So a grant, and the token incremented with it,
+ * happen only on the state they were decided on.
  * An acquire re-sent with the lease id of a live lease (its reply was lost) finds that lease and returns
  * its token with the expiry refreshed.
  *
  * <p><b>Time.</b> The API server has no lease clock: like client-go's leader election, expiry is decided
- * by the clock of the client that reads the object, against the expiry the writing client stored. The
- * guarantee therefore needs the clients' wall clocks to agree to within a margin much smaller than the
- * TTL (NTP-synchronised nodes); a client whose clock runs ahead by {@code d} sees leases expire {@code d}
- * early, while the holder's handle stays valid until the TTL minus the core's drift allowance (1% + 2 ms).
+ * by the client that reads the object, against the expiry the writing client stored. Each provider stamps and
+ * judges on its clock shifted to agree with the API server's {@code Date} header ({@link ApiServerClock}, sampled
+ * every minute; {@link Builder#apiServerTime}), so a node whose clock is minutes or hours off still agrees with
+ * the others to within about a second plus a round trip. Closer agreement rests on NTP-synchronised nodes; a client
+ * whose time runs ahead by {@code d} sees leases expire {@code d} early, while the holder's handle stays valid
+ * until the TTL minus the core's drift allowance (1% + 2 ms).
  * So a lease keeps blocking other requests, and shows in {@link #inspect}, until its stored expiry plus the
  * {@linkplain Builder#clockSkewAllowance clock-skew allowance} on the reader's clock; the holder itself never
  * extends, renews or re-acquires a lease its own clock has seen expire.
  *
  * <p><b>Fencing tokens</b> strictly increase per key as long as the object exists; releases and
- * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand restarts the
- * counter at 1.
+ * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand, or replacing a Mutex
+ * with one that lacks the annotations, restarts the counter at 1.
  *
  * <p><b>Waiting.</b> One watch per provider on the objects labelled
  * {@value #MANAGED_BY_LABEL}={@value #MANAGED_BY} signals waiters when a key loses a lease.
@@ -127,7 +132,7 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private static final Duration MAX_TTL = Duration.ofDays(365);
 
-	private static final int MAX_ATTEMPTS = 64;
+	static final int MAX_ATTEMPTS = 64;
 
 	private static final TypeReference<List<LeaseRecord>> RECORDS = new TypeReference<>() {
 	};
@@ -138,7 +143,12 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	private final ObjectNames names;
 
+	private final LockObjects<?> objects;
+
 	private final LockClock clock;
+
+	/** The API server's time, or null to use {@link #clock} as it is. */
+	private final @Nullable ApiServerClock serverTime;
 
 	private final long skewMillis;
 
@@ -151,11 +161,13 @@ public final class KubernetesLockProvider implements LockProvider {
 	private KubernetesLockProvider(Builder builder) {
 		this.client = builder.client;
 		this.namespace = builder.namespace;
-		this.names = new ObjectNames(builder.namePrefix);
+		this.objects = (builder.resource == ObjectKind.MUTEX) ? new MutexObjects() : new LeaseObjects();
+		this.names = new ObjectNames(builder.namePrefix, builder.resource == ObjectKind.MUTEX);
 		this.clock = builder.clock;
+		this.serverTime = builder.apiServerTime ? new ApiServerClock(builder.client, builder.clock) : null;
 		this.skewMillis = builder.clockSkewAllowance.toMillis();
 		this.closeClient = builder.closeClient;
-		this.watch = new KubernetesReleaseWatch(leases(), this.signals, this::liveCountOf);
+		this.watch = watch(this.objects);
 	}
 
 	/**
@@ -173,7 +185,23 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Returns the namespace the Lease objects live in.
+	 * Returns the kind of object the locks live in.
+	 * @return the resource kind
+	 */
+	public ObjectKind resource() {
+		return (this.objects instanceof MutexObjects) ? ObjectKind.MUTEX : ObjectKind.LEASE;
+	}
+
+	/**
+	 * Returns the {@linkplain Builder#clockSkewAllowance clock-skew allowance}.
+	 * @return the allowance
+	 */
+	public Duration clockSkewAllowance() {
+		return Duration.ofMillis(this.skewMillis);
+	}
+
+	/**
+	 * Returns the namespace the lock objects live in.
 	 * @return the namespace
 	 */
 	public String namespace() {
@@ -181,7 +209,7 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Returns the name of the Lease object that holds a key's state.
+	 * Returns the name of the object (Lease or Mutex) that holds a key's state.
 	 * @param key the backend key
 	 * @return the object name
 	 */
@@ -291,6 +319,35 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Lowers a live permit lease's count with one read and one conditional write; the watches of every
+	 * provider see fewer permits held in the object and wake their waiters.
+	 */
+	@Override
+	public boolean reducePermits(LeaseRef lease, int permits) {
+		LockProvider.checkReducePermits("KubernetesLockProvider.reducePermits", lease, permits);
+		checkKey("reducePermits", lease.key());
+		boolean live = mutate("reducePermits", lease.key(), (state) -> {
+			long now = nowMillis();
+			List<LeaseRecord> kept = state.live(now - this.skewMillis);
+			for (int i = 0; i < kept.size(); i++) {
+				LeaseRecord record = kept.get(i);
+				if (record.id().equals(lease.leaseId()) && record.isLiveAt(now)) {
+					if (record.type() != LeaseType.PERMITS || record.permits() <= permits) {
+						return Outcome.keep(record.type() == LeaseType.PERMITS);
+					}
+					kept.set(i, record.withPermits(permits));
+					return Outcome.write(state.with(kept, state.token, false), true);
+				}
+			}
+			return Outcome.keep(false);
+		});
+		if (live) {
+			this.signals.signal(lease.key());
+		}
+		return live;
+	}
+
+	/**
 	 * Extends the due leases with one read and one conditional write per key (the API has no multi-object
 	 * transaction, so keys cannot share a request): several leases of one key, such as a process's readers,
 	 * cost the same two requests as one.
@@ -348,10 +405,12 @@ public final class KubernetesLockProvider implements LockProvider {
 		}
 		List<LockInfo> locked = new ArrayList<>();
 		try {
-			for (Lease lease : leases().withLabel(MANAGED_BY_LABEL, MANAGED_BY).list().getItems()) {
-				String key = annotation(lease, KEY_ANNOTATION);
+			List<? extends HasMetadata> items = this.objects.in(this.client, this.namespace)
+				.withLabel(MANAGED_BY_LABEL, MANAGED_BY).list().getItems();
+			for (HasMetadata object : items) {
+				String key = annotation(object, KEY_ANNOTATION);
 				if (key != null && key.startsWith(keyPrefix)) {
-					LockInfo info = info(key, State.of(lease, key, this::parse));
+					LockInfo info = info(key, State.of(object, key, this::parse, false));
 					if (info.isLocked()) {
 						locked.add(info);
 					}
@@ -397,7 +456,7 @@ public final class KubernetesLockProvider implements LockProvider {
 	@Override
 	public void ping() {
 		try {
-			leases().list(new ListOptionsBuilder().withLimit(1L).build());
+			this.objects.in(this.client, this.namespace).list(new ListOptionsBuilder().withLimit(1L).build());
 		}
 		catch (KubernetesClientException ex) {
 			throw unavailable("ping", "", ex);
@@ -407,6 +466,9 @@ public final class KubernetesLockProvider implements LockProvider {
 	@Override
 	public void close() {
 		this.watch.close();
+		if (this.serverTime != null) {
+			this.serverTime.close();
+		}
 		if (this.closeClient) {
 			this.client.close();
 		}
@@ -414,7 +476,8 @@ public final class KubernetesLockProvider implements LockProvider {
 
 	@Override
 	public String toString() {
-		return "KubernetesLockProvider[namespace=" + this.namespace + ", prefix=" + this.names.prefix() + "]";
+		return "KubernetesLockProvider[" + this.objects.kind() + ", namespace=" + this.namespace + ", prefix="
+				+ this.names.prefix() + "]";
 	}
 
 	// ------------------------------------------------------------------ read, decide, conditional write
@@ -424,22 +487,29 @@ public final class KubernetesLockProvider implements LockProvider {
 	 * resourceVersion that was read (or creates the object if there was none); on a 409 starts over.
 	 */
 	private <T> T mutate(String method, String key, Function<State, Outcome<T>> decide) {
+		return mutate(this.objects, method, key, decide);
+	}
+
+	private <O extends HasMetadata, T> T mutate(LockObjects<O> kind, String method, String key,
+			Function<State, Outcome<T>> decide) {
 		String name = this.names.of(key);
+		NonNamespaceOperation<O, ? extends KubernetesResourceList<O>, Resource<O>> objects = kind.in(this.client,
+				this.namespace);
 		try {
 			for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-				Lease current = leases().withName(name).get();
-				State state = State.of(current, key, this::parse);
+				O current = objects.withName(name).get();
+				State state = State.of(current, key, this::parse, kind.adopts(name, key));
 				Outcome<T> outcome = decide.apply(state);
 				if (outcome.next == null) {
 					return outcome.result;
 				}
-				Lease next = toObject(name, key, current, outcome.next);
+				O next = toObject(kind, name, key, current, outcome.next);
 				try {
 					if (current == null) {
-						leases().resource(next).create();
+						objects.resource(next).create();
 					}
 					else {
-						leases().resource(next).update();
+						objects.resource(next).update();
 					}
 					return outcome.result;
 				}
@@ -449,7 +519,8 @@ public final class KubernetesLockProvider implements LockProvider {
 						throw ex;
 					}
 					// someone else wrote, created or (by hand) deleted the object since we read it: read again and
-					// decide again
+					// decide again, after a short random pause once conflicts repeat
+					ConflictBackoff.pause(attempt + 1);
 				}
 			}
 		}
@@ -457,19 +528,20 @@ public final class KubernetesLockProvider implements LockProvider {
 			throw unavailable(method, key, ex);
 		}
 		throw new LockProviderUnavailableException(key, "kubernetes provider " + method + ": still conflicting after "
-				+ MAX_ATTEMPTS + " attempts on Lease " + this.namespace + "/" + name, null);
+				+ MAX_ATTEMPTS + " attempts on " + kind.kind() + " " + this.namespace + "/" + name, null);
 	}
 
 	private State read(String key) {
-		Lease current = leases().withName(this.names.of(key)).get();
-		return State.of(current, key, this::parse);
+		String name = this.names.of(key);
+		HasMetadata current = this.objects.in(this.client, this.namespace).withName(name).get();
+		return State.of(current, key, this::parse, this.objects.adopts(name, key));
 	}
 
-	private Lease toObject(String name, String key, @Nullable Lease current, State next) {
-		Lease lease = (current != null) ? new LeaseBuilder(current).build()
-				: new LeaseBuilder().withNewMetadata().withName(name).withNamespace(this.namespace).endMetadata()
-					.withNewSpec().endSpec().build();
-		ObjectMeta meta = lease.getMetadata();
+	/** The object to write: the one read (changed in place; it is read again after a conflict) or a new one. */
+	private <O extends HasMetadata> O toObject(LockObjects<O> kind, String name, String key, @Nullable O current,
+			State next) {
+		O object = (current != null) ? current : kind.newObject(name, this.namespace);
+		ObjectMeta meta = object.getMetadata();
 		Map<String, String> labels = new HashMap<>((meta.getLabels() != null) ? meta.getLabels() : Map.of());
 		labels.put(MANAGED_BY_LABEL, MANAGED_BY);
 		meta.setLabels(labels);
@@ -479,52 +551,51 @@ public final class KubernetesLockProvider implements LockProvider {
 		annotations.put(TOKEN_ANNOTATION, Long.toString(next.token));
 		annotations.put(LEASES_ANNOTATION, this.client.getKubernetesSerialization().asJson(next.records));
 		meta.setAnnotations(annotations);
-		LeaseSpec spec = (lease.getSpec() != null) ? lease.getSpec() : new LeaseSpec();
-		long now = nowMillis();
-		if (next.records.isEmpty()) {
-			spec.setHolderIdentity(null);
-			spec.setLeaseDurationSeconds(null);
-		}
-		else {
-			long latest = next.records.stream().mapToLong(LeaseRecord::expiresAt).max().orElse(now);
-			spec.setHolderIdentity(String.join(",", next.records.stream().map(LeaseRecord::owner).distinct().toList()));
-			spec.setLeaseDurationSeconds((int) Math.min(Integer.MAX_VALUE, Math.max(1, (latest - now + 999) / 1000)));
-			spec.setRenewTime(Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC));
-		}
-		if (next.newHolder) {
-			spec.setAcquireTime(Instant.ofEpochMilli(now).atZone(ZoneOffset.UTC));
-			spec.setLeaseTransitions(((spec.getLeaseTransitions() != null) ? spec.getLeaseTransitions() : 0) + 1);
-		}
-		lease.setSpec(spec);
-		return lease;
+		kind.mirror(object, next.records, next.token, next.newHolder, Instant.ofEpochMilli(nowMillis()));
+		return object;
 	}
 
 	private List<LeaseRecord> parse(String json) {
 		return this.client.getKubernetesSerialization().unmarshal(json, RECORDS);
 	}
 
-	/** The number of leases in an object as last written (for the watch: a smaller count is a release). */
-	private int liveCountOf(Lease lease) {
-		String json = annotation(lease, LEASES_ANNOTATION);
-		return (json != null) ? parse(json).size() : 0;
+	private <O extends HasMetadata> KubernetesReleaseWatch<O> watch(LockObjects<O> kind) {
+		NonNamespaceOperation<O, ? extends KubernetesResourceList<O>, Resource<O>> objects = kind.in(this.client,
+				this.namespace);
+		return new KubernetesReleaseWatch<>(kind.kind(),
+				(watcher) -> objects.withLabel(MANAGED_BY_LABEL, MANAGED_BY).watch(watcher), this.signals,
+				this::liveCountOf);
 	}
 
-	static @Nullable String annotation(Lease lease, String name) {
-		Map<String, String> annotations = (lease.getMetadata() != null) ? lease.getMetadata().getAnnotations() : null;
+	/**
+	 * The leases in an object as last written, each counted by its permits (1 unless PERMITS), for the watch:
+	 * a smaller count is a release or a partial release of permits.
+	 */
+	private int liveCountOf(HasMetadata object) {
+		String json = annotation(object, LEASES_ANNOTATION);
+		int count = 0;
+		for (LeaseRecord record : (json != null) ? parse(json) : List.<LeaseRecord>of()) {
+			count += Math.max(1, record.permits());
+		}
+		return count;
+	}
+
+	static @Nullable String annotation(HasMetadata object, String name) {
+		Map<String, String> annotations = (object.getMetadata() != null) ? object.getMetadata().getAnnotations()
+				: null;
 		return (annotations != null) ? annotations.get(name) : null;
 	}
 
-	private NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases() {
-		return this.client.leases().inNamespace(this.namespace);
-	}
-
 	private long nowMillis() {
-		return this.clock.now().toEpochMilli();
+		return (this.serverTime != null) ? this.serverTime.nowMillis() : this.clock.now().toEpochMilli();
 	}
 
 	private LockProviderUnavailableException unavailable(String method, String key, KubernetesClientException ex) {
+		// a 404 on a collection of Mutex objects: the API server does not know the kind
+		String hint = (ex.getCode() == 404 && this.objects instanceof MutexObjects)
+				? " (is the Mutex CustomResourceDefinition installed? kubectl apply -f mutex-crd.yaml)" : "";
 		return new LockProviderUnavailableException(key, "kubernetes provider " + method + " on '"
-				+ KeyText.forMessage(key) + "' failed: HTTP " + ex.getCode() + " " + ex.getMessage(), ex);
+				+ KeyText.forMessage(key) + "' failed: HTTP " + ex.getCode() + " " + ex.getMessage() + hint, ex);
 	}
 
 	// ------------------------------------------------------------------ validation
@@ -581,19 +652,24 @@ public final class KubernetesLockProvider implements LockProvider {
 			this.newHolder = newHolder;
 		}
 
-		static State of(@Nullable Lease lease, String key, Function<String, List<LeaseRecord>> parse) {
+		static State of(@Nullable HasMetadata lease, String key, Function<String, List<LeaseRecord>> parse,
+				boolean adoptUnannotated) {
 			if (lease == null) {
 				return new State(List.of(), 0, false);
 			}
 			String storedKey = annotation(lease, KEY_ANNOTATION);
+			if (storedKey == null && adoptUnannotated) {
+				// a Mutex made by hand or by `locksmith mutex create` for exactly this key: no leases, no tokens yet
+				return new State(List.of(), 0, false);
+			}
 			if (storedKey == null) {
 				// never take over a Lease someone else uses (a client-go leader election, say) under this name
-				throw new IllegalStateException("Lease " + lease.getMetadata().getName()
+				throw new IllegalStateException(lease.getKind() + " " + lease.getMetadata().getName()
 						+ " was not created by Locksmith (it has no " + KEY_ANNOTATION + " annotation); refusing to "
 						+ "lock '" + KeyText.forMessage(key) + "' on it: choose another locksmith.kubernetes.name-prefix");
 			}
 			if (!storedKey.equals(key)) {
-				throw new IllegalStateException("Lease " + lease.getMetadata().getName() + " belongs to key '"
+				throw new IllegalStateException(lease.getKind() + " " + lease.getMetadata().getName() + " belongs to key '"
 						+ KeyText.forMessage(storedKey) + "', not '" + KeyText.forMessage(key) + "' (hash collision)");
 			}
 			String token = annotation(lease, TOKEN_ANNOTATION);
@@ -633,6 +709,19 @@ public final class KubernetesLockProvider implements LockProvider {
 	}
 
 	/**
+	 * The kinds of Kubernetes object a lock can live in.
+	 */
+	public enum ObjectKind {
+
+		/** {@code coordination.k8s.io/v1} Lease, readable by every Kubernetes tool. */
+		LEASE,
+
+		/** {@code locksmith.dev/v1} {@link Mutex}, the custom resource of {@code deploy/mutex-crd.yaml}. */
+		MUTEX
+
+	}
+
+	/**
 	 * Builds a {@link KubernetesLockProvider}.
 	 */
 	public static final class Builder {
@@ -648,6 +737,10 @@ public final class KubernetesLockProvider implements LockProvider {
 		private Duration clockSkewAllowance = DEFAULT_CLOCK_SKEW_ALLOWANCE;
 
 		private boolean closeClient;
+
+		private boolean apiServerTime = true;
+
+		private ObjectKind resource = ObjectKind.LEASE;
 
 		private Builder(KubernetesClient client) {
 			this.client = Objects.requireNonNull(client, "client must not be null");
@@ -705,6 +798,28 @@ public final class KubernetesLockProvider implements LockProvider {
 						"locksmith.kubernetes clock-skew allowance must be 0 to 1 hour, but was " + allowance);
 			}
 			this.clockSkewAllowance = allowance;
+			return this;
+		}
+
+		/**
+		 * Sets whether expiry is stamped and judged on the API server's time (default {@code true}): this client's
+		 * clock shifted by what the {@code Date} header of a {@code GET /version} every minute says. With
+		 * {@code false} the {@link #clock} is used as it is (tests that script the clock).
+		 * @param apiServerTime whether to follow the API server's time
+		 * @return this builder
+		 */
+		public Builder apiServerTime(boolean apiServerTime) {
+			this.apiServerTime = apiServerTime;
+			return this;
+		}
+
+		/**
+		 * Sets the kind of object the locks live in (default {@link ObjectKind#LEASE}).
+		 * @param resource the kind; {@link ObjectKind#MUTEX} needs the Mutex CustomResourceDefinition installed
+		 * @return this builder
+		 */
+		public Builder resource(ObjectKind resource) {
+			this.resource = Objects.requireNonNull(resource, "resource must not be null");
 			return this;
 		}
 

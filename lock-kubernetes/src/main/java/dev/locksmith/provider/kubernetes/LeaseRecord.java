@@ -31,6 +31,11 @@ record LeaseRecord(String id, String owner, LeaseType type, int permits, long to
 				this.metadata);
 	}
 
+	LeaseRecord withPermits(int newPermits) {
+		return new LeaseRecord(this.id, this.owner, this.type, newPermits, this.token, this.lockedAt, this.expiresAt,
+				this.metadata);
+	}
+
 	LeaseInfo info() {
 		return new LeaseInfo(this.id, this.owner, this.type, this.permits, this.token,
 				Instant.ofEpochMilli(this.lockedAt), Instant.ofEpochMilli(this.expiresAt),

@@ -14,6 +14,11 @@ import java.util.regex.Pattern;
  * digits turned into {@code -}) and the first 20 hex digits (80 bits) of the key's SHA-256: deterministic, at
  * most 101 characters, and distinct for distinct keys unless SHA-256 collides in 80 bits. The object keeps the
  * original key in an annotation, and the provider refuses an object whose annotation names another key.
+ *
+ * <p>With {@code verbatim} names (Mutex objects, which people name and inspect by hand:
+ * {@code kubectl get mutex db-migration}) a key that is already a DNS-1123 label of at most 63 characters and does
+ * not start with the prefix is its own object name; every other key is named as above. The two sets cannot meet:
+ * derived names always start with the prefix, verbatim ones never do.
  */
 final class ObjectNames {
 
@@ -23,14 +28,23 @@ final class ObjectNames {
 
 	private static final int HASH_HEX_DIGITS = 20;
 
+	private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
 	private final String prefix;
 
+	private final boolean verbatim;
+
 	ObjectNames(String prefix) {
+		this(prefix, false);
+	}
+
+	ObjectNames(String prefix, boolean verbatim) {
 		if (!PREFIX.matcher(prefix).matches()) {
 			throw new IllegalArgumentException("locksmith.kubernetes.name-prefix must be 1 to 40 lower-case letters, "
 					+ "digits or '-', starting with a letter or digit, but was '" + prefix + "'");
 		}
 		this.prefix = prefix;
+		this.verbatim = verbatim;
 	}
 
 	String prefix() {
@@ -39,6 +53,9 @@ final class ObjectNames {
 
 	/** Returns the object name of a key. */
 	String of(String key) {
+		if (this.verbatim && LABEL.matcher(key).matches() && !key.startsWith(this.prefix)) {
+			return key;
+		}
 		StringBuilder slug = new StringBuilder(SLUG_CHARS);
 		String lower = key.toLowerCase(Locale.ROOT);
 		for (int i = 0; i < lower.length() && slug.length() < SLUG_CHARS; i++) {

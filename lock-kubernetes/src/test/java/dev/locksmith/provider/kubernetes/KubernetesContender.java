@@ -19,7 +19,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 
 /**
- * A separate JVM for {@link KubernetesCrossProcessTest}: {@code THREADS} threads each take the lock
+ * A separate JVM for {@link KubernetesCrossProcessTests}: {@code THREADS} threads each take the lock
  * {@code ITERATIONS} times and, holding it, run {@link #criticalSection}. Exits 0 on success, 1 when a fencing
  * token went backwards.
  */
@@ -30,7 +30,7 @@ final class KubernetesContender {
 
 	/**
 	 * Runs the contender.
-	 * @param args master URL, key, threads, iterations
+	 * @param args master URL, key, threads, iterations, object kind (LEASE or MUTEX)
 	 * @throws Exception on failure
 	 */
 	public static void main(String[] args) throws Exception {
@@ -39,7 +39,9 @@ final class KubernetesContender {
 		int threads = Integer.parseInt(args[2]);
 		int iterations = Integer.parseInt(args[3]);
 		try (KubernetesClient client = client(masterUrl);
-				KubernetesLockProvider provider = KubernetesLockProvider.builder(client).build();
+				KubernetesLockProvider provider = KubernetesLockProvider.builder(client)
+					.resource(KubernetesLockProvider.ObjectKind.valueOf(args[4]))
+					.build();
 				LockEngine locks = Locksmith.builder(provider).keyPrefix("xproc:").build()) {
 			List<Thread> workers = new ArrayList<>();
 			List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();

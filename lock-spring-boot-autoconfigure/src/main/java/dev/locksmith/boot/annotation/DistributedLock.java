@@ -60,11 +60,24 @@ public @interface DistributedLock {
 	String value() default "";
 
 	/**
-	 * SpEL expression for the lock key. Required (here or through {@link #value()}).
+	 * SpEL expression for the lock key. Required (here or through {@link #value()}) unless {@link #keys()}
+	 * is set.
 	 * @return the key expression
 	 */
 	@AliasFor("value")
 	String key() default "";
+
+	/**
+	 * SpEL expressions, one per key, for a lock on several keys at once instead of {@link #key()} (see
+	 * {@link dev.locksmith.MutexService#acquireAll}): all keys are acquired in ascending order of their
+	 * evaluated values, whatever the order here, all or nothing, and released together; keys that evaluate
+	 * to the same value are locked once, and keys held further up the call chain are joined (see Nesting). Each
+	 * expression follows the rules of {@link #key()}. Not for methods
+	 * returning {@code Mono} or {@code Flux}, and without a {@link FencingToken} parameter (each key has its
+	 * own token: {@code LockContext.find(key)}); both fail startup.
+	 * @return the key expressions, or empty for a single {@link #key()}
+	 */
+	String[] keys() default {};
 
 	/**
 	 * Low-cardinality name used in metrics, events and the actuator instead of the key. Defaults to the

@@ -6,8 +6,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationRegistry;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -18,16 +16,19 @@ import org.springframework.util.ClassUtils;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
+import dev.locksmith.LockObserver;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.LockContext;
 import dev.locksmith.boot.annotation.OnLocked;
 import dev.locksmith.boot.annotation.OnLost;
-import dev.locksmith.boot.aop.LockObservationDocumentation.LockKeys;
+import dev.locksmith.engine.LockEngine;
 
 /**
  * The one around advice behind {@link dev.locksmith.boot.annotation.DistributedLock @DistributedLock}:
  * evaluates the key once, acquires (or joins the same key held further up the call chain), injects the
  * fencing token, runs the method, and releases when the method — or its asynchronous result — completes.
+ * It records no metrics or observations of its own: the engine's {@link LockObserver} sees every
+ * acquisition and hold, and the advice only makes the hold current while a synchronous method runs.
  * Thread-safe; metadata is cached by the {@link LockOperationSource}.
  */
 public final class DistributedLockInterceptor implements MethodInterceptor {
@@ -43,19 +44,14 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 
 	private final LockOperationSource operations;
 
-	private final Supplier<ObservationRegistry> observations;
-
 	/**
 	 * Creates the advice.
 	 * @param locks supplies the lock service (resolved on first use, so proxies can be created early)
 	 * @param operations resolves and caches annotation metadata
-	 * @param observations supplies the observation registry ({@link ObservationRegistry#NOOP} for none)
 	 */
-	public DistributedLockInterceptor(Supplier<MutexService> locks, LockOperationSource operations,
-			Supplier<ObservationRegistry> observations) {
+	public DistributedLockInterceptor(Supplier<MutexService> locks, LockOperationSource operations) {
 		this.locks = locks;
 		this.operations = operations;
-		this.observations = observations;
 	}
 
 	@Override
@@ -66,6 +62,11 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		LockOperation operation = this.operations.get(invocation.getMethod(), targetClass);
 		if (operation == null) {
 			return invocation.proceed();
+		}
+		if (operation.isMultiKey()) {
+			return MultiKeyLocking.invoke(this.locks.get(), invocation, operation,
+					this.operations.keys(operation, invocation.getArguments(), target, targetClass),
+					(key) -> heldInThisCallChain(key) != null, TRANSACTIONS_PRESENT);
 		}
 		String key = this.operations.key(operation, invocation.getArguments(), target, targetClass);
 		LockHandle outer = heldInThisCallChain(key);
@@ -103,7 +104,7 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 		Interrupter interrupter = (operation.onLost == OnLost.INTERRUPT) ? Interrupter.arm(held.handle) : null;
 		Object result;
 		try (LockContext.Scope scope = LockContext.bind(held.handle);
-				Observation.Scope observationScope = held.observation().openScope()) {
+				LockObserver.Scope observationScope = LockEngine.openScope(held.handle)) {
 			result = invocation.proceed();
 		}
 		catch (Throwable ex) {
@@ -203,44 +204,15 @@ public final class DistributedLockInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * Acquires the operation's lock on {@code key}, inside an acquire observation.
+	 * Acquires the operation's lock on {@code key}.
 	 * @return the held lock, or {@code null} if {@link OnLocked#SKIP} and not acquired
 	 * @throws LockNotAcquiredException if not acquired and the strategy is not SKIP
 	 */
 	@Nullable HeldLock acquire(LockOperation operation, String key) {
 		MutexService service = this.locks.get();
-		ObservationRegistry registry = this.observations.get();
-		String provider = service.providerName();
-		Observation acquisition = Observation
-			.createNotStarted(LockObservationDocumentation.ACQUIRE.getName(), registry)
-			.contextualName(LockObservationDocumentation.ACQUIRE.getContextualName())
-			.lowCardinalityKeyValue(LockKeys.NAME.asString(), operation.name)
-			.lowCardinalityKeyValue(LockKeys.PROVIDER.asString(), provider)
-			.start();
-		LockHandle handle;
-		try {
-			handle = (operation.onLocked == OnLocked.SKIP)
-					? service.tryAcquire(key, operation.options).orElse(null)
-					: service.acquire(key, operation.options);
-		}
-		catch (RuntimeException ex) {
-			acquisition.lowCardinalityKeyValue(LockKeys.OUTCOME.asString(),
-					(ex instanceof LockNotAcquiredException) ? "timeout" : "error");
-			acquisition.error(ex);
-			acquisition.stop();
-			throw ex;
-		}
-		acquisition.lowCardinalityKeyValue(LockKeys.OUTCOME.asString(), (handle != null) ? "acquired" : "skipped");
-		acquisition.stop();
-		if (handle == null) {
-			return null;
-		}
-		Observation hold = Observation.createNotStarted(LockObservationDocumentation.HOLD.getName(), registry)
-			.contextualName(LockObservationDocumentation.HOLD.getContextualName())
-			.lowCardinalityKeyValue(LockKeys.NAME.asString(), operation.name)
-			.lowCardinalityKeyValue(LockKeys.PROVIDER.asString(), provider)
-			.start();
-		return new HeldLock(handle, hold, operation.description);
+		LockHandle handle = (operation.onLocked == OnLocked.SKIP)
+				? service.tryAcquire(key, operation.options).orElse(null) : service.acquire(key, operation.options);
+		return (handle != null) ? new HeldLock(handle, operation.description) : null;
 	}
 
 }

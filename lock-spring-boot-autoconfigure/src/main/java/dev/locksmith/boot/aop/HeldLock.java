@@ -1,6 +1,5 @@
 package dev.locksmith.boot.aop;
 
-import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 
 import dev.locksmith.LockHandle;
@@ -8,47 +7,26 @@ import dev.locksmith.LockLostException;
 import dev.locksmith.ReleaseOutcome;
 
 /**
- * A lock the advice holds for one call: the handle and its hold observation.
+ * A lock the advice holds for one call.
  */
 final class HeldLock {
 
 	final LockHandle handle;
 
-	private final Observation hold;
-
 	private final String description;
 
-	HeldLock(LockHandle handle, Observation hold, String description) {
+	HeldLock(LockHandle handle, String description) {
 		this.handle = handle;
-		this.hold = hold;
 		this.description = description;
 	}
 
-	Observation observation() {
-		return this.hold;
-	}
-
 	/**
-	 * Releases the lock and ends the hold observation.
+	 * Releases the lock.
 	 * @return the exception to report if the lease had been lost, else {@code null}
 	 * @throws dev.locksmith.LockProviderUnavailableException if the backend cannot be reached
 	 */
 	@Nullable LockLostException release() {
-		LockLostException lost = null;
-		try {
-			if (this.handle.release() == ReleaseOutcome.LOST) {
-				lost = lostException();
-				this.hold.error(lost);
-			}
-		}
-		catch (RuntimeException ex) {
-			this.hold.error(ex);
-			throw ex;
-		}
-		finally {
-			this.hold.stop();
-		}
-		return lost;
+		return (this.handle.release() == ReleaseOutcome.LOST) ? lostException() : null;
 	}
 
 	/**

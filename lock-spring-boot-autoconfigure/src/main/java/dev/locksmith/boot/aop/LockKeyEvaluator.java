@@ -48,6 +48,26 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 	 * @throws IllegalArgumentException if evaluation fails or yields null or a blank string
 	 */
 	String key(LockOperation operation, @Nullable Object[] args, @Nullable Object target, Class<?> targetClass) {
+		return evaluate(operation, operation.keyExpression, operation.keySource, context(operation, args, target,
+				targetClass));
+	}
+
+	/**
+	 * Evaluates the keys of a multi-key operation for one call, in declaration order.
+	 * @throws IllegalArgumentException if an evaluation fails or yields null or a blank string
+	 */
+	java.util.List<String> keys(LockOperation operation, @Nullable Object[] args, @Nullable Object target,
+			Class<?> targetClass) {
+		MethodBasedEvaluationContext context = context(operation, args, target, targetClass);
+		java.util.List<String> keys = new java.util.ArrayList<>(operation.keyExpressions.size());
+		for (int i = 0; i < operation.keyExpressions.size(); i++) {
+			keys.add(evaluate(operation, operation.keyExpressions.get(i), operation.keySources.get(i), context));
+		}
+		return keys;
+	}
+
+	private MethodBasedEvaluationContext context(LockOperation operation, @Nullable Object[] args,
+			@Nullable Object target, Class<?> targetClass) {
 		LockExpressionRootObject root = new LockExpressionRootObject(operation.targetMethod, args, target,
 				targetClass);
 		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(root, operation.targetMethod, args,
@@ -55,17 +75,22 @@ final class LockKeyEvaluator extends CachedExpressionEvaluator {
 		if (this.beanResolver != null) {
 			context.setBeanResolver(this.beanResolver);
 		}
+		return context;
+	}
+
+	private static String evaluate(LockOperation operation, Expression expression, String source,
+			MethodBasedEvaluationContext context) {
 		Object value;
 		try {
-			value = operation.keyExpression.getValue(context);
+			value = expression.getValue(context);
 		}
 		catch (EvaluationException ex) {
-			throw new IllegalArgumentException(operation.description + ": key expression '" + operation.keySource
+			throw new IllegalArgumentException(operation.description + ": key expression '" + source
 					+ "' could not be evaluated: " + ex.getMessage(), ex);
 		}
 		String key = (value != null) ? value.toString() : null;
 		if (key == null || key.isBlank()) {
-			throw new IllegalArgumentException(operation.description + ": key expression '" + operation.keySource
+			throw new IllegalArgumentException(operation.description + ": key expression '" + source
 					+ "' evaluated to " + ((key == null) ? "null" : "a blank string")
 					+ "; a lock key must not be empty");
 		}

@@ -43,6 +43,12 @@ final class LockOperation {
 
 	final Expression keyExpression;
 
+	/** The parsed {@code keys} expressions of a multi-key lock, in declaration order; empty for one key. */
+	final java.util.List<Expression> keyExpressions;
+
+	/** The source of each of {@link #keyExpressions}. */
+	final java.util.List<String> keySources;
+
 	final AnnotatedElementKey elementKey;
 
 	final java.lang.reflect.Method targetMethod;
@@ -66,9 +72,20 @@ final class LockOperation {
 	LockOperation(String description, String keySource, Expression keyExpression, AnnotatedElementKey elementKey,
 			java.lang.reflect.Method targetMethod, String name, LockOptions options, OnLocked onLocked, OnLost onLost,
 			int tokenIndex, ResultKind resultKind, @Nullable ReactiveAdapter reactiveAdapter) {
+		this(description, keySource, keyExpression, java.util.List.of(), java.util.List.of(), elementKey, targetMethod,
+				name, options, onLocked, onLost, tokenIndex, resultKind, reactiveAdapter);
+	}
+
+	LockOperation(String description, String keySource, Expression keyExpression,
+			java.util.List<Expression> keyExpressions, java.util.List<String> keySources,
+			AnnotatedElementKey elementKey, java.lang.reflect.Method targetMethod, String name, LockOptions options,
+			OnLocked onLocked, OnLost onLost, int tokenIndex, ResultKind resultKind,
+			@Nullable ReactiveAdapter reactiveAdapter) {
 		this.description = description;
 		this.keySource = keySource;
 		this.keyExpression = keyExpression;
+		this.keyExpressions = keyExpressions;
+		this.keySources = keySources;
 		this.elementKey = elementKey;
 		this.targetMethod = targetMethod;
 		this.name = name;
@@ -79,6 +96,11 @@ final class LockOperation {
 		this.resultKind = resultKind;
 		this.reactiveAdapter = reactiveAdapter;
 		this.returnType = targetMethod.getReturnType();
+	}
+
+	/** Returns whether this operation locks several keys ({@code keys}). */
+	boolean isMultiKey() {
+		return !this.keyExpressions.isEmpty();
 	}
 
 	/**

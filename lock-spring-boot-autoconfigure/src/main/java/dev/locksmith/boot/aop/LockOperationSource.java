@@ -2,6 +2,7 @@ package dev.locksmith.boot.aop;
 
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -86,6 +87,13 @@ public final class LockOperationSource {
 	}
 
 	/**
+	 * Evaluates the keys of a multi-key {@code operation} for one call.
+	 */
+	List<String> keys(LockOperation operation, @Nullable Object[] args, @Nullable Object target, Class<?> targetClass) {
+		return this.evaluator.keys(operation, args, target, targetClass);
+	}
+
+	/**
 	 * Evaluates the key of {@code operation} for one call.
 	 */
 	String key(LockOperation operation, @Nullable Object[] args, @Nullable Object target, Class<?> targetClass) {
@@ -103,19 +111,44 @@ public final class LockOperationSource {
 		}
 		String description = "@DistributedLock on " + describe(specific, targetClass);
 		String keySource = annotation.key();
-		if (!StringUtils.hasText(keySource)) {
+		String[] keys = annotation.keys();
+		if (keys.length > 0 && StringUtils.hasText(keySource)) {
+			throw new IllegalArgumentException(description + ": set either key or keys, not both");
+		}
+		AnnotatedElementKey elementKey = new AnnotatedElementKey(specific, targetClass);
+		java.util.List<org.springframework.expression.Expression> keyExpressions = new java.util.ArrayList<>();
+		for (int i = 0; i < keys.length; i++) {
+			if (!StringUtils.hasText(keys[i])) {
+				throw new IllegalArgumentException(description + ": keys[" + i + "] must not be empty");
+			}
+			keyExpressions.add(this.evaluator.parse(elementKey, keys[i], description));
+		}
+		if (keys.length > 0) {
+			keySource = String.join(", ", keys);
+		}
+		else if (!StringUtils.hasText(keySource)) {
 			throw new IllegalArgumentException(description + ": the key expression must not be empty "
 					+ "(for a fixed key write key = \"'my-lock'\")");
 		}
-		AnnotatedElementKey elementKey = new AnnotatedElementKey(specific, targetClass);
-		var expression = this.evaluator.parse(elementKey, keySource, description);
+		var expression = (keys.length > 0) ? keyExpressions.get(0)
+				: this.evaluator.parse(elementKey, keySource, description);
 		String name = StringUtils.hasText(annotation.name()) ? resolve(annotation.name()) : keySource;
 		LockOptions options = options(annotation, description).withName(name);
 		ResultKind kind = resultKind(specific);
 		ReactiveAdapter adapter = (kind == ResultKind.REACTIVE)
 				? ReactiveAdapterRegistry.getSharedInstance().getAdapter(specific.getReturnType()) : null;
-		return new LockOperation(description, keySource, expression, elementKey, specific, name, options,
-				annotation.onLocked(), annotation.onLost(), tokenIndex(specific, description), kind, adapter);
+		int tokenIndex = tokenIndex(specific, description);
+		if (keys.length > 0 && tokenIndex >= 0) {
+			throw new IllegalArgumentException(description + ": a @FencingToken parameter needs a single key; with keys,"
+					+ " read each key's token from LockContext.find(key)");
+		}
+		if (keys.length > 0 && kind == ResultKind.REACTIVE) {
+			throw new IllegalArgumentException(description + ": keys is not supported on a method returning "
+					+ specific.getReturnType().getSimpleName() + "; use MutexService.acquireAll");
+		}
+		return new LockOperation(description, keySource, expression, List.copyOf(keyExpressions), List.of(keys),
+				elementKey, specific, name, options, annotation.onLocked(), annotation.onLost(), tokenIndex, kind,
+				adapter);
 	}
 
 	private LockOptions options(DistributedLock annotation, String description) {

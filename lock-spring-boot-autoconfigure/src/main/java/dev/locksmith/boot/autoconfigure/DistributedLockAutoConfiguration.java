@@ -1,7 +1,5 @@
 package dev.locksmith.boot.autoconfigure;
 
-import io.micrometer.observation.ObservationRegistry;
-
 import org.springframework.aop.Advisor;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
@@ -60,9 +58,8 @@ public final class DistributedLockAutoConfiguration {
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	@ConditionalOnMissingBean
 	static DistributedLockInterceptor distributedLockInterceptor(ObjectProvider<MutexService> locks,
-			LockOperationSource distributedLockOperationSource, ObjectProvider<ObservationRegistry> observations) {
-		return new DistributedLockInterceptor(SingletonSupplier.of(locks::getObject), distributedLockOperationSource,
-				SingletonSupplier.of(() -> observations.getIfAvailable(() -> ObservationRegistry.NOOP)));
+			LockOperationSource distributedLockOperationSource) {
+		return new DistributedLockInterceptor(SingletonSupplier.of(locks::getObject), distributedLockOperationSource);
 	}
 
 	@Bean

@@ -37,6 +37,9 @@ class KubernetesProviderConfiguration {
 		KubernetesLockProvider.Builder builder = KubernetesLockProvider
 			.builder(own ? new KubernetesClientBuilder().build() : client)
 			.namePrefix(kubernetes.getNamePrefix())
+			.resource((kubernetes.getResource() == LocksmithProperties.Kubernetes.Resource.MUTEX)
+					? KubernetesLockProvider.ObjectKind.MUTEX : KubernetesLockProvider.ObjectKind.LEASE)
+			.clockSkewAllowance(kubernetes.getClockSkewAllowance())
 			.closeClient(own);
 		if (StringUtils.hasText(kubernetes.getNamespace())) {
 			builder.namespace(kubernetes.getNamespace());

@@ -64,6 +64,10 @@ public class LocksmithProperties implements Validator {
 
 	private final Kubernetes kubernetes = new Kubernetes();
 
+	private final Events events = new Events();
+
+	private final Renewal renewal = new Renewal();
+
 	public Provider getProvider() {
 		return this.provider;
 	}
@@ -132,16 +136,31 @@ public class LocksmithProperties implements Validator {
 		return this.kubernetes;
 	}
 
+	public Events getEvents() {
+		return this.events;
+	}
+
+	public Renewal getRenewal() {
+		return this.renewal;
+	}
+
 	/**
 	 * Returns the default lock options these properties describe.
 	 * @return the options for {@link dev.locksmith.Locksmith.Builder#defaults(LockOptions)}
 	 */
 	public LockOptions toLockOptions() {
-		return LockOptions.defaults()
+		LockOptions options = LockOptions.defaults()
 			.withTtl(this.defaultTtl)
 			.withWaitTime(this.waitTime)
 			.withAutoExtend(this.autoExtend)
 			.withBackoff(this.retry.toBackoff());
+		if (this.renewal.period != null) {
+			options = options.withRenewalPeriod(this.renewal.period);
+		}
+		if (this.renewal.timeout != null) {
+			options = options.withRenewalTimeout(this.renewal.timeout);
+		}
+		return options;
 	}
 
 	@Override
@@ -157,6 +176,7 @@ public class LocksmithProperties implements Validator {
 		}
 		requirePositive(errors, "defaultTtl", properties.defaultTtl);
 		requireNotNegative(errors, "waitTime", properties.waitTime);
+		properties.renewal.validate(errors, properties.defaultTtl);
 		properties.retry.validate(errors);
 		properties.redis.validate(errors);
 		if (properties.provider == Provider.ETCD) {
@@ -615,9 +635,16 @@ public class LocksmithProperties implements Validator {
 		private @Nullable String namespace;
 
 		/**
-		 * Kind of object that holds a lock. Only lease (coordination.k8s.io/v1 Lease) is implemented.
+		 * Kind of object that holds a lock: lease (coordination.k8s.io/v1 Lease) or mutex (locksmith.dev/v1
+		 * Mutex, whose CustomResourceDefinition must be installed).
 		 */
 		private Resource resource = Resource.LEASE;
+
+		/**
+		 * How far another client's clock may run ahead of the holder's: a lease still blocks others until its
+		 * expiry plus this allowance (0 to 1 hour; takeover after a crash is that much later).
+		 */
+		private Duration clockSkewAllowance = Duration.ofSeconds(1);
 
 		/**
 		 * Prefix of the object names (1 to 40 lower-case letters, digits or '-').
@@ -657,6 +684,22 @@ public class LocksmithProperties implements Validator {
 		}
 
 		/**
+		 * Returns the clock-skew allowance.
+		 * @return the allowance
+		 */
+		public Duration getClockSkewAllowance() {
+			return this.clockSkewAllowance;
+		}
+
+		/**
+		 * Sets the clock-skew allowance.
+		 * @param clockSkewAllowance the allowance
+		 */
+		public void setClockSkewAllowance(Duration clockSkewAllowance) {
+			this.clockSkewAllowance = clockSkewAllowance;
+		}
+
+		/**
 		 * Returns the object name prefix.
 		 * @return the prefix
 		 */
@@ -673,9 +716,13 @@ public class LocksmithProperties implements Validator {
 		}
 
 		void validate(Errors errors) {
-			if (this.resource != Resource.LEASE) {
-				reject(errors, "kubernetes.resource", "unsupported",
-						"must be lease: the Mutex custom resource is not implemented yet");
+			if (this.resource == null) {
+				reject(errors, "kubernetes.resource", "required", "must be lease or mutex");
+			}
+			requireNotNegative(errors, "kubernetes.clockSkewAllowance", this.clockSkewAllowance);
+			if (this.clockSkewAllowance != null && this.clockSkewAllowance.compareTo(Duration.ofHours(1)) > 0) {
+				reject(errors, "kubernetes.clockSkewAllowance", "tooLong",
+						"must be at most 1 hour, was " + this.clockSkewAllowance);
 			}
 			if (this.namePrefix == null || !this.namePrefix.matches("[a-z0-9][a-z0-9-]{0,39}")) {
 				reject(errors, "kubernetes.namePrefix", "invalid",
@@ -691,9 +738,86 @@ public class LocksmithProperties implements Validator {
 			/** coordination.k8s.io/v1 Lease, the object client-go's leader election uses. */
 			LEASE,
 
-			/** locksmith.dev/v1 Mutex (not implemented yet: rejected at startup). */
+			/** locksmith.dev/v1 Mutex, the custom resource of lock-kubernetes/deploy/mutex-crd.yaml. */
 			MUTEX
 
+		}
+
+	}
+
+	/**
+	 * Spring application events for lock events ({@code locksmith.events.*}).
+	 */
+	public static class Events {
+
+		/**
+		 * Whether lock events (acquired, released, lost, not acquired, renewal failed) are published as Spring
+		 * application events.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * Renewal of auto-extended leases ({@code locksmith.renewal.*}); a lock's own
+	 * {@code LockOptions.withRenewalPeriod}/{@code withRenewalTimeout} take precedence.
+	 */
+	public static class Renewal {
+
+		/**
+		 * How long after a grant or a successful renewal a lease is renewed again. Must be shorter than the
+		 * default TTL. A third of the lease TTL when not set.
+		 */
+		private @Nullable Duration period;
+
+		/**
+		 * How long a renewal's answer is awaited before it counts as failed and is retried. Must be shorter than
+		 * the default TTL minus the renewal period. Until the lease's local deadline when not set.
+		 */
+		private @Nullable Duration timeout;
+
+		public @Nullable Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(@Nullable Duration period) {
+			this.period = period;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		void validate(Errors errors, @Nullable Duration defaultTtl) {
+			if (this.period != null) {
+				requirePositive(errors, "renewal.period", this.period);
+			}
+			if (this.timeout != null) {
+				requirePositive(errors, "renewal.timeout", this.timeout);
+			}
+			if (defaultTtl == null || defaultTtl.isNegative() || defaultTtl.isZero() || errors.hasFieldErrors("renewal.*")) {
+				return;
+			}
+			try {
+				LockOptions.requireRenewalFits("locksmith.renewal", defaultTtl, this.period, this.timeout);
+			}
+			catch (IllegalArgumentException ex) {
+				String field = (this.period != null && this.period.compareTo(defaultTtl) >= 0) ? "renewal.period"
+						: "renewal.timeout";
+				reject(errors, field, "tooLong", "must fit locksmith.default-ttl: " + ex.getMessage());
+			}
 		}
 
 	}

@@ -69,12 +69,40 @@ class KubernetesProviderConfigurationTests {
 	}
 
 	@Test
-	void theMutexResourceIsRejectedAsNotImplemented() {
-		this.contextRunner.withPropertyValues("locksmith.provider=kubernetes", "locksmith.kubernetes.resource=mutex")
+	void resourceMutexLocksInMutexObjects() {
+		KubernetesClient client = new KubernetesClientBuilder()
+			.withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:1").withNamespace("from-client")
+				.withRequestRetryBackoffLimit(0).build())
+			.build();
+		try (client) {
+			this.contextRunner.withBean(KubernetesClient.class, () -> client)
+				.withPropertyValues("locksmith.provider=kubernetes", "locksmith.kubernetes.resource=mutex",
+						"locksmith.kubernetes.clock-skew-allowance=3s")
+				.run((context) -> {
+					KubernetesLockProvider provider = context.getBean(KubernetesLockProvider.class);
+					assertThat(provider.resource()).isEqualTo(KubernetesLockProvider.ObjectKind.MUTEX);
+					assertThat(provider.objectName("db-migration")).isEqualTo("db-migration");
+					assertThat(provider.clockSkewAllowance()).isEqualTo(java.time.Duration.ofSeconds(3));
+				});
+		}
+	}
+
+	@Test
+	void theClockSkewAllowanceDefaultsToTheProvidersAndIsChecked() {
+		assertThat(new LocksmithProperties().getKubernetes().getClockSkewAllowance())
+			.isEqualTo(KubernetesLockProvider.DEFAULT_CLOCK_SKEW_ALLOWANCE);
+		this.contextRunner
+			.withPropertyValues("locksmith.provider=kubernetes", "locksmith.kubernetes.clock-skew-allowance=2h")
 			.run((context) -> assertThat(context).hasFailed()
 				.getFailure()
 				.rootCause()
-				.hasMessageContaining("locksmith.kubernetes.resource"));
+				.hasMessageContaining("locksmith.kubernetes.clock-skew-allowance"));
+		this.contextRunner
+			.withPropertyValues("locksmith.provider=kubernetes", "locksmith.kubernetes.clock-skew-allowance=-1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("locksmith.kubernetes.clock-skew-allowance"));
 	}
 
 }

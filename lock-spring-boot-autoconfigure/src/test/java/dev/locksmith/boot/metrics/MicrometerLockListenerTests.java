@@ -44,12 +44,14 @@ class MicrometerLockListenerTests {
 			.tags("name", "orders", "provider", "memory", "outcome", "acquired")
 			.timer()
 			.count()).isOne();
-		assertThat(this.registry.get(LockMetricNames.HELD).tags("name", "orders").longTaskTimer().activeTasks())
+		assertThat(this.registry.get(LockMetricNames.HELD_ACTIVE).tags("name", "orders").longTaskTimer().activeTasks())
 			.isOne();
 		assertThat(this.registry.get(LockMetricNames.ACTIVE).tags("provider", "memory").gauge().value()).isOne();
 		handle.close();
-		assertThat(this.registry.get(LockMetricNames.HELD).tags("name", "orders").longTaskTimer().activeTasks())
+		assertThat(this.registry.get(LockMetricNames.HELD_ACTIVE).tags("name", "orders").longTaskTimer().activeTasks())
 			.isZero();
+		assertThat(this.registry.get(LockMetricNames.HELD).tags("name", "orders", "outcome", "released").timer().count())
+			.isOne();
 		assertThat(this.registry.get(LockMetricNames.ACTIVE).gauge().value()).isZero();
 		assertThat(this.registry.getMeters()).flatExtracting((meter) -> meter.getId().getTags())
 			.extracting(Tag::getValue)
@@ -74,8 +76,10 @@ class MicrometerLockListenerTests {
 		// a loss the renewal thread found is reported on the callback executor, so it may arrive just after
 		Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
 			assertThat(this.registry.get(LockMetricNames.LOST).tags("name", "short").counter().count()).isOne();
-			assertThat(this.registry.get(LockMetricNames.HELD).tags("name", "short").longTaskTimer().activeTasks())
+			assertThat(this.registry.get(LockMetricNames.HELD_ACTIVE).tags("name", "short").longTaskTimer().activeTasks())
 				.isZero();
+			assertThat(this.registry.get(LockMetricNames.HELD).tags("name", "short", "outcome", "lost").timer().count())
+				.isOne();
 		});
 		assertThat(this.registry.get(LockMetricNames.ACTIVE).gauge().value()).isZero();
 	}
