@@ -352,6 +352,46 @@ class RedisClusterShardedReleaseTests {
 		}
 	}
 
+	/**
+	 * The fair queue on a cluster: a release hands the key to the oldest queued waiter (of another provider)
+	 * and its hand-off message travels by {@code SPUBLISH} on the key's shard channel, on that key's master
+	 * only, with no classic {@code PUBLISH}; it wakes that waiter and not the one queued behind it.
+	 */
+	@Test
+	void aHandOffTravelsOnTheKeysShardChannelAndWakesOnlyTheQueuedHead() throws Exception {
+		for (int master = 0; master < RedisClusterTestServer.MASTERS; master++) {
+			String key = keyOnMaster(master);
+			LeaseRequest held = request(key);
+			assertThat(holder.acquire(held).isGranted()).isTrue();
+			LeaseRequest first = request(key);
+			LeaseRequest second = request(key);
+			try (ReleaseSubscription firstWaits = waiter.subscribe(first);
+					ReleaseSubscription secondWaits = waiter.subscribe(second)) {
+				assertThat(shardSubscribers(master, key)).as("queued waiters subscribe the key's shard channel")
+					.isEqualTo(1);
+				assertThat(waiter.acquire(first).isGranted()).isFalse();
+				assertThat(waiter.acquire(second).isGranted()).isFalse();
+				long[] spublishBefore = calls("spublish");
+				long[] publishBefore = calls("publish");
+				assertThat(holder.release(held.ref())).isTrue();
+				assertThat(firstWaits.await(WAKE_UP_NANOS)).as("hand-off on master " + master).isTrue();
+				long[] spublish = delta(calls("spublish"), spublishBefore);
+				long[] publish = delta(calls("publish"), publishBefore);
+				for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+					assertThat(spublish[n]).as("SPUBLISH on master " + n).isEqualTo((n == master) ? 1 : 0);
+					assertThat(publish[n]).as("PUBLISH on master " + n).isZero();
+				}
+				assertThat(secondWaits.await(0)).as("the second waiter is not woken").isFalse();
+				long token = waiter.acquire(first).fencingToken();
+				assertThat(token).isPositive();
+				assertThat(waiter.release(first.ref())).isTrue();
+				assertThat(secondWaits.await(WAKE_UP_NANOS)).isTrue();
+				assertThat(waiter.acquire(second).fencingToken()).isGreaterThan(token);
+				waiter.release(second.ref());
+			}
+		}
+	}
+
 	private static long busMessagesSent() {
 		long sent = 0;
 		for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
