@@ -161,11 +161,13 @@ final class LeaseScripts {
 	/**
 	 * Acquire. KEYS: lease hash, fencing counter, wait flag, queue, queue entries. ARGV: lease id, type
 	 * ({@code W}, {@code R} or {@code P}), ttl ms, permits, limit, encoded owner and metadata, {@code 1} if
-	 * this attempt waits (a write attempt is then queued when denied) or {@code 0}. Returns the fencing token
+	 * this attempt waits (a write attempt is then queued when denied) or {@code 0}, release channel (the key's
+	 * shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns the fencing token
 	 * (positive) when granted, or {@code -1 - hintMs} when denied, where the hint is how long until the
 	 * blocking leases expire (for a queued waiter at most {@link #QUEUE_REFRESH_MILLIS}); a denial also sets
 	 * the wait flag to last at least the hint plus the slack. A write attempt is denied while the queue has
-	 * a live head other than itself, even on a free key.
+	 * a live head other than itself, even on a free key; a free key is then handed to that head
+	 * (as by a release), so a head that died blocks it for the claim time only.
 	 *
 	 * <p>Idempotent per lease id: when the hash already holds a live lease with this id, type and permit
 	 * count (a re-sent attempt whose first reply was lost, or a waiter claiming the key handed to it), its
@@ -230,6 +232,12 @@ final class LeaseScripts {
 			if typ == 'W' then
 			  local head = queueHead(KEYS[4], KEYS[5], now)
 			  if head and head ~= ARGV[1] then
+			    if not blocked then
+			      -- free, yet the head has not taken it (its holder expired instead of releasing): hand it
+			      -- over now, so a head that died blocks the key for the claim time, not its entry's life
+			      handOff(KEYS[1], KEYS[2], KEYS[4], KEYS[5], now, nowUs, ARGV[8], ARGV[9], ARGV[10])
+			      hint = CLAIM_MS
+			    end
 			    blocked = true
 			    hint = math.max(hint, REFRESH_MS)
 			  elseif head and not blocked then

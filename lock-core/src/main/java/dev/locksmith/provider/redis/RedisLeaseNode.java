@@ -115,7 +115,7 @@ final class RedisLeaseNode {
 					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), RedisKeys.queueKeyBytes(key),
 					RedisKeys.queueEntriesKeyBytes(key), leaseId, bytes(LeaseCodec.typeCode(request.type())),
 					bytes(Long.toString(millis(request.ttl()))), permits, limit, tail(request.owner(), request.metadata()),
-					waits ? ONE : ZERO);
+					waits ? ONE : ZERO, releaseChannel(key), bytes(key), shardedFlag());
 			long result = (reply != null) ? reply : -1;
 			if (result < 0) {
 				return Grant.denied(Duration.ofMillis(-1 - result));

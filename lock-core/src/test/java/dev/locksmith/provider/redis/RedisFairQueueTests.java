@@ -190,6 +190,68 @@ class RedisFairQueueTests {
 	}
 
 	@Test
+	void aDeadWaiterBlocksAKeyWhoseHolderExpiredNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest holder = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofMillis(200), 1, 1, Map.of());
+		provider.acquire(holder); // its process dies too: it never releases, its lease expires
+		LeaseRequest dead = request(key);
+		LeaseRequest alive = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // never claims, never closes
+		try (ReleaseSubscription waits = provider.subscribe(alive)) {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			long queuedAt = System.nanoTime();
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			await().atMost(Duration.ofSeconds(5)).until(() -> holders(key).isEmpty());
+			// the key is free but the dead waiter heads the queue: the next attempt hands the key to it,
+			// so the claim time bounds the block instead of the dead entry's remaining life
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			await().atMost(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS + 2_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(alive).isGranted());
+			assertThat(Duration.ofNanos(System.nanoTime() - queuedAt))
+				.isLessThan(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS));
+			provider.release(alive.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
+	void twoDeadWaitersEachBlockTheKeyNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest dead1 = request(key);
+		LeaseRequest dead2 = request(key);
+		LeaseRequest alive = request(key);
+		ReleaseSubscription never1 = provider.subscribe(dead1);
+		ReleaseSubscription never2 = provider.subscribe(dead2);
+		try (ReleaseSubscription waits = provider.subscribe(alive)) {
+			assertThat(provider.acquire(dead1).isGranted()).isFalse();
+			assertThat(provider.acquire(dead2).isGranted()).isFalse();
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(dead1.leaseId());
+			// dead1's claim lapses; the next attempt hands the key to dead2 at once instead of being denied
+			// until dead2's queue entry lapses
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000)).until(() -> holders(key).isEmpty());
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(dead2.leaseId());
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(alive).isGranted());
+			provider.release(alive.ref());
+		}
+		finally {
+			never1.close();
+			never2.close();
+		}
+	}
+
+	@Test
 	void manyProcessesOnOneKeyNobodyStarvesAndTokensIncrease() throws Exception {
 		int processes = 6;
 		int rounds = 25;
