@@ -13,6 +13,7 @@ import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.testsupport.FairQueueChaos;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;
@@ -389,6 +390,22 @@ class RedisClusterShardedReleaseTests {
 				assertThat(waiter.acquire(second).fencingToken()).isGreaterThan(token);
 				waiter.release(second.ref());
 			}
+		}
+	}
+
+	/**
+	 * The fair queue attacked on a cluster, with sharded hand-offs: writers giving up as the key is handed
+	 * to them, try-once writers and readers over two providers never overlap a writer, and write tokens
+	 * strictly increase.
+	 */
+	@Test
+	void queuedWritersOnAClusterNeverOverlapAnyoneAndTokensIncrease() throws Exception {
+		List<LockEngine> engines = List.of(Locksmith.builder(holder).build(), Locksmith.builder(waiter).build());
+		try {
+			assertThat(FairQueueChaos.run(engines, "chaos:" + System.nanoTime(), 3, 40)).isPositive();
+		}
+		finally {
+			engines.forEach(LockEngine::close);
 		}
 	}
 

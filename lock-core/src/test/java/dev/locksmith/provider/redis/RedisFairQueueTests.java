@@ -14,6 +14,7 @@ import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.testsupport.FairQueueChaos;
 import dev.locksmith.testsupport.ManyProcessesFairness;
 import dev.locksmith.testsupport.RedisTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -270,6 +271,30 @@ class RedisFairQueueTests {
 			// the first attempt of a waiting acquisition is queued: at most processes - 1 ahead, doubled for a
 			// claim missed on a slow machine
 			ManyProcessesFairness.check(engines, key, rounds, 2 * processes);
+		}
+		finally {
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void writersGivingUpAsTheKeyIsHandedToThemNeverOverlapAnyoneAndTokensIncrease() throws Exception {
+		int processes = 4;
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < processes; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		try {
+			int writes = FairQueueChaos.run(engines, "chaos:" + UUID.randomUUID(), 3, 60);
+			assertThat(writes).isPositive();
 		}
 		finally {
 			engines.forEach(LockEngine::close);
