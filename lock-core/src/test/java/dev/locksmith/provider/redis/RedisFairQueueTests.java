@@ -1,5 +1,6 @@
 package dev.locksmith.provider.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -300,6 +302,63 @@ class RedisFairQueueTests {
 			engines.forEach(LockEngine::close);
 			providers.forEach(RedisLockProvider::close);
 			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void aClaimAfterTheClaimWindowLapsedDoesNotTakeTheKeyFromTheNextWaiter() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		Grant held = provider.acquire(holder);
+		LeaseRequest late = request(key);
+		LeaseRequest next = request(key);
+		try (ReleaseSubscription lateWaits = provider.subscribe(late);
+				ReleaseSubscription nextWaits = provider.subscribe(next)) {
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(provider.acquire(next).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(late.leaseId());
+			// the late waiter was paused past its claim window and claims just after it lapsed
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000)).until(() -> holders(key).isEmpty());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(next.leaseId());
+			Grant claimed = provider.acquire(next);
+			assertThat(claimed.isGranted()).isTrue();
+			assertThat(claimed.fencingToken()).isGreaterThan(held.fencingToken());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(next.leaseId());
+			provider.release(next.ref());
+			assertThat(holders(key)).containsExactly(late.leaseId());
+			assertThat(provider.acquire(late).fencingToken()).isGreaterThan(claimed.fencingToken());
+			provider.release(late.ref());
+		}
+	}
+
+	@Test
+	void aReSentAttemptOfAQueuedWaiterKeepsOnePlaceAndItsClaimIsIdempotent() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest waiter = request(key);
+		LeaseRequest behind = request(key);
+		try (ReleaseSubscription waits = provider.subscribe(waiter);
+				ReleaseSubscription behindWaits = provider.subscribe(behind)) {
+			assertThat(provider.acquire(waiter).isGranted()).isFalse();
+			assertThat(provider.acquire(behind).isGranted()).isFalse();
+			assertThat(provider.acquire(waiter).isGranted()).isFalse(); // its first reply was lost
+			try (RedisConnection connection = factory.getConnection()) {
+				assertThat(connection.listCommands().lRange(RedisKeys.queueKeyBytes(key), 0, -1))
+					.extracting((id) -> new String(id, StandardCharsets.UTF_8))
+					.containsExactly(waiter.leaseId(), behind.leaseId());
+			}
+			provider.release(holder.ref());
+			long token = provider.acquire(waiter).fencingToken();
+			assertThat(provider.acquire(waiter).fencingToken()).as("claim re-sent, its reply lost").isEqualTo(token);
+			assertThat(holders(key)).containsExactly(waiter.leaseId());
+			assertThat(provider.acquire(behind).isGranted()).isFalse();
+			provider.release(waiter.ref());
+			assertThat(provider.acquire(behind).fencingToken()).isGreaterThan(token);
+			provider.release(behind.ref());
 		}
 	}
 
