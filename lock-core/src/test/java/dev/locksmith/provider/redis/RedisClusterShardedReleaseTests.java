@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
@@ -273,6 +274,29 @@ class RedisClusterShardedReleaseTests {
 			assertThat(holder.release(again.ref())).isTrue();
 			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken through the new master").isTrue();
 			assertThat(delta(calls("spublish"), before)[target]).isEqualTo(1);
+		}
+	}
+
+	/**
+	 * A queued waiter's key moves to another master between its queued attempt and the release: the queue
+	 * moves with the slot, the release on the new master hands the key to the waiter, and the waiter is
+	 * woken (the hand-off or the re-subscription) and claims it with a higher token.
+	 */
+	@Test
+	void aQueuedWaiterIsHandedItsKeyAfterTheSlotMoved() throws Exception {
+		String key = keyOnMaster(1);
+		LeaseRequest held = request(key);
+		long heldToken = holder.acquire(held).fencingToken();
+		LeaseRequest queued = request(key);
+		try (ReleaseSubscription subscription = waiter.subscribe(queued)) {
+			assertThat(waiter.acquire(queued).isGranted()).isFalse();
+			int target = moveSlot(slot(key));
+			assertThat(holder.release(held.ref())).isTrue();
+			assertThat(holder.inspect(key).leases()).extracting(LeaseInfo::leaseId).containsExactly(queued.leaseId());
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken after the move").isTrue();
+			assertThat(waiter.acquire(queued).fencingToken()).isGreaterThan(heldToken);
+			assertThat(cluster.nodeOfSlot(slot(key))).isEqualTo(target);
+			waiter.release(queued.ref());
 		}
 	}
 
