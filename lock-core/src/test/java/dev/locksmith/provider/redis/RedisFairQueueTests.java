@@ -362,6 +362,36 @@ class RedisFairQueueTests {
 		}
 	}
 
+	@Test
+	void freedPermitsWakeAPermitWaiterAndTheLastPermitReleaseHandsTheKeyToAQueuedWriter()
+			throws InterruptedException {
+		String key = key();
+		LeaseRequest permits = permits(key, 2);
+		Grant held = provider.acquire(permits);
+		LeaseRequest more = permits(key, 2);
+		LeaseRequest writer = request(key);
+		try (ReleaseSubscription moreWaits = provider.subscribe(more);
+				ReleaseSubscription writerWaits = provider.subscribe(writer)) {
+			assertThat(provider.acquire(more).isGranted()).isFalse();
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			assertThat(provider.reducePermits(permits.ref(), 1)).isTrue();
+			assertThat(moreWaits.await(TimeUnit.SECONDS.toNanos(10))).as("freed permits wake the permit waiter").isTrue();
+			assertThat(provider.acquire(more).isGranted()).isTrue();
+			assertThat(provider.release(permits.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(more.leaseId());
+			assertThat(provider.release(more.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(writer.leaseId());
+			assertThat(writerWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			assertThat(provider.acquire(writer).fencingToken()).isGreaterThan(held.fencingToken());
+			provider.release(writer.ref());
+		}
+	}
+
+	private static LeaseRequest permits(String key, int count) {
+		return new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofSeconds(10), count, 3, Map.of());
+	}
+
 	private static List<String> holders(String key) {
 		return provider.inspect(key).leases().stream().map(LeaseInfo::leaseId).toList();
 	}
