@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 
 import org.jspecify.annotations.Nullable;
 
@@ -78,6 +79,8 @@ public final class Locksmith {
 		private LockObserver observer = LockObserver.NONE;
 
 		private @Nullable Executor callbackExecutor;
+
+		private @Nullable ThreadFactory threadFactory;
 
 		private boolean backgroundRenewal = true;
 
@@ -161,8 +164,10 @@ public final class Locksmith {
 		/**
 		 * Sets the executor that runs {@link LockHandle#onLost} callbacks and the events that the renewal
 		 * machinery raises (RENEWED, RENEW_FAILED, LOST), so that user code never runs on the renewal thread
-		 * and a slow callback never delays a renewal. Default: one daemon thread owned by the service and
-		 * shut down by {@link LockEngine#close()}; an executor given here is not shut down by the service.
+		 * and a slow callback never delays a renewal. Default: one thread for the events and a pool of at
+		 * most four threads for {@code onLost} callbacks, made by the {@link #threadFactory thread factory},
+		 * owned by the service and shut down by {@link LockEngine#close()}; an executor given here is not shut
+		 * down by the service.
 		 * {@code Runnable::run} runs them on the thread that noticed the loss, which is only sensible for
 		 * deterministic tests with {@link #backgroundRenewal(boolean) background renewal} off.
 		 * @param callbackExecutor the executor
@@ -170,6 +175,20 @@ public final class Locksmith {
 		 */
 		public Builder callbackExecutor(Executor callbackExecutor) {
 			this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor must not be null");
+			return this;
+		}
+
+		/**
+		 * Sets the factory of the threads the service runs callbacks and events on when no
+		 * {@link #callbackExecutor callback executor} is given (default: daemon platform threads). Pass a
+		 * virtual-thread factory ({@code Thread.ofVirtual().factory()} on JDK 21+) to run them on virtual
+		 * threads. The renewal thread is not made by it: it stays a platform thread, so that renewals never
+		 * wait for a carrier thread.
+		 * @param threadFactory the thread factory
+		 * @return this builder
+		 */
+		public Builder threadFactory(ThreadFactory threadFactory) {
+			this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory must not be null");
 			return this;
 		}
 
@@ -209,7 +228,7 @@ public final class Locksmith {
 			String owner = (this.ownerId == null || this.ownerId.isBlank()) ? LockEngine.generateOwnerId()
 					: this.ownerId;
 			return new LockEngine(this.provider, owner, this.keyPrefix, this.defaults, this.clock, this.listeners,
-					this.observer, this.callbackExecutor, this.backgroundRenewal, this.asyncExecutor);
+					this.observer, this.callbackExecutor, this.threadFactory, this.backgroundRenewal, this.asyncExecutor);
 		}
 
 	}

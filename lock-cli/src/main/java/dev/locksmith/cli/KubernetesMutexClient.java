@@ -162,7 +162,7 @@ final class KubernetesMutexClient implements MutexClient {
 
 	@Override
 	public Reply createMutex(String name, Duration ttl) {
-		if (!name.equals(this.provider.objectName(name))) {
+		if (name.length() > 63 || !name.equals(this.provider.objectName(name))) {
 			throw new CliException(2, "mutex create: '" + name + "' cannot name a Mutex object: use a DNS-1123 "
 					+ "label, 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit, "
 					+ "not starting with 'locksmith-'");
@@ -202,8 +202,7 @@ final class KubernetesMutexClient implements MutexClient {
 
 	/** The Mutex's {@code spec.ttl}, else {@link #DEFAULT_TTL}. */
 	private Duration defaultTtl(String key) {
-		String name = this.provider.objectName(key);
-		Mutex mutex = call(() -> mutexes().withName(name).get());
+		Mutex mutex = call(() -> mutexes().withName(this.provider.objectName(key)).get());
 		String ttl = (mutex != null && mutex.getSpec() != null) ? mutex.getSpec().getTtl() : null;
 		if (ttl == null || ttl.isBlank()) {
 			return DEFAULT_TTL;

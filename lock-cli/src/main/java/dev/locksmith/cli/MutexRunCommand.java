@@ -91,7 +91,9 @@ final class MutexRunCommand extends MutexCommand {
 		if (lease == null) {
 			return 1;
 		}
-		String ttlText = (this.ttl != null) ? lease.ttl().toString() : null;
+		// every extension asks for the TTL the schedule below assumes (the one granted), never the default, which
+		// may have changed since (a Mutex's spec.ttl edited while the command runs)
+		String ttlText = lease.ttl().toString();
 		AtomicBoolean done = new AtomicBoolean();
 		AtomicBoolean lost = new AtomicBoolean();
 		ScheduledExecutorService extender = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -121,7 +123,8 @@ final class MutexRunCommand extends MutexCommand {
 		Process process;
 		synchronized (guard) {
 			if (done.get()) {
-				return 1; // shutting down before the command started: the hook releases
+				hook.join(); // shutting down before the command started: the hook releases, with this client
+				return 1;
 			}
 			try {
 				process = new ProcessBuilder(this.command).inheritIO().start();
@@ -163,6 +166,10 @@ final class MutexRunCommand extends MutexCommand {
 					release(client, lease.id());
 				}
 				removeHook(hook);
+			}
+			else {
+				// SIGTERM/SIGINT: the hook stopped the command and releases; the client stays open until it has
+				hook.join();
 			}
 		}
 		return lost.get() ? LEASE_LOST : exitCode;

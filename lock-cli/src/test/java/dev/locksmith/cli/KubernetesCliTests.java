@@ -197,6 +197,96 @@ class KubernetesCliTests {
 		assertThat(err()).contains("needs --kubernetes");
 	}
 
+	/**
+	 * SIGTERM to a CLI in its own JVM: the shutdown hook stops the command and releases the Mutex, also when the
+	 * main thread returns (the command has exited) while the hook is still releasing.
+	 */
+	@Test
+	void sigtermToTheCliReleasesTheMutex(@TempDir Path work) throws Exception {
+		Path started = work.resolve("started");
+		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+		ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+				LocksmithCli.class.getName(), "--kubernetes", "mutex", "run", "signalled", "--holder", "process",
+				"--ttl", "1h", "--", "sh", "-c",
+				"trap 'exit 143' TERM; touch '" + started + "'; while true; do sleep 0.1; done")
+			.redirectOutput(work.resolve("cli.out").toFile())
+			.redirectError(work.resolve("cli.err").toFile());
+		builder.environment().put("KUBECONFIG", kubeconfig.toString());
+		Process cli = builder.start();
+		try {
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(started));
+			assertThat(mutex("jobs", "signalled").getStatus().getPhase()).isEqualTo(Mutex.LOCKED);
+			cli.destroy(); // SIGTERM
+			assertThat(cli.waitFor(60, TimeUnit.SECONDS)).isTrue();
+			assertThat(mutex("jobs", "signalled").getStatus().getPhase())
+				.as("released, not left to its 1 h TTL; stderr: %s", Files.readString(work.resolve("cli.err")))
+				.isEqualTo(Mutex.UNLOCKED);
+		}
+		finally {
+			cli.destroyForcibly();
+		}
+	}
+
+	/**
+	 * {@code mutex run} without {@code --ttl} schedules its extensions by the TTL it was granted ({@code spec.ttl}
+	 * then); an edit of {@code spec.ttl} while it runs must not make an extension grant less, or the lease would
+	 * expire between two extensions while the command still runs.
+	 */
+	@Test
+	void runWithoutTtlKeepsItsGrantedTtlWhenSpecTtlIsEditedWhileItRuns(@TempDir Path work) throws Exception {
+		assertThat(cli("mutex", "create", "report", "--ttl", "6s", "--kubernetes")).isZero();
+		Path go = work.resolve("go");
+		Path started = work.resolve("started");
+		ByteArrayOutputStream runErr = new ByteArrayOutputStream();
+		CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> new LocksmithCli(
+				new PrintStream(new ByteArrayOutputStream()), new PrintStream(runErr, true, StandardCharsets.UTF_8),
+				Map.of("KUBECONFIG", kubeconfig.toString(), "LOCKSMITH_KUBERNETES", "true"))
+			.run("mutex", "run", "report", "--holder", "runner", "--", "sh", "-c",
+					"touch '" + started + "'; while [ ! -e '" + go + "' ]; do sleep 0.05; done"));
+		try {
+			org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(started));
+			Mutex mutex = mutex("jobs", "report");
+			mutex.getSpec().setTtl("100ms");
+			client.resources(Mutex.class).inNamespace("jobs").resource(mutex).update();
+			// extensions come every 2 s; the key must stay held throughout (try-locks by another holder fail)
+			java.util.concurrent.atomic.AtomicInteger intruder = new java.util.concurrent.atomic.AtomicInteger();
+			try {
+				org.awaitility.Awaitility.await()
+					.during(Duration.ofSeconds(5))
+					.atMost(Duration.ofSeconds(10))
+					.pollInterval(Duration.ofMillis(200))
+					.pollInSameThread()
+					.until(() -> {
+						intruder.set(cli("mutex", "lock", "report", "--holder", "intruder", "--timeout", "0",
+								"--kubernetes"));
+						return intruder.get() == 1;
+					});
+			}
+			catch (org.awaitility.core.ConditionTimeoutException ex) {
+				throw new AssertionError("another holder's try-lock exited " + intruder.get()
+						+ " while the command ran: " + out() + err() + "; run: " + runErr, ex);
+			}
+		}
+		finally {
+			Files.createFile(go);
+		}
+		assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+	}
+
+	@Test
+	void createRefusesNamesThatCannotNameAMutexWithExit2() {
+		assertThat(cli("mutex", "create", "x".repeat(2000), "--ttl", "1m", "--kubernetes")).isEqualTo(2);
+		assertThat(err()).contains("DNS-1123");
+		assertThat(cli("mutex", "lock", "x".repeat(2000), "--holder", "h", "--timeout", "0", "--kubernetes"))
+			.isEqualTo(2);
+		assertThat(err()).contains("1 to 1024 characters");
+		assertThat(cli("mutex", "create", "locksmith-jobs", "--ttl", "1m", "--kubernetes")).isEqualTo(2);
+		assertThat(err()).contains("DNS-1123");
+		assertThat(cli("mutex", "create", "-jobs", "--ttl", "1m", "--kubernetes")).isEqualTo(2);
+		assertThat(cli("mutex", "create", "jobs", "--ttl", "soon", "--kubernetes")).isEqualTo(2);
+		assertThat(err()).contains("--ttl");
+	}
+
 	@Test
 	void kubernetesDurations() {
 		assertThat(KubernetesMutexClient.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));

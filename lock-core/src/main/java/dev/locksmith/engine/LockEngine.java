@@ -18,7 +18,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,6 +96,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 
 	private final ConcurrentHashMap<String, HeldLease[]> heldByKey = new ConcurrentHashMap<>();
 
+	/**
+	 * Threads of the engine's own {@code onLost} pool: callbacks that block hold up the others only when
+	 * this many block at once.
+	 */
+	static final int LOST_CALLBACK_THREADS = 4;
+
 	private final AtomicInteger active = new AtomicInteger();
 
 	private final String leaseIdPrefix;
@@ -154,13 +160,13 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @param clock the time source
 	 * @param listeners the event listeners
 	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
-	 * null for a single daemon thread owned by this engine
+	 * null for executors owned by this engine (daemon platform threads)
 	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
 	 * {@link #runDueRenewals()}
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners, @Nullable Executor callbackExecutor, boolean backgroundRenewal) {
-		this(provider, ownerId, keyPrefix, defaults, clock, listeners, LockObserver.NONE, callbackExecutor,
+		this(provider, ownerId, keyPrefix, defaults, clock, listeners, LockObserver.NONE, callbackExecutor, null,
 				backgroundRenewal, null);
 	}
 
@@ -174,17 +180,17 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 * @param listeners the event listeners
 	 * @param observer the instrumentation hook around each acquisition and hold ({@link LockObserver#NONE} for none)
 	 * @param callbackExecutor runs {@code onLost} callbacks and the events the renewal machinery raises, or
-	 * null for a single daemon thread owned by this engine
+	 * null for a callback thread and a bounded pool for {@code onLost} callbacks, owned by this engine
+	 * @param threadFactory makes the threads of the executors this engine owns (not the renewal thread), or
+	 * null for daemon platform threads
 	 * @param backgroundRenewal whether a daemon thread runs renewals by itself; when false, the caller drives
 	 * {@link #runDueRenewals()}
 	 * @param asyncExecutor runs {@code withLockAsync} acquisitions, or null for a pool owned by this engine of
-	 * at most {@value #ASYNC_THREADS} daemon threads and {@value #ASYNC_QUEUE} queued acquisitions; give a
-	 * bounded one
+	 * at most {@value #ASYNC_THREADS} threads and {@value #ASYNC_QUEUE} queued acquisitions; give a bounded one
 	 */
 	public LockEngine(LockProvider provider, String ownerId, String keyPrefix, LockOptions defaults, LockClock clock,
 			List<LockListener> listeners, LockObserver observer, @Nullable Executor callbackExecutor,
-			boolean backgroundRenewal,
-			@Nullable Executor asyncExecutor) {
+			@Nullable ThreadFactory threadFactory, boolean backgroundRenewal, @Nullable Executor asyncExecutor) {
 		this.provider = Objects.requireNonNull(provider, "provider must not be null");
 		this.ownerId = requireText(ownerId, "ownerId");
 		this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -205,32 +211,22 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			this.lostCallbackExecutor = callbackExecutor;
 		}
 		else {
-			ThreadPoolExecutor owned = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-					(runnable) -> {
-						Thread thread = new Thread(runnable, "locksmith-callbacks");
-						thread.setDaemon(true);
-						return thread;
-					});
-			owned.allowCoreThreadTimeOut(true);
-			this.callbackExecutor = owned;
-			this.ownedCallbackExecutor = owned;
-			this.lostCallbackExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-					new SynchronousQueue<>(), (runnable) -> {
-						Thread thread = new Thread(runnable, "locksmith-on-lost");
-						thread.setDaemon(true);
-						return thread;
-					});
+			ThreadFactory threads = (threadFactory != null) ? threadFactory : LockEngine::daemonThread;
+			this.callbackExecutor = ownedPool(1, threads, "locksmith-callbacks");
+			this.ownedCallbackExecutor = (ExecutorService) this.callbackExecutor;
+			this.lostCallbackExecutor = ownedPool(LOST_CALLBACK_THREADS, threads, "locksmith-on-lost");
 		}
 		if (asyncExecutor != null) {
 			this.asyncExecutor = asyncExecutor;
 			this.ownedAsyncExecutor = null;
 		}
 		else {
+			ThreadFactory factory = (threadFactory != null) ? threadFactory : LockEngine::daemonThread;
 			AtomicInteger threads = new AtomicInteger();
 			ThreadPoolExecutor owned = new ThreadPoolExecutor(ASYNC_THREADS, ASYNC_THREADS, 30, TimeUnit.SECONDS,
 					new LinkedBlockingQueue<>(ASYNC_QUEUE), (runnable) -> {
-						Thread thread = new Thread(runnable, "locksmith-async-" + threads.incrementAndGet());
-						thread.setDaemon(true);
+						Thread thread = factory.newThread(runnable);
+						thread.setName("locksmith-async-" + threads.incrementAndGet());
 						return thread;
 					});
 			owned.allowCoreThreadTimeOut(true);
@@ -463,7 +459,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	public boolean releaseLease(String key, String leaseId) {
 		requireKey("releaseLease", key);
 		requireText(leaseId, "leaseId");
-		return this.provider.release(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId));
+		return this.provider.release(new LeaseRef(backendKey(key), LeaseType.WRITE, leaseId));
 	}
 
 	@Override
@@ -471,7 +467,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		requireKey("extendLease", key);
 		requireText(leaseId, "leaseId");
 		LockOptions.requireTtl("MutexService.extendLease", ttl);
-		return this.provider.extend(new LeaseRef(this.keyPrefix + key, LeaseType.WRITE, leaseId), ttl);
+		return this.provider.extend(new LeaseRef(backendKey(key), LeaseType.WRITE, leaseId), ttl);
 	}
 
 	@Override
@@ -515,7 +511,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	@Override
 	public LockInfo inspect(String key) {
 		requireKey("inspect", key);
-		LockInfo info = this.provider.inspect(this.keyPrefix + key);
+		LockInfo info = this.provider.inspect(backendKey(key));
 		return new LockInfo(key, info.phase(), info.leases());
 	}
 
@@ -528,20 +524,28 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (limit < 1) {
 			throw new IllegalArgumentException("MutexService.list: limit must be at least 1, was " + limit);
 		}
-		LockPage page = this.provider.list(this.keyPrefix + keyPrefix, offset, limit);
+		LockPage page = this.provider.list(backendKey(keyPrefix), offset, limit);
 		List<LockInfo> locks = new ArrayList<>(page.locks().size());
 		for (LockInfo info : page.locks()) {
-			String key = info.key().startsWith(this.keyPrefix) ? info.key().substring(this.keyPrefix.length())
-					: info.key();
-			locks.add(new LockInfo(key, info.phase(), info.leases()));
+			locks.add(new LockInfo(callerKey(info.key()), info.phase(), info.leases()));
 		}
 		return new LockPage(locks, page.total());
+	}
+
+	/** The key on the backend: the key prefix, then the caller's key. The one place the prefix is added. */
+	private String backendKey(String key) {
+		return this.keyPrefix + key;
+	}
+
+	/** The caller's key of a key read from the backend: without the key prefix. The one place it is removed. */
+	private String callerKey(String backendKey) {
+		return backendKey.startsWith(this.keyPrefix) ? backendKey.substring(this.keyPrefix.length()) : backendKey;
 	}
 
 	@Override
 	public boolean forceRelease(String key) {
 		requireKey("forceRelease", key);
-		return this.provider.forceRelease(this.keyPrefix + key);
+		return this.provider.forceRelease(backendKey(key));
 	}
 
 	@Override
@@ -604,7 +608,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		requireKey(method, key);
 		Objects.requireNonNull(options, "options must not be null");
 		requireOpen(method);
-		String backendKey = this.keyPrefix + key;
+		String backendKey = backendKey(key);
 		if (threadBound && type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
@@ -683,7 +687,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	 */
 	private @Nullable Attempt acquireLoop(String key, LeaseType type, int permits, int limit, LockOptions options,
 			@Nullable String fixedLeaseId, long start) {
-		String backendKey = this.keyPrefix + key;
+		String backendKey = backendKey(key);
 		String leaseId = (fixedLeaseId != null) ? fixedLeaseId
 				: this.leaseIdPrefix + Long.toString(this.leaseCounter.incrementAndGet(), 36);
 		LeaseRequest request = new LeaseRequest(backendKey, type, leaseId, this.ownerId, options.ttl(), permits, limit,
@@ -953,6 +957,29 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (!this.renewer.deferIfRunning(dispatch)) {
 			dispatch.run();
 		}
+	}
+
+	/**
+	 * A pool of at most {@code threads} threads, made by {@code factory} and named {@code name}; idle threads
+	 * end after 30 s. Its queue holds the work of leases already lost or events already raised, so it is
+	 * bounded by the number of leases and events, not by a thread per task.
+	 */
+	private static ExecutorService ownedPool(int threads, ThreadFactory factory, String name) {
+		AtomicInteger count = new AtomicInteger();
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(), (runnable) -> {
+					Thread thread = factory.newThread(runnable);
+					thread.setName(name + "-" + count.incrementAndGet());
+					return thread;
+				});
+		pool.allowCoreThreadTimeOut(true);
+		return pool;
+	}
+
+	private static Thread daemonThread(Runnable runnable) {
+		Thread thread = new Thread(runnable);
+		thread.setDaemon(true);
+		return thread;
 	}
 
 	private static void execute(Executor executor, Runnable task) {

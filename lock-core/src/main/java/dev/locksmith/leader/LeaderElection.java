@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -117,6 +118,9 @@ public final class LeaderElection implements AutoCloseable {
 	/** The candidate stopped last; a new one waits for it to end. Guarded by {@link #lifecycle}. */
 	private @Nullable Candidate stopped;
 
+	/** Makes the candidate and event threads; null for daemon platform threads. */
+	private final @Nullable ThreadFactory threadFactory;
+
 	/** The term held now; written by the candidate thread only. */
 	private volatile @Nullable Term current;
 
@@ -139,6 +143,7 @@ public final class LeaderElection implements AutoCloseable {
 			.withName(KEY_PREFIX + builder.name);
 		this.yieldDelay = builder.yieldDelay;
 		this.listeners = new CopyOnWriteArrayList<>(builder.listeners);
+		this.threadFactory = builder.threadFactory;
 	}
 
 	/**
@@ -333,14 +338,21 @@ public final class LeaderElection implements AutoCloseable {
 		Candidate(@Nullable Candidate predecessor) {
 			this.predecessor = predecessor;
 			String threadName = "locksmith-leader-" + LeaderElection.this.name;
-			this.thread = new Thread(this, threadName);
-			this.thread.setDaemon(true);
+			this.thread = newThread(this, threadName);
 			this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-					(runnable) -> {
-						Thread thread = new Thread(runnable, threadName + "-events");
-						thread.setDaemon(true);
-						return thread;
-					});
+					(runnable) -> newThread(runnable, threadName + "-events"));
+		}
+
+		private Thread newThread(Runnable runnable, String threadName) {
+			ThreadFactory factory = LeaderElection.this.threadFactory;
+			if (factory == null) {
+				Thread thread = new Thread(runnable, threadName);
+				thread.setDaemon(true);
+				return thread;
+			}
+			Thread thread = factory.newThread(runnable);
+			thread.setName(threadName);
+			return thread;
 		}
 
 		@Override
@@ -673,6 +685,8 @@ public final class LeaderElection implements AutoCloseable {
 
 		private final List<LeaderListener> listeners = new CopyOnWriteArrayList<>();
 
+		private @Nullable ThreadFactory threadFactory;
+
 		private Builder(MutexService locks, String name) {
 			this.locks = Objects.requireNonNull(locks, "locks must not be null");
 			if (name == null || name.isBlank()) {
@@ -733,6 +747,18 @@ public final class LeaderElection implements AutoCloseable {
 		 */
 		public Builder listener(LeaderListener listener) {
 			this.listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+			return this;
+		}
+
+		/**
+		 * Sets the factory of the candidate thread (which waits for the lease) and of the thread that runs
+		 * the listeners (default: daemon platform threads); a virtual-thread factory runs both on virtual
+		 * threads.
+		 * @param threadFactory the thread factory
+		 * @return this builder
+		 */
+		public Builder threadFactory(ThreadFactory threadFactory) {
+			this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory must not be null");
 			return this;
 		}
 

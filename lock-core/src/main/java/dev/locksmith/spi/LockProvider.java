@@ -158,9 +158,9 @@ public interface LockProvider extends AutoCloseable {
 
 	/**
 	 * Subscribes to releases of one key on behalf of a waiter for a lease of {@code type}, so that a
-	 * release can wake one exclusive waiter instead of all of them (see {@link ReleaseSignals}). The
-	 * default ignores the type and calls {@link #subscribe(String)}; providers that use
-	 * {@link ReleaseSignals} pass it on.
+	 * release can wake one exclusive waiter instead of all of them (see
+	 * {@link dev.locksmith.provider.support.ReleaseSignals}). The default ignores the type and calls
+	 * {@link #subscribe(String)}; providers that use {@code ReleaseSignals} pass it on.
 	 * @param key the backend key
 	 * @param type the lease type the waiter wants
 	 * @return an armed subscription

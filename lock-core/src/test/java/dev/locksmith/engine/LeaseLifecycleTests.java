@@ -24,7 +24,7 @@ import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -24,7 +24,7 @@ import dev.locksmith.LockStatistics;
 import dev.locksmith.Locksmith;
 import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.provider.memory.MemoryLockProvider;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;

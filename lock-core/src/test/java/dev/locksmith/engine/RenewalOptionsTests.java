@@ -19,7 +19,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.Renewal;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;

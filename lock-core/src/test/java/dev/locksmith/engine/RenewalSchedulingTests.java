@@ -11,7 +11,7 @@ import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -17,7 +17,7 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.testsupport.ManualClock;
 

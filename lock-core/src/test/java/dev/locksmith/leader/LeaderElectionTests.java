@@ -16,7 +16,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -10,12 +10,12 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.stereotype.Component;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
 import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.boot.annotation.AutoExtend;
 import dev.locksmith.boot.annotation.DistributedLock;
-import dev.locksmith.boot.annotation.LockContext;
 
 /**
  * The Spring Boot flavour of a client (Redis only): the starter's auto-configuration builds the lock

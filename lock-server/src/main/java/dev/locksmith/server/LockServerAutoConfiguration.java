@@ -1,6 +1,7 @@
 package dev.locksmith.server;
 
 import java.time.Clock;
+import java.util.concurrent.ThreadFactory;
 
 import dev.locksmith.MutexService;
 import dev.locksmith.server.grpc.BearerTokenInterceptor;
@@ -21,9 +22,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
 
 /**
  * Serves the lock service ({@code locksmith.server.enabled=true}) on the application's
@@ -84,10 +88,14 @@ public final class LockServerAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		GrpcLockServer locksmithGrpcLockServer(GrpcLockService service, ServiceLocks locks,
-				LockServerProperties properties, ObjectProvider<SslBundles> sslBundles) {
+				LockServerProperties properties, ObjectProvider<SslBundles> sslBundles, Environment environment) {
 			LockServerProperties.Grpc grpc = properties.getGrpc();
+			// calls wait for locks on these threads: virtual ones when the application runs on virtual threads
+			@Nullable ThreadFactory threads = Threading.VIRTUAL.isActive(environment)
+					? new VirtualThreadTaskExecutor("locksmith-grpc-").getVirtualThreadFactory() : null;
 			return new GrpcLockServer(service, new BearerTokenInterceptor(locks), grpc,
-					(int) properties.getMaxBodySize().toBytes(), sslBundle(grpc.getSsl().getBundle(), sslBundles));
+					(int) properties.getMaxBodySize().toBytes(), sslBundle(grpc.getSsl().getBundle(), sslBundles),
+					threads);
 		}
 
 		private static @Nullable SslBundle sslBundle(@Nullable String name, ObjectProvider<SslBundles> sslBundles) {

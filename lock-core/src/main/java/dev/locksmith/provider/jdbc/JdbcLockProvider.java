@@ -24,11 +24,11 @@ import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.provider.support.ReleaseSignals;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 

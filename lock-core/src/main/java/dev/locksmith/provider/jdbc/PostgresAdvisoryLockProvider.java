@@ -20,11 +20,11 @@ import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
+import dev.locksmith.provider.support.ReleaseSignals;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 

@@ -15,7 +15,7 @@ import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.provider.support.ReleaseSignals;
 
 /**
  * One PostgreSQL connection per provider that {@code LISTEN}s on the provider's channel and turns each

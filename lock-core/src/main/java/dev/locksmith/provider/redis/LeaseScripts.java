@@ -301,6 +301,30 @@ final class LeaseScripts {
 			""");
 
 	/**
+	 * Release without the queue, for a cluster slot that is half moved, where the queue's keys (absent, or
+	 * not yet moved) are not on the master that has the lease: a script naming them is refused with
+	 * {@code TRYAGAIN}. KEYS: lease hash, wait flag. ARGV: as {@link #RELEASE}. Deletes the lease and
+	 * publishes the backend key as {@link #RELEASE} does when nothing is handed off; a queued waiter then takes
+	 * the free key by its next attempt (at most {@link #QUEUE_REFRESH_MILLIS} later), and a waiter that gave up
+	 * leaves its entry to lapse.
+	 */
+	static final LuaScript RELEASE_UNQUEUED = new LuaScript("release-unqueued", NOW + SETTLE + PUBLISH + """
+			local v = redis.call('HGET', KEYS[1], ARGV[1])
+			if not v then return 0 end
+			if redis.call('HLEN', KEYS[1]) == 1 then
+			  redis.call('DEL', KEYS[1])
+			else
+			  redis.call('HDEL', KEYS[1], ARGV[1])
+			  settle(KEYS[1], now)
+			end
+			if tonumber(string.match(v, '^(%d+)')) <= now then return 0 end
+			if redis.call('EXISTS', KEYS[2]) == 1 then
+			  publish(ARGV[2], ARGV[3], ARGV[4])
+			end
+			return 1
+			""");
+
+	/**
 	 * Reduce a permit lease. KEYS: lease hash, wait flag. ARGV: lease id, permits to keep, release channel
 	 * (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if
 	 * the lease is live and of type {@code P} (its count lowered to the argument if it was higher; never

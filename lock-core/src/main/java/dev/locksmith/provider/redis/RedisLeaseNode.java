@@ -188,9 +188,19 @@ final class RedisLeaseNode {
 	}
 
 	private @Nullable Long runRelease(RedisConnection connection, String key, byte[] leaseId) {
-		return LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
-				RedisKeys.waitKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
-				RedisKeys.queueEntriesKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
+		try {
+			return LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.waitKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
+					RedisKeys.queueEntriesKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
+		}
+		catch (RuntimeException ex) {
+			if (!isTryAgain(ex)) {
+				throw ex;
+			}
+			// the slot is half moved and the queue's keys are not with the lease: release without a hand-off
+			return LeaseScripts.RELEASE_UNQUEUED.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.waitKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
+		}
 	}
 
 	/**

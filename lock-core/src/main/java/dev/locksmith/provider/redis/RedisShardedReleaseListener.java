@@ -1,15 +1,17 @@
 package dev.locksmith.provider.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 import dev.locksmith.LeaseType;
-import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.provider.support.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
@@ -43,12 +45,21 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * with all its channels in one {@code SSUBSCRIBE}, which the cluster refuses when they are in different
  * slots; a failover moves the slots to another node. So on each of those events (an unrequested
  * {@code SUNSUBSCRIBE}, a connection activated, a topology change) every wanted channel is subscribed
- * again one by one, and its waiters are woken, since a release may have been missed meanwhile. Thread-safe;
- * no {@code synchronized} (a virtual thread waiting for a confirmation does not pin its carrier).
+ * again one by one; a refused re-subscription (say {@code CLUSTERDOWN} while a failover completes) is
+ * retried with backoff until the master takes it or the key has no waiter left. Once a channel is back,
+ * its waiters are woken as by a release, since a release may have been missed meanwhile (not before: a
+ * waiter woken earlier could be denied and then miss a release published before the channel was back).
+ * Thread-safe; no {@code synchronized} (a virtual thread waiting for a confirmation does not pin its
+ * carrier).
  */
 final class RedisShardedReleaseListener implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(RedisShardedReleaseListener.class);
+
+	/** First delay before a refused re-subscription is sent again; it doubles up to {@link #RETRY_MAX_MILLIS}. */
+	private static final long RETRY_MIN_MILLIS = 50;
+
+	private static final long RETRY_MAX_MILLIS = 2_000;
 
 	private final RedisClusterClient client;
 
@@ -134,15 +145,20 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 			}
 			entry.lock.unlock();
 		}
+		CompletableFuture<?> pending;
 		try {
 			entry.waiters++;
-			if (!entry.confirmed) {
-				entry.confirmed = subscribeAndWait(entry);
+			pending = entry.subscribing;
+			if (pending == null || pending.isCompletedExceptionally()) {
+				pending = sendSubscribe(entry);
+				entry.subscribing = pending;
 			}
 		}
 		finally {
 			entry.lock.unlock();
 		}
+		// outside the lock: the key's other waiters share this SSUBSCRIBE rather than queue behind it
+		awaitConfirmation(entry, pending);
 		Channel subscribed = entry;
 		return new ReleaseSubscription() {
 
@@ -207,20 +223,41 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		return own[0];
 	}
 
-	/** Sends {@code SSUBSCRIBE} and waits for the master's confirmation; returns whether it came. */
-	private boolean subscribeAndWait(Channel entry) {
+	/** Sends {@code SSUBSCRIBE}; the future completes with the master's confirmation. */
+	private CompletableFuture<?> sendSubscribe(Channel entry) {
 		try {
-			connection().async().ssubscribe(entry.channelBytes).get(this.timeoutMillis, TimeUnit.MILLISECONDS);
-			return true;
+			return connection().async().ssubscribe(entry.channelBytes).toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * Waits up to the command timeout for the confirmation. Without it the waiter sleeps until its retry
+	 * hint; a confirmation still missing then is sent again by the key's next waiter.
+	 */
+	private void awaitConfirmation(Channel entry, CompletableFuture<?> pending) {
+		try {
+			pending.get(this.timeoutMillis, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return false;
 		}
 		catch (Exception ex) {
 			logger.debug("Could not subscribe to {} (the waiter sleeps until its retry hint): {}", entry.channelName,
 					ex.getMessage());
-			return false;
+			if (ex instanceof TimeoutException) {
+				entry.lock.lock();
+				try {
+					if (entry.subscribing == pending) {
+						entry.subscribing = null;
+					}
+				}
+				finally {
+					entry.lock.unlock();
+				}
+			}
 		}
 	}
 
@@ -254,23 +291,44 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 	/**
 	 * Subscribes every wanted channel again, one {@code SSUBSCRIBE} each (each routed to its slot's master
-	 * now), and wakes every waiter: a release may have been missed while a subscription was gone.
+	 * now); see {@link #resubscribe(Channel)}.
 	 */
 	private void resubscribeAll() {
-		StatefulRedisClusterPubSubConnection<byte[], byte[]> current = this.connection;
-		if (current == null || this.closed || this.channels.isEmpty()) {
-			return;
-		}
 		for (Channel entry : this.channels.values()) {
-			resubscribe(current, entry);
+			resubscribe(entry);
 		}
-		this.signals.signalAll();
 	}
 
-	private void resubscribe(StatefulRedisClusterPubSubConnection<byte[], byte[]> current, Channel entry) {
+	/**
+	 * Subscribes a wanted channel again and, once the master confirmed it, wakes the key's waiters as a
+	 * release would (one may have been missed while the channel was gone). A refused attempt is retried
+	 * with backoff on the client's event executors (no thread of its own) while the key has waiters; a
+	 * newer re-subscription of the channel supersedes it, so a channel has at most one retry pending.
+	 */
+	private void resubscribe(Channel entry) {
+		resubscribe(entry, entry.rounds.incrementAndGet(), 0);
+	}
+
+	private void resubscribe(Channel entry, long round, int failures) {
+		StatefulRedisClusterPubSubConnection<byte[], byte[]> current = this.connection;
+		if (current == null || this.closed || entry.removed || entry.rounds.get() != round) {
+			return;
+		}
 		current.async().ssubscribe(entry.channelBytes).whenComplete((ok, error) -> {
-			if (error != null) {
-				logger.debug("Could not re-subscribe {}: {}", entry.channelName, error.getMessage());
+			if (error == null) {
+				this.signals.signal(entry.key);
+				return;
+			}
+			long delay = Math.min(RETRY_MAX_MILLIS, RETRY_MIN_MILLIS << Math.min(failures, 6));
+			logger.debug("Could not re-subscribe {} (again in {} ms): {}", entry.channelName, delay, error.getMessage());
+			try {
+				this.client.getResources()
+					.eventExecutorGroup()
+					.schedule(() -> resubscribe(entry, round, failures + 1), delay, TimeUnit.MILLISECONDS);
+			}
+			catch (RuntimeException ex) {
+				// the client is shutting down: its waiters sleep until their retry hints
+				logger.debug("Could not schedule the re-subscription of {}: {}", entry.channelName, ex.getMessage());
 			}
 		});
 	}
@@ -281,6 +339,15 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	 */
 	long messages() {
 		return this.messages.get();
+	}
+
+	/**
+	 * Returns how many keys this listener keeps state for (keys with waiters, and keys whose
+	 * {@code SUNSUBSCRIBE} awaits its confirmation), for tests.
+	 * @return the count
+	 */
+	int trackedKeys() {
+		return this.channels.size() + this.ownUnsubscribes.size();
 	}
 
 	/**
@@ -348,8 +415,7 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 			}
 			// not asked for: the master dropped a channel that is still wanted (its slot moved away)
 			logger.debug("Shard channel {} dropped by {}; subscribing again", entry.channelName, node.getUri());
-			resubscribe(current, entry);
-			RedisShardedReleaseListener.this.signals.signalAll();
+			resubscribe(entry);
 		}
 
 	}
@@ -368,11 +434,17 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		/** Guarded by {@link #lock}. */
 		int waiters;
 
-		/** Guarded by {@link #lock}: whether a master confirmed the subscription once. */
-		boolean confirmed;
+		/**
+		 * Guarded by {@link #lock}: the first {@code SSUBSCRIBE}, pending or confirmed; {@code null} or failed
+		 * when the next waiter must send it again.
+		 */
+		@Nullable CompletableFuture<?> subscribing;
 
-		/** Guarded by {@link #lock}: this entry left the map; a new waiter makes a new one. */
-		boolean removed;
+		/** Written under {@link #lock}: this entry left the map; a new waiter makes a new one. */
+		volatile boolean removed;
+
+		/** Counts re-subscriptions started; a retry of an older one gives up. */
+		final AtomicLong rounds = new AtomicLong();
 
 		Channel(String key) {
 			this.key = key;

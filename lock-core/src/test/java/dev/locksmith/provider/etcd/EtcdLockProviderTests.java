@@ -208,7 +208,7 @@ class EtcdLockProviderTests {
 		try (EtcdLockProvider first = EtcdLockProvider.builder(clientA).build();
 				EtcdLockProvider second = EtcdLockProvider.builder(clientB).build();
 				LockEngine a = Locksmith.builder(first).build()) {
-			dev.locksmith.testsupport.CountingLockProvider counted = new dev.locksmith.testsupport.CountingLockProvider(
+			dev.locksmith.tck.CountingLockProvider counted = new dev.locksmith.tck.CountingLockProvider(
 					second);
 			try (LockEngine b = Locksmith.builder(counted).build()) {
 				String key = "patient-" + UUID.randomUUID();

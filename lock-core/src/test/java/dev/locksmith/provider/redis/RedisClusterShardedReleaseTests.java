@@ -13,7 +13,7 @@ import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.FairQueueChaos;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.KillArgs;
@@ -301,6 +301,234 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * The master drops a waited-for key's shard channel while its slot is not served
+	 * ({@code CLUSTER DELSLOTS}: the channel is dropped and the listener's re-subscription is refused with
+	 * {@code CLUSTERDOWN}, as during a failover before the cluster is whole again); then the slot is served
+	 * again. The re-subscription is retried until the master takes it, the waiter is woken once it is in
+	 * place, and the next release wakes it through the channel: a refused re-subscription must not leave
+	 * the key without a subscription while its waiter sleeps on the holder's 30 s retry hint.
+	 */
+	@Test
+	void refusedResubscriptionIsRetriedUntilTheMasterTakesIt() throws Exception {
+		int master = 1;
+		String key = keyOnMaster(master);
+		int slot = slot(key);
+		LeaseRequest held = request(key);
+		assertThat(holder.acquire(held).isGranted()).isTrue();
+		try (ReleaseSubscription subscription = waiter.subscribe(key, LeaseType.WRITE)) {
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			assertThat(shardSubscribers(master, key)).isEqualTo(1);
+			long refusedBefore = rejectedCalls(master, "ssubscribe");
+			cluster.node(master).clusterDelSlots(slot);
+			try {
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(rejectedCalls(master, "ssubscribe")).as("re-subscription refused")
+						.isGreaterThan(refusedBefore));
+				assertThat(shardSubscribers(master, key)).isZero();
+				while (subscription.await(0)) {
+					// wake-ups before the channel was back
+				}
+			}
+			finally {
+				cluster.node(master).clusterAddSlots(slot);
+			}
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> cluster.node(master).clusterInfo().contains("cluster_state:ok"));
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken once subscribed again").isTrue();
+			assertThat(shardSubscribers(master, key)).as("subscribed again").isEqualTo(1);
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			assertThat(holder.release(held.ref())).isTrue();
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken by the release").isTrue();
+		}
+	}
+
+	/**
+	 * Subscriptions come and go with the waiters, under contention: eight threads each subscribe and leave
+	 * 1,250 distinct keys (10,000 in all), while four more threads keep joining and leaving three shared
+	 * keys (the last waiter of a key leaving while a new one arrives). Whenever a waiter holds its
+	 * subscription, the key's master has the channel subscribed (a new waiter's {@code SSUBSCRIBE} is
+	 * never undone by the previous last waiter's {@code SUNSUBSCRIBE}); at the end no channel is left on any
+	 * master and the listener keeps no state for any key.
+	 */
+	@Test
+	void subscriptionsFollowTheWaitersWithoutLeakingUnderContention() throws Exception {
+		String channel = "locksmith:contention";
+		try (RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
+				new dev.locksmith.provider.support.ReleaseSignals(), (body) -> "released")) {
+			List<String> shared = List.of(keyOnMaster(0), keyOnMaster(1), keyOnMaster(2));
+			java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
+			try {
+				List<java.util.concurrent.Future<Long>> work = new java.util.ArrayList<>();
+				for (int t = 0; t < 8; t++) {
+					int thread = t;
+					work.add(threads.submit(() -> {
+						for (int i = 0; i < 1_250; i++) {
+							listener.subscribe("leak-" + thread + "-" + i, LeaseType.WRITE).close();
+						}
+						return 0L;
+					}));
+				}
+				for (int t = 0; t < 4; t++) {
+					int thread = t;
+					work.add(threads.submit(() -> {
+						long unsubscribedWhileHeld = 0;
+						for (int i = 0; i < 300; i++) {
+							String key = shared.get((thread + i) % shared.size());
+							try (ReleaseSubscription held = listener.subscribe(key, LeaseType.WRITE)) {
+								String name = RedisKeys.shardChannel(key, channel);
+								Long count = cluster.node(cluster.nodeOfSlot(slot(key))).pubsubShardNumsub(name).get(name);
+								if (count == null || count != 1) {
+									unsubscribedWhileHeld++;
+								}
+							}
+						}
+						return unsubscribedWhileHeld;
+					}));
+				}
+				long unsubscribedWhileHeld = 0;
+				for (java.util.concurrent.Future<Long> done : work) {
+					unsubscribedWhileHeld += done.get(120, TimeUnit.SECONDS);
+				}
+				assertThat(unsubscribedWhileHeld).as("checks that found a held key's channel unsubscribed").isZero();
+			}
+			finally {
+				threads.shutdownNow();
+			}
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				assertThat(listener.trackedKeys()).as("keys the listener keeps state for").isZero();
+				for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+					assertThat(cluster.node(n).pubsubShardChannels("*" + channel)).as("channels on master " + n).isEmpty();
+				}
+			});
+		}
+	}
+
+	/**
+	 * Eight waiters of one key subscribe at once while the key's master does not answer ({@code SIGSTOP}
+	 * after the denials): each waits at most about one command timeout (1 s here) for the confirmation and
+	 * then sleeps on its retry hint. They share the one pending {@code SSUBSCRIBE} instead of queueing behind
+	 * each other, which would hold the last of them for eight timeouts, far past a short wait time. After
+	 * the master answers again, the channel is subscribed and a release wakes them.
+	 */
+	@Test
+	void waitersOfOneKeyDoNotQueueBehindEachOthersUnansweredSubscribe() throws Exception {
+		int master = 2;
+		String key = keyOnMaster(master);
+		LeaseRequest held = request(key);
+		assertThat(holder.acquire(held).isGranted()).isTrue();
+		int waiters = 8;
+		java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(waiters);
+		List<ReleaseSubscription> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
+		long[] subscribeMillis = new long[waiters];
+		cluster.pause(master);
+		try {
+			java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+			List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+			for (int i = 0; i < waiters; i++) {
+				int n = i;
+				work.add(threads.submit(() -> {
+					start.await();
+					long begin = System.nanoTime();
+					subscriptions.add(waiter.subscribe(key, LeaseType.READ));
+					subscribeMillis[n] = (System.nanoTime() - begin) / 1_000_000;
+					return null;
+				}));
+			}
+			start.countDown();
+			for (java.util.concurrent.Future<?> done : work) {
+				done.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			cluster.resume(master);
+			threads.shutdownNow();
+		}
+		try {
+			java.util.Arrays.sort(subscribeMillis);
+			assertThat(subscribeMillis[waiters - 1]).as("longest subscribe (ms) with a 1 s command timeout; all: "
+					+ java.util.Arrays.toString(subscribeMillis)).isLessThan(4_000);
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shardSubscribers(master, key)).isEqualTo(1));
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			assertThat(holder.release(held.ref())).isTrue();
+			for (ReleaseSubscription subscription : subscriptions) {
+				assertThat(subscription.await(WAKE_UP_NANOS)).as("reader woken by the release").isTrue();
+			}
+		}
+		finally {
+			subscriptions.forEach(ReleaseSubscription::close);
+			holder.release(held.ref());
+		}
+	}
+
+	/**
+	 * A release while its key's slot is half-migrated: the key already moved to the importing master (the
+	 * release follows {@code ASK} there), the slot not yet reassigned, so the waiter's subscription is still
+	 * on the old master and the release's {@code SPUBLISH} on the new one does not reach it. The waiter is
+	 * woken by its listener instead: once the slot is reassigned the old master drops the channel, the
+	 * listener subscribes on the new master and wakes it (a topology change seen by the client before that
+	 * wakes it too), and it then gets the lock.
+	 */
+	@Test
+	void releaseDuringASlotMigrationWakesTheWaiterOnceTheSlotIsReassigned() throws Exception {
+		String key = keyOnMaster(0);
+		int slot = slot(key);
+		int source = 0;
+		int target = 1;
+		LeaseRequest held = request(key);
+		assertThat(holder.acquire(held).isGranted()).isTrue();
+		try (ReleaseSubscription subscription = waiter.subscribe(key, LeaseType.WRITE)) {
+			assertThat(waiter.acquire(request(key)).isGranted()).isFalse();
+			String targetId = cluster.node(target).clusterMyId();
+			cluster.node(target).clusterSetSlotImporting(slot, cluster.node(source).clusterMyId());
+			cluster.node(source).clusterSetSlotMigrating(slot, targetId);
+			List<String> keys = cluster.node(source).clusterGetKeysInSlot(slot, 100);
+			cluster.node(source).migrate("127.0.0.1", cluster.ports().get(target), 0, 5000,
+					MigrateArgs.Builder.keys(keys.toArray(String[]::new)));
+			long[] before = calls("spublish");
+			long messagesBefore = waiter.releaseMessages();
+			assertThat(holder.release(held.ref())).isTrue();
+			assertThat(delta(calls("spublish"), before)).as("SPUBLISH per master").containsExactly(0, 1, 0);
+			for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+				cluster.node(n).clusterSetSlotNode(slot, targetId);
+			}
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken once the slot is reassigned").isTrue();
+			assertThat(waiter.releaseMessages() - messagesBefore).as("release messages that reached the waiter").isZero();
+			LeaseRequest next = request(key);
+			assertThat(waiter.acquire(next).isGranted()).isTrue();
+			waiter.release(next.ref());
+		}
+	}
+
+	/**
+	 * A listener closed while a waiter waits: the waiter's server subscription goes with the connection,
+	 * its {@code await} still returns at its timeout (so it falls back to its retry hint), leaving works,
+	 * and a waiter that arrives after the close is registered without a server subscription and without
+	 * an exception.
+	 */
+	@Test
+	void listenerClosedWhileAWaiterWaitsLeavesItOnItsRetryHint() throws Exception {
+		String key = keyOnMaster(0);
+		String channel = "locksmith:closing";
+		String name = RedisKeys.shardChannel(key, channel);
+		RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
+				new dev.locksmith.provider.support.ReleaseSignals(), (body) -> "released");
+		ReleaseSubscription waiting = listener.subscribe(key, LeaseType.WRITE);
+		assertThat(cluster.node(0).pubsubShardNumsub(name).get(name)).isEqualTo(1);
+		listener.close();
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(cluster.node(0).pubsubShardNumsub(name).get(name)).isZero());
+		while (waiting.await(0)) {
+			// wake-ups from before the close (re-subscriptions when the listener's connections came up)
+		}
+		assertThat(waiting.await(TimeUnit.MILLISECONDS.toNanos(50))).as("no wake-up, the retry hint applies").isFalse();
+		try (ReleaseSubscription late = listener.subscribe(key, LeaseType.WRITE)) {
+			assertThat(late.await(0)).isFalse();
+		}
+		waiting.close();
+		assertThat(listener.trackedKeys()).isZero();
+	}
+
+	/**
 	 * Classic channel against shard channels, measured (printed, not asserted as time): 300 hand-offs over
 	 * keys on all masters, each with one waiter in a second process and a third process waiting on some
 	 * other key all along. Asserted are the counts: per release, the classic channel has one {@code PUBLISH}
@@ -485,6 +713,20 @@ class RedisClusterShardedReleaseTests {
 		String channel = RedisKeys.shardChannel(key, RedisLockProvider.DEFAULT_CHANNEL);
 		Long count = cluster.node(master).pubsubShardNumsub(channel).get(channel);
 		return (count != null) ? count : 0;
+	}
+
+	/** Calls of a command that a master refused ({@code rejected_calls} in {@code INFO commandstats}). */
+	private static long rejectedCalls(int master, String command) {
+		for (String line : cluster.node(master).info("commandstats").split("\r?\n")) {
+			if (line.startsWith("cmdstat_" + command + ":")) {
+				for (String part : line.substring(line.indexOf(':') + 1).split(",")) {
+					if (part.startsWith("rejected_calls=")) {
+						return Long.parseLong(part.substring("rejected_calls=".length()));
+					}
+				}
+			}
+		}
+		return 0;
 	}
 
 	private static long[] calls(String command) {

@@ -114,8 +114,9 @@ class RedlockLockProviderTests {
 	@Test
 	void permitLeasesLostWithoutAReleaseAreForgotten() {
 		String key = key();
-		LeaseRequest lost = permits(key, Duration.ofMillis(200));
-		LeaseRequest renewedAfterLoss = permits(key, Duration.ofMillis(200));
+		// 2 s, not less: both grants must be tracked before the first one's validity runs out on a loaded machine
+		LeaseRequest lost = permits(key, Duration.ofSeconds(2));
+		LeaseRequest renewedAfterLoss = permits(key, Duration.ofSeconds(2));
 		assertThat(provider.acquire(lost).isGranted()).isTrue();
 		assertThat(provider.acquire(renewedAfterLoss).isGranted()).isTrue();
 		assertThat(provider.trackedPermitLeases()).isEqualTo(2);

@@ -31,14 +31,14 @@ import dev.locksmith.LockClock;
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
 import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.provider.support.ReleaseSignals;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.KeyText;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSignals;
-import dev.locksmith.spi.Renewal;
 import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.spi.Renewal;
 
 /**
  * Locks on a Kubernetes API server, one object per key: a {@code coordination.k8s.io/v1} Lease (the default) or
@@ -71,7 +71,11 @@ import dev.locksmith.spi.ReleaseSubscription;
  * by the client that reads the object, against the expiry the writing client stored. Each provider stamps and
  * judges on its clock shifted to agree with the API server's {@code Date} header ({@link ApiServerClock}, sampled
  * every minute; {@link Builder#apiServerTime}), so a node whose clock is minutes or hours off still agrees with
- * the others to within about a second plus a round trip. Closer agreement rests on NTP-synchronised nodes; a client
+ * the API server to within about a second plus a round trip, and with another such node to within twice that (give
+ * them a clock-skew allowance that large); the shift never moves a clock further from the API server's than it was,
+ * and a clock that already agrees within the {@code Date} header's second is not shifted. It trusts that header: an
+ * API server (or a proxy in front of it) whose clock is wrong shifts its clients' clocks with it.
+ * Closer agreement rests on NTP-synchronised nodes; a client
  * whose time runs ahead by {@code d} sees leases expire {@code d} early, while the holder's handle stays valid
  * until the TTL minus the core's drift allowance (1% + 2 ms).
  * So a lease keeps blocking other requests, and shows in {@link #inspect}, until its stored expiry plus the
@@ -80,7 +84,8 @@ import dev.locksmith.spi.ReleaseSubscription;
  *
  * <p><b>Fencing tokens</b> strictly increase per key as long as the object exists; releases and
  * {@link #forceRelease} keep the object (and the counter). Deleting the object by hand, or replacing a Mutex
- * with one that lacks the annotations, restarts the counter at 1.
+ * with one that lacks the annotations, restarts the counter at 1 and frees a held key at once for the others,
+ * while its holder learns of it only at its next renewal: never delete or replace a held one.
  *
  * <p><b>Waiting.</b> One watch per provider on the objects labelled
  * {@value #MANAGED_BY_LABEL}={@value #MANAGED_BY} signals waiters when a key loses a lease.
@@ -659,8 +664,10 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			String storedKey = annotation(lease, KEY_ANNOTATION);
 			if (storedKey == null && adoptUnannotated) {
-				// a Mutex made by hand or by `locksmith mutex create` for exactly this key: no leases, no tokens yet
-				return new State(List.of(), 0, false);
+				// a Mutex named exactly as this key: made by hand or by `locksmith mutex create` (no leases, no tokens
+				// yet), or one whose key annotation was removed by hand: its lease and token annotations, if any,
+				// are still this key's state and are read below, never dropped
+				storedKey = key;
 			}
 			if (storedKey == null) {
 				// never take over a Lease someone else uses (a client-go leader election, say) under this name
@@ -674,8 +681,34 @@ public final class KubernetesLockProvider implements LockProvider {
 			}
 			String token = annotation(lease, TOKEN_ANNOTATION);
 			String json = annotation(lease, LEASES_ANNOTATION);
-			return new State((json != null) ? parse.apply(json) : List.of(), (token != null) ? Long.parseLong(token) : 0,
-					false);
+			long last = (token != null) ? parseToken(token) : 0;
+			if (last < 0 || last == Long.MAX_VALUE) {
+				throw damaged(lease, TOKEN_ANNOTATION, token, null);
+			}
+			try {
+				return new State((json != null) ? parse.apply(json) : List.of(), last, false);
+			}
+			catch (RuntimeException ex) {
+				throw damaged(lease, LEASES_ANNOTATION, json, ex);
+			}
+		}
+
+		private static long parseToken(String token) {
+			try {
+				return Long.parseLong(token);
+			}
+			catch (NumberFormatException ex) {
+				return -1;
+			}
+		}
+
+		/** An object whose state annotation was edited into something the provider did not write. */
+		private static IllegalStateException damaged(HasMetadata object, String annotation, @Nullable String value,
+				@Nullable Exception cause) {
+			return new IllegalStateException(object.getKind() + " " + object.getMetadata().getName() + " has a "
+					+ annotation + " annotation the provider did not write ('" + KeyText.forMessage(String.valueOf(value))
+					+ "'); refusing to decide on it: restore it or delete the object (which restarts the key's fencing "
+					+ "tokens)", cause);
 		}
 
 		/** Returns a mutable copy of the leases live at {@code now}. */
@@ -814,7 +847,9 @@ public final class KubernetesLockProvider implements LockProvider {
 		}
 
 		/**
-		 * Sets the kind of object the locks live in (default {@link ObjectKind#LEASE}).
+		 * Sets the kind of object the locks live in (default {@link ObjectKind#LEASE}). Every client of a key must
+		 * use the same kind: a key's Lease and its Mutex are separate objects, so a client on each would both be
+		 * granted it; change the kind only with every client of the namespace's keys stopped.
 		 * @param resource the kind; {@link ObjectKind#MUTEX} needs the Mutex CustomResourceDefinition installed
 		 * @return this builder
 		 */

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.provider.support.ReleaseSignals;
 
 /**
  * The provider's one watch on its lock objects. When an object is deleted, or is written with fewer leases

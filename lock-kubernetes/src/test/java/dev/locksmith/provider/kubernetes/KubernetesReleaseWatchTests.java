@@ -13,7 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.locksmith.spi.ReleaseSignals;
+import dev.locksmith.provider.support.ReleaseSignals;
 import dev.locksmith.spi.ReleaseSubscription;
 
 import static org.assertj.core.api.Assertions.assertThat;

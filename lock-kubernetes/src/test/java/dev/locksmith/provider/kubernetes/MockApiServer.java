@@ -37,6 +37,9 @@ final class MockApiServer implements AutoCloseable {
 
 	private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
 
+	/** Requests answered with 409 Conflict instead of being applied (a scripted storm of competing writers). */
+	private volatile java.util.function.Predicate<RecordedRequest> conflicting = (request) -> false;
+
 	private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
 			new HashMap<>(), new Front(), false);
 
@@ -47,6 +50,15 @@ final class MockApiServer implements AutoCloseable {
 	/** Returns a new, independent client of the server, in namespace {@code test}. */
 	KubernetesClient client() {
 		return this.server.createClient((builder) -> builder.editOrNewConfig().withNamespace("test").endConfig());
+	}
+
+	/**
+	 * Answers the requests that match with 409 Conflict, as the API server does to an update whose
+	 * resourceVersion another writer has moved on, without applying them.
+	 * @param conflicting which requests conflict ({@code (r) -> false} to stop)
+	 */
+	void conflictOn(java.util.function.Predicate<RecordedRequest> conflicting) {
+		this.conflicting = conflicting;
 	}
 
 	/** Returns how many HTTP requests the server has received so far (a watch counts once, when opened). */
@@ -94,7 +106,11 @@ final class MockApiServer implements AutoCloseable {
 				return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json")
 					.setBody(discovery);
 			}
-			MockResponse response = MockApiServer.this.crud.dispatch(request);
+			MockResponse response = MockApiServer.this.conflicting.test(request)
+					? new MockResponse().setResponseCode(409).addHeader("Content-Type", "application/json")
+						.setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+								+ "\"reason\":\"Conflict\",\"code\":409,\"message\":\"the object has been modified\"}")
+					: MockApiServer.this.crud.dispatch(request);
 			String now = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
 			return (response.header("Date") != null) ? response : response.addHeader("Date", now);
 		}

@@ -29,6 +29,7 @@ import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -185,6 +186,61 @@ class MutexResourceTests {
 				"db-migration");
 		assertThat(this.provider.acquire(write("db-migration", "b", "migrate-db-2")).isGranted()).isFalse();
 		assertThat(this.provider.list("", 0, 10).locks()).extracting((info) -> info.key()).contains("db-migration");
+	}
+
+	@Test
+	void aHeldMutexWhoseKeyAnnotationWasRemovedByHandKeepsItsHolderAndItsToken() {
+		Grant first = this.provider.acquire(write("nightly-report", "a", "report-1"));
+		assertThat(first.isGranted()).isTrue();
+		// kubectl annotate mutex nightly-report locksmith.dev/key-  (the lease and token annotations stay)
+		Mutex edited = mutex("nightly-report");
+		edited.getMetadata().getAnnotations().remove(KubernetesLockProvider.KEY_ANNOTATION);
+		client.resources(Mutex.class).resource(edited).update();
+		assertThat(this.provider.acquire(write("nightly-report", "b", "report-2")).isGranted())
+			.as("the live lease in the annotations still blocks").isFalse();
+		assertThat(this.provider.release(write("nightly-report", "a", "report-1").ref())).isTrue();
+		Grant next = this.provider.acquire(write("nightly-report", "b", "report-2"));
+		assertThat(next.fencingToken()).as("the token counter is not reset").isGreaterThan(first.fencingToken());
+	}
+
+	@Test
+	void aMalformedTokenAnnotationIsAClearStateErrorNotABadArgument() {
+		assertThat(this.provider.acquire(write("edited-token", "a", "o")).isGranted()).isTrue();
+		Mutex edited = mutex("edited-token");
+		edited.getMetadata().getAnnotations().put(KubernetesLockProvider.TOKEN_ANNOTATION, "seven");
+		client.resources(Mutex.class).resource(edited).update();
+		assertThatThrownBy(() -> this.provider.acquire(write("edited-token", "b", "o")))
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining(KubernetesLockProvider.TOKEN_ANNOTATION)
+			.hasMessageContaining("seven");
+		edited = mutex("edited-token");
+		edited.getMetadata().getAnnotations().put(KubernetesLockProvider.TOKEN_ANNOTATION, Long.toString(Long.MAX_VALUE));
+		client.resources(Mutex.class).resource(edited).update();
+		assertThatThrownBy(() -> this.provider.acquire(write("edited-token", "b", "o")))
+			.as("no token after the largest one (it would wrap to a negative one)")
+			.isInstanceOf(IllegalStateException.class)
+			.hasMessageContaining(KubernetesLockProvider.TOKEN_ANNOTATION);
+	}
+
+	@Test
+	void anEndlessConflictStormEndsAsAnOutageAfterTheBoundedAttemptsWithoutAGrant() {
+		assertThat(this.provider.acquire(write("stormy", "a", "o")).isGranted()).isTrue();
+		assertThat(this.provider.release(write("stormy", "a", "o").ref())).isTrue();
+		String before = mutex("stormy").getMetadata().getResourceVersion();
+		int start = server.requestCount();
+		server.conflictOn((request) -> "PUT".equals(request.getMethod()) && request.getPath().contains("/stormy"));
+		try {
+			assertThatThrownBy(() -> this.provider.acquire(write("stormy", "b", "o")))
+				.isInstanceOf(dev.locksmith.LockProviderUnavailableException.class)
+				.hasMessageContaining("still conflicting after " + KubernetesLockProvider.MAX_ATTEMPTS + " attempts");
+		}
+		finally {
+			server.conflictOn((request) -> false);
+		}
+		assertThat(server.requestCount() - start).as("one read and one write per attempt, no more")
+			.isEqualTo(2 * KubernetesLockProvider.MAX_ATTEMPTS);
+		assertThat(mutex("stormy").getMetadata().getResourceVersion()).isEqualTo(before);
+		assertThat(this.provider.inspect("stormy").leases()).isEmpty();
 	}
 
 	/**

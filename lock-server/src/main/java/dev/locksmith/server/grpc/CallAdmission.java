@@ -21,7 +21,7 @@ import io.grpc.Status;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs gRPC calls on a fixed pool of threads and refuses calls beyond {@code maxThreads + queueCapacity}
+ * Runs gRPC calls (and so their waits for a lock) on a fixed pool of threads and refuses calls beyond {@code maxThreads + queueCapacity}
  * in flight with {@code RESOURCE_EXHAUSTED} at once, instead of starting a thread per call.
  *
  * <p>The server runs its transport callbacks directly; for each call to a known method grpc-java asks
@@ -45,10 +45,12 @@ final class CallAdmission implements ServerCallExecutorSupplier, ServerIntercept
 	 * Creates the pool.
 	 * @param maxThreads threads that run calls
 	 * @param queueCapacity calls that may wait for a thread
+	 * @param threads makes the pool's threads (virtual ones with {@code spring.threads.virtual.enabled}), or
+	 * null for daemon platform threads
 	 */
-	CallAdmission(int maxThreads, int queueCapacity) {
+	CallAdmission(int maxThreads, int queueCapacity, @Nullable ThreadFactory threads) {
 		this.pool = new ThreadPoolExecutor(maxThreads, maxThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-				threadFactory());
+				threadFactory(threads));
 		this.pool.allowCoreThreadTimeOut(true);
 		this.slots = new Semaphore(maxThreads + queueCapacity);
 		this.refusal = "lock service busy: " + (maxThreads + queueCapacity) + " gRPC calls already in progress "
@@ -119,10 +121,16 @@ final class CallAdmission implements ServerCallExecutorSupplier, ServerIntercept
 		this.pool.shutdownNow();
 	}
 
-	private static ThreadFactory threadFactory() {
+	private static ThreadFactory threadFactory(@Nullable ThreadFactory threads) {
 		AtomicInteger count = new AtomicInteger();
 		return (runnable) -> {
-			Thread thread = new Thread(runnable, "locksmith-grpc-" + count.incrementAndGet());
+			String name = "locksmith-grpc-" + count.incrementAndGet();
+			if (threads != null) {
+				Thread thread = threads.newThread(runnable);
+				thread.setName(name);
+				return thread;
+			}
+			Thread thread = new Thread(runnable, name);
 			thread.setDaemon(true);
 			return thread;
 		};

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
@@ -47,12 +48,14 @@ public class GrpcLockServer implements SmartLifecycle {
 
 	private final @Nullable SslBundle ssl;
 
+	private final @Nullable ThreadFactory threads;
+
 	private volatile @Nullable Server server;
 
 	private @Nullable CallAdmission admission;
 
 	/**
-	 * Creates the server (not started).
+	 * Creates the server (not started), running calls on daemon platform threads.
 	 * @param service the lock service
 	 * @param interceptor the token check, applied to every service (reflection included)
 	 * @param settings address, port and thread bounds ({@code locksmith.server.grpc.*})
@@ -61,11 +64,28 @@ public class GrpcLockServer implements SmartLifecycle {
 	 */
 	public GrpcLockServer(GrpcLockService service, BearerTokenInterceptor interceptor,
 			LockServerProperties.Grpc settings, int maxMessageSize, @Nullable SslBundle ssl) {
+		this(service, interceptor, settings, maxMessageSize, ssl, null);
+	}
+
+	/**
+	 * Creates the server (not started).
+	 * @param service the lock service
+	 * @param interceptor the token check, applied to every service (reflection included)
+	 * @param settings address, port and thread bounds ({@code locksmith.server.grpc.*})
+	 * @param maxMessageSize the largest inbound message, in bytes
+	 * @param ssl the certificate and key to serve TLS with, or {@code null} for plaintext
+	 * @param threads makes the (at most {@code max-threads}) threads that run calls, or {@code null} for
+	 * daemon platform threads
+	 */
+	public GrpcLockServer(GrpcLockService service, BearerTokenInterceptor interceptor,
+			LockServerProperties.Grpc settings, int maxMessageSize, @Nullable SslBundle ssl,
+			@Nullable ThreadFactory threads) {
 		this.service = service;
 		this.interceptor = interceptor;
 		this.settings = settings;
 		this.maxMessageSize = maxMessageSize;
 		this.ssl = ssl;
+		this.threads = threads;
 	}
 
 	@Override
@@ -78,7 +98,8 @@ public class GrpcLockServer implements SmartLifecycle {
 		InetAddress address = this.settings.getAddress();
 		InetSocketAddress bind = new InetSocketAddress(
 				(address != null) ? address : InetAddress.getLoopbackAddress(), this.settings.getPort());
-		CallAdmission calls = new CallAdmission(this.settings.getMaxThreads(), this.settings.getQueueCapacity());
+		CallAdmission calls = new CallAdmission(this.settings.getMaxThreads(), this.settings.getQueueCapacity(),
+				this.threads);
 		NettyServerBuilder builder = NettyServerBuilder.forAddress(bind);
 		if (this.ssl != null) {
 			builder.sslContext(sslContext(this.ssl));

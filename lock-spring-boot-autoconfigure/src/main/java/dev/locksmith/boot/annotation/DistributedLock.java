@@ -45,7 +45,7 @@ import org.springframework.core.annotation.AliasFor;
  * <p>Usable as a meta-annotation, and on interface methods (the implementation inherits it).
  *
  * @see FencingToken
- * @see LockContext
+ * @see dev.locksmith.LockContext
  */
 @Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)

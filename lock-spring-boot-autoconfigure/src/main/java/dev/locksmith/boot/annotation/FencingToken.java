@@ -19,7 +19,7 @@ import java.lang.annotation.Target;
  * // callers: service.save(id, doc, 0);
  * }</pre>
  *
- * Code deeper in the call reads the same token from {@link LockContext#currentToken()}.
+ * Code deeper in the call reads the same token from {@link dev.locksmith.LockContext#currentToken()}.
  */
 @Target(ElementType.PARAMETER)
 @Retention(RetentionPolicy.RUNTIME)

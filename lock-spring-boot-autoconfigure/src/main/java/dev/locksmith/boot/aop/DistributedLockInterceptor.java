@@ -13,12 +13,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.util.ClassUtils;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
 import dev.locksmith.LockObserver;
 import dev.locksmith.MutexService;
-import dev.locksmith.boot.annotation.LockContext;
 import dev.locksmith.boot.annotation.OnLocked;
 import dev.locksmith.boot.annotation.OnLost;
 import dev.locksmith.engine.LockEngine;

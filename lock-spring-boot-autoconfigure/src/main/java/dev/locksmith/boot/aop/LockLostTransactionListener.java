@@ -3,9 +3,9 @@ package dev.locksmith.boot.aop;
 import org.springframework.transaction.TransactionExecution;
 import org.springframework.transaction.TransactionExecutionListener;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
-import dev.locksmith.boot.annotation.LockContext;
 
 /**
  * Fails the commit of a transaction that began inside a locked call (for example {@code @Transactional}

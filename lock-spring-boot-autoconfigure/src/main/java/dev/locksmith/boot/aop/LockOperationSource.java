@@ -48,6 +48,8 @@ public final class LockOperationSource {
 
 	private static final Object NONE = new Object();
 
+	private static final String KOTLIN_CONTINUATION = "kotlin.coroutines.Continuation";
+
 	private final Map<MethodClassKey, Object> cache = new ConcurrentHashMap<>(64);
 
 	private final LockKeyEvaluator evaluator;
@@ -110,6 +112,12 @@ public final class LockOperationSource {
 			return null;
 		}
 		String description = "@DistributedLock on " + describe(specific, targetClass);
+		if (isSuspending(specific)) {
+			throw new IllegalArgumentException(description + ": Kotlin suspend functions are not supported: the "
+					+ "lock would be released when the function first suspends, before the coroutine completes. "
+					+ "Return a Mono or a CompletableFuture instead (for example with mono { } or future { } "
+					+ "from kotlinx-coroutines), which hold the lock until they complete");
+		}
 		String keySource = annotation.key();
 		String[] keys = annotation.keys();
 		if (keys.length > 0 && StringUtils.hasText(keySource)) {
@@ -261,6 +269,15 @@ public final class LockOperationSource {
 			}
 		}
 		return index;
+	}
+
+	/**
+	 * Whether {@code method} is a Kotlin {@code suspend} function, compiled to a method whose last parameter
+	 * is the caller's {@code kotlin.coroutines.Continuation} (checked by name: Kotlin need not be present).
+	 */
+	static boolean isSuspending(Method method) {
+		Class<?>[] types = method.getParameterTypes();
+		return types.length > 0 && types[types.length - 1].getName().equals(KOTLIN_CONTINUATION);
 	}
 
 	private static ResultKind resultKind(Method method) {

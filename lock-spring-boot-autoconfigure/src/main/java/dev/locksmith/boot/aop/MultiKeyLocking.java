@@ -15,7 +15,7 @@ import dev.locksmith.LockLostException;
 import dev.locksmith.MultiLockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.ReleaseOutcome;
-import dev.locksmith.boot.annotation.LockContext;
+import dev.locksmith.LockContext;
 import dev.locksmith.boot.annotation.OnLocked;
 import dev.locksmith.boot.annotation.OnLost;
 

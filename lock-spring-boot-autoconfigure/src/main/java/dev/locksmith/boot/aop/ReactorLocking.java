@@ -9,8 +9,8 @@ import reactor.core.scheduler.Schedulers;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.core.ReactiveAdapter;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockLostException;
-import dev.locksmith.boot.annotation.LockContext;
 import dev.locksmith.boot.annotation.OnLost;
 
 /**

@@ -1,12 +1,14 @@
 package dev.locksmith.boot.autoconfigure;
 
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -56,7 +58,8 @@ public final class LeaderElectionAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LeaderElection leaderElection(MutexService locks, LocksmithLeaderProperties properties, Environment environment,
-			ObjectProvider<LeaderListener> listeners, ApplicationEventPublisher publisher) {
+			ObjectProvider<LeaderListener> listeners, ApplicationEventPublisher publisher,
+			@Qualifier(LocksmithAutoConfiguration.THREAD_FACTORY_BEAN_NAME) ObjectProvider<ThreadFactory> threads) {
 		String name = properties.getName();
 		if (name == null || name.isBlank()) {
 			name = environment.getProperty("spring.application.name", "default");
@@ -66,6 +69,7 @@ public final class LeaderElectionAutoConfiguration {
 			builder.ttl(properties.getTtl());
 		}
 		builder.yieldDelay(properties.getYieldDelay());
+		threads.ifAvailable(builder::threadFactory);
 		listeners.orderedStream().forEach(builder::listener);
 		LeaderElection election = builder.build();
 		new LeaderEventPublisher(election, publisher);

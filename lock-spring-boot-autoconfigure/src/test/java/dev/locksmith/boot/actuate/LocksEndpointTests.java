@@ -17,7 +17,7 @@ import dev.locksmith.boot.actuate.LocksEndpoint.HeldLocksDescriptor;
 import dev.locksmith.boot.actuate.LocksEndpoint.LockDescriptor;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
-import dev.locksmith.testsupport.CountingLockProvider;
+import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;

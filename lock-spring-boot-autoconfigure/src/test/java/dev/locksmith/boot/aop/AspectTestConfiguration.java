@@ -23,12 +23,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.AliasFor;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.AutoExtend;
 import dev.locksmith.boot.annotation.DistributedLock;
 import dev.locksmith.boot.annotation.FencingToken;
-import dev.locksmith.boot.annotation.LockContext;
 import dev.locksmith.boot.annotation.OnLocked;
 import dev.locksmith.boot.annotation.OnLost;
 import dev.locksmith.boot.autoconfigure.DistributedLockAutoConfiguration;

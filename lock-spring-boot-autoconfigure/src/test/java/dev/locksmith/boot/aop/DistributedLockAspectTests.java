@@ -18,12 +18,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
 import dev.locksmith.LockNotAcquiredException;
 import dev.locksmith.Locksmith;
 import dev.locksmith.MutexService;
-import dev.locksmith.boot.annotation.LockContext;
 import dev.locksmith.boot.aop.AspectTestConfiguration.Greeter;
 import dev.locksmith.boot.aop.AspectTestConfiguration.LockedService;
 import dev.locksmith.boot.aop.AspectTestConfiguration.Outer;

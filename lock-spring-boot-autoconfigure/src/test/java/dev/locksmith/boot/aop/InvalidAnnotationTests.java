@@ -62,6 +62,17 @@ class InvalidAnnotationTests {
 	}
 
 	@Test
+	void kotlinSuspendFunctionIsRefusedAtStartup() {
+		// a suspend function compiles to a method taking the caller's Continuation and returning at its
+		// first suspension: the lock would be released before the coroutine body has run
+		this.contextRunner.withBean(SuspendFunction.class)
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("SuspendFunction.run(String, Continuation)")
+				.hasStackTraceContaining("Kotlin suspend functions are not supported"));
+	}
+
+	@Test
 	void durationsFollowTheSharedGrammar() throws Exception {
 		LockOperationSource source = new LockOperationSource(null, Backoff::defaults);
 		LockOperation operation = source.get(SharedGrammar.class.getMethod("run"), SharedGrammar.class);
@@ -168,6 +179,16 @@ class InvalidAnnotationTests {
 
 		@DistributedLock(key = "'job'")
 		public void run(@FencingToken String token) {
+		}
+
+	}
+
+	/** What the Kotlin compiler makes of {@code @DistributedLock suspend fun run(id: String): Any?}. */
+	static class SuspendFunction {
+
+		@DistributedLock(key = "#p0")
+		public Object run(String id, kotlin.coroutines.Continuation<? super Object> continuation) {
+			return "COROUTINE_SUSPENDED";
 		}
 
 	}

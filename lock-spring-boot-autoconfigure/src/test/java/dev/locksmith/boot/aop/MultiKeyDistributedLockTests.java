@@ -24,7 +24,7 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.DistributedLock;
 import dev.locksmith.boot.annotation.FencingToken;
-import dev.locksmith.boot.annotation.LockContext;
+import dev.locksmith.LockContext;
 import dev.locksmith.boot.annotation.OnLocked;
 import dev.locksmith.boot.autoconfigure.DistributedLockAutoConfiguration;
 import dev.locksmith.boot.autoconfigure.LocksmithAutoConfiguration;

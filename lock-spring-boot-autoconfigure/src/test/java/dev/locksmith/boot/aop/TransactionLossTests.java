@@ -21,11 +21,11 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
 
+import dev.locksmith.LockContext;
 import dev.locksmith.LockLostException;
 import dev.locksmith.Locksmith;
 import dev.locksmith.MutexService;
 import dev.locksmith.boot.annotation.DistributedLock;
-import dev.locksmith.boot.annotation.LockContext;
 import dev.locksmith.boot.autoconfigure.DistributedLockAutoConfiguration;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.testsupport.ManualClock;

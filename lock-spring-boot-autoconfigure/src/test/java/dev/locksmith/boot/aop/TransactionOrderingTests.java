@@ -191,7 +191,7 @@ class TransactionOrderingTests {
 		@DistributedLock(key = "'account:' + #owner")
 		public long insert(String owner) {
 			this.jdbc.update("insert into account(owner) values (?)", owner);
-			return dev.locksmith.boot.annotation.LockContext.currentToken();
+			return dev.locksmith.LockContext.currentToken();
 		}
 
 		public void logCompletion() {

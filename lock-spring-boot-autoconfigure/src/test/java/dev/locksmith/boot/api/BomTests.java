@@ -45,6 +45,10 @@ class BomTests {
 			assertThat(childText(dependency, "groupId")).isEqualTo("dev.locksmith");
 			assertThat(childText(dependency, "version")).isEqualTo("${project.version}");
 			listed.add(childText(dependency, "artifactId"));
+			assertThat(childText(dependency, "type"))
+				.as("%s: the BOM offers no test-jar (the provider contract kit is lock-test)",
+						childText(dependency, "artifactId"))
+				.isNull();
 		}
 
 		assertThat(childText(bom.getDocumentElement(), "version")).as("lock-bom version").isEqualTo(version);

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Makes public API changes deliberate: the public and protected signatures of the API packages
- * ({@code dev.locksmith}, {@code dev.locksmith.spi}, {@code dev.locksmith.boot.annotation}) and of
+ * ({@code dev.locksmith}, {@code dev.locksmith.spi}, {@code dev.locksmith.provider.support},
+ * {@code dev.locksmith.boot.annotation}) and of
  * {@code LocksmithProperties} (the {@code locksmith.*} properties), read by reflection, must equal the
  * committed baseline {@code src/test/resources/api/public-api.txt}.
  * <p>
@@ -44,7 +45,7 @@ class PublicApiBaselineTests {
 
 	/** Packages whose every public type is API (classes of the package itself, not sub-packages). */
 	private static final List<String> API_PACKAGES = List.of("dev.locksmith", "dev.locksmith.spi",
-			"dev.locksmith.boot.annotation");
+			"dev.locksmith.provider.support", "dev.locksmith.boot.annotation");
 
 	/** Single types outside those packages that are API: the bound {@code locksmith.*} properties. */
 	private static final List<String> API_TYPES = List.of("dev.locksmith.boot.autoconfigure.LocksmithProperties");

@@ -359,7 +359,7 @@ class LocksmithAutoConfigurationTests {
 
 		@dev.locksmith.boot.annotation.DistributedLock(key = "'job'")
 		public String run() {
-			return dev.locksmith.boot.annotation.LockContext.current().map(LockHandle::key).orElse("unlocked");
+			return dev.locksmith.LockContext.current().map(LockHandle::key).orElse("unlocked");
 		}
 
 	}

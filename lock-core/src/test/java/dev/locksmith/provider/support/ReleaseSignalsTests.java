@@ -1,8 +1,9 @@
-package dev.locksmith.spi;
+package dev.locksmith.provider.support;
 
 import org.junit.jupiter.api.Test;
 
 import dev.locksmith.LeaseType;
+import dev.locksmith.spi.ReleaseSubscription;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

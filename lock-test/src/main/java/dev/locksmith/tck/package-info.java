@@ -1,6 +1,6 @@
 /**
  * The provider contract kit: abstract JUnit 5 tests that every {@link dev.locksmith.spi.LockProvider}
- * must pass unchanged. Published in lock-core's test-jar; a provider's test extends
+ * must pass unchanged. Published as the lock-test artifact; a provider's test extends
  * {@link dev.locksmith.tck.LockProviderContractTests} and supplies clients of a real backend.
  */
 @NullMarked

@@ -42,7 +42,6 @@ import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.testsupport.CountingLockProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

@@ -1,4 +1,4 @@
-package dev.locksmith.spi;
+package dev.locksmith.provider.support;
 
 import java.util.Iterator;
 import java.util.Set;
@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.locksmith.LeaseType;
+import dev.locksmith.spi.ReleaseSubscription;
 
 /**
  * The in-process half of release notification, for providers to reuse: waiters {@link #subscribe} to a

@@ -1,4 +1,4 @@
-package dev.locksmith.boot.annotation;
+package dev.locksmith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,20 +6,19 @@ import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.locksmith.LockHandle;
-
 /**
- * The locks held by {@link DistributedLock @DistributedLock} methods in the current call chain, for code
- * deeper in the call (a repository that needs the fencing token, an assertion that a lock is held).
- * Backed by a thread-local stack that the advice pushes before the method runs and pops when it
- * returns, so it is visible on the thread that runs the method (not in work it hands to other threads).
+ * The locks held in the current call chain (by {@code @DistributedLock} methods of the Spring Boot starter,
+ * or bound with {@link #bind}), for code deeper in the call (a repository that needs the fencing token, an
+ * assertion that a lock is held). Backed by a thread-local stack that the advice pushes before the method
+ * runs and pops when it returns, so it is visible on the thread that runs the method (not in work it hands
+ * to other threads).
  *
  * <pre>{@code
  * long token = LockContext.currentToken();
  * LockContext.current().ifPresent((lock) -> log.info("holding {}", lock.key()));
  * }</pre>
  *
- * Code that uses {@link dev.locksmith.MutexService} directly may {@link #bind} its own handles.
+ * Code that uses {@link MutexService} directly may {@link #bind} its own handles.
  */
 public final class LockContext {
 

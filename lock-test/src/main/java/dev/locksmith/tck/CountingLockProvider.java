@@ -1,4 +1,4 @@
-package dev.locksmith.testsupport;
+package dev.locksmith.tck;
 
 import java.time.Duration;
 import java.util.List;
