@@ -20,6 +20,7 @@ import dev.locksmith.benchmarks.contender.RedissonContender;
 import dev.locksmith.benchmarks.jmh.JmhRunner;
 import dev.locksmith.benchmarks.report.Results;
 import dev.locksmith.benchmarks.scenario.CommandCounter;
+import dev.locksmith.benchmarks.scenario.ManyProcesses;
 import dev.locksmith.benchmarks.scenario.PostgresStatementCounter;
 import dev.locksmith.benchmarks.scenario.RedisMonitorCounter;
 import dev.locksmith.benchmarks.scenario.RenewalCost;
@@ -62,6 +63,9 @@ public final class BenchmarkMain {
 		boolean jmh = true;
 		Set<String> only = Set.of("S1", "S2", "S3", "S4", "S5");
 		Path out = Path.of("lock-benchmarks", "target", "benchmark-results");
+		List<Integer> processes = List.of(4, 16);
+		Duration s6Measure = Duration.ofSeconds(5);
+		boolean durablePostgres = false;
 		for (int i = 0; i < args.length; i++) {
 			switch (args[i]) {
 				case "--quick" -> settings = Settings.quick();
@@ -69,16 +73,23 @@ public final class BenchmarkMain {
 				case "--no-jmh" -> jmh = false;
 				case "--out" -> out = Path.of(args[++i]);
 				case "--scenarios" -> only = Set.of(args[++i].toUpperCase(java.util.Locale.ROOT).split(","));
+				case "--processes" -> processes = java.util.Arrays.stream(args[++i].split(","))
+					.map(Integer::valueOf)
+					.toList();
+				case "--s6-seconds" -> s6Measure = Duration.ofSeconds(Long.parseLong(args[++i]));
+				case "--durable-postgres" -> durablePostgres = true;
 				default -> throw new IllegalArgumentException("BenchmarkMain: unknown option '" + args[i]
-						+ "' (known: --quick, --reps N, --no-jmh, --out DIR, --scenarios S1,S2,S3,S4,S5)");
+						+ "' (known: --quick, --reps N, --no-jmh, --out DIR, --scenarios S1,S2,S3,S4,S5,S6, "
+						+ "--processes 4,16, --s6-seconds N, --durable-postgres)");
 			}
 		}
 		long started = System.nanoTime();
 		Results results = new Results();
 		List<String> order = new ArrayList<>();
-		String header = header();
+		String header = header() + (durablePostgres ? "; PostgreSQL with fsync and synchronous_commit on"
+				: "; PostgreSQL with fsync and synchronous_commit off");
 		System.out.println(header);
-		try (BenchmarkServers servers = BenchmarkServers.start()) {
+		try (BenchmarkServers servers = BenchmarkServers.start(durablePostgres)) {
 			Contenders factory = new Contenders(servers);
 			factory.createSchemas();
 			LocksmithContenders locksmith = new LocksmithContenders(factory);
@@ -103,6 +114,10 @@ public final class BenchmarkMain {
 			}
 			if (only.contains("S5")) {
 				runRenewal(servers, factory, locksmith, settings, results);
+			}
+			if (only.contains("S6")) {
+				runManyProcesses(new ManyProcessContenders(servers, factory), settings, processes, s6Measure,
+						results);
 			}
 		}
 		double[] jmhResults = { Double.NaN, Double.NaN };
@@ -244,6 +259,49 @@ public final class BenchmarkMain {
 		}
 	}
 
+	private static void runManyProcesses(ManyProcessContenders factory, Settings settings, List<Integer> processes,
+			Duration measure, Results results) {
+		ManyProcesses s6 = new ManyProcesses(results);
+		List<ManyProcessContenders.Named> all = new ArrayList<>(factory.all());
+		for (int rep = 1; rep <= settings.repetitions(); rep++) {
+			int r = rep;
+			System.out.printf("S6 repetition %d/%d%n", rep, settings.repetitions());
+			for (int n : processes) {
+				for (ManyProcessContenders.Named named : all) {
+					List<Contender> instances = new ArrayList<>();
+					try {
+						for (int i = 0; i < n; i++) {
+							instances.add(named.instance().get());
+						}
+						attempt(results, ManyProcesses.id(n), named.name(),
+								() -> s6.run(named.name(), instances, Duration.ofSeconds(1), measure, r));
+					}
+					catch (RuntimeException ex) {
+						System.err.println("S6 could not build " + named.name() + ": " + ex);
+						results.note(ManyProcesses.id(n), named.name(), "error: " + ex.getClass().getSimpleName());
+					}
+					finally {
+						instances.forEach(Contender::close);
+					}
+				}
+			}
+			Collections.rotate(all, -1);
+		}
+	}
+
+	private static void attempt(Results results, String scenario, String name, Run run) {
+		System.out.printf("  %-6s %s%n", scenario, name);
+		System.gc();
+		try {
+			run.run();
+		}
+		catch (Exception ex) {
+			System.err.println(scenario + " failed for " + name + ": " + ex);
+			ex.printStackTrace();
+			results.note(scenario, name, "error: " + ex.getClass().getSimpleName());
+		}
+	}
+
 	private static void attempt(Results results, String scenario, Contender contender, Run run) {
 		System.out.printf("  %-6s %s%n", scenario, contender.name());
 		System.gc();
@@ -298,6 +356,13 @@ public final class BenchmarkMain {
 			out.append("S5 commands seen in the window (rep 1): ");
 			details.forEach((who, what) -> out.append(who).append(": ").append(what).append("; "));
 			out.append("\n\n");
+		}
+		for (String id : results.scenarios()) {
+			if (id.startsWith(ManyProcesses.SCENARIO + " ")) {
+				out.append(results.table(id, id.substring(3, id.length() - 1)
+						+ " processes (own engine, provider and pool each), one key, blocking acquire", order))
+					.append('\n');
+			}
 		}
 		out.append(results.table("JMH", "micro-benchmarks (ns/op, 1 fork)", List.of(JmhRunner.MEMORY, JmhRunner.DIRECT,
 				JmhRunner.ASPECT))).append('\n');

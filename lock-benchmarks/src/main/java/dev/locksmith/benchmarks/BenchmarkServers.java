@@ -71,6 +71,17 @@ public final class BenchmarkServers implements AutoCloseable {
 	 * @throws IOException if a server cannot be started
 	 */
 	public static BenchmarkServers start() throws IOException {
+		return start(false);
+	}
+
+	/**
+	 * Starts both servers.
+	 * @param durablePostgres whether PostgreSQL runs with {@code fsync} and {@code synchronous_commit} on,
+	 * as a production database does (off by default, which hides the cost of a commit)
+	 * @return the running servers
+	 * @throws IOException if a server cannot be started
+	 */
+	public static BenchmarkServers start(boolean durablePostgres) throws IOException {
 		int redisPort = freePort();
 		RedisServer redis = RedisServer.newRedisServer()
 			.executableProvider(redisExecutable())
@@ -85,8 +96,8 @@ public final class BenchmarkServers implements AutoCloseable {
 			.setPort(freePort())
 			.setServerConfig("shared_preload_libraries", "pg_stat_statements")
 			.setServerConfig("max_connections", "300")
-			.setServerConfig("fsync", "off")
-			.setServerConfig("synchronous_commit", "off")
+			.setServerConfig("fsync", durablePostgres ? "on" : "off")
+			.setServerConfig("synchronous_commit", durablePostgres ? "on" : "off")
 			.setPGStartupWait(Duration.ofSeconds(60))
 			.start();
 		try (Connection connection = postgres.getPostgresDatabase().getConnection();

@@ -17,6 +17,9 @@ public final class ContenderNames {
 	/** Locksmith with the PostgreSQL advisory-lock provider. */
 	public static final String LOCKSMITH_ADVISORY = "Locksmith JDBC advisory";
 
+	/** Locksmith with the PostgreSQL advisory-lock provider, waiting writers waiting in the server (S6). */
+	public static final String LOCKSMITH_ADVISORY_SERVER_WAIT = "Locksmith JDBC advisory, waitInServer";
+
 	/** Locksmith with the etcd provider. */
 	public static final String LOCKSMITH_ETCD = "Locksmith etcd";
 
@@ -38,6 +41,9 @@ public final class ContenderNames {
 	/** Raw Lettuce floor. */
 	public static final String FLOOR_REDIS = "floor: Lettuce SET NX PX + CAD";
 
+	/** Raw Lettuce floor retrying every millisecond while it waits (S6). */
+	public static final String FLOOR_REDIS_RETRY = "floor: Lettuce SET NX PX retried every 1 ms";
+
 	/** Raw jetcd floor. */
 	public static final String FLOOR_ETCD = "floor: jetcd Txn create + Txn delete";
 
@@ -55,9 +61,9 @@ public final class ContenderNames {
 
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
-			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC, SHEDLOCK_REDIS,
-			SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_PG, FLOOR_ETCD, LOCKSMITH_REDIS_CLUSTER, REDISSON_CLUSTER,
-			FLOOR_REDIS_CLUSTER);
+			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ADVISORY_SERVER_WAIT, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC,
+			SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD, LOCKSMITH_REDIS_CLUSTER,
+			REDISSON_CLUSTER, FLOOR_REDIS_CLUSTER);
 
 	private ContenderNames() {
 	}

@@ -715,6 +715,10 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		boolean woken = false; // the last pause ended with a release signal
 		boolean wakeUpUnused = false; // ... and the attempt after it got no answer
 		try {
+			if (waitNanos > 0 && this.provider.queuesWaiters()) {
+				// before the first attempt, so that every attempt of this acquisition is queued
+				subscription = this.provider.subscribe(request);
+			}
 			while (true) {
 				attempts++;
 				long sentAt = this.clock.nanoTime();
@@ -761,7 +765,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 					if (subscription == null && this.provider.notifiesReleases()) {
 						// Subscribe, then try again at once: a release between the denial and the
 						// subscription would otherwise be missed.
-						subscription = this.provider.subscribe(backendKey, type);
+						subscription = this.provider.subscribe(request);
 						continue;
 					}
 					Duration hint = grant.retryAfter();

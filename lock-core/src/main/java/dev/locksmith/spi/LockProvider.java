@@ -170,6 +170,31 @@ public interface LockProvider extends AutoCloseable {
 	}
 
 	/**
+	 * Returns whether this backend keeps a queue of waiters per key and hands a released key to the oldest
+	 * of them. When it does, the engine subscribes with {@link #subscribe(LeaseRequest)} before the first
+	 * attempt of every acquisition that may wait (never for a try-once), so that the provider knows which
+	 * attempts wait, and closes that subscription when the acquisition ends. Default {@code false}.
+	 * @return {@code true} if waiters are queued
+	 */
+	default boolean queuesWaiters() {
+		return false;
+	}
+
+	/**
+	 * Subscribes to releases of one key on behalf of one waiting acquisition, named by its request (the
+	 * same lease id is sent by every attempt of the acquisition). A provider that
+	 * {@link #queuesWaiters() queues waiters} treats the request's attempts as queued while the
+	 * subscription is open, wakes it when the key is handed to it, and on {@link ReleaseSubscription#close()}
+	 * without a grant takes the waiter out of the queue. The default calls
+	 * {@link #subscribe(String, dev.locksmith.LeaseType)}.
+	 * @param request the waiting acquisition's request
+	 * @return an armed subscription
+	 */
+	default ReleaseSubscription subscribe(LeaseRequest request) {
+		return subscribe(request.key(), request.type());
+	}
+
+	/**
 	 * Registers the listener to call when the backend reports, on its own, that a lease was lost (for
 	 * example a PostgreSQL session that held advisory locks died). Providers that cannot tell keep the
 	 * default, which ignores it; the engine's renewals find lost leases anyway.

@@ -39,6 +39,14 @@ public interface Contender extends AutoCloseable {
 	@Nullable Held acquire(String key, Duration waitTime) throws Exception;
 
 	/**
+	 * Acquire attempts sent to the backend so far, for contenders that count them (S6).
+	 * @return the count, or {@code -1} if this contender does not count
+	 */
+	default long acquireAttempts() {
+		return -1;
+	}
+
+	/**
 	 * Releases everything and closes clients and pools.
 	 */
 	@Override

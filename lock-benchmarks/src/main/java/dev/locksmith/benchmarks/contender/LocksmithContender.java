@@ -24,6 +24,8 @@ public final class LocksmithContender implements Contender {
 
 	private final AutoCloseable resources;
 
+	private final java.util.function.LongSupplier attempts;
+
 	/**
 	 * Wraps a lock service.
 	 * @param name display name
@@ -32,6 +34,20 @@ public final class LocksmithContender implements Contender {
 	 * @param resources closed with this contender (the engine, then clients and pools)
 	 */
 	public LocksmithContender(String name, String backend, MutexService locks, AutoCloseable resources) {
+		this(name, backend, locks, resources, () -> -1);
+	}
+
+	/**
+	 * Wraps a lock service whose provider counts acquire attempts.
+	 * @param name display name
+	 * @param backend backend family
+	 * @param locks the lock service
+	 * @param resources closed with this contender (the engine, then clients and pools)
+	 * @param attempts reads the provider's acquire attempts so far
+	 */
+	public LocksmithContender(String name, String backend, MutexService locks, AutoCloseable resources,
+			java.util.function.LongSupplier attempts) {
+		this.attempts = attempts;
 		this.name = name;
 		this.backend = backend;
 		this.locks = locks;
@@ -58,6 +74,11 @@ public final class LocksmithContender implements Contender {
 		LockOptions options = waitTime.isZero() ? TRY_ONCE : LockOptions.waitTime(waitTime);
 		Optional<LockHandle> handle = this.locks.tryAcquire(key, options);
 		return handle.<Held>map((held) -> held::close).orElse(null);
+	}
+
+	@Override
+	public long acquireAttempts() {
+		return this.attempts.getAsLong();
 	}
 
 	@Override

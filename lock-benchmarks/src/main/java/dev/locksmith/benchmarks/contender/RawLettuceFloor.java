@@ -29,11 +29,25 @@ public final class RawLettuceFloor implements Contender {
 
 	private final String compareAndDeleteSha;
 
+	private final long retryMillis;
+
+	private final java.util.concurrent.atomic.LongAdder attempts = new java.util.concurrent.atomic.LongAdder();
+
 	/**
 	 * Connects.
 	 * @param redisUri Redis URI
 	 */
 	public RawLettuceFloor(String redisUri) {
+		this(redisUri, 0);
+	}
+
+	/**
+	 * Connects; a waiting acquisition retries {@code SET NX PX} every {@code retryMillis} (S6's floor).
+	 * @param redisUri Redis URI
+	 * @param retryMillis pause between tries of a waiting acquisition, or 0 for a floor that cannot wait
+	 */
+	public RawLettuceFloor(String redisUri, long retryMillis) {
+		this.retryMillis = retryMillis;
 		this.client = RedisClient.create(redisUri);
 		this.connection = this.client.connect();
 		this.compareAndDeleteSha = this.connection.sync().scriptLoad(COMPARE_AND_DELETE.getBytes(StandardCharsets.UTF_8));
@@ -41,7 +55,7 @@ public final class RawLettuceFloor implements Contender {
 
 	@Override
 	public String name() {
-		return ContenderNames.FLOOR_REDIS;
+		return (this.retryMillis > 0) ? ContenderNames.FLOOR_REDIS_RETRY : ContenderNames.FLOOR_REDIS;
 	}
 
 	@Override
@@ -51,15 +65,28 @@ public final class RawLettuceFloor implements Contender {
 
 	@Override
 	public boolean canWait() {
-		return false;
+		return this.retryMillis > 0;
 	}
 
 	@Override
-	public @Nullable Held acquire(String key, Duration waitTime) {
+	public long acquireAttempts() {
+		return this.attempts.sum();
+	}
+
+	@Override
+	public @Nullable Held acquire(String key, Duration waitTime) throws InterruptedException {
 		RedisCommands<String, String> commands = this.connection.sync();
 		String leaseId = UUID.randomUUID().toString();
-		if (commands.set(key, leaseId, SetArgs.Builder.nx().px(TTL_MILLIS)) == null) {
-			return null;
+		long deadline = System.nanoTime() + waitTime.toNanos();
+		while (true) {
+			this.attempts.increment();
+			if (commands.set(key, leaseId, SetArgs.Builder.nx().px(TTL_MILLIS)) != null) {
+				break;
+			}
+			if (this.retryMillis <= 0 || System.nanoTime() - deadline >= 0) {
+				return null;
+			}
+			Thread.sleep(this.retryMillis);
 		}
 		return () -> commands.evalsha(this.compareAndDeleteSha, ScriptOutputType.INTEGER, new String[] { key }, leaseId);
 	}

@@ -25,12 +25,22 @@ public final class RedissonContender implements Contender {
 	 * @param watchdogTimeout lock watchdog timeout (Redisson default 30 s; renewal every third of it)
 	 */
 	public RedissonContender(String redisUri, Duration watchdogTimeout) {
+		this(redisUri, watchdogTimeout, 32);
+	}
+
+	/**
+	 * Creates the client with a connection pool of the given size (S6 builds sixteen clients).
+	 * @param redisUri Redis URI
+	 * @param watchdogTimeout lock watchdog timeout
+	 * @param poolSize connection pool size (half of it kept idle)
+	 */
+	public RedissonContender(String redisUri, Duration watchdogTimeout, int poolSize) {
 		Config config = new Config();
 		config.setLockWatchdogTimeout(watchdogTimeout.toMillis());
 		config.useSingleServer()
 			.setAddress(redisUri)
-			.setConnectionPoolSize(32)
-			.setConnectionMinimumIdleSize(16);
+			.setConnectionPoolSize(poolSize)
+			.setConnectionMinimumIdleSize(Math.max(1, poolSize / 2));
 		this.client = Redisson.create(config);
 		this.name = ContenderNames.REDISSON;
 	}

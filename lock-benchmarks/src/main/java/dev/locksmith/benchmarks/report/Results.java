@@ -138,6 +138,18 @@ public final class Results {
 	}
 
 	/**
+	 * Returns the scenario ids that have samples, in the order first seen.
+	 * @return the ids
+	 */
+	public List<String> scenarios() {
+		Set<String> ids = new LinkedHashSet<>();
+		for (Sample sample : this.samples) {
+			ids.add(sample.scenario);
+		}
+		return List.copyOf(ids);
+	}
+
+	/**
 	 * Renders one markdown table for a scenario: a row per contender, a column per metric, each cell
 	 * {@code median (min–max)} over the repetitions.
 	 * @param scenario scenario id

@@ -21,6 +21,8 @@ final class AdvisoryStatements {
 
 	private final String releaseHeld;
 
+	private final String writeGrantWaiting;
+
 	private final String reducePermits;
 
 	private final String flagWaiter;
@@ -63,6 +65,17 @@ final class AdvisoryStatements {
 				// a denial only (maybe) raises the wait flag: it need not wait for the WAL flush
 				+ " SELECT token, set_config('synchronous_commit', CASE WHEN token > 0 THEN"
 				+ " current_setting('synchronous_commit') ELSE 'off' END, true) FROM grant_";
+		// The same grant, waiting in the server's lock queue: lock_timeout (local to this statement's implicit
+		// transaction) is set before the lock is requested (OFFSET 0 keeps the subquery, and so its order,
+		// intact), and the times come from clock_timestamp(), since now() is when the wait began.
+		String clockPlusMillis = "clock_timestamp() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
+		this.writeGrantWaiting = "WITH grant_ AS (SELECT nextval('" + sequence + "') AS token FROM (SELECT"
+				+ " set_config('lock_timeout', ?, true) AS timeout_, pg_advisory_lock(?) AS locked_ OFFSET 0) AS waited),"
+				+ " stale AS (DELETE FROM " + name + " WHERE lock_key = ? AND lease_id <> ''"
+				+ " AND (SELECT token FROM grant_) > 0),"
+				+ " recorded AS (INSERT INTO " + name + " (" + LockTable.COLUMNS + ") SELECT ?, ?, ?, ?, 1, ?, token,"
+				+ " clock_timestamp(), " + clockPlusMillis + " FROM grant_)"
+				+ " SELECT token FROM grant_";
 		// The record's deletion need not wait for the WAL flush: after a crash the session and its locks are
 		// gone too, and a record counts as live only while its advisory lock is held.
 		this.reducePermits = "WITH mine AS MATERIALIZED (SELECT s FROM generate_series(0, ?) s WHERE EXISTS (SELECT 1"
@@ -126,6 +139,17 @@ final class AdvisoryStatements {
 	 */
 	String writeGrant() {
 		return this.writeGrant;
+	}
+
+	/**
+	 * Waits in the server's lock queue for the key's main lock (bounded by {@code lock_timeout}), then draws
+	 * the token and records the lease, like {@link #writeGrant()}. Parameters: lock_timeout text (e.g.
+	 * {@code 900ms}), lock id, key (stale records), key, lease id, type, owner, metadata, ttl ms. Fails with
+	 * SQLState {@code 55P03} when the timeout passed.
+	 * @return the SQL
+	 */
+	String writeGrantWaiting() {
+		return this.writeGrantWaiting;
 	}
 
 	/**

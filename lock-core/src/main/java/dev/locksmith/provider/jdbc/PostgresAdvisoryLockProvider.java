@@ -103,6 +103,10 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 	private final AdvisorySessions sessions;
 
+	private final boolean waitInServer;
+
+	private final ServerWaits serverWaits;
+
 	private PostgresAdvisoryLockProvider(Builder builder) {
 		this.dataSource = builder.dataSource;
 		this.table = new LockTable(builder.tableName);
@@ -111,6 +115,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		this.listener = new PostgresReleaseListener(this.dataSource, this.table.channel(), this.signals);
 		this.sessions = new AdvisorySessions(this.dataSource, this.statements, this.table.channel(), this::wakeWaiters,
 				builder.livenessCheckInterval);
+		this.waitInServer = builder.waitInServer;
+		this.serverWaits = new ServerWaits(this.dataSource, this.statements, this.ids, this.sessions);
 	}
 
 	/**
@@ -145,6 +151,11 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 	@Override
 	public Grant acquire(LeaseRequest request) {
 		LockTable.checkRequest(request, "PostgresAdvisoryLockProvider.acquire");
+		Grant waited = this.serverWaits.takeGrant(request);
+		if (waited != null) {
+			// the acquisition's wait in the server took the lock and recorded the lease
+			return waited;
+		}
 		String key = request.key();
 		int permits = (request.type() == LeaseType.PERMITS) ? request.permits() : 1;
 		AdvisorySessions.HeldLease sent = this.sessions.find(request.ref());
@@ -171,7 +182,7 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 			long token = (request.type() == LeaseType.WRITE) ? tryWriteAndRecord(connection, request)
 					: tryShared(connection, request);
 			if (token <= 0) {
-				return Grant.denied(null);
+				return Grant.denied(this.serverWaits.waits(request) ? ServerWaits.HINT : null);
 			}
 			this.sessions.pin(request.ref(), token, permits,
 					(request.type() == LeaseType.PERMITS) ? request.limit() : 1, connection, request.ttl());
@@ -541,6 +552,31 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 		return this.signals.subscribe(key, type);
 	}
 
+	/**
+	 * Returns whether waiting writers wait inside PostgreSQL ({@link Builder#waitInServer(boolean)}).
+	 * @return {@code true} if they do
+	 */
+	@Override
+	public boolean queuesWaiters() {
+		return this.waitInServer;
+	}
+
+	/**
+	 * With {@link Builder#waitInServer(boolean) waitInServer}, a waiting WRITE acquisition's pauses are waits
+	 * in PostgreSQL's lock queue, each at most {@link ServerWaits#HINT} (a thread blocked there sees an
+	 * interrupt when its statement returns); otherwise, and for other lease types, as
+	 * {@link #subscribe(String, LeaseType)}.
+	 * @param request the waiting acquisition's request
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		if (this.waitInServer && request.type() == LeaseType.WRITE) {
+			return this.serverWaits.subscribe(request);
+		}
+		return subscribe(request.key(), request.type());
+	}
+
 	@Override
 	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
 		this.sessions.setLossListener(listener);
@@ -622,6 +658,8 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 
 		private Duration livenessCheckInterval = Duration.ofSeconds(1);
 
+		private boolean waitInServer;
+
 		private Builder(DataSource dataSource) {
 			this.dataSource = dataSource;
 		}
@@ -673,6 +711,22 @@ public final class PostgresAdvisoryLockProvider implements LockProvider {
 						"PostgresAdvisoryLockProvider.Builder.livenessCheckInterval: must be at least 1 ms, got " + interval);
 			}
 			this.livenessCheckInterval = interval;
+			return this;
+		}
+
+		/**
+		 * Sets whether a waiting WRITE acquisition waits inside PostgreSQL (default {@code false}): each pause
+		 * is one statement blocked in the server's lock queue ({@code pg_advisory_lock} under
+		 * {@code lock_timeout}), so the lock manager keeps waiters in order and wakes exactly the next one
+		 * on a release, which also records its lease in the same statement. A waiting acquisition then holds
+		 * one pooled connection while it waits (size the pool for held plus waiting locks), and an interrupt
+		 * is seen when the current wait ends (at most 2 s) instead of at once. When {@code false}, waiters
+		 * sleep and are woken by {@code NOTIFY}.
+		 * @param waitInServer whether writers wait in the server
+		 * @return this builder
+		 */
+		public Builder waitInServer(boolean waitInServer) {
+			this.waitInServer = waitInServer;
 			return this;
 		}
 

@@ -18,8 +18,22 @@ package dev.locksmith.provider.redis;
  * to outlive the denial's retry hint by {@link #WAIT_FLAG_SLACK_MILLIS}, so it lasts until the waiter's
  * next attempt renews it. A release publishes only when it exists, so releases that nobody waits for
  * cost no message to any subscriber.</li>
+ * <li>{@code {K}:q} is the FIFO queue of exclusive waiters (a list of lease ids, oldest first) and
+ * {@code {K}:qd} their entries: lease id &rarr; {@code deadlineMs|ttl|owner|metadata}. A waiting
+ * acquisition is queued by its attempts (the provider says which attempts wait) and every attempt moves
+ * its deadline to now + {@link #QUEUE_ENTRY_MILLIS}; a queued waiter's denial hints at most
+ * {@link #QUEUE_REFRESH_MILLIS}, so a live waiter re-sends well before its entry lapses. An entry whose
+ * deadline passed (its waiter died or gave up without a word) is dropped when it reaches the head.</li>
  * </ul>
- * The hash tag {@code {K}} puts all three keys in one Redis Cluster slot.
+ * <b>Hand-off.</b> A release (or force release) that leaves the key free hands it, in the same script, to
+ * the head of the queue: the lease is stored under the waiter's lease id with the next fencing token and
+ * a short claim expiry ({@link #CLAIM_MILLIS}, or the waiter's TTL if shorter), and the hand-off message
+ * {@code \u0001<length of lease id>:<lease id><key>} is published, which wakes only that waiter. The
+ * waiter claims the lease by re-sending its attempt (the idempotent path below sets the full TTL); a
+ * waiter that died never claims, so its lease lapses after the claim time. While the queue has a live
+ * head, a free key is granted to the head only.
+ *
+ * <p>The hash tag {@code {K}} puts all these keys in one Redis Cluster slot.
  */
 final class LeaseScripts {
 
@@ -36,6 +50,24 @@ final class LeaseScripts {
 	 * the wake-up of a release in between and waits for its hint instead.
 	 */
 	static final long WAIT_FLAG_SLACK_MILLIS = 2_000L;
+
+	/**
+	 * How long a lease handed to the head of the queue waits for its waiter to claim it (one second), at
+	 * most: a dead waiter blocks the key no longer than this.
+	 */
+	static final long CLAIM_MILLIS = 1_000L;
+
+	/** How long a queue entry lives after its waiter's last attempt (three seconds). */
+	static final long QUEUE_ENTRY_MILLIS = 3_000L;
+
+	/**
+	 * The longest retry hint a queued waiter gets (400 ms), so that it re-sends (refreshing its entry, or
+	 * claiming a hand-off whose message it missed) well within {@link #CLAIM_MILLIS}.
+	 */
+	static final long QUEUE_REFRESH_MILLIS = 400L;
+
+	/** Marks a hand-off message on the release channel (a plain message is a released key). */
+	static final char HAND_OFF_MARK = '\u0001';
 
 	/** Reads the server time in ms ({@code now}) and µs ({@code nowUs}). */
 	private static final String NOW = """
@@ -67,18 +99,85 @@ final class LeaseScripts {
 			""";
 
 	/**
-	 * Acquire. KEYS: lease hash, fencing counter, wait flag. ARGV: lease id, type ({@code W}, {@code R} or
-	 * {@code P}), ttl ms, permits, limit, encoded owner and metadata. Returns the fencing token (positive) when
-	 * granted, or {@code -1 - hintMs} when denied, where the hint is how long until the blocking leases
-	 * expire; a denial also sets the wait flag to last at least the hint plus the slack.
+	 * Publishes {@code message} on {@code channel}: with {@code sharded} = {@code '1'} (Redis Cluster) by
+	 * {@code SPUBLISH} on the key's shard channel, which is in the key's slot, so only that master carries
+	 * it; a server without sharded pub/sub (before Redis 7) refuses it, which must not fail the release that
+	 * already happened, hence {@code pcall}. Otherwise by the classic {@code PUBLISH}.
+	 */
+	private static final String PUBLISH = """
+			local function publish(channel, message, sharded)
+			  if sharded == '1' then
+			    redis.pcall('SPUBLISH', channel, message)
+			  else
+			    redis.call('PUBLISH', channel, message)
+			  end
+			end
+			""";
+
+	/**
+	 * {@code nextToken(fenceKey, nowUs, ttl)}: the next fencing token of a key, stored in its counter;
+	 * returned as text. {@code queueHead(queue, entries, now)}: drops lapsed entries at the head of the queue
+	 * and returns the live head's lease id and entry, or nil. {@code handOff(...)}: gives a free key to the
+	 * queue's live head (see the class comment); returns whether it did.
+	 */
+	private static final String QUEUE = "local CLAIM_MS = " + CLAIM_MILLIS + "\nlocal FENCE_IDLE_MS = "
+			+ FENCE_IDLE_MILLIS + "\n" + """
+			local function nextToken(fenceKey, nowUs, ttl)
+			  local token = nowUs
+			  local last = redis.call('GET', fenceKey)
+			  if last then
+			    last = tonumber(last) + 1
+			    if last > token then token = last end
+			  end
+			  local ts = string.format('%.0f', token)
+			  redis.call('SET', fenceKey, ts, 'PX', FENCE_IDLE_MS + ttl)
+			  return ts
+			end
+			local function queueHead(queue, entries, now)
+			  while true do
+			    local head = redis.call('LINDEX', queue, 0)
+			    if not head then return nil end
+			    local e = redis.call('HGET', entries, head)
+			    if e and tonumber(string.match(e, '^(%d+)')) > now then return head, e end
+			    redis.call('LPOP', queue)
+			    if e then redis.call('HDEL', entries, head) end
+			  end
+			end
+			local function handOff(hash, fenceKey, queue, entries, now, nowUs, channel, key, sharded)
+			  local head, e = queueHead(queue, entries, now)
+			  if not head then return false end
+			  redis.call('LPOP', queue)
+			  redis.call('HDEL', entries, head)
+			  local ttl, tail = string.match(e, '^%d+|(%d+)|(.*)$')
+			  ttl = math.min(tonumber(ttl), CLAIM_MS)
+			  local ts = nextToken(fenceKey, nowUs, ttl)
+			  redis.call('HSET', hash, head, string.format('%.0f|%s|%.0f|W|1|', now + ttl, ts, now) .. tail)
+			  redis.call('PEXPIRE', hash, ttl)
+			  publish(channel, string.char(1) .. string.len(head) .. ':' .. head .. key, sharded)
+			  return true
+			end
+			""";
+
+	/**
+	 * Acquire. KEYS: lease hash, fencing counter, wait flag, queue, queue entries. ARGV: lease id, type
+	 * ({@code W}, {@code R} or {@code P}), ttl ms, permits, limit, encoded owner and metadata, {@code 1} if
+	 * this attempt waits (a write attempt is then queued when denied) or {@code 0}, release channel (the key's
+	 * shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns the fencing token
+	 * (positive) when granted, or {@code -1 - hintMs} when denied, where the hint is how long until the
+	 * blocking leases expire (for a queued waiter at most {@link #QUEUE_REFRESH_MILLIS}); a denial also sets
+	 * the wait flag to last at least the hint plus the slack. A write attempt is denied while the queue has
+	 * a live head other than itself, even on a free key; a free key is then handed to that head
+	 * (as by a release), so a head that died blocks it for the claim time only.
 	 *
 	 * <p>Idempotent per lease id: when the hash already holds a live lease with this id, type and permit
-	 * count (a re-sent attempt whose first reply was lost), its expiry is set to now + ttl and its own token
-	 * is returned; nothing else changes, so no permit or read share is taken twice. (A live lease with the
-	 * same id but another type or count is treated like any other lease: it blocks or counts.)
+	 * count (a re-sent attempt whose first reply was lost, or a waiter claiming the key handed to it), its
+	 * expiry is set to now + ttl and its own token is returned; nothing else changes, so no permit or read
+	 * share is taken twice. (A live lease with the same id but another type or count is treated like any
+	 * other lease: it blocks or counts.)
 	 */
-	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + SETTLE + "local FENCE_IDLE_MS = "
-			+ FENCE_IDLE_MILLIS + "\nlocal WAIT_SLACK_MS = " + WAIT_FLAG_SLACK_MILLIS + "\n" + """
+	static final LuaScript ACQUIRE = new LuaScript("acquire", NOW + SETTLE + PUBLISH + QUEUE + "local WAIT_SLACK_MS = "
+			+ WAIT_FLAG_SLACK_MILLIS + "\nlocal QUEUE_MS = " + QUEUE_ENTRY_MILLIS + "\nlocal REFRESH_MS = "
+			+ QUEUE_REFRESH_MILLIS + "\n" + """
 			local typ = ARGV[2]
 			local ttl = tonumber(ARGV[3])
 			local mine = redis.call('HGET', KEYS[1], ARGV[1])
@@ -91,6 +190,8 @@ final class LeaseScripts {
 			  end
 			end
 			local latest = 0
+			local blocked = false
+			local free = 0
 			if redis.call('EXISTS', KEYS[1]) == 1 then
 			  local all = redis.call('HGETALL', KEYS[1])
 			  local hard = 0
@@ -113,7 +214,8 @@ final class LeaseScripts {
 			  end
 			  local excess = used + tonumber(ARGV[4]) - tonumber(ARGV[5])
 			  if hard > 0 or excess > 0 then
-			    local free = hard
+			    blocked = true
+			    free = hard
 			    if excess > 0 then
 			      table.sort(permits, function(a, b) return a[1] < b[1] end)
 			      for _, p in ipairs(permits) do
@@ -124,51 +226,89 @@ final class LeaseScripts {
 			        end
 			      end
 			    end
-			    local hint = math.max(free - now, 0)
-			    if redis.call('PTTL', KEYS[3]) < hint + WAIT_SLACK_MS then
-			      redis.call('SET', KEYS[3], '1', 'PX', hint + WAIT_SLACK_MS)
-			    end
-			    return -1 - hint
 			  end
 			end
-			local token = nowUs
-			local last = redis.call('GET', KEYS[2])
-			if last then
-			  last = tonumber(last) + 1
-			  if last > token then token = last end
+			local hint = math.max(free - now, 0)
+			if typ == 'W' then
+			  local head = queueHead(KEYS[4], KEYS[5], now)
+			  if head and head ~= ARGV[1] then
+			    if not blocked then
+			      -- free, yet the head has not taken it (its holder expired instead of releasing): hand it
+			      -- over now, so a head that died blocks the key for the claim time, not its entry's life
+			      handOff(KEYS[1], KEYS[2], KEYS[4], KEYS[5], now, nowUs, ARGV[8], ARGV[9], ARGV[10])
+			      hint = CLAIM_MS
+			    end
+			    blocked = true
+			    hint = math.max(hint, REFRESH_MS)
+			  elseif head and not blocked then
+			    redis.call('LPOP', KEYS[4])
+			    redis.call('HDEL', KEYS[5], head)
+			  end
+			  if blocked and ARGV[7] == '1' then
+			    if redis.call('HSET', KEYS[5], ARGV[1], string.format('%.0f|%s|', now + QUEUE_MS, ARGV[3]) .. ARGV[6]) == 1 then
+			      redis.call('RPUSH', KEYS[4], ARGV[1])
+			    end
+			    redis.call('PEXPIRE', KEYS[4], QUEUE_MS)
+			    redis.call('PEXPIRE', KEYS[5], QUEUE_MS)
+			    hint = math.min(hint, REFRESH_MS)
+			  end
 			end
-			local ts = string.format('%.0f', token)
-			redis.call('SET', KEYS[2], ts, 'PX', FENCE_IDLE_MS + ttl)
+			if blocked then
+			  if redis.call('PTTL', KEYS[3]) < hint + WAIT_SLACK_MS then
+			    redis.call('SET', KEYS[3], '1', 'PX', hint + WAIT_SLACK_MS)
+			  end
+			  return -1 - hint
+			end
+			local ts = nextToken(KEYS[2], nowUs, ttl)
 			local exp = now + ttl
 			redis.call('HSET', KEYS[1], ARGV[1],
 			  string.format('%.0f|%s|%.0f|%s|%s|', exp, ts, now, typ, ARGV[4]) .. ARGV[6])
 			if exp > latest then latest = exp end
 			redis.call('PEXPIRE', KEYS[1], latest - now)
-			return token
+			return tonumber(ts)
 			""");
 
 	/**
-	 * Publishes {@code message} on {@code channel}: with {@code sharded} = {@code '1'} (Redis Cluster) by
-	 * {@code SPUBLISH} on the key's shard channel, which is in the key's slot, so only that master carries
-	 * it; a server without sharded pub/sub (before Redis 7) refuses it, which must not fail the release that
-	 * already happened, hence {@code pcall}. Otherwise by the classic {@code PUBLISH}.
+	 * Release. KEYS: lease hash, wait flag, fencing counter, queue, queue entries. ARGV: lease id, release
+	 * channel (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}).
+	 * Takes the lease id out of the queue (a waiter that gives up), then deletes the lease. Returns 1 if the
+	 * lease was live, 0 otherwise. When the key is then free and the queue has a live head, hands the key to
+	 * it (publishing the hand-off); otherwise publishes the backend key on the channel when the lease was
+	 * live and the wait flag is set.
 	 */
-	private static final String PUBLISH = """
-			local function publish(channel, message, sharded)
-			  if sharded == '1' then
-			    redis.pcall('SPUBLISH', channel, message)
-			  else
-			    redis.call('PUBLISH', channel, message)
-			  end
+	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + QUEUE + """
+			if redis.call('HDEL', KEYS[5], ARGV[1]) == 1 then
+			  redis.call('LREM', KEYS[4], 1, ARGV[1])
 			end
-			""";
+			local v = redis.call('HGET', KEYS[1], ARGV[1])
+			if not v then return 0 end
+			if redis.call('HLEN', KEYS[1]) == 1 then
+			  redis.call('DEL', KEYS[1])
+			else
+			  redis.call('HDEL', KEYS[1], ARGV[1])
+			  settle(KEYS[1], now)
+			end
+			local live = 1
+			if tonumber(string.match(v, '^(%d+)')) <= now then live = 0 end
+			if redis.call('EXISTS', KEYS[1]) == 0
+			    and handOff(KEYS[1], KEYS[3], KEYS[4], KEYS[5], now, nowUs, ARGV[2], ARGV[3], ARGV[4]) then
+			  return live
+			end
+			if live == 1 and redis.call('EXISTS', KEYS[2]) == 1 then
+			  publish(ARGV[2], ARGV[3], ARGV[4])
+			end
+			return live
+			""");
 
 	/**
-	 * Release. KEYS: lease hash, wait flag. ARGV: lease id, release channel (the key's shard channel when
-	 * sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if the lease was live, 0
-	 * otherwise; publishes the backend key on the channel when the lease was live and the wait flag is set.
+	 * Release without the queue, for a cluster slot that is half moved, where the queue's keys (absent, or
+	 * not yet moved) are not on the master that has the lease: a script naming them is refused with
+	 * {@code TRYAGAIN}. KEYS: lease hash, wait flag. ARGV: as {@link #RELEASE}. Deletes the lease and
+	 * publishes the backend key as {@link #RELEASE} does when nothing is handed off; a queued waiter then takes
+	 * the free key by its next attempt (at most {@link #QUEUE_REFRESH_MILLIS} later), and a waiter that gave up
+	 * leaves its entry to lapse.
 	 */
-	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + """
+	static final LuaScript RELEASE_UNQUEUED = new LuaScript("release-unqueued", NOW + SETTLE + PUBLISH + """
 			local v = redis.call('HGET', KEYS[1], ARGV[1])
 			if not v then return 0 end
 			if redis.call('HLEN', KEYS[1]) == 1 then
@@ -186,9 +326,10 @@ final class LeaseScripts {
 
 	/**
 	 * Reduce a permit lease. KEYS: lease hash, wait flag. ARGV: lease id, permits to keep, release channel
-	 * (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if the lease is live and of type {@code P} (its count lowered to the argument if
-	 * it was higher; never raised), 0 otherwise; publishes when permits were freed and the wait flag is set.
-	 * Expiry, token and the rest of the value are kept.
+	 * (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Returns 1 if
+	 * the lease is live and of type {@code P} (its count lowered to the argument if it was higher; never
+	 * raised), 0 otherwise; publishes when permits were freed and the wait flag is set. Expiry, token and the
+	 * rest of the value are kept. The lease stays, so the key is not free and nothing is handed off.
 	 */
 	static final LuaScript REDUCE_PERMITS = new LuaScript("reduce-permits", NOW + PUBLISH + """
 			local v = redis.call('HGET', KEYS[1], ARGV[1])
@@ -251,19 +392,21 @@ final class LeaseScripts {
 			""");
 
 	/**
-	 * Force release. KEYS: lease hash. ARGV: release channel (the key's shard channel when sharded), backend
-	 * key, sharded ({@code '1'} or {@code '0'}). Deletes every lease; returns 1 (and publishes) if any was
-	 * live. The fencing counter is kept.
+	 * Force release. KEYS: lease hash, fencing counter, queue, queue entries. ARGV: release channel (the
+	 * key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Deletes every
+	 * lease; returns 1 if any was live. Hands the key to the queue's live head if there is one (publishing
+	 * the hand-off), else publishes the key if any lease was live. The fencing counter is kept.
 	 */
-	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + PUBLISH + """
+	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + PUBLISH + QUEUE + """
 			local all = redis.call('HGETALL', KEYS[1])
 			local live = 0
 			for i = 1, #all, 2 do
 			  if tonumber(string.match(all[i + 1], '^(%d+)')) > now then live = live + 1 end
 			end
 			redis.call('DEL', KEYS[1])
+			local handed = handOff(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now, nowUs, ARGV[1], ARGV[2], ARGV[3])
 			if live == 0 then return 0 end
-			publish(ARGV[1], ARGV[2], ARGV[3])
+			if not handed then publish(ARGV[1], ARGV[2], ARGV[3]) end
 			return 1
 			""");
 

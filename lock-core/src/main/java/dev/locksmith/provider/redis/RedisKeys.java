@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Maps a backend key {@code K} to its Redis keys: the lease hash {@code {K}}, the fencing counter
- * {@code {K}:fence} and the wait flag {@code {K}:wait}. All share the hash tag, so they live in one Redis
+ * {@code {K}:fence}, the wait flag {@code {K}:wait} and the waiters' queue {@code {K}:q} with its entries
+ * {@code {K}:qd}. All share the hash tag, so they live in one Redis
  * Cluster slot (unless {@code K}
  * starts with a closing brace, which makes the tag empty).
  */
@@ -16,6 +17,10 @@ final class RedisKeys {
 	private static final String FENCE_SUFFIX = ":fence";
 
 	private static final String WAIT_SUFFIX = ":wait";
+
+	private static final String QUEUE_SUFFIX = ":q";
+
+	private static final String QUEUE_ENTRIES_SUFFIX = ":qd";
 
 	private RedisKeys() {
 	}
@@ -54,6 +59,24 @@ final class RedisKeys {
 	 */
 	static byte[] waitKeyBytes(String key) {
 		return ("{" + key + "}" + WAIT_SUFFIX).getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Returns the Redis key of the waiters' queue, encoded.
+	 * @param key the backend key
+	 * @return the UTF-8 bytes of {@code {key}:q}
+	 */
+	static byte[] queueKeyBytes(String key) {
+		return ("{" + key + "}" + QUEUE_SUFFIX).getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Returns the Redis key of the waiters' queue entries, encoded.
+	 * @param key the backend key
+	 * @return the UTF-8 bytes of {@code {key}:qd}
+	 */
+	static byte[] queueEntriesKeyBytes(String key) {
+		return ("{" + key + "}" + QUEUE_ENTRIES_SUFFIX).getBytes(StandardCharsets.UTF_8);
 	}
 
 	/**

@@ -101,18 +101,21 @@ final class RedisLeaseNode {
 	 * token and sets its expiry to now + ttl.
 	 * @param request the lease to take
 	 * @param replicaWait the replica confirmation, or {@code null} for none
+	 * @param waits whether this attempt belongs to a waiting acquisition (a denied write attempt is then
+	 * queued, see {@link LeaseScripts})
 	 * @return the grant or denial
 	 */
-	Grant acquire(LeaseRequest request, @Nullable ReplicaWait replicaWait) {
+	Grant acquire(LeaseRequest request, @Nullable ReplicaWait replicaWait, boolean waits) {
 		String key = request.key();
 		byte[] permits = (request.permits() == 1) ? ONE : bytes(Integer.toString(request.permits()));
 		byte[] limit = (request.limit() == 1) ? ONE : bytes(Integer.toString(request.limit()));
 		byte[] leaseId = bytes(request.leaseId());
 		Function<RedisConnection, Grant> action = (connection) -> {
-			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 3, RedisKeys.leaseKeyBytes(key),
-					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), leaseId,
-					bytes(LeaseCodec.typeCode(request.type())), bytes(Long.toString(millis(request.ttl()))), permits, limit,
-					tail(request.owner(), request.metadata()));
+			Long reply = LeaseScripts.ACQUIRE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.fenceKeyBytes(key), RedisKeys.waitKeyBytes(key), RedisKeys.queueKeyBytes(key),
+					RedisKeys.queueEntriesKeyBytes(key), leaseId, bytes(LeaseCodec.typeCode(request.type())),
+					bytes(Long.toString(millis(request.ttl()))), permits, limit, tail(request.owner(), request.metadata()),
+					waits ? ONE : ZERO, releaseChannel(key), bytes(key), shardedFlag());
 			long result = (reply != null) ? reply : -1;
 			if (result < 0) {
 				return Grant.denied(Duration.ofMillis(-1 - result));
@@ -152,8 +155,7 @@ final class RedisLeaseNode {
 	}
 
 	private void release(RedisConnection connection, String key, byte[] leaseId) {
-		LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-				RedisKeys.waitKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
+		runRelease(connection, key, leaseId);
 	}
 
 	/**
@@ -164,8 +166,7 @@ final class RedisLeaseNode {
 	boolean release(LeaseRef lease) {
 		String key = lease.key();
 		return execute(key, "release", (connection) -> {
-			Long reply = LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
-					RedisKeys.waitKeyBytes(key), bytes(lease.leaseId()), releaseChannel(key), bytes(key), shardedFlag());
+			Long reply = runRelease(connection, key, bytes(lease.leaseId()));
 			return reply != null && reply == 1;
 		});
 	}
@@ -184,6 +185,22 @@ final class RedisLeaseNode {
 					bytes(Integer.toString(permits)), releaseChannel(key), bytes(key), shardedFlag());
 			return reply != null && reply == 1;
 		});
+	}
+
+	private @Nullable Long runRelease(RedisConnection connection, String key, byte[] leaseId) {
+		try {
+			return LeaseScripts.RELEASE.run(connection, ReturnType.INTEGER, 5, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.waitKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
+					RedisKeys.queueEntriesKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
+		}
+		catch (RuntimeException ex) {
+			if (!isTryAgain(ex)) {
+				throw ex;
+			}
+			// the slot is half moved and the queue's keys are not with the lease: release without a hand-off
+			return LeaseScripts.RELEASE_UNQUEUED.run(connection, ReturnType.INTEGER, 2, RedisKeys.leaseKeyBytes(key),
+					RedisKeys.waitKeyBytes(key), leaseId, releaseChannel(key), bytes(key), shardedFlag());
+		}
 	}
 
 	/**
@@ -323,8 +340,9 @@ final class RedisLeaseNode {
 	 */
 	boolean forceRelease(String key) {
 		return execute(key, "force-release", (connection) -> {
-			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 1,
-					RedisKeys.leaseKeyBytes(key), releaseChannel(key), bytes(key), shardedFlag());
+			Long reply = LeaseScripts.FORCE_RELEASE.run(connection, ReturnType.INTEGER, 4,
+					RedisKeys.leaseKeyBytes(key), RedisKeys.fenceKeyBytes(key), RedisKeys.queueKeyBytes(key),
+					RedisKeys.queueEntriesKeyBytes(key), releaseChannel(key), bytes(key), shardedFlag());
 			return reply != null && reply == 1;
 		});
 	}

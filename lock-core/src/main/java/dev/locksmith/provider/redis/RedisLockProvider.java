@@ -66,6 +66,8 @@ public final class RedisLockProvider implements LockProvider {
 	/** The shard channels' subscriptions on a Redis Cluster; {@code null} when releases use the classic channel. */
 	private final @Nullable RedisShardedReleaseListener shardedListener;
 
+	private final QueuedWaiters queued;
+
 	private final int minReplicas;
 
 	private final @Nullable ReplicaWait replicaWait;
@@ -81,14 +83,16 @@ public final class RedisLockProvider implements LockProvider {
 		this.replicaWait = (builder.minReplicas > 0)
 				? new ReplicaWait(builder.connectionFactory, builder.minReplicas, builder.replicaTimeout) : null;
 		this.node.warnIfKeysMayBeEvicted();
+		this.queued = new QueuedWaiters(this::subscribe, this.node::release);
 		if (sharded) {
 			this.listener = null;
 			this.shardedListener = RedisShardedReleaseListener.create(builder.connectionFactory, builder.channel,
-					this.signals);
+					this.signals, this.queued::onMessage);
 		}
 		else {
 			this.shardedListener = null;
-			this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals);
+			this.listener = new RedisReleaseListener(builder.connectionFactory, builder.channel, this.signals,
+					this.queued::onMessage);
 			this.listener.start();
 		}
 	}
@@ -122,7 +126,11 @@ public final class RedisLockProvider implements LockProvider {
 	@Override
 	public Grant acquire(LeaseRequest request) {
 		RedisLimits.checkRequest(request);
-		return this.node.acquire(request, this.replicaWait);
+		Grant grant = this.node.acquire(request, this.replicaWait, this.queued.waits(request));
+		if (grant.isGranted()) {
+			this.queued.granted(request);
+		}
+		return grant;
 	}
 
 	@Override
@@ -218,6 +226,28 @@ public final class RedisLockProvider implements LockProvider {
 	public ReleaseSubscription subscribe(String key, LeaseType type) {
 		RedisShardedReleaseListener sharded = this.shardedListener;
 		return (sharded != null) ? sharded.subscribe(key, type) : this.signals.subscribe(key, type);
+	}
+
+	/**
+	 * Returns {@code true}: waiting write acquisitions are queued per key, first come first served, and a
+	 * release hands the key to the oldest live waiter (see {@link LeaseScripts}).
+	 * @return {@code true}
+	 */
+	@Override
+	public boolean queuesWaiters() {
+		return true;
+	}
+
+	/**
+	 * Subscribes a waiting acquisition: its write attempts are queued on the server while the subscription
+	 * is open, a hand-off to its lease id wakes it (and no other waiter), and closing it without a grant
+	 * takes it out of the queue (one release script call).
+	 * @param request the waiting acquisition's request
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		return this.queued.subscribe(request);
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.locksmith.provider.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import dev.locksmith.provider.support.ReleaseSignals;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +36,9 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 
 	private final ReleaseSignals signals;
 
+	/** Reads a message: wakes a hand-off's waiter and returns null, or returns the released key. */
+	private final Function<byte[], @Nullable String> decoder;
+
 	private final AtomicLong subscriptions = new AtomicLong();
 
 	private final AtomicLong messages = new AtomicLong();
@@ -45,7 +49,9 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 
 	private volatile boolean closed;
 
-	RedisReleaseListener(RedisConnectionFactory connectionFactory, String channel, ReleaseSignals signals) {
+	RedisReleaseListener(RedisConnectionFactory connectionFactory, String channel, ReleaseSignals signals,
+			Function<byte[], @Nullable String> decoder) {
+		this.decoder = decoder;
 		this.connectionFactory = connectionFactory;
 		this.channel = channel.getBytes(StandardCharsets.UTF_8);
 		this.signals = signals;
@@ -115,7 +121,10 @@ final class RedisReleaseListener implements MessageListener, SubscriptionListene
 	@Override
 	public void onMessage(Message message, byte @Nullable [] pattern) {
 		this.messages.incrementAndGet();
-		this.signals.signal(new String(message.getBody(), StandardCharsets.UTF_8));
+		String key = this.decoder.apply(message.getBody());
+		if (key != null) {
+			this.signals.signal(key);
+		}
 	}
 
 	@Override

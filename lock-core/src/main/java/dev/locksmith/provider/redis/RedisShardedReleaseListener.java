@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.provider.support.ReleaseSignals;
@@ -68,6 +69,9 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 	private final long timeoutMillis;
 
+	/** Reads a message: wakes a hand-off's waiter and returns null, or returns the released key. */
+	private final Function<byte[], @Nullable String> decoder;
+
 	/** The keys with waiters in this process, each with its count of waiters. */
 	private final ConcurrentHashMap<String, Channel> channels = new ConcurrentHashMap<>();
 
@@ -86,8 +90,10 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 	private volatile boolean closed;
 
-	RedisShardedReleaseListener(RedisClusterClient client, String channel, ReleaseSignals signals, long timeoutMillis) {
+	RedisShardedReleaseListener(RedisClusterClient client, String channel, ReleaseSignals signals, long timeoutMillis,
+			Function<byte[], @Nullable String> decoder) {
 		this.client = client;
+		this.decoder = decoder;
 		this.channel = channel;
 		this.signals = signals;
 		this.timeoutMillis = timeoutMillis;
@@ -109,13 +115,15 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	 * @param connectionFactory a cluster-aware {@code LettuceConnectionFactory}
 	 * @param channel the release channel name, the suffix of every shard channel
 	 * @param signals the provider's signals
+	 * @param decoder reads a message: wakes a hand-off's waiter and returns {@code null}, or returns
+	 * non-null for a plain release, which wakes the key's waiters
 	 * @return the listener (it connects on the first waiter)
 	 */
 	static RedisShardedReleaseListener create(RedisConnectionFactory connectionFactory, String channel,
-			ReleaseSignals signals) {
+			ReleaseSignals signals, Function<byte[], @Nullable String> decoder) {
 		LettuceConnectionFactory lettuce = (LettuceConnectionFactory) connectionFactory;
 		return new RedisShardedReleaseListener((RedisClusterClient) lettuce.getRequiredNativeClient(), channel,
-				signals, LettuceScriptPipeline.timeoutMillis(connectionFactory));
+				signals, LettuceScriptPipeline.timeoutMillis(connectionFactory), decoder);
 	}
 
 	/**
@@ -383,7 +391,8 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		public void smessage(RedisClusterNode node, byte[] channelName, byte[] message) {
 			RedisShardedReleaseListener.this.messages.incrementAndGet();
 			String key = keyOf(channelName);
-			if (key != null) {
+			// a hand-off message wakes only its waiter (the decoder does) and no one else
+			if (key != null && RedisShardedReleaseListener.this.decoder.apply(message) != null) {
 				RedisShardedReleaseListener.this.signals.signal(key);
 			}
 		}

@@ -116,7 +116,8 @@ public final class RedlockLockProvider implements LockProvider {
 			RedisLeaseNode node = new RedisLeaseNode(factory, builder.channel);
 			node.warnIfKeysMayBeEvicted();
 			this.nodes.add(node);
-			RedisReleaseListener listener = new RedisReleaseListener(factory, builder.channel, this.signals);
+			RedisReleaseListener listener = new RedisReleaseListener(factory, builder.channel, this.signals,
+					RedlockLockProvider::releasedKey);
 			this.listeners.add(listener);
 			listener.start();
 		}
@@ -152,7 +153,7 @@ public final class RedlockLockProvider implements LockProvider {
 	public Grant acquire(LeaseRequest request) {
 		RedisLimits.checkRequest(request);
 		long start = System.nanoTime();
-		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, null));
+		List<Outcome<Grant>> outcomes = onAll((node) -> node.acquire(request, null, false));
 		boolean inTime = inTime(start, request.ttl());
 		int granted = 0;
 		long token = 0;
@@ -378,6 +379,12 @@ public final class RedlockLockProvider implements LockProvider {
 	@Override
 	public String toString() {
 		return "RedlockLockProvider[nodes=" + this.nodes.size() + ", quorum=" + this.quorum + "]";
+	}
+
+	/** A release message's key; a hand-off (of a plain provider sharing the channel) wakes nobody here. */
+	private static @Nullable String releasedKey(byte[] body) {
+		String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+		return (!text.isEmpty() && text.charAt(0) == LeaseScripts.HAND_OFF_MARK) ? null : text;
 	}
 
 	private <T> List<Outcome<T>> onAll(Function<RedisLeaseNode, T> action) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockOptions;
@@ -13,6 +14,7 @@ import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.tck.CountingLockProvider;
+import dev.locksmith.testsupport.FairQueueChaos;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;
@@ -276,6 +278,29 @@ class RedisClusterShardedReleaseTests {
 	}
 
 	/**
+	 * A queued waiter's key moves to another master between its queued attempt and the release: the queue
+	 * moves with the slot, the release on the new master hands the key to the waiter, and the waiter is
+	 * woken (the hand-off or the re-subscription) and claims it with a higher token.
+	 */
+	@Test
+	void aQueuedWaiterIsHandedItsKeyAfterTheSlotMoved() throws Exception {
+		String key = keyOnMaster(1);
+		LeaseRequest held = request(key);
+		long heldToken = holder.acquire(held).fencingToken();
+		LeaseRequest queued = request(key);
+		try (ReleaseSubscription subscription = waiter.subscribe(queued)) {
+			assertThat(waiter.acquire(queued).isGranted()).isFalse();
+			int target = moveSlot(slot(key));
+			assertThat(holder.release(held.ref())).isTrue();
+			assertThat(holder.inspect(key).leases()).extracting(LeaseInfo::leaseId).containsExactly(queued.leaseId());
+			assertThat(subscription.await(WAKE_UP_NANOS)).as("woken after the move").isTrue();
+			assertThat(waiter.acquire(queued).fencingToken()).isGreaterThan(heldToken);
+			assertThat(cluster.nodeOfSlot(slot(key))).isEqualTo(target);
+			waiter.release(queued.ref());
+		}
+	}
+
+	/**
 	 * The master drops a waited-for key's shard channel while its slot is not served
 	 * ({@code CLUSTER DELSLOTS}: the channel is dropped and the listener's re-subscription is refused with
 	 * {@code CLUSTERDOWN}, as during a failover before the cluster is whole again); then the slot is served
@@ -329,7 +354,7 @@ class RedisClusterShardedReleaseTests {
 	void subscriptionsFollowTheWaitersWithoutLeakingUnderContention() throws Exception {
 		String channel = "locksmith:contention";
 		try (RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
-				new dev.locksmith.provider.support.ReleaseSignals())) {
+				new dev.locksmith.provider.support.ReleaseSignals(), (body) -> "released")) {
 			List<String> shared = List.of(keyOnMaster(0), keyOnMaster(1), keyOnMaster(2));
 			java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
 			try {
@@ -486,7 +511,7 @@ class RedisClusterShardedReleaseTests {
 		String channel = "locksmith:closing";
 		String name = RedisKeys.shardChannel(key, channel);
 		RedisShardedReleaseListener listener = RedisShardedReleaseListener.create(waiterFactory, channel,
-				new dev.locksmith.provider.support.ReleaseSignals());
+				new dev.locksmith.provider.support.ReleaseSignals(), (body) -> "released");
 		ReleaseSubscription waiting = listener.subscribe(key, LeaseType.WRITE);
 		assertThat(cluster.node(0).pubsubShardNumsub(name).get(name)).isEqualTo(1);
 		listener.close();
@@ -577,6 +602,62 @@ class RedisClusterShardedReleaseTests {
 			finally {
 				bystanderFactory.destroy();
 			}
+		}
+	}
+
+	/**
+	 * The fair queue on a cluster: a release hands the key to the oldest queued waiter (of another provider)
+	 * and its hand-off message travels by {@code SPUBLISH} on the key's shard channel, on that key's master
+	 * only, with no classic {@code PUBLISH}; it wakes that waiter and not the one queued behind it.
+	 */
+	@Test
+	void aHandOffTravelsOnTheKeysShardChannelAndWakesOnlyTheQueuedHead() throws Exception {
+		for (int master = 0; master < RedisClusterTestServer.MASTERS; master++) {
+			String key = keyOnMaster(master);
+			LeaseRequest held = request(key);
+			assertThat(holder.acquire(held).isGranted()).isTrue();
+			LeaseRequest first = request(key);
+			LeaseRequest second = request(key);
+			try (ReleaseSubscription firstWaits = waiter.subscribe(first);
+					ReleaseSubscription secondWaits = waiter.subscribe(second)) {
+				assertThat(shardSubscribers(master, key)).as("queued waiters subscribe the key's shard channel")
+					.isEqualTo(1);
+				assertThat(waiter.acquire(first).isGranted()).isFalse();
+				assertThat(waiter.acquire(second).isGranted()).isFalse();
+				long[] spublishBefore = calls("spublish");
+				long[] publishBefore = calls("publish");
+				assertThat(holder.release(held.ref())).isTrue();
+				assertThat(firstWaits.await(WAKE_UP_NANOS)).as("hand-off on master " + master).isTrue();
+				long[] spublish = delta(calls("spublish"), spublishBefore);
+				long[] publish = delta(calls("publish"), publishBefore);
+				for (int n = 0; n < RedisClusterTestServer.MASTERS; n++) {
+					assertThat(spublish[n]).as("SPUBLISH on master " + n).isEqualTo((n == master) ? 1 : 0);
+					assertThat(publish[n]).as("PUBLISH on master " + n).isZero();
+				}
+				assertThat(secondWaits.await(0)).as("the second waiter is not woken").isFalse();
+				long token = waiter.acquire(first).fencingToken();
+				assertThat(token).isPositive();
+				assertThat(waiter.release(first.ref())).isTrue();
+				assertThat(secondWaits.await(WAKE_UP_NANOS)).isTrue();
+				assertThat(waiter.acquire(second).fencingToken()).isGreaterThan(token);
+				waiter.release(second.ref());
+			}
+		}
+	}
+
+	/**
+	 * The fair queue attacked on a cluster, with sharded hand-offs: writers giving up as the key is handed
+	 * to them, try-once writers and readers over two providers never overlap a writer, and write tokens
+	 * strictly increase.
+	 */
+	@Test
+	void queuedWritersOnAClusterNeverOverlapAnyoneAndTokensIncrease() throws Exception {
+		List<LockEngine> engines = List.of(Locksmith.builder(holder).build(), Locksmith.builder(waiter).build());
+		try {
+			assertThat(FairQueueChaos.run(engines, "chaos:" + System.nanoTime(), 3, 40)).isPositive();
+		}
+		finally {
+			engines.forEach(LockEngine::close);
 		}
 	}
 

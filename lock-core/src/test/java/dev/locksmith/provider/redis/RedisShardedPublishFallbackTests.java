@@ -46,16 +46,25 @@ class RedisShardedPublishFallbackTests {
 		}
 		RedisLeaseNode node = new RedisLeaseNode(factory, RedisLockProvider.DEFAULT_CHANNEL, true);
 		LeaseRequest held = RedisLockProviderTests.request("no-spublish", LeaseType.WRITE, Duration.ofSeconds(30));
-		assertThat(node.acquire(held, null).isGranted()).isTrue();
+		assertThat(node.acquire(held, null, false).isGranted()).isTrue();
 		// a denied acquisition sets the wait flag, so the release publishes
 		assertThat(node.acquire(RedisLockProviderTests.request("no-spublish", LeaseType.WRITE, Duration.ofSeconds(30)),
-				null).isGranted()).isFalse();
+				null, false).isGranted()).isFalse();
 		assertThat(node.release(held.ref())).as("released").isTrue();
 		assertThat(node.inspect("no-spublish")).as("leases left").isEmpty();
 		LeaseRequest next = RedisLockProviderTests.request("no-spublish", LeaseType.WRITE, Duration.ofSeconds(30));
-		assertThat(node.acquire(next, null).isGranted()).as("granted after the release").isTrue();
+		assertThat(node.acquire(next, null, false).isGranted()).as("granted after the release").isTrue();
 		assertThat(node.forceRelease("no-spublish")).as("force released").isTrue();
 		assertThat(node.inspect("no-spublish")).isEmpty();
+		// a hand-off to a queued waiter happens too, though its message is refused
+		LeaseRequest holder = RedisLockProviderTests.request("no-spublish", LeaseType.WRITE, Duration.ofSeconds(30));
+		assertThat(node.acquire(holder, null, false).isGranted()).isTrue();
+		LeaseRequest queued = RedisLockProviderTests.request("no-spublish", LeaseType.WRITE, Duration.ofSeconds(30));
+		assertThat(node.acquire(queued, null, true).isGranted()).isFalse();
+		assertThat(node.release(holder.ref())).as("released, handing off").isTrue();
+		assertThat(node.inspect("no-spublish").get(0).leaseId()).isEqualTo(queued.leaseId());
+		assertThat(node.acquire(queued, null, true).isGranted()).as("claimed").isTrue();
+		assertThat(node.release(queued.ref())).isTrue();
 	}
 
 }

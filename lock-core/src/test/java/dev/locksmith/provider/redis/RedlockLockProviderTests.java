@@ -80,8 +80,8 @@ class RedlockLockProviderTests {
 		String key = key();
 		LeaseRequest request = write(key, Duration.ofSeconds(30));
 		// The first attempt reached two nodes; the third lost it (or never got it).
-		long t0 = nodes.get(0).acquire(request, null).fencingToken();
-		long t1 = nodes.get(1).acquire(request, null).fencingToken();
+		long t0 = nodes.get(0).acquire(request, null, false).fencingToken();
+		long t1 = nodes.get(1).acquire(request, null, false).fencingToken();
 		Grant resent = provider.acquire(request);
 		assertThat(resent.isGranted()).isTrue();
 		long t2 = nodes.get(2).inspect(key).get(0).fencingToken();
@@ -102,9 +102,9 @@ class RedlockLockProviderTests {
 		String key = key();
 		LeaseRequest stale = write(key, Duration.ofSeconds(30));
 		LeaseRequest other = write(key, Duration.ofSeconds(30));
-		nodes.get(0).acquire(stale, null);
-		assertThat(nodes.get(1).acquire(other, null).isGranted()).isTrue();
-		assertThat(nodes.get(2).acquire(other, null).isGranted()).isTrue();
+		nodes.get(0).acquire(stale, null, false);
+		assertThat(nodes.get(1).acquire(other, null, false).isGranted()).isTrue();
+		assertThat(nodes.get(2).acquire(other, null, false).isGranted()).isTrue();
 		assertThat(provider.acquire(stale).isGranted()).isFalse();
 		assertThat(nodes.get(0).inspect(key)).as("the denied re-send undid its own copy").isEmpty();
 		assertThat(provider.inspect(key).leases()).extracting(LeaseInfo::leaseId).containsExactly(other.leaseId());

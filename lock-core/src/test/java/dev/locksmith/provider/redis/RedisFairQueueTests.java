@@ -1,0 +1,408 @@
+package dev.locksmith.provider.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import dev.locksmith.LeaseInfo;
+import dev.locksmith.LeaseType;
+import dev.locksmith.Locksmith;
+import dev.locksmith.engine.LockEngine;
+import dev.locksmith.spi.Grant;
+import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.spi.ReleaseSubscription;
+import dev.locksmith.testsupport.FairQueueChaos;
+import dev.locksmith.testsupport.ManyProcessesFairness;
+import dev.locksmith.testsupport.RedisTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Redis provider's FIFO queue of waiting writers: a release hands the key to the oldest live waiter in
+ * the same script and wakes only that one; a waiter that gives up leaves the queue; a waiter that died
+ * blocks the key no longer than the claim time; and, with real threads over many provider instances (each
+ * its own "process"), nobody starves.
+ */
+class RedisFairQueueTests {
+
+	private static RedisTestServer redis;
+
+	private static LettuceConnectionFactory factory;
+
+	private static RedisLockProvider provider;
+
+	@BeforeAll
+	static void startRedis() {
+		redis = new RedisTestServer();
+		factory = redis.connectionFactory();
+		provider = RedisLockProvider.builder(factory).build();
+		// subscribing wakes every waiter (releases may have been missed): let that happen before any test
+		await().atMost(Duration.ofSeconds(10)).until(() -> provider.releaseSubscriptions() > 0);
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		provider.close();
+		factory.destroy();
+		redis.close();
+	}
+
+	@Test
+	void releaseHandsTheKeyToTheOldestWaiterAndWakesOnlyIt() throws InterruptedException {
+		String key = key();
+		LeaseRequest holder = request(key);
+		Grant held = provider.acquire(holder);
+		LeaseRequest first = request(key);
+		LeaseRequest second = request(key);
+		try (ReleaseSubscription firstWaits = provider.subscribe(first);
+				ReleaseSubscription secondWaits = provider.subscribe(second)) {
+			assertThat(provider.acquire(first).isGranted()).isFalse();
+			assertThat(provider.acquire(second).isGranted()).isFalse();
+
+			assertThat(provider.release(holder.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(first.leaseId());
+			assertThat(firstWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant claimed = provider.acquire(first);
+			assertThat(claimed.isGranted()).isTrue();
+			assertThat(claimed.fencingToken()).isGreaterThan(held.fencingToken());
+			Grant denied = provider.acquire(second);
+			assertThat(denied.isGranted()).isFalse();
+			assertThat(denied.retryAfter()).isLessThanOrEqualTo(Duration.ofMillis(LeaseScripts.QUEUE_REFRESH_MILLIS));
+			// the claim set the full TTL, not the claim time
+			LeaseInfo lease = provider.inspect(key).leases().get(0);
+			assertThat(Duration.between(lease.lockedAt(), lease.expiresAt())).isGreaterThan(Duration.ofSeconds(5));
+			assertThat(secondWaits.await(0)).isFalse();
+
+			assertThat(provider.release(first.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(second.leaseId());
+			assertThat(secondWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant next = provider.acquire(second);
+			assertThat(next.fencingToken()).isGreaterThan(claimed.fencingToken());
+			provider.release(second.ref());
+		}
+	}
+
+	@Test
+	void aHandOffWakesAWaiterWhoseLeaseIdAndKeyAreNotAscii() throws InterruptedException {
+		String key = key() + ":schlüssel-€";
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest waiter = new LeaseRequest(key, LeaseType.WRITE, "wärter-€-" + UUID.randomUUID(), "test-owner",
+				Duration.ofSeconds(10), 1, 1, Map.of());
+		try (ReleaseSubscription waits = provider.subscribe(waiter)) {
+			assertThat(provider.acquire(waiter).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(waits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			assertThat(provider.acquire(waiter).isGranted()).isTrue();
+			provider.release(waiter.ref());
+		}
+	}
+
+	@Test
+	void aTryOnceAttemptIsNotQueuedAndDoesNotJumpTheQueue() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest waiter = request(key);
+		try (ReleaseSubscription waits = provider.subscribe(waiter)) {
+			assertThat(provider.acquire(waiter).isGranted()).isFalse();
+			LeaseRequest tryOnce = request(key);
+			assertThat(provider.acquire(tryOnce).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(waiter.leaseId());
+			assertThat(provider.acquire(tryOnce).isGranted()).isFalse();
+			assertThat(provider.acquire(waiter).isGranted()).isTrue();
+			provider.release(waiter.ref());
+		}
+	}
+
+	@Test
+	void aWaiterThatGivesUpLeavesTheQueue() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest quitter = request(key);
+		LeaseRequest stayer = request(key);
+		try (ReleaseSubscription stays = provider.subscribe(stayer)) {
+			try (ReleaseSubscription quits = provider.subscribe(quitter)) {
+				assertThat(provider.acquire(quitter).isGranted()).isFalse();
+			}
+			assertThat(provider.acquire(stayer).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(stayer.leaseId());
+			assertThat(provider.acquire(stayer).isGranted()).isTrue();
+			provider.release(stayer.ref());
+		}
+	}
+
+	@Test
+	void aWaiterThatGivesUpAfterTheHandOffPassesTheKeyOn() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest quitter = request(key);
+		LeaseRequest stayer = request(key);
+		try (ReleaseSubscription stays = provider.subscribe(stayer)) {
+			ReleaseSubscription quits = provider.subscribe(quitter);
+			assertThat(provider.acquire(quitter).isGranted()).isFalse();
+			assertThat(provider.acquire(stayer).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(quitter.leaseId());
+			quits.close(); // timed out at the moment of the hand-off: never claimed
+			assertThat(holders(key)).containsExactly(stayer.leaseId());
+			assertThat(provider.acquire(stayer).isGranted()).isTrue();
+			provider.release(stayer.ref());
+		}
+	}
+
+	@Test
+	void aDeadWaiterBlocksTheKeyNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest dead = request(key);
+		LeaseRequest alive = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // its process dies: never claims, never closes
+		try (ReleaseSubscription waits = provider.subscribe(alive)) {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			long handedAt = System.nanoTime();
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 3_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(alive).isGranted());
+			assertThat(Duration.ofNanos(System.nanoTime() - handedAt))
+				.isGreaterThanOrEqualTo(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS - 50));
+			provider.release(alive.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
+	void aDeadWaiterBlocksAKeyWhoseHolderExpiredNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest holder = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofMillis(200), 1, 1, Map.of());
+		provider.acquire(holder); // its process dies too: it never releases, its lease expires
+		LeaseRequest dead = request(key);
+		LeaseRequest alive = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // never claims, never closes
+		try (ReleaseSubscription waits = provider.subscribe(alive)) {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			long queuedAt = System.nanoTime();
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			await().atMost(Duration.ofSeconds(5)).until(() -> holders(key).isEmpty());
+			// the key is free but the dead waiter heads the queue: the next attempt hands the key to it,
+			// so the claim time bounds the block instead of the dead entry's remaining life
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			await().atMost(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS + 2_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(alive).isGranted());
+			assertThat(Duration.ofNanos(System.nanoTime() - queuedAt))
+				.isLessThan(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS));
+			provider.release(alive.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
+	void twoDeadWaitersEachBlockTheKeyNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest dead1 = request(key);
+		LeaseRequest dead2 = request(key);
+		LeaseRequest alive = request(key);
+		ReleaseSubscription never1 = provider.subscribe(dead1);
+		ReleaseSubscription never2 = provider.subscribe(dead2);
+		try (ReleaseSubscription waits = provider.subscribe(alive)) {
+			assertThat(provider.acquire(dead1).isGranted()).isFalse();
+			assertThat(provider.acquire(dead2).isGranted()).isFalse();
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(dead1.leaseId());
+			// dead1's claim lapses; the next attempt hands the key to dead2 at once instead of being denied
+			// until dead2's queue entry lapses
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000)).until(() -> holders(key).isEmpty());
+			assertThat(provider.acquire(alive).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(dead2.leaseId());
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(alive).isGranted());
+			provider.release(alive.ref());
+		}
+		finally {
+			never1.close();
+			never2.close();
+		}
+	}
+
+	@Test
+	void manyProcessesOnOneKeyNobodyStarvesAndTokensIncrease() throws Exception {
+		int processes = 6;
+		int rounds = 25;
+		String key = "fair:" + UUID.randomUUID();
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < processes; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		try {
+			// the first attempt of a waiting acquisition is queued: at most processes - 1 ahead, doubled for a
+			// claim missed on a slow machine
+			ManyProcessesFairness.check(engines, key, rounds, 2 * processes);
+		}
+		finally {
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void writersGivingUpAsTheKeyIsHandedToThemNeverOverlapAnyoneAndTokensIncrease() throws Exception {
+		int processes = 4;
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < processes; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		try {
+			int writes = FairQueueChaos.run(engines, "chaos:" + UUID.randomUUID(), 3, 60);
+			assertThat(writes).isPositive();
+		}
+		finally {
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void aClaimAfterTheClaimWindowLapsedDoesNotTakeTheKeyFromTheNextWaiter() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		Grant held = provider.acquire(holder);
+		LeaseRequest late = request(key);
+		LeaseRequest next = request(key);
+		try (ReleaseSubscription lateWaits = provider.subscribe(late);
+				ReleaseSubscription nextWaits = provider.subscribe(next)) {
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(provider.acquire(next).isGranted()).isFalse();
+			provider.release(holder.ref());
+			assertThat(holders(key)).containsExactly(late.leaseId());
+			// the late waiter was paused past its claim window and claims just after it lapsed
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000)).until(() -> holders(key).isEmpty());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(next.leaseId());
+			Grant claimed = provider.acquire(next);
+			assertThat(claimed.isGranted()).isTrue();
+			assertThat(claimed.fencingToken()).isGreaterThan(held.fencingToken());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(holders(key)).containsExactly(next.leaseId());
+			provider.release(next.ref());
+			assertThat(holders(key)).containsExactly(late.leaseId());
+			assertThat(provider.acquire(late).fencingToken()).isGreaterThan(claimed.fencingToken());
+			provider.release(late.ref());
+		}
+	}
+
+	@Test
+	void aReSentAttemptOfAQueuedWaiterKeepsOnePlaceAndItsClaimIsIdempotent() {
+		String key = key();
+		LeaseRequest holder = request(key);
+		provider.acquire(holder);
+		LeaseRequest waiter = request(key);
+		LeaseRequest behind = request(key);
+		try (ReleaseSubscription waits = provider.subscribe(waiter);
+				ReleaseSubscription behindWaits = provider.subscribe(behind)) {
+			assertThat(provider.acquire(waiter).isGranted()).isFalse();
+			assertThat(provider.acquire(behind).isGranted()).isFalse();
+			assertThat(provider.acquire(waiter).isGranted()).isFalse(); // its first reply was lost
+			try (RedisConnection connection = factory.getConnection()) {
+				assertThat(connection.listCommands().lRange(RedisKeys.queueKeyBytes(key), 0, -1))
+					.extracting((id) -> new String(id, StandardCharsets.UTF_8))
+					.containsExactly(waiter.leaseId(), behind.leaseId());
+			}
+			provider.release(holder.ref());
+			long token = provider.acquire(waiter).fencingToken();
+			assertThat(provider.acquire(waiter).fencingToken()).as("claim re-sent, its reply lost").isEqualTo(token);
+			assertThat(holders(key)).containsExactly(waiter.leaseId());
+			assertThat(provider.acquire(behind).isGranted()).isFalse();
+			provider.release(waiter.ref());
+			assertThat(provider.acquire(behind).fencingToken()).isGreaterThan(token);
+			provider.release(behind.ref());
+		}
+	}
+
+	@Test
+	void freedPermitsWakeAPermitWaiterAndTheLastPermitReleaseHandsTheKeyToAQueuedWriter()
+			throws InterruptedException {
+		String key = key();
+		LeaseRequest permits = permits(key, 2);
+		Grant held = provider.acquire(permits);
+		LeaseRequest more = permits(key, 2);
+		LeaseRequest writer = request(key);
+		try (ReleaseSubscription moreWaits = provider.subscribe(more);
+				ReleaseSubscription writerWaits = provider.subscribe(writer)) {
+			assertThat(provider.acquire(more).isGranted()).isFalse();
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			assertThat(provider.reducePermits(permits.ref(), 1)).isTrue();
+			assertThat(moreWaits.await(TimeUnit.SECONDS.toNanos(10))).as("freed permits wake the permit waiter").isTrue();
+			assertThat(provider.acquire(more).isGranted()).isTrue();
+			assertThat(provider.release(permits.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(more.leaseId());
+			assertThat(provider.release(more.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(writer.leaseId());
+			assertThat(writerWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			assertThat(provider.acquire(writer).fencingToken()).isGreaterThan(held.fencingToken());
+			provider.release(writer.ref());
+		}
+	}
+
+	private static LeaseRequest permits(String key, int count) {
+		return new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofSeconds(10), count, 3, Map.of());
+	}
+
+	private static List<String> holders(String key) {
+		return provider.inspect(key).leases().stream().map(LeaseInfo::leaseId).toList();
+	}
+
+	private static LeaseRequest request(String key) {
+		return new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner", Duration.ofSeconds(10),
+				1, 1, Map.of());
+	}
+
+	private static String key() {
+		return "fair:" + UUID.randomUUID();
+	}
+
+}

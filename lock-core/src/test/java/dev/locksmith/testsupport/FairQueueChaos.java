@@ -1,0 +1,111 @@
+package dev.locksmith.testsupport;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.locksmith.DistributedReadWriteLock;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
+import dev.locksmith.MutexService;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Attacks a queueing provider with real threads over several lock services (one "process" each) on one
+ * read-write lock: writers with wait times of a few milliseconds (so that giving up races the hand-off of
+ * the key to them), try-once writers (never queued), patient writers, and readers (not queued). Asserts by
+ * counts: a writer is never inside with anyone else, a reader never with a writer, writers' fencing
+ * tokens strictly increase in grant order, handed-off grants included, and once every thread is done no
+ * lease is left (a key handed to a waiter that gave up was released by its giving up).
+ */
+public final class FairQueueChaos {
+
+	private FairQueueChaos() {
+	}
+
+	/**
+	 * Runs the attack.
+	 * @param services one lock service per process
+	 * @param name the read-write lock's name
+	 * @param threadsPerService threads on each service
+	 * @param rounds acquisitions per thread
+	 * @return how many writes were granted
+	 * @throws Exception if a thread fails
+	 */
+	public static int run(List<? extends MutexService> services, String name, int threadsPerService, int rounds)
+			throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(services.size() * threadsPerService);
+		AtomicInteger writers = new AtomicInteger();
+		AtomicInteger readers = new AtomicInteger();
+		AtomicInteger violations = new AtomicInteger();
+		List<Long> tokens = new ArrayList<>(); // guarded by the write lock under test
+		try {
+			CountDownLatch go = new CountDownLatch(1);
+			List<Future<?>> futures = new ArrayList<>();
+			for (MutexService service : services) {
+				DistributedReadWriteLock lock = service.readWrite(name);
+				for (int t = 0; t < threadsPerService; t++) {
+					futures.add(pool.submit(() -> {
+						go.await();
+						ThreadLocalRandom random = ThreadLocalRandom.current();
+						for (int round = 0; round < rounds; round++) {
+							int kind = random.nextInt(100);
+							Duration wait = (kind % 5 == 0) ? Duration.ofSeconds(30) : Duration.ofMillis(random.nextInt(30));
+							LockOptions options = LockOptions.waitTime(wait);
+							if (kind < 70) {
+								Optional<LockHandle> handle = lock.tryWrite(options);
+								if (handle.isPresent()) {
+									try (LockHandle held = handle.get()) {
+										if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+											violations.incrementAndGet();
+										}
+										tokens.add(held.fencingToken());
+										Thread.onSpinWait();
+										writers.decrementAndGet();
+									}
+								}
+							}
+							else {
+								Optional<LockHandle> handle = lock.tryRead(options);
+								if (handle.isPresent()) {
+									try (LockHandle held = handle.get()) {
+										readers.incrementAndGet();
+										if (writers.get() != 0) {
+											violations.incrementAndGet();
+										}
+										readers.decrementAndGet();
+									}
+								}
+							}
+						}
+						return null;
+					}));
+				}
+			}
+			go.countDown();
+			for (Future<?> future : futures) {
+				future.get(180, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(violations).as("sections that overlapped a writer").hasValue(0);
+		// every waiter that gave up took itself out of the queue and released a key handed to it meanwhile
+		assertThat(services.get(0).inspect(name).leases()).as("leases left behind").isEmpty();
+		for (int i = 1; i < tokens.size(); i++) {
+			assertThat(tokens.get(i)).as("token of write grant %d", i).isGreaterThan(tokens.get(i - 1));
+		}
+		return tokens.size();
+	}
+
+}
