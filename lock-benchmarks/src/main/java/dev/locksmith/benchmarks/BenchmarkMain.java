@@ -66,6 +66,7 @@ public final class BenchmarkMain {
 		List<Integer> processes = List.of(4, 16);
 		Duration s6Measure = Duration.ofSeconds(5);
 		boolean durablePostgres = false;
+		Set<String> s6Contenders = Set.of();
 		for (int i = 0; i < args.length; i++) {
 			switch (args[i]) {
 				case "--quick" -> settings = Settings.quick();
@@ -78,9 +79,10 @@ public final class BenchmarkMain {
 					.toList();
 				case "--s6-seconds" -> s6Measure = Duration.ofSeconds(Long.parseLong(args[++i]));
 				case "--durable-postgres" -> durablePostgres = true;
+				case "--s6-contenders" -> s6Contenders = Set.of(args[++i].split(";"));
 				default -> throw new IllegalArgumentException("BenchmarkMain: unknown option '" + args[i]
 						+ "' (known: --quick, --reps N, --no-jmh, --out DIR, --scenarios S1,S2,S3,S4,S5,S6, "
-						+ "--processes 4,16, --s6-seconds N, --durable-postgres)");
+						+ "--processes 4,16, --s6-seconds N, --s6-contenders 'NAME;NAME', --durable-postgres)");
 			}
 		}
 		long started = System.nanoTime();
@@ -117,7 +119,7 @@ public final class BenchmarkMain {
 			}
 			if (only.contains("S6")) {
 				runManyProcesses(new ManyProcessContenders(servers, factory), settings, processes, s6Measure,
-						results);
+						s6Contenders, results);
 			}
 		}
 		double[] jmhResults = { Double.NaN, Double.NaN };
@@ -260,9 +262,17 @@ public final class BenchmarkMain {
 	}
 
 	private static void runManyProcesses(ManyProcessContenders factory, Settings settings, List<Integer> processes,
-			Duration measure, Results results) {
+			Duration measure, Set<String> only, Results results) {
 		ManyProcesses s6 = new ManyProcesses(results);
 		List<ManyProcessContenders.Named> all = new ArrayList<>(factory.all());
+		if (!only.isEmpty()) {
+			List<String> known = all.stream().map(ManyProcessContenders.Named::name).toList();
+			only.stream().filter((name) -> !known.contains(name)).findFirst().ifPresent((name) -> {
+				throw new IllegalArgumentException(
+						"BenchmarkMain: --s6-contenders names unknown contender '" + name + "' (known: " + known + ")");
+			});
+			all.removeIf((named) -> !only.contains(named.name()));
+		}
 		for (int rep = 1; rep <= settings.repetitions(); rep++) {
 			int r = rep;
 			System.out.printf("S6 repetition %d/%d%n", rep, settings.repetitions());

@@ -59,11 +59,14 @@ public final class ContenderNames {
 	/** Raw Lettuce floor on the same Redis Cluster. */
 	public static final String FLOOR_REDIS_CLUSTER = "floor: Lettuce cluster SET NX PX + CAD";
 
+	/** Raw Lettuce cluster floor retrying every 1 ms while it waits (S6's cluster anchor). */
+	public static final String FLOOR_REDIS_CLUSTER_RETRY = "floor: Lettuce cluster SET NX PX retried every 1 ms";
+
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
 			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ADVISORY_SERVER_WAIT, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC,
 			SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD, LOCKSMITH_REDIS_CLUSTER,
-			REDISSON_CLUSTER, FLOOR_REDIS_CLUSTER);
+			REDISSON_CLUSTER, FLOOR_REDIS_CLUSTER, FLOOR_REDIS_CLUSTER_RETRY);
 
 	private ContenderNames() {
 	}

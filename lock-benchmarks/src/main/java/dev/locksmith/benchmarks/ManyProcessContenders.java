@@ -1,10 +1,12 @@
 package dev.locksmith.benchmarks;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.integration.jdbc.lock.DefaultLockRepository;
 import org.springframework.integration.jdbc.lock.JdbcLockRegistry;
@@ -15,6 +17,7 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.benchmarks.contender.Contender;
 import dev.locksmith.benchmarks.contender.LocksmithContender;
+import dev.locksmith.benchmarks.contender.RawLettuceClusterFloor;
 import dev.locksmith.benchmarks.contender.RawLettuceFloor;
 import dev.locksmith.benchmarks.contender.RawPgAdvisoryFloor;
 import dev.locksmith.benchmarks.contender.RedissonContender;
@@ -45,10 +48,36 @@ final class ManyProcessContenders {
 	}
 
 	/**
-	 * One factory per contender, in table order.
+	 * One factory per contender, in table order; the Redis Cluster ones only when {@code redis-server} is on
+	 * the {@code PATH}.
 	 * @return name and instance factory pairs
 	 */
 	List<Named> all() {
+		List<Named> all = new ArrayList<>(single());
+		List<String> nodes = this.servers.redisClusterUris();
+		if (!nodes.isEmpty()) {
+			all.addAll(cluster(nodes));
+		}
+		return all;
+	}
+
+	/**
+	 * Locksmith, Redisson and the retry floor on the local Redis Cluster (only when it runs).
+	 */
+	private static List<Named> cluster(List<String> nodes) {
+		LockOptions defaults = Locksmith.libraryDefaults();
+		return List.of(new Named(ContenderNames.LOCKSMITH_REDIS_CLUSTER, () -> {
+			LettuceConnectionFactory connections = new LettuceConnectionFactory(new RedisClusterConfiguration(
+					nodes.stream().map((uri) -> uri.substring("redis://".length())).toList()));
+			connections.afterPropertiesSet();
+			connections.start();
+			return engine(ContenderNames.LOCKSMITH_REDIS_CLUSTER, "redis",
+					RedisLockProvider.builder(connections).build(), defaults, connections::destroy);
+		}), new Named(ContenderNames.REDISSON_CLUSTER, () -> RedissonContender.cluster(nodes, 4)),
+				new Named(ContenderNames.FLOOR_REDIS_CLUSTER_RETRY, () -> new RawLettuceClusterFloor(nodes, 1)));
+	}
+
+	private List<Named> single() {
 		LockOptions defaults = Locksmith.libraryDefaults();
 		return List.of(new Named(ContenderNames.LOCKSMITH_REDIS, () -> {
 			LettuceConnectionFactory connections = this.factory.redisConnectionFactory();

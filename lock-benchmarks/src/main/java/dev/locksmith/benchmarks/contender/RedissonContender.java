@@ -56,11 +56,22 @@ public final class RedissonContender implements Contender {
 	 * @return the contender
 	 */
 	public static RedissonContender cluster(java.util.List<String> nodeUris) {
+		return cluster(nodeUris, 32);
+	}
+
+	/**
+	 * Creates a client of a Redis Cluster with a connection pool of the given size per master (S6 builds
+	 * sixteen clients).
+	 * @param nodeUris the masters' URIs
+	 * @param poolSize connection pool size per master (half of it kept idle)
+	 * @return the contender
+	 */
+	public static RedissonContender cluster(java.util.List<String> nodeUris, int poolSize) {
 		Config config = new Config();
 		config.useClusterServers()
 			.addNodeAddress(nodeUris.toArray(String[]::new))
-			.setMasterConnectionPoolSize(32)
-			.setMasterConnectionMinimumIdleSize(16);
+			.setMasterConnectionPoolSize(poolSize)
+			.setMasterConnectionMinimumIdleSize(Math.max(1, poolSize / 2));
 		return new RedissonContender(config, ContenderNames.REDISSON_CLUSTER);
 	}
 
