@@ -24,7 +24,9 @@ class BrokenProviderTests {
 				Path.of(System.getProperty("faults.output", "target/faults")));
 		Checker.Report report = result.report();
 		assertThat(report.overlapsNotCaught()).as(report.anomalies().toString()).isPositive();
-		assertThat(report.staleAccepted()).isPositive();
+		// stale writes accepted are not asserted: whether the robbed holder still writes after the thief
+		// depends on how soon it is told (0 in one of several runs once waiters were woken by hand-off);
+		// the uncaught overlaps and the failed run are what prove the checker catches this provider
 		assertThat(report.missingLoss() + report.lateLoss()).isPositive();
 		assertThat(result.failed()).isTrue();
 	}
