@@ -289,6 +289,15 @@ public final class RedisLockProvider implements LockProvider {
 	}
 
 	/**
+	 * Returns how many times a re-subscribed shard channel woke its waiters as a release would (0 without
+	 * shard channels), for tests.
+	 * @return the count
+	 */
+	long resubscriptionWakeUps() {
+		return (this.shardedListener != null) ? this.shardedListener.resubscriptionWakeUps() : 0;
+	}
+
+	/**
 	 * Returns whether releases publish on each key's shard channel (Redis Cluster, sharded pub/sub), for
 	 * tests and diagnostics.
 	 * @return {@code true} with shard channels, {@code false} with the classic channel

@@ -20,6 +20,7 @@ import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.event.connection.ConnectionDeactivatedEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +90,11 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	private volatile @Nullable Disposable events;
 
 	private volatile boolean closed;
+
+	/** Set once any connection of the client dropped: from then on, an activated connection may be a reconnect. */
+	private volatile boolean reconnecting;
+
+	private final AtomicLong resubscriptionWakeUps = new AtomicLong();
 
 	RedisShardedReleaseListener(RedisClusterClient client, String channel, ReleaseSignals signals, long timeoutMillis,
 			Function<byte[], @Nullable String> decoder) {
@@ -276,8 +282,13 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 				current = this.client.connectPubSub(ByteArrayCodec.INSTANCE);
 				current.addListener(new Listener());
 				this.events = this.client.getResources().eventBus().get().subscribe((event) -> {
-					if (event instanceof ConnectionActivatedEvent || event instanceof ClusterTopologyChangedEvent) {
-						resubscribeAll();
+					if (event instanceof ConnectionDeactivatedEvent) {
+						this.reconnecting = true;
+					}
+					// a connection opened for the first time needs nothing: the SSUBSCRIBE that opened it follows
+					else if ((event instanceof ConnectionActivatedEvent && this.reconnecting)
+							|| event instanceof ClusterTopologyChangedEvent) {
+						resubscribeAllLater();
 					}
 				});
 				this.connection = current;
@@ -299,6 +310,17 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 		}
 	}
 
+	/** Runs {@link #resubscribeAll} on the client's event executors, never on an I/O thread. */
+	private void resubscribeAllLater() {
+		try {
+			this.client.getResources().eventExecutorGroup().execute(this::resubscribeAll);
+		}
+		catch (RuntimeException ex) {
+			// the client is shutting down: its waiters sleep until their retry hints
+			logger.debug("Could not schedule re-subscriptions: {}", ex.getMessage());
+		}
+	}
+
 	/**
 	 * Subscribes a wanted channel again and, once the master confirmed it, wakes the key's waiters as a
 	 * release would (one may have been missed while the channel was gone). A refused attempt is retried
@@ -311,11 +333,29 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 
 	private void resubscribe(Channel entry, long round, int failures) {
 		StatefulRedisClusterPubSubConnection<byte[], byte[]> current = this.connection;
-		if (current == null || this.closed || entry.removed || entry.rounds.get() != round) {
+		if (current == null || this.closed) {
 			return;
 		}
-		current.async().ssubscribe(entry.channelBytes).whenComplete((ok, error) -> {
+		// under the key's lock, like leave(): a last waiter's SUNSUBSCRIBE is either sent before this check
+		// (the entry is removed, nothing is sent) or after this SSUBSCRIBE, never in between, which would leave
+		// the channel subscribed with no waiter
+		CompletableFuture<?> sent;
+		entry.lock.lock();
+		try {
+			if (entry.removed || entry.rounds.get() != round) {
+				return;
+			}
+			sent = current.async().ssubscribe(entry.channelBytes).toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			sent = CompletableFuture.failedFuture(ex);
+		}
+		finally {
+			entry.lock.unlock();
+		}
+		sent.whenComplete((ok, error) -> {
 			if (error == null) {
+				this.resubscriptionWakeUps.incrementAndGet();
 				this.signals.signal(entry.key);
 				return;
 			}
@@ -339,6 +379,14 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 	 */
 	long messages() {
 		return this.messages.get();
+	}
+
+	/**
+	 * Returns how many times a confirmed re-subscription woke its key's waiters (as a release would), for tests.
+	 * @return the count
+	 */
+	long resubscriptionWakeUps() {
+		return this.resubscriptionWakeUps.get();
 	}
 
 	/**
@@ -413,9 +461,15 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 			if (entry == null || current == null || RedisShardedReleaseListener.this.closed) {
 				return;
 			}
-			// not asked for: the master dropped a channel that is still wanted (its slot moved away)
+			// not asked for: the master dropped a channel that is still wanted (its slot moved away); subscribed
+			// again off this I/O thread, since resubscribe takes the key's lock
 			logger.debug("Shard channel {} dropped by {}; subscribing again", entry.channelName, node.getUri());
-			resubscribe(entry);
+			try {
+				RedisShardedReleaseListener.this.client.getResources().eventExecutorGroup().execute(() -> resubscribe(entry));
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not re-subscribe {}: {}", entry.channelName, ex.getMessage());
+			}
 		}
 
 	}
