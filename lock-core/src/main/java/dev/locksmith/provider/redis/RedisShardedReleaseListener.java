@@ -279,18 +279,21 @@ final class RedisShardedReleaseListener implements AutoCloseable {
 				if (this.closed) {
 					throw new IllegalStateException("The release listener is closed");
 				}
+				// events first, so a connection that drops right after connecting is known to reconnect
+				if (this.events == null) {
+					this.events = this.client.getResources().eventBus().get().subscribe((event) -> {
+						if (event instanceof ConnectionDeactivatedEvent) {
+							this.reconnecting = true;
+						}
+						// a connection opened for the first time needs nothing: the SSUBSCRIBE that opened it follows
+						else if ((event instanceof ConnectionActivatedEvent && this.reconnecting)
+								|| event instanceof ClusterTopologyChangedEvent) {
+							resubscribeAllLater();
+						}
+					});
+				}
 				current = this.client.connectPubSub(ByteArrayCodec.INSTANCE);
 				current.addListener(new Listener());
-				this.events = this.client.getResources().eventBus().get().subscribe((event) -> {
-					if (event instanceof ConnectionDeactivatedEvent) {
-						this.reconnecting = true;
-					}
-					// a connection opened for the first time needs nothing: the SSUBSCRIBE that opened it follows
-					else if ((event instanceof ConnectionActivatedEvent && this.reconnecting)
-							|| event instanceof ClusterTopologyChangedEvent) {
-						resubscribeAllLater();
-					}
-				});
 				this.connection = current;
 			}
 			return current;
