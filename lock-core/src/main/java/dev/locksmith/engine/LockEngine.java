@@ -390,6 +390,34 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		return (handle instanceof HeldLease lease) ? lease.openScope() : LockObserver.Scope.NONE;
 	}
 
+	/**
+	 * Makes the holds of a set of leases current on the calling thread, in the set's order (so spans started
+	 * by the locked code are children of the last one's hold), until the returned scope is closed on the
+	 * same thread, which closes them in reverse. {@link #withLocks} does this itself; the
+	 * {@code @DistributedLock(keys = ...)} advice calls it around the annotated method.
+	 * @param locks the held set
+	 * @return the scope to close
+	 */
+	public static LockObserver.Scope openScope(MultiLockHandle locks) {
+		List<LockObserver.Scope> scopes = new ArrayList<>();
+		try {
+			for (LockHandle handle : locks.handles()) {
+				scopes.add(openScope(handle));
+			}
+		}
+		catch (RuntimeException | Error ex) {
+			closeInReverse(scopes);
+			throw ex;
+		}
+		return () -> closeInReverse(scopes);
+	}
+
+	private static void closeInReverse(List<LockObserver.Scope> scopes) {
+		for (int i = scopes.size() - 1; i >= 0; i--) {
+			scopes.get(i).close();
+		}
+	}
+
 	private static LockLostException lostWhileRunning(LockHandle handle) {
 		return new LockLostException(handle.key(), "Lock '" + handle.key() + "' (fencing token "
 				+ handle.fencingToken() + ") was lost while the locked action ran");
@@ -425,7 +453,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		Objects.requireNonNull(action, "action must not be null");
 		requireOpen("withLocks");
 		EngineMultiLock locks = Objects.requireNonNull(EngineMultiLock.acquire(this, "withLocks", keys, options, true));
-		return callThenRelease(action, () -> LockObserver.Scope.NONE, locks::release, locks::lostException);
+		return callThenRelease(action, () -> openScope(locks), locks::release, locks::lostException);
 	}
 
 	@Override

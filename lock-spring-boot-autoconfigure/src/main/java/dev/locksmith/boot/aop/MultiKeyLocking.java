@@ -12,12 +12,14 @@ import org.jspecify.annotations.Nullable;
 
 import dev.locksmith.LockHandle;
 import dev.locksmith.LockLostException;
+import dev.locksmith.LockObserver;
 import dev.locksmith.MultiLockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.LockContext;
 import dev.locksmith.boot.annotation.OnLocked;
 import dev.locksmith.boot.annotation.OnLost;
+import dev.locksmith.engine.LockEngine;
 
 /**
  * The advice for {@code @DistributedLock(keys = ...)}: acquires every key with
@@ -64,7 +66,7 @@ final class MultiKeyLocking {
 		}
 		Object result;
 		try {
-			result = proceedBound(invocation, locks);
+			result = proceedBound(invocation, locks, true);
 		}
 		catch (Throwable ex) {
 			interrupters.forEach(Interrupter::disarm);
@@ -97,7 +99,7 @@ final class MultiKeyLocking {
 			MultiLockHandle locks) throws Throwable {
 		Object result;
 		try {
-			result = proceedBound(invocation, locks);
+			result = proceedBound(invocation, locks, false);
 		}
 		catch (Throwable ex) {
 			releaseAfter(locks, operation, ex);
@@ -133,15 +135,23 @@ final class MultiKeyLocking {
 		return completion;
 	}
 
-	/** Runs the method with every key's lease bound in {@link LockContext}, so nested calls join them. */
-	private static @Nullable Object proceedBound(MethodInvocation invocation, MultiLockHandle locks)
-			throws Throwable {
+	/**
+	 * Runs the method with every key's lease bound in {@link LockContext}, so nested calls join them, and
+	 * (for a synchronous method) with their holds as the current observations.
+	 */
+	private static @Nullable Object proceedBound(MethodInvocation invocation, MultiLockHandle locks,
+			boolean observeHolds) throws Throwable {
 		List<LockContext.Scope> scopes = new ArrayList<>();
 		try {
 			for (LockHandle handle : locks.handles()) {
 				scopes.add(LockContext.bind(handle));
 			}
-			return invocation.proceed();
+			if (!observeHolds) {
+				return invocation.proceed();
+			}
+			try (LockObserver.Scope observation = LockEngine.openScope(locks)) {
+				return invocation.proceed();
+			}
 		}
 		finally {
 			for (int i = scopes.size() - 1; i >= 0; i--) {

@@ -121,6 +121,40 @@ class LockObservationTests {
 	}
 
 	@Test
+	void withLocksMakesTheHoldsCurrentWhileTheActionRuns() {
+		withRegistries().run((context) -> {
+			MutexService locks = context.getBean(MutexService.class);
+			Observation.Context[] current = new Observation.Context[1];
+			locks.withLocks(List.of("a", "b"), LockOptions.defaults(),
+					() -> current[0] = currentContext());
+			assertThat(holds()).hasSize(2);
+			assertThat(current[0]).as("a hold of the set is the current observation while the action runs")
+				.isIn(holds().toArray());
+		});
+	}
+
+	@Test
+	void anAnnotatedMultiKeyCallMakesTheHoldsCurrentWhileTheMethodRuns() {
+		withRegistries().run((context) -> {
+			Observation.Context[] current = new Observation.Context[1];
+			context.getBean(Job.class).runBoth("1", "2", () -> current[0] = currentContext());
+			assertThat(holds()).hasSize(2);
+			assertThat(current[0]).as("a hold of the set is the current observation while the method runs")
+				.isIn(holds().toArray());
+			assertThat(this.observations.getCurrentObservation()).as("scopes closed after the method").isNull();
+		});
+	}
+
+	private Observation.@org.jspecify.annotations.Nullable Context currentContext() {
+		Observation observation = this.observations.getCurrentObservation();
+		return (observation != null) ? observation.getContext() : null;
+	}
+
+	private List<Observation.Context> holds() {
+		return this.stopped.stream().filter((c) -> "locksmith.lock.held".equals(c.getName())).toList();
+	}
+
+	@Test
 	void aDeniedAcquisitionIsObservedAsATimeout() {
 		withRegistries().run((context) -> {
 			MutexService locks = context.getBean(MutexService.class);
@@ -186,6 +220,11 @@ class LockObservationTests {
 
 		@DistributedLock(key = "'job:' + #id", name = "job")
 		public void run(String id, Runnable body) {
+			body.run();
+		}
+
+		@DistributedLock(keys = { "'job:' + #first", "'job:' + #second" }, name = "job")
+		public void runBoth(String first, String second, Runnable body) {
 			body.run();
 		}
 
