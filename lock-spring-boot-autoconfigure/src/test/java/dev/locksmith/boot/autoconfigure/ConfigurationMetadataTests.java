@@ -35,7 +35,7 @@ class ConfigurationMetadataTests {
 					"locksmith.redis.quorum", "locksmith.redis.min-replicas", "locksmith.redis.replica-timeout",
 					"locksmith.redis.command-timeout",
 					"locksmith.jdbc.mode", "locksmith.jdbc.table-name", "locksmith.jdbc.initialize-schema",
-					"locksmith.jdbc.namespace", "locksmith.actuator.force-release-enabled",
+					"locksmith.jdbc.namespace", "locksmith.jdbc.wait-in-server", "locksmith.actuator.force-release-enabled",
 					"locksmith.aspect.order", "locksmith.aspect.enabled");
 		assertThat(properties).allSatisfy((property) -> {
 			assertThat((String) property.get("description")).as("description of %s", property.get("name"))
