@@ -33,7 +33,7 @@ class ConfigurationMetadataTests {
 					"locksmith.retry.max-delay", "locksmith.retry.multiplier", "locksmith.retry.jitter",
 					"locksmith.retry.max-attempts", "locksmith.redis.mode", "locksmith.redis.nodes",
 					"locksmith.redis.quorum", "locksmith.redis.min-replicas", "locksmith.redis.replica-timeout",
-					"locksmith.redis.command-timeout",
+					"locksmith.redis.command-timeout", "locksmith.redis.sharded-releases",
 					"locksmith.jdbc.mode", "locksmith.jdbc.table-name", "locksmith.jdbc.initialize-schema",
 					"locksmith.jdbc.namespace", "locksmith.jdbc.wait-in-server", "locksmith.actuator.force-release-enabled",
 					"locksmith.aspect.order", "locksmith.aspect.enabled");
