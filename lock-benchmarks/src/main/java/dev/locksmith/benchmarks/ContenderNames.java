@@ -44,6 +44,9 @@ public final class ContenderNames {
 	/** Raw Lettuce floor retrying every millisecond while it waits (S6). */
 	public static final String FLOOR_REDIS_RETRY = "floor: Lettuce SET NX PX retried every 1 ms";
 
+	/** Raw Lettuce floor that waits on a pub/sub message: the hand-off floor (S4). */
+	public static final String FLOOR_REDIS_PUBSUB = "floor: Lettuce SET NX PX, CAD + PUBLISH, SUBSCRIBE wait";
+
 	/** Raw jetcd floor. */
 	public static final String FLOOR_ETCD = "floor: jetcd Txn create + Txn delete";
 
@@ -65,7 +68,7 @@ public final class ContenderNames {
 	/** Every contender, in table order. */
 	public static final java.util.List<String> ALL = java.util.List.of(LOCKSMITH_MEMORY, LOCKSMITH_REDIS,
 			LOCKSMITH_JDBC, LOCKSMITH_ADVISORY, LOCKSMITH_ADVISORY_SERVER_WAIT, LOCKSMITH_ETCD, REDISSON, SI_REDIS, SI_JDBC,
-			SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_PG, FLOOR_ETCD, LOCKSMITH_REDIS_CLUSTER,
+			SHEDLOCK_REDIS, SHEDLOCK_JDBC, FLOOR_REDIS, FLOOR_REDIS_RETRY, FLOOR_REDIS_PUBSUB, FLOOR_PG, FLOOR_ETCD, LOCKSMITH_REDIS_CLUSTER,
 			REDISSON_CLUSTER, FLOOR_REDIS_CLUSTER, FLOOR_REDIS_CLUSTER_RETRY);
 
 	private ContenderNames() {

@@ -23,6 +23,7 @@ import org.springframework.jdbc.support.JdbcTransactionManager;
 
 import dev.locksmith.benchmarks.contender.Contender;
 import dev.locksmith.benchmarks.contender.RawLettuceFloor;
+import dev.locksmith.benchmarks.contender.RawLettucePubSubFloor;
 import dev.locksmith.benchmarks.contender.RawPgAdvisoryFloor;
 import dev.locksmith.benchmarks.contender.RawJetcdFloor;
 import dev.locksmith.benchmarks.contender.RedissonContender;
@@ -72,6 +73,7 @@ final class Contenders {
 		contenders.add(shedLockRedis());
 		contenders.add(shedLockJdbc());
 		contenders.add(new RawLettuceFloor(this.servers.redisUri()));
+		contenders.add(new RawLettucePubSubFloor(this.servers.redisUri()));
 		contenders.add(new RawPgAdvisoryFloor(
 				this.servers.newPool("floor-pg", POOL_SIZE, "SET lock_timeout = '" + 35_000 + "ms'")));
 		String etcd = this.servers.etcdEndpoint();

@@ -49,6 +49,7 @@ class JdbcProviderConfiguration {
 			case ADVISORY -> PostgresAdvisoryLockProvider.builder(source)
 				.tableName(properties.getTableName())
 				.namespace(properties.getNamespace())
+				.waitInServer(properties.isWaitInServer())
 				.build();
 		};
 	}

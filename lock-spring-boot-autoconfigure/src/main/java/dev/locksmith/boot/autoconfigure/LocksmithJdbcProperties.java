@@ -38,6 +38,14 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 	private long namespace = DEFAULT_NAMESPACE;
 
 	/**
+	 * Whether a waiting write acquisition waits inside PostgreSQL's lock queue, in advisory mode: waiters are
+	 * granted in arrival order and exactly the next one is woken on a release, but each waiting acquisition
+	 * holds a pooled connection while it waits, so size the pool for held plus waiting locks plus the LISTEN
+	 * connection. When off, waiters sleep and are woken by NOTIFY.
+	 */
+	private boolean waitInServer;
+
+	/**
 	 * Creates the properties with Boot's default schema initialisation mode (embedded databases only).
 	 */
 	public LocksmithJdbcProperties() {
@@ -100,6 +108,22 @@ public class LocksmithJdbcProperties extends DatabaseInitializationProperties {
 	 */
 	public void setNamespace(long namespace) {
 		this.namespace = namespace;
+	}
+
+	/**
+	 * Returns whether waiting writers wait inside PostgreSQL (advisory mode).
+	 * @return {@code true} if they do
+	 */
+	public boolean isWaitInServer() {
+		return this.waitInServer;
+	}
+
+	/**
+	 * Sets whether waiting writers wait inside PostgreSQL (advisory mode).
+	 * @param waitInServer whether they do
+	 */
+	public void setWaitInServer(boolean waitInServer) {
+		this.waitInServer = waitInServer;
 	}
 
 	/**

@@ -370,6 +370,15 @@ public class LocksmithProperties implements Validator {
 		 */
 		private Duration replicaTimeout = Duration.ofMillis(500);
 
+		/**
+		 * Whether, on a Redis Cluster of Redis 7 or later (Lettuce), releases are published on each key's own
+		 * shard channel (SPUBLISH, waiters SSUBSCRIBE) instead of the classic channel the cluster broadcasts to
+		 * every node. Every process sharing locks must use the same setting: set it to false while some of
+		 * them still run a version that uses the classic channel. Ignored (classic channel) on a single
+		 * server, Sentinel and Redis 6.
+		 */
+		private boolean shardedReleases = true;
+
 				public RedisMode getMode() {
 			return this.mode;
 		}
@@ -416,6 +425,22 @@ public class LocksmithProperties implements Validator {
 
 				public void setReplicaTimeout(Duration replicaTimeout) {
 			this.replicaTimeout = replicaTimeout;
+		}
+
+		/**
+		 * Returns whether releases use shard channels on a Redis 7 cluster.
+		 * @return {@code true} if they do (the default)
+		 */
+		public boolean isShardedReleases() {
+			return this.shardedReleases;
+		}
+
+		/**
+		 * Sets whether releases use shard channels on a Redis 7 cluster.
+		 * @param shardedReleases whether they do
+		 */
+		public void setShardedReleases(boolean shardedReleases) {
+			this.shardedReleases = shardedReleases;
 		}
 
 		void validate(Errors errors) {

@@ -51,6 +51,7 @@ abstract class RedisProviderConfigurations {
 			return RedisLockProvider.builder(factory)
 				.minReplicas(redis.getMinReplicas())
 				.replicaTimeout(redis.getReplicaTimeout())
+				.shardedReleases(redis.isShardedReleases())
 				.build();
 		}
 

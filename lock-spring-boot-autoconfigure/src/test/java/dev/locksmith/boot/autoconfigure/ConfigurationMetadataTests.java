@@ -33,9 +33,9 @@ class ConfigurationMetadataTests {
 					"locksmith.retry.max-delay", "locksmith.retry.multiplier", "locksmith.retry.jitter",
 					"locksmith.retry.max-attempts", "locksmith.redis.mode", "locksmith.redis.nodes",
 					"locksmith.redis.quorum", "locksmith.redis.min-replicas", "locksmith.redis.replica-timeout",
-					"locksmith.redis.command-timeout",
+					"locksmith.redis.command-timeout", "locksmith.redis.sharded-releases",
 					"locksmith.jdbc.mode", "locksmith.jdbc.table-name", "locksmith.jdbc.initialize-schema",
-					"locksmith.jdbc.namespace", "locksmith.actuator.force-release-enabled",
+					"locksmith.jdbc.namespace", "locksmith.jdbc.wait-in-server", "locksmith.actuator.force-release-enabled",
 					"locksmith.aspect.order", "locksmith.aspect.enabled");
 		assertThat(properties).allSatisfy((property) -> {
 			assertThat((String) property.get("description")).as("description of %s", property.get("name"))

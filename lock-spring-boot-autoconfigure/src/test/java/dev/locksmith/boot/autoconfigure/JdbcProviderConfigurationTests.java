@@ -1,7 +1,14 @@
 package dev.locksmith.boot.autoconfigure;
 
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
 import javax.sql.DataSource;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +18,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
 import dev.locksmith.MutexService;
 import dev.locksmith.provider.jdbc.JdbcLockProvider;
 import dev.locksmith.provider.jdbc.PostgresAdvisoryLockProvider;
@@ -80,12 +88,54 @@ class JdbcProviderConfigurationTests {
 			.withPropertyValues("locksmith.jdbc.mode=advisory", "locksmith.jdbc.initialize-schema=always")
 			.run((context) -> {
 				assertThat(context).hasSingleBean(PostgresAdvisoryLockProvider.class);
+				assertThat(context.getBean(PostgresAdvisoryLockProvider.class).queuesWaiters())
+					.as("locksmith.jdbc.wait-in-server is off by default").isFalse();
 				MutexService locks = context.getBean(MutexService.class);
 				try (LockHandle handle = locks.acquire("adv:1")) {
 					assertThat(locks.isLocked("adv:1")).isTrue();
 				}
 				assertThat(locks.isLocked("adv:1")).isFalse();
 			});
+	}
+
+	@Test
+	void waitInServerPropertyMakesAWaiterWaitInPostgresLockQueue() {
+		DataSource dataSource = PostgresTestServer.newDatabase();
+		this.contextRunner.withBean(DataSource.class, () -> dataSource)
+			.withPropertyValues("locksmith.jdbc.mode=advisory", "locksmith.jdbc.initialize-schema=always",
+					"locksmith.jdbc.wait-in-server=true")
+			.run((context) -> {
+				assertThat(context.getBean(PostgresAdvisoryLockProvider.class).queuesWaiters()).isTrue();
+				MutexService locks = context.getBean(MutexService.class);
+				ExecutorService waiter = Executors.newSingleThreadExecutor();
+				try {
+					Future<Long> waited;
+					long heldToken;
+					try (LockHandle held = locks.acquire("adv:queue")) {
+						heldToken = held.fencingToken();
+						waited = waiter.submit(() -> {
+							try (LockHandle next = locks.acquire("adv:queue", LockOptions.waitTime(Duration.ofSeconds(30)))) {
+								return next.fencingToken();
+							}
+						});
+						// The waiter's pause is a statement blocked in the server's lock queue, not a sleep.
+						Awaitility.await()
+							.atMost(Duration.ofSeconds(20))
+							.until(() -> waitingAdvisoryLocks(dataSource) > 0);
+						assertThat(waited).isNotDone();
+					}
+					assertThat(waited.get(20, TimeUnit.SECONDS)).isGreaterThan(heldToken);
+				}
+				finally {
+					waiter.shutdownNow();
+				}
+			});
+	}
+
+	private static int waitingAdvisoryLocks(DataSource dataSource) {
+		Integer waiting = new JdbcTemplate(dataSource).queryForObject(
+				"select count(*) from pg_locks where locktype = 'advisory' and not granted", Integer.class);
+		return (waiting != null) ? waiting : 0;
 	}
 
 	@Test
@@ -104,6 +154,7 @@ class JdbcProviderConfigurationTests {
 		assertThat(properties.getTableName()).isEqualTo(JdbcLockProvider.DEFAULT_TABLE_NAME);
 		assertThat(properties.getNamespace()).isEqualTo(PostgresAdvisoryLockProvider.DEFAULT_NAMESPACE);
 		assertThat(properties.getMode()).isEqualTo(LocksmithJdbcProperties.JdbcMode.TABLE);
+		assertThat(properties.isWaitInServer()).isFalse();
 		assertThat(properties.getInitializeSchema())
 			.isEqualTo(org.springframework.boot.sql.init.DatabaseInitializationMode.EMBEDDED);
 	}

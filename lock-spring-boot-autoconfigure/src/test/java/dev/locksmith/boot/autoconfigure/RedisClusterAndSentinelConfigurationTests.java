@@ -12,6 +12,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import dev.locksmith.LockHandle;
 import dev.locksmith.MutexService;
 import dev.locksmith.provider.redis.RedisLockProvider;
+import dev.locksmith.provider.redis.RedisLockProviderAccess;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import dev.locksmith.testsupport.RedisSentinelTestServer;
 
@@ -41,6 +42,26 @@ class RedisClusterAndSentinelConfigurationTests {
 					assertThat(context.getBean(LettuceConnectionFactory.class).isClusterAware()).isTrue();
 					assertLocksWork(context.getBean(MutexService.class));
 				});
+		}
+	}
+
+	@Test
+	void shardedReleasesPropertyChoosesTheReleaseChannelOnTheCluster() {
+		RedisClusterTestServer.assumeInstalled();
+		try (RedisClusterTestServer cluster = new RedisClusterTestServer()) {
+			String nodes = cluster.ports().stream().map((port) -> "127.0.0.1:" + port).collect(Collectors.joining(","));
+			ApplicationContextRunner onCluster = this.contextRunner.withPropertyValues("locksmith.provider=redis",
+					"spring.data.redis.cluster.nodes=" + nodes, "spring.data.redis.timeout=2s");
+			onCluster.run((context) -> {
+				assertThat(RedisLockProviderAccess.shardedReleases(context.getBean(RedisLockProvider.class)))
+					.as("shard channels by default on a Redis 7 cluster").isTrue();
+				assertLocksWork(context.getBean(MutexService.class));
+			});
+			onCluster.withPropertyValues("locksmith.redis.sharded-releases=false").run((context) -> {
+				assertThat(RedisLockProviderAccess.shardedReleases(context.getBean(RedisLockProvider.class)))
+					.as("locksmith.redis.sharded-releases=false keeps the classic channel").isFalse();
+				assertLocksWork(context.getBean(MutexService.class));
+			});
 		}
 	}
 

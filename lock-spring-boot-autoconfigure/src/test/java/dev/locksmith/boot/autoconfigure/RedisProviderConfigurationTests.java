@@ -230,6 +230,8 @@ class RedisProviderConfigurationTests {
 		assertThat(redis.getMinReplicas()).isZero();
 		assertThat(redis.getQuorum()).as("0: a majority, as RedlockLockProvider's default").isZero();
 		assertThat(redis.getCommandTimeout()).isEqualTo(RedisClientSettings.DEFAULT_COMMAND_TIMEOUT);
+		assertThat(redis.isShardedReleases()).as("shard channels on a cluster, as RedisLockProvider's default")
+			.isTrue();
 	}
 
 	/** A counter shared by two application contexts: volatile, but its read-then-write is not atomic. */
