@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
@@ -14,7 +13,6 @@ import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 
 /**
@@ -22,9 +20,7 @@ import dev.locksmith.spi.Renewal;
  * (every call throws {@link LockProviderUnavailableException}) to test failure handling. Not a mock:
  * every call that is not failed goes to the real backend.
  */
-public final class CountingLockProvider implements LockProvider {
-
-	private final LockProvider delegate;
+public final class CountingLockProvider extends ForwardingLockProvider {
 
 	/** Calls to {@link #acquire}. */
 	public final AtomicInteger acquires = new AtomicInteger();
@@ -42,7 +38,7 @@ public final class CountingLockProvider implements LockProvider {
 	 * @param delegate the real provider
 	 */
 	public CountingLockProvider(LockProvider delegate) {
-		this.delegate = delegate;
+		super(delegate);
 	}
 
 	/**
@@ -65,11 +61,6 @@ public final class CountingLockProvider implements LockProvider {
 		if (reason != null) {
 			throw new LockProviderUnavailableException(key, reason, null);
 		}
-	}
-
-	@Override
-	public String name() {
-		return this.delegate.name();
 	}
 
 	@Override
@@ -124,34 +115,9 @@ public final class CountingLockProvider implements LockProvider {
 	}
 
 	@Override
-	public boolean notifiesReleases() {
-		return this.delegate.notifiesReleases();
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key) {
-		return this.delegate.subscribe(key);
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key, dev.locksmith.LeaseType type) {
-		return this.delegate.subscribe(key, type);
-	}
-
-	@Override
-	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
-		this.delegate.setLeaseLossListener(listener);
-	}
-
-	@Override
 	public void ping() {
 		check("ping");
 		this.delegate.ping();
-	}
-
-	@Override
-	public void close() {
-		this.delegate.close();
 	}
 
 }
