@@ -13,6 +13,7 @@ import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
+import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 
 /**
@@ -118,6 +119,28 @@ public final class CountingLockProvider extends ForwardingLockProvider {
 	public void ping() {
 		check("ping");
 		this.delegate.ping();
+	}
+
+	/**
+	 * Returns {@code false}, whatever the delegate queues: the contract kit drives every provider through the
+	 * engine's unqueued wait (subscribe, then try again), which its attempt counts assume. A provider's
+	 * waiter queue is tested by its own tests.
+	 * @return {@code false}
+	 */
+	@Override
+	public boolean queuesWaiters() {
+		return false;
+	}
+
+	/**
+	 * Subscribes to the key's releases for the request's lease type, as an unqueued waiter (see
+	 * {@link #queuesWaiters()}).
+	 * @param request the waiting acquisition's request
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		return subscribe(request.key(), request.type());
 	}
 
 }
