@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.locksmith.benchmarks.contender.Contender;
-import dev.locksmith.benchmarks.contender.RawLettuceClusterFloor;
+import dev.locksmith.benchmarks.contender.RawLettuceFloor;
 import dev.locksmith.benchmarks.contender.RedissonContender;
 import dev.locksmith.benchmarks.jmh.JmhRunner;
 import dev.locksmith.benchmarks.report.Results;
@@ -203,7 +203,7 @@ public final class BenchmarkMain {
 			return List.of();
 		}
 		return List.of(locksmith.redisCluster(nodes), RedissonContender.cluster(nodes),
-				new RawLettuceClusterFloor(nodes));
+				RawLettuceFloor.cluster(nodes));
 	}
 
 	/**

@@ -72,7 +72,7 @@ final class Contenders {
 		contenders.add(springIntegrationJdbc());
 		contenders.add(shedLockRedis());
 		contenders.add(shedLockJdbc());
-		contenders.add(new RawLettuceFloor(this.servers.redisUri()));
+		contenders.add(RawLettuceFloor.standalone(this.servers.redisUri()));
 		contenders.add(new RawLettucePubSubFloor(this.servers.redisUri()));
 		contenders.add(new RawPgAdvisoryFloor(
 				this.servers.newPool("floor-pg", POOL_SIZE, "SET lock_timeout = '" + 35_000 + "ms'")));

@@ -1,32 +1,21 @@
 package dev.locksmith.benchmarks;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
-import dev.locksmith.LeaseType;
 import dev.locksmith.spi.Grant;
-import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
-import dev.locksmith.LockInfo;
-import dev.locksmith.LockPage;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSubscription;
-import dev.locksmith.spi.Renewal;
+import dev.locksmith.tck.ForwardingLockProvider;
 
 /**
  * Passes every call to a provider and counts {@link #acquire} calls (S6's attempts per grant).
  */
-final class CountingLockProvider implements LockProvider {
-
-	private final LockProvider delegate;
+final class CountingLockProvider extends ForwardingLockProvider {
 
 	private final LongAdder acquires = new LongAdder();
 
 	CountingLockProvider(LockProvider delegate) {
-		this.delegate = delegate;
+		super(delegate);
 	}
 
 	long acquires() {
@@ -34,84 +23,9 @@ final class CountingLockProvider implements LockProvider {
 	}
 
 	@Override
-	public String name() {
-		return this.delegate.name();
-	}
-
-	@Override
 	public Grant acquire(LeaseRequest request) {
 		this.acquires.increment();
 		return this.delegate.acquire(request);
-	}
-
-	@Override
-	public boolean release(LeaseRef lease) {
-		return this.delegate.release(lease);
-	}
-
-	@Override
-	public boolean extend(LeaseRef lease, Duration ttl) {
-		return this.delegate.extend(lease, ttl);
-	}
-
-	@Override
-	public Set<LeaseRef> renew(List<Renewal> renewals) {
-		return this.delegate.renew(renewals);
-	}
-
-	@Override
-	public LockInfo inspect(String key) {
-		return this.delegate.inspect(key);
-	}
-
-	@Override
-	public LockPage list(String keyPrefix, int offset, int limit) {
-		return this.delegate.list(keyPrefix, offset, limit);
-	}
-
-	@Override
-	public boolean forceRelease(String key) {
-		return this.delegate.forceRelease(key);
-	}
-
-	@Override
-	public boolean notifiesReleases() {
-		return this.delegate.notifiesReleases();
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key) {
-		return this.delegate.subscribe(key);
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key, LeaseType type) {
-		return this.delegate.subscribe(key, type);
-	}
-
-	@Override
-	public boolean queuesWaiters() {
-		return this.delegate.queuesWaiters();
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(LeaseRequest request) {
-		return this.delegate.subscribe(request);
-	}
-
-	@Override
-	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
-		this.delegate.setLeaseLossListener(listener);
-	}
-
-	@Override
-	public void ping() {
-		this.delegate.ping();
-	}
-
-	@Override
-	public void close() {
-		this.delegate.close();
 	}
 
 }

@@ -17,7 +17,6 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.benchmarks.contender.Contender;
 import dev.locksmith.benchmarks.contender.LocksmithContender;
-import dev.locksmith.benchmarks.contender.RawLettuceClusterFloor;
 import dev.locksmith.benchmarks.contender.RawLettuceFloor;
 import dev.locksmith.benchmarks.contender.RawPgAdvisoryFloor;
 import dev.locksmith.benchmarks.contender.RedissonContender;
@@ -74,7 +73,7 @@ final class ManyProcessContenders {
 			return engine(ContenderNames.LOCKSMITH_REDIS_CLUSTER, "redis",
 					RedisLockProvider.builder(connections).build(), defaults, connections::destroy);
 		}), new Named(ContenderNames.REDISSON_CLUSTER, () -> RedissonContender.cluster(nodes, 4)),
-				new Named(ContenderNames.FLOOR_REDIS_CLUSTER_RETRY, () -> new RawLettuceClusterFloor(nodes, 1)));
+				new Named(ContenderNames.FLOOR_REDIS_CLUSTER_RETRY, () -> RawLettuceFloor.cluster(nodes, 1)));
 	}
 
 	private List<Named> single() {
@@ -115,7 +114,7 @@ final class ManyProcessContenders {
 						repository.close();
 						pool.close();
 					});
-				}), new Named(ContenderNames.FLOOR_REDIS_RETRY, () -> new RawLettuceFloor(this.servers.redisUri(), 1)),
+				}), new Named(ContenderNames.FLOOR_REDIS_RETRY, () -> RawLettuceFloor.standalone(this.servers.redisUri(), 1)),
 				new Named(ContenderNames.FLOOR_PG, () -> new RawPgAdvisoryFloor(
 						this.servers.newPool("s6-floor-pg", 2, "SET lock_timeout = '35000ms'"))));
 	}

@@ -20,6 +20,7 @@ import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.tck.CountingLockProvider;
+import dev.locksmith.tck.ForwardingLockProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -83,7 +84,7 @@ class AsyncLockingTests {
 
 	@Test
 	void anErrorFromTheReleaseStillCompletesTheFuture() {
-		ForwardingProvider failing = new ForwardingProvider(new MemoryLockProvider()) {
+		ForwardingLockProvider failing = new ForwardingLockProvider(new MemoryLockProvider()) {
 			@Override
 			public boolean release(dev.locksmith.spi.LeaseRef lease) {
 				throw new AssertionError("release broke");

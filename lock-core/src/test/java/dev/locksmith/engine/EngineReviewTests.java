@@ -17,6 +17,7 @@ import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
+import dev.locksmith.tck.ForwardingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,7 +90,7 @@ class EngineReviewTests {
 	@Test
 	void anAcquisitionRacingCloseReportsAcquiredBeforeReleased() {
 		LockEngine[] service = new LockEngine[1];
-		ForwardingProvider closing = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider closing = new ForwardingLockProvider(this.memory) {
 			@Override
 			public Grant acquire(LeaseRequest request) {
 				Grant grant = this.delegate.acquire(request);
@@ -130,7 +131,7 @@ class EngineReviewTests {
 	void aRenewalCallThatNeverReturnsDoesNotStopOtherLeasesFromBeingDeclaredLostAtTheirDeadline() throws Exception {
 		CountDownLatch renewEntered = new CountDownLatch(1);
 		CountDownLatch unblock = new CountDownLatch(1);
-		ForwardingProvider stuck = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider stuck = new ForwardingLockProvider(this.memory) {
 			@Override
 			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
 				renewEntered.countDown();
@@ -175,7 +176,7 @@ class EngineReviewTests {
 		CountDownLatch renewEntered = new CountDownLatch(1);
 		CountDownLatch unblock = new CountDownLatch(1);
 		java.util.concurrent.atomic.AtomicInteger renewCalls = new java.util.concurrent.atomic.AtomicInteger();
-		ForwardingProvider late = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider late = new ForwardingLockProvider(this.memory) {
 			@Override
 			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
 				if (renewCalls.incrementAndGet() == 1) {
@@ -239,7 +240,7 @@ class EngineReviewTests {
 	@Test
 	void aWokenWaiterWhoseNextAttemptFailsAndWhoGivesUpHandsTheWakeUpOn() throws Exception {
 		java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
-		ForwardingProvider flaky = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider flaky = new ForwardingLockProvider(this.memory) {
 			@Override
 			public Grant acquire(LeaseRequest request) {
 				String thread = Thread.currentThread().getName();

@@ -25,6 +25,7 @@ import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.tck.CountingLockProvider;
+import dev.locksmith.tck.ForwardingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -278,7 +279,7 @@ class LeaseLifecycleTests {
 		CountDownLatch renewEntered = new CountDownLatch(1);
 		CountDownLatch proceed = new CountDownLatch(1);
 		AtomicReference<java.util.function.Consumer<dev.locksmith.spi.LeaseRef>> lossListener = new AtomicReference<>();
-		ForwardingProvider slowRenewals = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider slowRenewals = new ForwardingLockProvider(this.memory) {
 			@Override
 			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
 				renewEntered.countDown();
@@ -331,7 +332,7 @@ class LeaseLifecycleTests {
 
 	@Test
 	void aDetachedLeaseNeverReportsALaterExpiryThanTheBackends() {
-		ForwardingProvider slowReplies = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider slowReplies = new ForwardingLockProvider(this.memory) {
 			@Override
 			public Grant acquire(LeaseRequest request) {
 				Grant grant = super.acquire(request);
@@ -368,7 +369,7 @@ class LeaseLifecycleTests {
 	 * A provider around the memory store whose acquire replies can be lost after the store applied the
 	 * call (the first {@code lostReplies} acquires), and which then fails the next {@code failures} acquires.
 	 */
-	static final class ReplyLosingProvider extends ForwardingProvider {
+	static final class ReplyLosingProvider extends ForwardingLockProvider {
 
 		final List<String> leaseIds = new CopyOnWriteArrayList<>();
 

@@ -15,6 +15,7 @@ import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.tck.CountingLockProvider;
+import dev.locksmith.tck.ForwardingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,7 +68,7 @@ class LeaseOrderingTests {
 	void aRenewalInFlightIsAnsweredBeforeAnExtendIsSent() throws Exception {
 		CountDownLatch renewEntered = new CountDownLatch(1);
 		CountDownLatch proceed = new CountDownLatch(1);
-		ForwardingProvider slowRenewals = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider slowRenewals = new ForwardingLockProvider(this.memory) {
 			@Override
 			public java.util.Set<dev.locksmith.spi.LeaseRef> renew(List<dev.locksmith.spi.Renewal> renewals) {
 				renewEntered.countDown();
@@ -122,7 +123,7 @@ class LeaseOrderingTests {
 	void aShorteningExtendInFlightAlreadyLimitsTheDeadline() throws Exception {
 		CountDownLatch applied = new CountDownLatch(1);
 		CountDownLatch reply = new CountDownLatch(1);
-		ForwardingProvider slowReply = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider slowReply = new ForwardingLockProvider(this.memory) {
 			@Override
 			public boolean extend(dev.locksmith.spi.LeaseRef ref, Duration ttl) {
 				boolean extended = super.extend(ref, ttl);

@@ -18,6 +18,7 @@ import dev.locksmith.MultiLockHandle;
 import dev.locksmith.ReleaseOutcome;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LockProvider;
+import dev.locksmith.tck.ForwardingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,7 +88,7 @@ class MultiLockTests extends AbstractMultiLockTests {
 
 	@Test
 	void anOutageOnALaterKeyReleasesTheKeysAlreadyTaken() {
-		ForwardingProvider down = new ForwardingProvider(this.memory) {
+		ForwardingLockProvider down = new ForwardingLockProvider(this.memory) {
 			@Override
 			public dev.locksmith.spi.Grant acquire(dev.locksmith.spi.LeaseRequest request) {
 				if (request.key().endsWith("c")) {

@@ -13,6 +13,7 @@ import dev.locksmith.LockProviderUnavailableException;
 import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LeaseRef;
+import dev.locksmith.tck.ForwardingLockProvider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -29,7 +30,7 @@ class PartialReleaseTests {
 	/** Applies the next partial release, then loses its answer. */
 	private final AtomicBoolean loseNextAnswer = new AtomicBoolean();
 
-	private final LockEngine engine = Locksmith.builder(new ForwardingProvider(this.memory) {
+	private final LockEngine engine = Locksmith.builder(new ForwardingLockProvider(this.memory) {
 		@Override
 		public boolean reducePermits(LeaseRef lease, int permits) {
 			boolean live = super.reducePermits(lease, permits);

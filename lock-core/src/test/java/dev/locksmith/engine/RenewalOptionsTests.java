@@ -22,6 +22,7 @@ import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.Renewal;
 import dev.locksmith.tck.CountingLockProvider;
+import dev.locksmith.tck.ForwardingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +42,9 @@ class RenewalOptionsTests {
 
 	private final MemoryLockProvider memory = new MemoryLockProvider(this.clock);
 
-	private final HangingProvider provider = new HangingProvider(new CountingLockProvider(this.memory));
+	private final CountingLockProvider counting = new CountingLockProvider(this.memory);
+
+	private final HangingProvider provider = new HangingProvider(this.counting);
 
 	private final List<LockEvent> events = new CopyOnWriteArrayList<>();
 
@@ -51,8 +54,6 @@ class RenewalOptionsTests {
 		.callbackExecutor(Runnable::run)
 		.listener(this.events::add)
 		.build();
-
-	private final CountingLockProvider counting = (CountingLockProvider) this.provider.delegate;
 
 	@AfterEach
 	void close() {
@@ -383,7 +384,7 @@ class RenewalOptionsTests {
 	}
 
 	/** Renewals block, while {@link #hang} is set, until {@link #answer} opens. */
-	static final class HangingProvider extends ForwardingProvider {
+	static final class HangingProvider extends ForwardingLockProvider {
 
 		volatile boolean hang;
 

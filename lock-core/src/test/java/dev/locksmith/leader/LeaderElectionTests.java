@@ -17,6 +17,7 @@ import dev.locksmith.engine.LockEngine;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import dev.locksmith.spi.LockProvider;
 import dev.locksmith.tck.CountingLockProvider;
+import dev.locksmith.tck.ForwardingLockProvider;
 import dev.locksmith.testsupport.ManualClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -140,16 +141,14 @@ class LeaderElectionTests {
 	}
 
 	/** The in-memory provider whose first grant reaches the engine 31 s (of a manual clock) after it was sent. */
-	static final class SlowFirstGrant implements LockProvider {
-
-		private final MemoryLockProvider delegate;
+	static final class SlowFirstGrant extends ForwardingLockProvider {
 
 		private final ManualClock clock;
 
 		final java.util.concurrent.atomic.AtomicInteger acquires = new java.util.concurrent.atomic.AtomicInteger();
 
 		SlowFirstGrant(MemoryLockProvider delegate, ManualClock clock) {
-			this.delegate = delegate;
+			super(delegate);
 			this.clock = clock;
 		}
 
@@ -160,55 +159,6 @@ class LeaderElectionTests {
 				this.clock.advance(Duration.ofSeconds(31));
 			}
 			return grant;
-		}
-
-		@Override
-		public String name() {
-			return this.delegate.name();
-		}
-
-		@Override
-		public boolean release(dev.locksmith.spi.LeaseRef lease) {
-			return this.delegate.release(lease);
-		}
-
-		@Override
-		public boolean extend(dev.locksmith.spi.LeaseRef lease, Duration ttl) {
-			return this.delegate.extend(lease, ttl);
-		}
-
-		@Override
-		public dev.locksmith.LockInfo inspect(String key) {
-			return this.delegate.inspect(key);
-		}
-
-		@Override
-		public dev.locksmith.LockPage list(String keyPrefix, int offset, int limit) {
-			return this.delegate.list(keyPrefix, offset, limit);
-		}
-
-		@Override
-		public boolean forceRelease(String key) {
-			return this.delegate.forceRelease(key);
-		}
-
-		@Override
-		public boolean notifiesReleases() {
-			return this.delegate.notifiesReleases();
-		}
-
-		@Override
-		public dev.locksmith.spi.ReleaseSubscription subscribe(String key) {
-			return this.delegate.subscribe(key);
-		}
-
-		@Override
-		public void ping() {
-		}
-
-		@Override
-		public void close() {
-			this.delegate.close();
 		}
 
 	}

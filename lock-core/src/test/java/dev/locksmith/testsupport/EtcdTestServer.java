@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,14 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.etcd.jetcd.Client;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real single-member {@code etcd} process for tests, from the {@code PATH} (Debian/Ubuntu package
@@ -38,12 +33,6 @@ public final class EtcdTestServer implements AutoCloseable {
 
 	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
-	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
-	static {
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
-	}
-
 	private final String name;
 
 	private final int clientPort;
@@ -60,7 +49,7 @@ public final class EtcdTestServer implements AutoCloseable {
 
 	private String initialCluster;
 
-	private @Nullable Process process;
+	private @Nullable LocalServerProcess process;
 
 	/**
 	 * Starts a single-member server on free ports (call {@link #assumeInstalled()} first).
@@ -74,9 +63,9 @@ public final class EtcdTestServer implements AutoCloseable {
 	private EtcdTestServer(String name) {
 		this.name = name;
 		try {
-			this.clientPort = freePort();
-			this.peerPort = freePort();
-			this.metricsPort = freePort();
+			this.clientPort = LocalServerProcess.freePort();
+			this.peerPort = LocalServerProcess.freePort();
+			this.metricsPort = LocalServerProcess.freePort();
 			this.directory = Files.createTempDirectory("locksmith-etcd-");
 		}
 		catch (IOException ex) {
@@ -133,7 +122,7 @@ public final class EtcdTestServer implements AutoCloseable {
 	 * @return {@code true} if installed
 	 */
 	public static boolean isInstalled() {
-		return executable() != null;
+		return LocalServerProcess.onPath("etcd") != null;
 	}
 
 	/**
@@ -142,9 +131,7 @@ public final class EtcdTestServer implements AutoCloseable {
 	 * {@code @BeforeAll} makes Maven report no tests at all instead of skipped ones.
 	 */
 	public static void assumeInstalled() {
-		Assumptions.assumeTrue(executable() != null,
-				"etcd is not installed: no 'etcd' binary on the PATH (install the Debian/Ubuntu package '" + PACKAGE
-						+ "', e.g. apt-get install -y " + PACKAGE + ")");
+		LocalServerProcess.assumeOnPath("etcd", PACKAGE, "etcd is not installed: no 'etcd' binary on the PATH");
 	}
 
 	/**
@@ -176,7 +163,7 @@ public final class EtcdTestServer implements AutoCloseable {
 	}
 
 	private synchronized void launch() {
-		File binary = executable();
+		File binary = LocalServerProcess.onPath("etcd");
 		if (binary == null) {
 			throw new IllegalStateException("No etcd on the PATH; install the package " + PACKAGE);
 		}
@@ -191,11 +178,7 @@ public final class EtcdTestServer implements AutoCloseable {
 			command.addAll(List.of("--cert-file", this.certFile.toString(), "--key-file", this.keyFile.toString()));
 		}
 		try {
-			Process started = new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.directory.resolve("etcd.log").toFile()))
-				.start();
-			RUNNING.add(started);
-			this.process = started;
+			this.process = LocalServerProcess.start("etcd", command, this.directory.resolve("etcd.log"), true);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start " + command, ex);
@@ -206,18 +189,11 @@ public final class EtcdTestServer implements AutoCloseable {
 	 * Kills the server at once (SIGKILL), keeping its data directory and ports.
 	 */
 	public synchronized void stop() {
-		Process running = this.process;
+		LocalServerProcess running = this.process;
 		if (running == null) {
 			return;
 		}
-		running.destroyForcibly();
-		try {
-			running.waitFor(10, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		RUNNING.remove(running);
+		running.stop();
 		this.process = null;
 	}
 
@@ -237,23 +213,11 @@ public final class EtcdTestServer implements AutoCloseable {
 	}
 
 	private void signal(String signal) {
-		Process running = this.process;
+		LocalServerProcess running = this.process;
 		if (running == null) {
 			throw new IllegalStateException("etcd is not running");
 		}
-		try {
-			int exit = new ProcessBuilder("kill", signal, Long.toString(running.pid())).inheritIO().start().waitFor();
-			if (exit != 0) {
-				throw new IllegalStateException("kill " + signal + " exited with " + exit);
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Could not signal etcd", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while signalling etcd", ex);
-		}
+		running.signal(signal);
 	}
 
 	/**
@@ -292,36 +256,11 @@ public final class EtcdTestServer implements AutoCloseable {
 	}
 
 	private void awaitHealthy() {
-		Process started = this.process;
+		LocalServerProcess started = this.process;
 		if (started == null) {
 			throw new IllegalStateException("etcd " + this.name + " is not started");
 		}
-		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-		while (System.nanoTime() < deadline) {
-			if (!started.isAlive()) {
-				throw new IllegalStateException("etcd exited with " + started.exitValue() + ": " + log());
-			}
-			if (healthy()) {
-				return;
-			}
-			try {
-				Thread.sleep(50);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException("Interrupted while starting etcd", ex);
-			}
-		}
-		throw new IllegalStateException("etcd did not become healthy at " + endpoint() + " within " + STARTUP_TIMEOUT);
-	}
-
-	private String log() {
-		try {
-			return Files.readString(this.directory.resolve("etcd.log"));
-		}
-		catch (IOException ex) {
-			return "(no log: " + ex.getMessage() + ")";
-		}
+		started.awaitReady(STARTUP_TIMEOUT, 50, "become healthy at " + endpoint(), this::healthy);
 	}
 
 	private boolean healthy() {
@@ -344,20 +283,6 @@ public final class EtcdTestServer implements AutoCloseable {
 		}
 	}
 
-	private static @Nullable File executable() {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return null;
-		}
-		for (String dir : path.split(File.pathSeparator)) {
-			File candidate = new File(dir, "etcd");
-			if (candidate.isFile() && candidate.canExecute()) {
-				return candidate;
-			}
-		}
-		return null;
-	}
-
 	private static void deleteRecursively(Path root) {
 		if (!Files.exists(root)) {
 			return;
@@ -367,13 +292,6 @@ public final class EtcdTestServer implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not delete " + root, ex);
-		}
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			socket.setReuseAddress(true);
-			return socket.getLocalPort();
 		}
 	}
 

@@ -2,7 +2,6 @@ package dev.locksmith.testsupport;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +21,6 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
-import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.Assumptions;
 
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
@@ -51,17 +48,11 @@ public final class RedisClusterTestServer implements AutoCloseable {
 
 	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
-	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
-	static {
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
-	}
-
 	private final List<Integer> ports = new ArrayList<>();
 
 	private final List<Integer> busPorts = new ArrayList<>();
 
-	private final List<Process> processes = new ArrayList<>();
+	private final List<LocalServerProcess> processes = new ArrayList<>();
 
 	private final List<Path> directories = new ArrayList<>();
 
@@ -84,7 +75,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	 * @param replicas whether to start one replica per master
 	 */
 	public RedisClusterTestServer(boolean replicas) {
-		File executable = executable();
+		File executable = LocalServerProcess.onPath("redis-server");
 		if (executable == null) {
 			throw new IllegalStateException("No redis-server on the PATH (install the package " + PACKAGE + ")");
 		}
@@ -112,9 +103,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	 * no tests at all instead of skipped ones.
 	 */
 	public static void assumeInstalled() {
-		Assumptions.assumeTrue(executable() != null,
-				"Redis Cluster tests need redis-server 7 on the PATH (install the Debian/Ubuntu package '" + PACKAGE
-						+ "', e.g. apt-get install -y " + PACKAGE + ")");
+		LocalServerProcess.assumeOnPath("redis-server", PACKAGE, "Redis Cluster tests need redis-server 7 on the PATH");
 	}
 
 	/**
@@ -122,7 +111,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	 * @return {@code true} if the cluster can be started
 	 */
 	public static boolean isInstalled() {
-		return executable() != null;
+		return LocalServerProcess.onPath("redis-server") != null;
 	}
 
 	/**
@@ -172,13 +161,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	 */
 	public void kill(int index) {
 		this.killed.add(index);
-		signal(index, "-KILL");
-		try {
-			this.processes.get(index).waitFor(10, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		this.processes.get(index).stop();
 	}
 
 	/**
@@ -305,7 +288,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	 * @param index the master
 	 */
 	public void pause(int index) {
-		signal(index, "-STOP");
+		this.processes.get(index).signal("-STOP");
 	}
 
 	/**
@@ -313,7 +296,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	 * @param index the master
 	 */
 	public void resume(int index) {
-		signal(index, "-CONT");
+		this.processes.get(index).signal("-CONT");
 	}
 
 	/**
@@ -358,16 +341,7 @@ public final class RedisClusterTestServer implements AutoCloseable {
 			}
 		});
 		this.adminClient.shutdown(0, 2, TimeUnit.SECONDS);
-		for (Process process : this.processes) {
-			process.destroyForcibly();
-			try {
-				process.waitFor(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			RUNNING.remove(process);
-		}
+		this.processes.forEach(LocalServerProcess::stop);
 	}
 
 	@Override
@@ -376,44 +350,24 @@ public final class RedisClusterTestServer implements AutoCloseable {
 	}
 
 	private void startNode(File executable) throws IOException {
-		int port = freePort();
-		int busPort = freePort();
+		int port = LocalServerProcess.freePort();
+		int busPort = LocalServerProcess.freePort();
 		Path directory = Files.createTempDirectory("locksmith-redis-cluster-");
 		List<String> command = List.of(executable.getAbsolutePath(), "--port", Integer.toString(port), "--bind",
 				"127.0.0.1", "--cluster-enabled", "yes", "--cluster-port", Integer.toString(busPort),
 				"--cluster-config-file", "nodes.conf",
 				"--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--protected-mode", "no",
 				"--daemonize", "no", "--dir", directory.toString(), "--loglevel", "warning");
-		Process process = new ProcessBuilder(command).redirectErrorStream(true)
-			.redirectOutput(directory.resolve("redis.log").toFile())
-			.start();
-		RUNNING.add(process);
+		LocalServerProcess process = LocalServerProcess.start("redis-server", command, directory.resolve("redis.log"),
+				false);
 		this.processes.add(process);
 		this.ports.add(port);
 		this.busPorts.add(busPort);
 		this.directories.add(directory);
-		this.adminConnections.add(connect(port, process, directory));
-	}
-
-	private StatefulRedisConnection<String, String> connect(int port, Process process, Path directory)
-			throws IOException {
-		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-		RedisURI uri = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(10)).build();
-		while (true) {
-			if (!process.isAlive()) {
-				throw new IllegalStateException("redis-server exited with " + process.exitValue() + ": "
-						+ Files.readString(directory.resolve("redis.log")));
-			}
-			try {
-				return this.adminClient.connect(uri);
-			}
-			catch (RuntimeException ex) {
-				if (System.nanoTime() > deadline) {
-					throw ex;
-				}
-				pause(Duration.ofMillis(50));
-			}
-		}
+		process.awaitReady(STARTUP_TIMEOUT, 50, "answer on port " + port,
+				() -> RedisTestServer.answersPing("127.0.0.1", port));
+		this.adminConnections.add(this.adminClient.connect(
+				RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(10)).build()));
 	}
 
 	private void formCluster() {
@@ -438,24 +392,6 @@ public final class RedisClusterTestServer implements AutoCloseable {
 		}
 	}
 
-	private void signal(int index, String signal) {
-		try {
-			int exit = new ProcessBuilder("kill", signal, Long.toString(this.processes.get(index).pid())).inheritIO()
-				.start()
-				.waitFor();
-			if (exit != 0) {
-				throw new IllegalStateException("kill " + signal + " exited with " + exit);
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Could not signal redis-server", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while signalling redis-server", ex);
-		}
-	}
-
 	private static void pause(Duration duration) {
 		try {
 			Thread.sleep(duration.toMillis());
@@ -463,35 +399,6 @@ public final class RedisClusterTestServer implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while starting the cluster", ex);
-		}
-	}
-
-	/**
-	 * Returns the {@code redis-server} on the {@code PATH}, if any.
-	 * @return the binary, or {@code null}
-	 */
-	static @Nullable File executableOnPath() {
-		return executable();
-	}
-
-	private static @Nullable File executable() {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return null;
-		}
-		for (String dir : path.split(File.pathSeparator)) {
-			File candidate = new File(dir, "redis-server");
-			if (candidate.isFile() && candidate.canExecute()) {
-				return candidate;
-			}
-		}
-		return null;
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			socket.setReuseAddress(true);
-			return socket.getLocalPort();
 		}
 	}
 

@@ -3,15 +3,12 @@ package dev.locksmith.testsupport;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -19,7 +16,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import io.lettuce.core.sentinel.api.sync.RedisSentinelCommands;
-import org.junit.jupiter.api.Assumptions;
 
 import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
@@ -40,19 +36,13 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 
 	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
-	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
-	static {
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
-	}
-
 	private final RedisTestServer primary;
 
 	private final RedisTestServer replica;
 
 	private final List<Integer> sentinelPorts = new ArrayList<>();
 
-	private final List<Process> sentinels = new ArrayList<>();
+	private final List<LocalServerProcess> sentinels = new ArrayList<>();
 
 	private final RedisClient adminClient = RedisClient.create();
 
@@ -63,7 +53,7 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 	 * sentinel knows the replica and the two other sentinels.
 	 */
 	public RedisSentinelTestServer() {
-		File executable = RedisClusterTestServer.executableOnPath();
+		File executable = LocalServerProcess.onPath("redis-server");
 		if (executable == null) {
 			throw new IllegalStateException("No redis-server on the PATH (install the package "
 					+ RedisClusterTestServer.PACKAGE + ")");
@@ -86,10 +76,8 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 	 * Skips the calling test when no {@code redis-server} is on the {@code PATH}, naming the package.
 	 */
 	public static void assumeInstalled() {
-		Assumptions.assumeTrue(RedisClusterTestServer.isInstalled(),
-				"Redis Sentinel tests need redis-server on the PATH (install the Debian/Ubuntu package '"
-						+ RedisClusterTestServer.PACKAGE + "', e.g. apt-get install -y " + RedisClusterTestServer.PACKAGE
-						+ ")");
+		LocalServerProcess.assumeOnPath("redis-server", RedisClusterTestServer.PACKAGE,
+				"Redis Sentinel tests need redis-server on the PATH");
 	}
 
 	/**
@@ -174,22 +162,13 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 			}
 		});
 		this.adminClient.shutdown(0, 2, TimeUnit.SECONDS);
-		for (Process process : this.sentinels) {
-			process.destroyForcibly();
-			try {
-				process.waitFor(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			RUNNING.remove(process);
-		}
+		this.sentinels.forEach(LocalServerProcess::stop);
 		this.replica.close();
 		this.primary.close();
 	}
 
 	private void startSentinel(File executable) throws IOException {
-		int port = freePort();
+		int port = LocalServerProcess.freePort();
 		Path directory = Files.createTempDirectory("locksmith-sentinel-");
 		Path config = directory.resolve("sentinel.conf");
 		Files.writeString(config, String.join("\n", "port " + port, "bind 127.0.0.1", "protected-mode no",
@@ -197,30 +176,15 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 				"sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
 				"sentinel failover-timeout " + MASTER_NAME + " 5000", "sentinel parallel-syncs " + MASTER_NAME + " 1",
 				""));
-		Process process = new ProcessBuilder(executable.getAbsolutePath(), config.toString(), "--sentinel")
-			.redirectErrorStream(true)
-			.redirectOutput(directory.resolve("sentinel.log").toFile())
-			.start();
-		RUNNING.add(process);
+		LocalServerProcess process = LocalServerProcess.start("sentinel",
+				List.of(executable.getAbsolutePath(), config.toString(), "--sentinel"), directory.resolve("sentinel.log"),
+				false);
 		this.sentinels.add(process);
 		this.sentinelPorts.add(port);
-		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-		RedisURI uri = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(10)).build();
-		while (true) {
-			if (!process.isAlive()) {
-				throw new IllegalStateException("sentinel exited: " + Files.readString(directory.resolve("sentinel.log")));
-			}
-			try {
-				this.adminConnections.add(this.adminClient.connectSentinel(uri));
-				return;
-			}
-			catch (RuntimeException ex) {
-				if (System.nanoTime() > deadline) {
-					throw ex;
-				}
-				sleep(50);
-			}
-		}
+		process.awaitReady(STARTUP_TIMEOUT, 50, "answer on port " + port,
+				() -> RedisTestServer.answersPing("127.0.0.1", port));
+		this.adminConnections.add(this.adminClient.connectSentinel(
+				RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(10)).build()));
 	}
 
 	private void awaitDiscovery() {
@@ -256,13 +220,6 @@ public final class RedisSentinelTestServer implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while starting the sentinels", ex);
-		}
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			socket.setReuseAddress(true);
-			return socket.getLocalPort();
 		}
 	}
 

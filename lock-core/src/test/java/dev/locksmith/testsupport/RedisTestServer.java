@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.resource.ClientResources;
@@ -47,15 +44,9 @@ public final class RedisTestServer implements AutoCloseable {
 
 	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
 
-	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
-
 	private static volatile @Nullable File executable;
 
 	private static volatile @Nullable ClientResources clientResources;
-
-	static {
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
-	}
 
 	private final int port;
 
@@ -63,7 +54,7 @@ public final class RedisTestServer implements AutoCloseable {
 
 	private final Path directory;
 
-	private @Nullable Process process;
+	private @Nullable LocalServerProcess process;
 
 	/**
 	 * Starts a server on a free port.
@@ -75,7 +66,7 @@ public final class RedisTestServer implements AutoCloseable {
 	private RedisTestServer(List<String> extraArguments) {
 		this.extraArguments = List.copyOf(extraArguments);
 		try {
-			this.port = freePort();
+			this.port = LocalServerProcess.freePort();
 			this.directory = Files.createTempDirectory("locksmith-redis-");
 		}
 		catch (IOException ex) {
@@ -140,12 +131,11 @@ public final class RedisTestServer implements AutoCloseable {
 					"127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no",
 					"--dir", this.directory.toString(), "--loglevel", "warning"));
 			command.addAll(this.extraArguments);
-			Process started = new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(this.directory.resolve("redis.log").toFile())
-				.start();
-			RUNNING.add(started);
+			LocalServerProcess started = LocalServerProcess.start("redis-server", command,
+					this.directory.resolve("redis.log"), false);
 			this.process = started;
-			awaitPong(started);
+			started.awaitReady(STARTUP_TIMEOUT, 20, "answer on port " + this.port,
+					() -> answersPing(host(), this.port));
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start " + command, ex);
@@ -156,18 +146,11 @@ public final class RedisTestServer implements AutoCloseable {
 	 * Kills the server at once (no save, so its data is gone), keeping the port for {@link #start()}.
 	 */
 	public synchronized void stop() {
-		Process running = this.process;
+		LocalServerProcess running = this.process;
 		if (running == null) {
 			return;
 		}
-		running.destroyForcibly();
-		try {
-			running.waitFor(10, TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		RUNNING.remove(running);
+		running.stop();
 		this.process = null;
 	}
 
@@ -214,23 +197,11 @@ public final class RedisTestServer implements AutoCloseable {
 	}
 
 	private void signal(String signal) {
-		Process running = this.process;
+		LocalServerProcess running = this.process;
 		if (running == null) {
 			throw new IllegalStateException("redis-server is not running");
 		}
-		try {
-			int exit = new ProcessBuilder("kill", signal, Long.toString(running.pid())).inheritIO().start().waitFor();
-			if (exit != 0) {
-				throw new IllegalStateException("kill " + signal + " exited with " + exit);
-			}
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Could not signal redis-server", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while signalling redis-server", ex);
-		}
+		running.signal(signal);
 	}
 
 	/**
@@ -246,31 +217,15 @@ public final class RedisTestServer implements AutoCloseable {
 		return "RedisTestServer[" + host() + ":" + this.port + "]";
 	}
 
-	private void awaitPong(Process started) throws IOException {
-		long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
-		while (System.nanoTime() < deadline) {
-			if (!started.isAlive()) {
-				throw new IllegalStateException("redis-server exited with " + started.exitValue() + ": "
-						+ Files.readString(this.directory.resolve("redis.log")));
-			}
-			if (answersPing()) {
-				return;
-			}
-			try {
-				Thread.sleep(20);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException("Interrupted while starting redis-server", ex);
-			}
-		}
-		throw new IllegalStateException("redis-server did not answer on port " + this.port + " within "
-				+ STARTUP_TIMEOUT);
-	}
-
-	private boolean answersPing() {
+	/**
+	 * Returns whether a Redis server (or sentinel) answers {@code PING} on a port now.
+	 * @param host the host
+	 * @param port the port
+	 * @return {@code true} on {@code +PONG}
+	 */
+	static boolean answersPing(String host, int port) {
 		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(host(), this.port), 200);
+			socket.connect(new InetSocketAddress(host, port), 200);
 			socket.setSoTimeout(500);
 			OutputStream out = socket.getOutputStream();
 			out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -288,7 +243,7 @@ public final class RedisTestServer implements AutoCloseable {
 	private static synchronized File executable() throws IOException {
 		File found = executable;
 		if (found == null) {
-			found = onPath();
+			found = LocalServerProcess.onPath("redis-server");
 			if (found == null) {
 				found = ExecutableProvider.newJarResourceProvider().get();
 				found.setExecutable(true);
@@ -296,20 +251,6 @@ public final class RedisTestServer implements AutoCloseable {
 			executable = found;
 		}
 		return found;
-	}
-
-	private static @Nullable File onPath() {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return null;
-		}
-		for (String dir : path.split(File.pathSeparator)) {
-			File candidate = new File(dir, "redis-server");
-			if (candidate.isFile() && candidate.canExecute()) {
-				return candidate;
-			}
-		}
-		return null;
 	}
 
 	private static synchronized ClientResources sharedClientResources() {
@@ -323,13 +264,6 @@ public final class RedisTestServer implements AutoCloseable {
 			clientResources = resources;
 		}
 		return resources;
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			socket.setReuseAddress(true);
-			return socket.getLocalPort();
-		}
 	}
 
 }

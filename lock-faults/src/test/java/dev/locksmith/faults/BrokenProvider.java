@@ -1,29 +1,19 @@
 package dev.locksmith.faults;
 
-import java.time.Duration;
-import java.util.List;
 import java.util.Random;
-import java.util.Set;
-import java.util.function.Consumer;
 
 import dev.locksmith.LeaseType;
-import dev.locksmith.LockInfo;
-import dev.locksmith.LockPage;
 import dev.locksmith.spi.Grant;
-import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSubscription;
-import dev.locksmith.spi.Renewal;
+import dev.locksmith.tck.ForwardingLockProvider;
 
 /**
  * A deliberately broken provider around a real one, to show that the checker catches a broken backend on
  * a real run: when a write/mutex lease is denied, it sometimes takes the key anyway (force-releasing the
  * holder and granting again), and in {@code steal-same-token} mode hands out the stolen lease's token.
  */
-final class BrokenProvider implements LockProvider {
-
-	private final LockProvider delegate;
+final class BrokenProvider extends ForwardingLockProvider {
 
 	private final boolean reuseToken;
 
@@ -36,10 +26,10 @@ final class BrokenProvider implements LockProvider {
 	 * @param seed the seed deciding which denials it overrides
 	 */
 	BrokenProvider(LockProvider delegate, String mode, long seed) {
+		super(delegate);
 		if (!mode.equals("steal") && !mode.equals("steal-same-token")) {
 			throw new IllegalArgumentException("BrokenProvider mode must be steal or steal-same-token, was " + mode);
 		}
-		this.delegate = delegate;
 		this.reuseToken = mode.equals("steal-same-token");
 		this.random = new Random(seed);
 	}
@@ -66,66 +56,6 @@ final class BrokenProvider implements LockProvider {
 
 	private synchronized boolean steal() {
 		return this.random.nextInt(4) == 0;
-	}
-
-	@Override
-	public boolean release(LeaseRef lease) {
-		return this.delegate.release(lease);
-	}
-
-	@Override
-	public boolean extend(LeaseRef lease, Duration ttl) {
-		return this.delegate.extend(lease, ttl);
-	}
-
-	@Override
-	public Set<LeaseRef> renew(List<Renewal> renewals) {
-		return this.delegate.renew(renewals);
-	}
-
-	@Override
-	public LockInfo inspect(String key) {
-		return this.delegate.inspect(key);
-	}
-
-	@Override
-	public LockPage list(String keyPrefix, int offset, int limit) {
-		return this.delegate.list(keyPrefix, offset, limit);
-	}
-
-	@Override
-	public boolean forceRelease(String key) {
-		return this.delegate.forceRelease(key);
-	}
-
-	@Override
-	public boolean notifiesReleases() {
-		return this.delegate.notifiesReleases();
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key) {
-		return this.delegate.subscribe(key);
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key, LeaseType type) {
-		return this.delegate.subscribe(key, type);
-	}
-
-	@Override
-	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
-		this.delegate.setLeaseLossListener(listener);
-	}
-
-	@Override
-	public void ping() {
-		this.delegate.ping();
-	}
-
-	@Override
-	public void close() {
-		this.delegate.close();
 	}
 
 }

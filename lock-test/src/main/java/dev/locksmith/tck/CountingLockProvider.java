@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 
 import dev.locksmith.LockInfo;
 import dev.locksmith.LockPage;
@@ -22,9 +21,7 @@ import dev.locksmith.spi.Renewal;
  * (every call throws {@link LockProviderUnavailableException}) to test failure handling. Not a mock:
  * every call that is not failed goes to the real backend.
  */
-public final class CountingLockProvider implements LockProvider {
-
-	private final LockProvider delegate;
+public final class CountingLockProvider extends ForwardingLockProvider {
 
 	/** Calls to {@link #acquire}. */
 	public final AtomicInteger acquires = new AtomicInteger();
@@ -42,7 +39,7 @@ public final class CountingLockProvider implements LockProvider {
 	 * @param delegate the real provider
 	 */
 	public CountingLockProvider(LockProvider delegate) {
-		this.delegate = delegate;
+		super(delegate);
 	}
 
 	/**
@@ -65,11 +62,6 @@ public final class CountingLockProvider implements LockProvider {
 		if (reason != null) {
 			throw new LockProviderUnavailableException(key, reason, null);
 		}
-	}
-
-	@Override
-	public String name() {
-		return this.delegate.name();
 	}
 
 	@Override
@@ -124,34 +116,31 @@ public final class CountingLockProvider implements LockProvider {
 	}
 
 	@Override
-	public boolean notifiesReleases() {
-		return this.delegate.notifiesReleases();
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key) {
-		return this.delegate.subscribe(key);
-	}
-
-	@Override
-	public ReleaseSubscription subscribe(String key, dev.locksmith.LeaseType type) {
-		return this.delegate.subscribe(key, type);
-	}
-
-	@Override
-	public void setLeaseLossListener(Consumer<LeaseRef> listener) {
-		this.delegate.setLeaseLossListener(listener);
-	}
-
-	@Override
 	public void ping() {
 		check("ping");
 		this.delegate.ping();
 	}
 
+	/**
+	 * Returns {@code false}, whatever the delegate queues: the contract kit drives every provider through the
+	 * engine's unqueued wait (subscribe, then try again), which its attempt counts assume. A provider's
+	 * waiter queue is tested by its own tests.
+	 * @return {@code false}
+	 */
 	@Override
-	public void close() {
-		this.delegate.close();
+	public boolean queuesWaiters() {
+		return false;
+	}
+
+	/**
+	 * Subscribes to the key's releases for the request's lease type, as an unqueued waiter (see
+	 * {@link #queuesWaiters()}).
+	 * @param request the waiting acquisition's request
+	 * @return an armed subscription
+	 */
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		return subscribe(request.key(), request.type());
 	}
 
 }

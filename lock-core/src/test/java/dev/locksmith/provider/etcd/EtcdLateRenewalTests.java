@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.locksmith.LeaseType;
 import dev.locksmith.LockProviderUnavailableException;
+import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.Renewal;
 import dev.locksmith.testsupport.EtcdTestServer;
@@ -75,16 +76,10 @@ class EtcdLateRenewalTests {
 
 	@Test
 	void aRenewalAppliedAfterALaterOneDoesNotMoveTheKeyBack() throws Exception {
-		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
-			.requestTimeout(Duration.ofSeconds(1))
-			.build()) {
-			String key = "late-" + UUID.randomUUID();
-			LeaseRequest request = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a",
-					Duration.ofSeconds(5), 1, 1, Map.of());
+		try (EtcdLockProvider provider = delayedProvider()) {
+			LeaseRequest request = write("late-" + UUID.randomUUID());
 			assertThat(provider.acquire(request).isGranted()).isTrue();
 			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
-			ByteSequence leaseKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(key, LeaseType.WRITE,
-					request.leaseId());
 
 			this.hold.armForNextTxn();
 			assertThatExceptionOfType(LockProviderUnavailableException.class).as("the first renewal gets no answer")
@@ -92,10 +87,10 @@ class EtcdLateRenewalTests {
 			assertThat(this.hold.isHolding()).isTrue();
 
 			assertThat(provider.renew(renewal)).as("the next renewal extends the lease").contains(request.ref());
-			long renewedOn = current(leaseKey).getLease();
+			long renewedOn = current(request.ref()).getLease();
 
 			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).as("the held renewal reached etcd").isTrue();
-			KeyValue after = current(leaseKey);
+			KeyValue after = current(request.ref());
 			assertThat(after).as("the lease is still there").isNotNull();
 			assertThat(after.getLease()).as("still on the etcd lease of the renewal that was reported done")
 				.isEqualTo(renewedOn);
@@ -105,22 +100,16 @@ class EtcdLateRenewalTests {
 
 	@Test
 	void aRenewalWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
-		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
-			.requestTimeout(Duration.ofSeconds(1))
-			.build()) {
-			String key = "applied-" + UUID.randomUUID();
-			LeaseRequest request = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a",
-					Duration.ofSeconds(5), 1, 1, Map.of());
+		try (EtcdLockProvider provider = delayedProvider()) {
+			LeaseRequest request = write("applied-" + UUID.randomUUID());
 			assertThat(provider.acquire(request).isGranted()).isTrue();
 			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
-			ByteSequence leaseKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(key, LeaseType.WRITE,
-					request.leaseId());
-			long before = current(leaseKey).getModRevision();
+			long before = current(request.ref()).getModRevision();
 
 			this.hold.armForNextTxn();
 			assertThatExceptionOfType(LockProviderUnavailableException.class).isThrownBy(() -> provider.renew(renewal));
 			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
-			assertThat(current(leaseKey).getModRevision()).as("the renewal was applied, its answer lost")
+			assertThat(current(request.ref()).getModRevision()).as("the renewal was applied, its answer lost")
 				.isGreaterThan(before);
 
 			assertThat(provider.renew(renewal)).as("the next renewal finds the lease where the lost one put it")
@@ -132,24 +121,18 @@ class EtcdLateRenewalTests {
 
 	@Test
 	void anExtendWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
-		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
-			.requestTimeout(Duration.ofSeconds(1))
-			.build()) {
-			String key = "extended-" + UUID.randomUUID();
-			LeaseRequest request = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a",
-					Duration.ofSeconds(5), 1, 1, Map.of());
+		try (EtcdLockProvider provider = delayedProvider()) {
+			LeaseRequest request = write("extended-" + UUID.randomUUID());
 			assertThat(provider.acquire(request).isGranted()).isTrue();
 			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
-			ByteSequence leaseKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(key, LeaseType.WRITE,
-					request.leaseId());
-			long before = current(leaseKey).getModRevision();
+			long before = current(request.ref()).getModRevision();
 
 			// the extend's read and lease grant are answered; its transaction is applied but the answer lost
 			this.hold.armForNextTxn();
 			assertThatExceptionOfType(LockProviderUnavailableException.class)
 				.isThrownBy(() -> provider.extend(request.ref(), Duration.ofSeconds(8)));
 			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
-			assertThat(current(leaseKey).getModRevision()).as("the extend was applied, its answer lost")
+			assertThat(current(request.ref()).getModRevision()).as("the extend was applied, its answer lost")
 				.isGreaterThan(before);
 
 			assertThat(provider.renew(renewal)).as("the next renewal finds the lease where the lost extend put it")
@@ -161,9 +144,7 @@ class EtcdLateRenewalTests {
 
 	@Test
 	void aTickLeaseIsNotRevokedWhileLeasesOfABatchWhoseAnswerWasLostMayBeOnIt() throws Exception {
-		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
-			.requestTimeout(Duration.ofSeconds(1))
-			.build()) {
+		try (EtcdLockProvider provider = delayedProvider()) {
 			// 101 leases of one TTL: one renewal is two transactions on one tick lease, 100 leases and 1
 			List<Renewal> renewals = new ArrayList<>();
 			for (int i = 0; i < 101; i++) {
@@ -173,22 +154,17 @@ class EtcdLateRenewalTests {
 				renewals.add(new Renewal(request.ref(), Duration.ofSeconds(30)));
 			}
 			Renewal last = renewals.get(100);
-			ByteSequence lastKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(last.lease().key(),
-					LeaseType.WRITE, last.lease().leaseId());
 
 			// the one-lease transaction is applied, its answer lost; the other is answered
 			this.hold.armForNextTxn((request) -> ((TxnRequest) request).getSuccessCount() == 1);
 			assertThatExceptionOfType(LockProviderUnavailableException.class).isThrownBy(() -> provider.renew(renewals));
 			assertThat(this.hold.sendHeldRequest(10, TimeUnit.SECONDS)).isTrue();
-			long tickLease = current(lastKey).getLease();
+			long tickLease = current(last.lease()).getLease();
 
 			// the next renewal moves the 100 off that tick lease: the lease in doubt is still on it
 			assertThat(provider.renew(renewals)).as("every lease is renewed").hasSize(101);
 			for (Renewal renewal : renewals) {
-				assertThat(current(new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(renewal.lease().key(),
-						LeaseType.WRITE, renewal.lease().leaseId())))
-					.as("%s is still there", renewal.lease().key())
-					.isNotNull();
+				assertThat(current(renewal.lease())).as("%s is still there", renewal.lease().key()).isNotNull();
 			}
 			assertThat(this.raw.getLeaseClient().timeToLive(tickLease, LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS)
 				.getTTL()).as("nothing is lost with the earlier tick lease").isNotZero();
@@ -197,12 +173,9 @@ class EtcdLateRenewalTests {
 
 	@Test
 	void aPartialReleaseWhoseAnswerWasLostButWhichWasAppliedIsNotTakenForALoss() throws Exception {
-		try (EtcdLockProvider provider = EtcdLockProvider.builder(this.delayed)
-			.requestTimeout(Duration.ofSeconds(1))
-			.build()) {
+		try (EtcdLockProvider provider = delayedProvider()) {
 			String key = "reduced-" + UUID.randomUUID();
-			LeaseRequest request = new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "a",
-					Duration.ofSeconds(5), 3, 4, Map.of());
+			LeaseRequest request = threeOfFourPermits(key);
 			assertThat(provider.acquire(request).isGranted()).isTrue();
 			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
 
@@ -232,8 +205,7 @@ class EtcdLateRenewalTests {
 			.build();
 				EtcdLockProvider provider = EtcdLockProvider.builder(client).requestTimeout(Duration.ofSeconds(30)).build()) {
 			String key = "renewed-then-reduced-" + UUID.randomUUID();
-			LeaseRequest request = new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "a",
-					Duration.ofSeconds(5), 3, 4, Map.of());
+			LeaseRequest request = threeOfFourPermits(key);
 			assertThat(provider.acquire(request).isGranted()).isTrue();
 			List<Renewal> renewal = List.of(new Renewal(request.ref(), Duration.ofSeconds(5)));
 
@@ -253,7 +225,24 @@ class EtcdLateRenewalTests {
 		}
 	}
 
-	private @Nullable KeyValue current(ByteSequence leaseKey) throws Exception {
+	private EtcdLockProvider delayedProvider() {
+		return EtcdLockProvider.builder(this.delayed).requestTimeout(Duration.ofSeconds(1)).build();
+	}
+
+	private static LeaseRequest write(String key) {
+		return new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "a", Duration.ofSeconds(5), 1, 1,
+				Map.of());
+	}
+
+	private static LeaseRequest threeOfFourPermits(String key) {
+		return new LeaseRequest(key, LeaseType.PERMITS, UUID.randomUUID().toString(), "a", Duration.ofSeconds(5), 3, 4,
+				Map.of());
+	}
+
+	/** The lease's key-value in etcd, or {@code null} if it is gone. */
+	private @Nullable KeyValue current(LeaseRef lease) throws Exception {
+		ByteSequence leaseKey = new EtcdKeys(EtcdLockProvider.DEFAULT_NAMESPACE).leaseKey(lease.key(), lease.type(),
+				lease.leaseId());
 		List<KeyValue> kvs = this.raw.getKVClient().get(leaseKey).get(5, TimeUnit.SECONDS).getKvs();
 		return kvs.isEmpty() ? null : kvs.get(0);
 	}

@@ -259,49 +259,18 @@ class RedisFairQueueTests {
 		int processes = 6;
 		int rounds = 25;
 		String key = "fair:" + UUID.randomUUID();
-		List<LettuceConnectionFactory> factories = new ArrayList<>();
-		List<RedisLockProvider> providers = new ArrayList<>();
-		List<LockEngine> engines = new ArrayList<>();
-		for (int i = 0; i < processes; i++) {
-			LettuceConnectionFactory own = redis.connectionFactory();
-			RedisLockProvider each = RedisLockProvider.builder(own).build();
-			factories.add(own);
-			providers.add(each);
-			engines.add(Locksmith.builder(each).build());
-		}
-		try {
+		try (Processes running = new Processes(processes)) {
 			// the first attempt of a waiting acquisition is queued: at most processes - 1 ahead, doubled for a
 			// claim missed on a slow machine
-			ManyProcessesFairness.check(engines, key, rounds, 2 * processes);
-		}
-		finally {
-			engines.forEach(LockEngine::close);
-			providers.forEach(RedisLockProvider::close);
-			factories.forEach(LettuceConnectionFactory::destroy);
+			ManyProcessesFairness.check(running.engines, key, rounds, 2 * processes);
 		}
 	}
 
 	@Test
 	void writersGivingUpAsTheKeyIsHandedToThemNeverOverlapAnyoneAndTokensIncrease() throws Exception {
-		int processes = 4;
-		List<LettuceConnectionFactory> factories = new ArrayList<>();
-		List<RedisLockProvider> providers = new ArrayList<>();
-		List<LockEngine> engines = new ArrayList<>();
-		for (int i = 0; i < processes; i++) {
-			LettuceConnectionFactory own = redis.connectionFactory();
-			RedisLockProvider each = RedisLockProvider.builder(own).build();
-			factories.add(own);
-			providers.add(each);
-			engines.add(Locksmith.builder(each).build());
-		}
-		try {
-			int writes = FairQueueChaos.run(engines, "chaos:" + UUID.randomUUID(), 3, 60);
+		try (Processes running = new Processes(4)) {
+			int writes = FairQueueChaos.run(running.engines, "chaos:" + UUID.randomUUID(), 3, 60);
 			assertThat(writes).isPositive();
-		}
-		finally {
-			engines.forEach(LockEngine::close);
-			providers.forEach(RedisLockProvider::close);
-			factories.forEach(LettuceConnectionFactory::destroy);
 		}
 	}
 
@@ -403,6 +372,34 @@ class RedisFairQueueTests {
 
 	private static String key() {
 		return "fair:" + UUID.randomUUID();
+	}
+
+	/** Engines that each have their own connection factory and provider (each its own "process"). */
+	private static final class Processes implements AutoCloseable {
+
+		final List<LockEngine> engines = new ArrayList<>();
+
+		private final List<RedisLockProvider> providers = new ArrayList<>();
+
+		private final List<LettuceConnectionFactory> factories = new ArrayList<>();
+
+		Processes(int count) {
+			for (int i = 0; i < count; i++) {
+				LettuceConnectionFactory own = redis.connectionFactory();
+				RedisLockProvider each = RedisLockProvider.builder(own).build();
+				this.factories.add(own);
+				this.providers.add(each);
+				this.engines.add(Locksmith.builder(each).build());
+			}
+		}
+
+		@Override
+		public void close() {
+			this.engines.forEach(LockEngine::close);
+			this.providers.forEach(RedisLockProvider::close);
+			this.factories.forEach(LettuceConnectionFactory::destroy);
+		}
+
 	}
 
 }

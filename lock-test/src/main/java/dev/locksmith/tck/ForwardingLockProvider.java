@@ -1,4 +1,4 @@
-package dev.locksmith.engine;
+package dev.locksmith.tck;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,13 +16,21 @@ import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 
 /**
- * Passes every call to a real provider; tests override the calls whose replies they lose, delay or fail.
+ * A provider that passes every call, the {@link LockProvider} interface's default methods included, to a
+ * real provider. Subclasses override only the calls they count, delay, lose or fail, and may call the
+ * delegate directly. Every method of the SPI is forwarded here, so a new SPI method is a compile error in
+ * this class until it is forwarded too, and never silently answered by the interface's default in a test.
  */
-class ForwardingProvider implements LockProvider {
+public abstract class ForwardingLockProvider implements LockProvider {
 
-	final LockProvider delegate;
+	/** The provider every call goes to. */
+	protected final LockProvider delegate;
 
-	ForwardingProvider(LockProvider delegate) {
+	/**
+	 * Wraps {@code delegate}.
+	 * @param delegate the real provider
+	 */
+	protected ForwardingLockProvider(LockProvider delegate) {
 		this.delegate = delegate;
 	}
 
@@ -84,6 +92,16 @@ class ForwardingProvider implements LockProvider {
 	@Override
 	public ReleaseSubscription subscribe(String key, LeaseType type) {
 		return this.delegate.subscribe(key, type);
+	}
+
+	@Override
+	public boolean queuesWaiters() {
+		return this.delegate.queuesWaiters();
+	}
+
+	@Override
+	public ReleaseSubscription subscribe(LeaseRequest request) {
+		return this.delegate.subscribe(request);
 	}
 
 	@Override
