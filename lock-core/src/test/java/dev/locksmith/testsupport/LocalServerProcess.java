@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class LocalServerProcess {
 
+	/** Ports this JVM handed out already: never twice, so a stopped server's port stays its own for a restart. */
+	private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+
 	private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
 	static {
@@ -140,9 +144,46 @@ final class LocalServerProcess {
 	 * @throws IOException if no socket can be opened
 	 */
 	static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			socket.setReuseAddress(true);
-			return socket.getLocalPort();
+		int[] range = ephemeralRange();
+		int low = 10_000;
+		int high = Math.min(range[0], 65_536);
+		if (high - low < 1_000) { // an unusual ephemeral range: take the space above it instead
+			low = Math.max(range[1] + 1, 10_000);
+			high = 65_536;
+		}
+		java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+		for (int attempt = 0; attempt < 500; attempt++) {
+			int port = random.nextInt(low, high);
+			if (HANDED_OUT.add(port) && bindable(port)) {
+				return port;
+			}
+		}
+		throw new IOException("No free port between " + low + " and " + high + " after 500 tries");
+	}
+
+	/**
+	 * The kernel's ephemeral port range ({@code [low, high]}), from which outgoing connections take their
+	 * local ports. A port for a server is picked outside it: a port that {@code new ServerSocket(0)} said was
+	 * free is in that range, and an outgoing connection (say between two etcd members starting at once) can
+	 * take it before the server binds it ("address already in use").
+	 */
+	static int[] ephemeralRange() {
+		try {
+			String[] parts = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+			return new int[] { Integer.parseInt(parts[0]), Integer.parseInt(parts[1]) };
+		}
+		catch (IOException | RuntimeException ex) {
+			return new int[] { 32_768, 60_999 }; // Linux's default
+		}
+	}
+
+	private static boolean bindable(int port) {
+		try (ServerSocket socket = new ServerSocket()) {
+			socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
 		}
 	}
 
