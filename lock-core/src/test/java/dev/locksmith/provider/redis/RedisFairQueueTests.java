@@ -18,6 +18,7 @@ import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.testsupport.FairQueueChaos;
 import dev.locksmith.testsupport.ManyProcessesFairness;
 import dev.locksmith.testsupport.RedisTestServer;
+import dev.locksmith.testsupport.WriterAmongReaders;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -385,6 +386,149 @@ class RedisFairQueueTests {
 			assertThat(provider.acquire(writer).fencingToken()).isGreaterThan(held.fencingToken());
 			provider.release(writer.ref());
 		}
+	}
+
+	@Test
+	void aWriterAmongAStreamOfOverlappingReadersOfOtherProcessesIsGrantedOnceTheReadersInsideLeave()
+			throws Exception {
+		int readers = 4;
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i <= readers; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		try {
+			// queued, the writer holds new readers back: the readers inside leave within MAX_HOLD, then the
+			// last one's release hands it the key; 10 s leaves room for a loaded machine
+			Duration waited = WriterAmongReaders.run(engines.subList(0, readers), engines.get(readers),
+					"readers:" + UUID.randomUUID(), Duration.ofSeconds(10));
+			System.out.println("writer among " + readers + " readers waited " + waited.toMillis() + " ms");
+		}
+		finally {
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void readersArrivingAfterAQueuedWriterAreGrantedAfterIt() throws InterruptedException {
+		String key = key();
+		LeaseRequest inside = read(key);
+		Grant held = provider.acquire(inside);
+		assertThat(held.isGranted()).isTrue();
+		LeaseRequest writer = request(key);
+		LeaseRequest late = read(key);
+		try (ReleaseSubscription writerWaits = provider.subscribe(writer);
+				ReleaseSubscription lateWaits = provider.subscribe(late)) {
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			Grant denied = provider.acquire(late);
+			assertThat(denied.isGranted()).as("a reader arriving after a queued writer").isFalse();
+			assertThat(denied.retryAfter()).isPositive()
+				.isLessThanOrEqualTo(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS + LeaseScripts.CLAIM_MILLIS));
+			assertThat(provider.acquire(inside).fencingToken()).as("a reader inside goes on (re-sent attempt)")
+				.isEqualTo(held.fencingToken());
+
+			assertThat(provider.release(inside.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(writer.leaseId());
+			assertThat(writerWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant written = provider.acquire(writer);
+			assertThat(written.fencingToken()).isGreaterThan(held.fencingToken());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+
+			assertThat(provider.release(writer.ref())).isTrue();
+			assertThat(lateWaits.await(TimeUnit.SECONDS.toNanos(10))).as("the writer's release wakes the reader")
+				.isTrue();
+			Grant read = provider.acquire(late);
+			assertThat(read.isGranted()).isTrue();
+			assertThat(read.fencingToken()).isGreaterThan(written.fencingToken());
+			provider.release(late.ref());
+		}
+	}
+
+	@Test
+	void aReaderHeldBackByAQueuedWriterIsWokenWhenTheWriterGivesUp() throws InterruptedException {
+		String key = key();
+		LeaseRequest inside = read(key);
+		provider.acquire(inside);
+		LeaseRequest writer = request(key);
+		LeaseRequest late = read(key);
+		try (ReleaseSubscription lateWaits = provider.subscribe(late)) {
+			try (ReleaseSubscription writerWaits = provider.subscribe(writer)) {
+				assertThat(provider.acquire(writer).isGranted()).isFalse();
+				assertThat(provider.acquire(late).isGranted()).isFalse();
+			} // the writer gives up
+			assertThat(lateWaits.await(TimeUnit.SECONDS.toNanos(10))).as("woken by the writer leaving the queue")
+				.isTrue();
+			assertThat(provider.acquire(late).isGranted()).isTrue();
+			provider.release(late.ref());
+			provider.release(inside.ref());
+		}
+	}
+
+	@Test
+	void aDeadQueuedWriterHoldsNewReadersBackNoLongerThanItsQueueEntryLives() {
+		String key = key();
+		LeaseRequest inside = read(key);
+		provider.acquire(inside); // stays inside throughout: the key is never handed to the dead writer
+		LeaseRequest dead = request(key);
+		LeaseRequest late = read(key);
+		ReleaseSubscription never = provider.subscribe(dead); // its process dies: no more attempts, never closes
+		try (ReleaseSubscription lateWaits = provider.subscribe(late)) {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			long queuedAt = System.nanoTime();
+			Grant denied = provider.acquire(late);
+			assertThat(denied.isGranted()).isFalse();
+			assertThat(denied.retryAfter())
+				.isLessThanOrEqualTo(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS + LeaseScripts.CLAIM_MILLIS));
+			// the dead writer's entry lapses QUEUE_ENTRY_MILLIS after its last attempt
+			await().atMost(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS + 3_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(late).isGranted());
+			assertThat(Duration.ofNanos(System.nanoTime() - queuedAt))
+				.isGreaterThanOrEqualTo(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS - 50));
+			provider.release(late.ref());
+			provider.release(inside.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
+	void aDeadWriterHandedTheKeyByTheLastReaderBlocksReadersNoLongerThanTheClaimTime() {
+		String key = key();
+		LeaseRequest inside = read(key);
+		provider.acquire(inside);
+		LeaseRequest dead = request(key);
+		LeaseRequest late = read(key);
+		ReleaseSubscription never = provider.subscribe(dead); // never claims, never closes
+		try (ReleaseSubscription lateWaits = provider.subscribe(late)) {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			provider.release(inside.ref());
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			long handedAt = System.nanoTime();
+			await().atMost(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 3_000))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> provider.acquire(late).isGranted());
+			assertThat(Duration.ofNanos(System.nanoTime() - handedAt))
+				.isGreaterThanOrEqualTo(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS - 50));
+			provider.release(late.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	private static LeaseRequest read(String key) {
+		return new LeaseRequest(key, LeaseType.READ, UUID.randomUUID().toString(), "test-owner", Duration.ofSeconds(10),
+				1, 1, Map.of());
 	}
 
 	private static LeaseRequest permits(String key, int count) {
