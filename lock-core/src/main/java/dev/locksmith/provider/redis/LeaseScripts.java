@@ -252,6 +252,21 @@ final class LeaseScripts {
 			    redis.call('PEXPIRE', KEYS[5], QUEUE_MS)
 			    hint = math.min(hint, REFRESH_MS)
 			  end
+			elseif typ == 'R' then
+			  -- writer preference: no new reader while a live writer waits (readers inside go on, above)
+			  local head, e = queueHead(KEYS[4], KEYS[5], now)
+			  if head then
+			    if latest == 0 then
+			      -- free, yet the head has not taken it: hand it over, as a writer's attempt does
+			      handOff(KEYS[1], KEYS[2], KEYS[4], KEYS[5], now, nowUs, ARGV[8], ARGV[9], ARGV[10])
+			      hint = CLAIM_MS
+			    else
+			      -- retry by the time a dead head's entry has lapsed and a claim handed to it meanwhile too
+			      local ahead = tonumber(string.match(e, '^(%d+)')) - now + CLAIM_MS
+			      if not blocked or ahead < hint then hint = ahead end
+			    end
+			    blocked = true
+			  end
 			end
 			if blocked then
 			  if redis.call('PTTL', KEYS[3]) < hint + WAIT_SLACK_MS then
@@ -277,11 +292,18 @@ final class LeaseScripts {
 	 * live and the wait flag is set.
 	 */
 	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + QUEUE + """
-			if redis.call('HDEL', KEYS[5], ARGV[1]) == 1 then
+			local left = redis.call('HDEL', KEYS[5], ARGV[1]) == 1
+			if left then
 			  redis.call('LREM', KEYS[4], 1, ARGV[1])
 			end
 			local v = redis.call('HGET', KEYS[1], ARGV[1])
-			if not v then return 0 end
+			if not v then
+			  -- a writer that gave up: the readers it held back may go on once no live writer waits
+			  if left and redis.call('EXISTS', KEYS[2]) == 1 and not queueHead(KEYS[4], KEYS[5], now) then
+			    publish(ARGV[2], ARGV[3], ARGV[4])
+			  end
+			  return 0
+			end
 			if redis.call('HLEN', KEYS[1]) == 1 then
 			  redis.call('DEL', KEYS[1])
 			else
