@@ -33,6 +33,16 @@ package dev.locksmith.provider.redis;
  * waiter that died never claims, so its lease lapses after the claim time. While the queue has a live
  * head, a free key is granted to the head only.
  *
+ * <p><b>Readers and a queued writer.</b> Readers are not queued, but while the queue has a live head no new
+ * read lease is granted (writer preference): readers inside go on (a re-sent attempt of theirs is granted,
+ * renewals work), the last one's release hands the key to the head, and the readers held back are woken by
+ * the plain release message that follows when no writer is left in the queue (the last writer's release,
+ * or a writer leaving the queue). So a stream of readers cannot starve a queued writer. A reader held back
+ * is told to retry by the time the head's entry lapses plus {@link #CLAIM_MILLIS}, so a queued writer that
+ * died holds new readers back at most {@link #QUEUE_ENTRY_MILLIS} after its last attempt, plus
+ * {@link #CLAIM_MILLIS} if the key was handed to it meanwhile. Permit leases are not held back: only write
+ * waiters are queued.
+ *
  * <p>The hash tag {@code {K}} puts all these keys in one Redis Cluster slot.
  */
 final class LeaseScripts {
@@ -166,8 +176,10 @@ final class LeaseScripts {
 	 * (positive) when granted, or {@code -1 - hintMs} when denied, where the hint is how long until the
 	 * blocking leases expire (for a queued waiter at most {@link #QUEUE_REFRESH_MILLIS}); a denial also sets
 	 * the wait flag to last at least the hint plus the slack. A write attempt is denied while the queue has
-	 * a live head other than itself, even on a free key; a free key is then handed to that head
-	 * (as by a release), so a head that died blocks it for the claim time only.
+	 * a live head other than itself, and a read attempt while it has any live head, even on a free key; a
+	 * free key is then handed to that head (as by a release), so a head that died blocks it for the claim
+	 * time only. A read attempt held back by the queue is told to retry by the time the head's entry lapses
+	 * plus {@link #CLAIM_MILLIS}, or earlier if the leases blocking it expire earlier.
 	 *
 	 * <p>Idempotent per lease id: when the hash already holds a live lease with this id, type and permit
 	 * count (a re-sent attempt whose first reply was lost, or a waiter claiming the key handed to it), its
@@ -289,7 +301,8 @@ final class LeaseScripts {
 	 * Takes the lease id out of the queue (a waiter that gives up), then deletes the lease. Returns 1 if the
 	 * lease was live, 0 otherwise. When the key is then free and the queue has a live head, hands the key to
 	 * it (publishing the hand-off); otherwise publishes the backend key on the channel when the lease was
-	 * live and the wait flag is set.
+	 * live and the wait flag is set. A waiter that left the queue without a lease publishes the key when
+	 * no live head is left and the wait flag is set, which wakes the readers it held back.
 	 */
 	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + QUEUE + """
 			local left = redis.call('HDEL', KEYS[5], ARGV[1]) == 1
