@@ -526,6 +526,29 @@ class RedisFairQueueTests {
 		}
 	}
 
+	@Test
+	void anUncontendedReadStaysOneScriptCallWithOneQueueLookupInside() {
+		String key = key();
+		LeaseRequest warmUp = read(key); // loads the scripts, so no NOSCRIPT round trip is counted
+		provider.acquire(warmUp);
+		provider.release(warmUp.ref());
+		long evalsha = calls("evalsha");
+		long lindex = calls("lindex");
+		LeaseRequest read = read(key);
+		assertThat(provider.acquire(read).isGranted()).isTrue();
+		assertThat(calls("evalsha") - evalsha).as("round trips of an uncontended read").isEqualTo(1);
+		assertThat(calls("lindex") - lindex).as("queue look-ups inside its script").isEqualTo(1);
+		provider.release(read.ref());
+	}
+
+	/** Calls of a command, scripts' inner calls included ({@code INFO commandstats}). */
+	private static long calls(String command) {
+		try (RedisConnection connection = factory.getConnection()) {
+			String line = connection.serverCommands().info("commandstats").getProperty("cmdstat_" + command, "calls=0,");
+			return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
+		}
+	}
+
 	private static LeaseRequest read(String key) {
 		return new LeaseRequest(key, LeaseType.READ, UUID.randomUUID().toString(), "test-owner", Duration.ofSeconds(10),
 				1, 1, Map.of());
