@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import dev.locksmith.LeaseInfo;
 import dev.locksmith.LeaseType;
+import dev.locksmith.LockHandle;
+import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.engine.LockEngine;
 import dev.locksmith.spi.Grant;
@@ -497,6 +500,38 @@ class RedisFairQueueTests {
 		}
 		finally {
 			never.close();
+		}
+	}
+
+	@Test
+	void aReaderWaitingInAnotherProcessBehindADeadQueuedWriterIsGrantedWithinTheBoundWithoutAnyRelease()
+			throws Exception {
+		String key = key();
+		LeaseRequest inside = read(key);
+		provider.acquire(inside); // stays inside: no release happens, so no message wakes the reader
+		LeaseRequest dead = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // its process dies: no more attempts, never closes
+		LettuceConnectionFactory own = redis.connectionFactory();
+		RedisLockProvider readerProvider = RedisLockProvider.builder(own).build();
+		LockEngine readerProcess = Locksmith.builder(readerProvider).build();
+		try {
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			long queuedAt = System.nanoTime();
+			Optional<LockHandle> read = readerProcess.readWrite(key).tryRead(LockOptions.waitTime(Duration.ofSeconds(20)));
+			Duration waited = Duration.ofNanos(System.nanoTime() - queuedAt);
+			assertThat(read).as("read granted once the dead writer's entry lapsed").isPresent();
+			read.get().close();
+			// held back until the entry lapsed, then woken by its retry hint (entry + claim at most), plus the
+			// engine's hint slack and a second for a loaded machine
+			assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS - 50))
+				.isLessThan(Duration.ofMillis(LeaseScripts.QUEUE_ENTRY_MILLIS + LeaseScripts.CLAIM_MILLIS + 1_000));
+			provider.release(inside.ref());
+		}
+		finally {
+			never.close();
+			readerProcess.close();
+			readerProvider.close();
+			own.destroy();
 		}
 	}
 
