@@ -576,6 +576,142 @@ class RedisFairQueueTests {
 		provider.release(read.ref());
 	}
 
+	@Test
+	void aThreadThatReadsAKeyReadsItAgainWhileAWriterOfAnotherProcessIsQueued() throws Exception {
+		String key = key();
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		java.util.concurrent.ExecutorService writerThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+		try {
+			LockHandle outer = engines.get(0).readWrite(key).tryRead(LockOptions.waitTime(Duration.ZERO)).orElseThrow();
+			java.util.concurrent.Future<Optional<LockHandle>> writer = writerThread
+				.submit(() -> engines.get(1).readWrite(key).tryWrite(LockOptions.waitTime(Duration.ofSeconds(20))));
+			await().atMost(Duration.ofSeconds(10)).until(() -> queueLength(key) == 1);
+			// like ReentrantReadWriteLock (fair or not), a thread already reading gets its nested read at once;
+			// holding it back would make the thread wait for the writer, which waits for the thread's outer read
+			long askedAt = System.nanoTime();
+			Optional<LockHandle> inner = engines.get(0).readWrite(key).tryRead(LockOptions.waitTime(Duration.ofSeconds(3)));
+			Duration waited = Duration.ofNanos(System.nanoTime() - askedAt);
+			assertThat(inner).as("nested read while a writer is queued (waited %d ms)", waited.toMillis()).isPresent();
+			assertThat(inner.get().fencingToken()).isGreaterThan(outer.fencingToken());
+			assertThat(writer.isDone()).as("the writer waits for both reads").isFalse();
+			inner.get().close();
+			outer.close();
+			LockHandle written = writer.get(20, TimeUnit.SECONDS).orElseThrow();
+			assertThat(written.fencingToken()).isGreaterThan(inner.get().fencingToken());
+			written.close();
+		}
+		finally {
+			writerThread.shutdownNow();
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	@Test
+	void aReaderDeniedByAWriterIsNotLeftAsleepWhenTheKeyIsHandedToADeadQueuedWriter() throws InterruptedException {
+		String key = key();
+		LeaseRequest holder = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofSeconds(30), 1, 1, Map.of());
+		provider.acquire(holder);
+		LeaseRequest late = read(key);
+		LeaseRequest dead = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // queues, then its process dies
+		try (ReleaseSubscription lateWaits = provider.subscribe(late)) {
+			Grant denied = provider.acquire(late); // before any writer queued: told to wait for the holder's TTL
+			assertThat(denied.isGranted()).isFalse();
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			assertThat(provider.release(holder.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			long releasedAt = System.nanoTime();
+			// the key is free for the reader once the dead writer's claim lapses (CLAIM_MILLIS after the release):
+			// the reader must be woken by then, or its hint must not be later
+			boolean woken = lateWaits.await(TimeUnit.MILLISECONDS.toNanos(LeaseScripts.CLAIM_MILLIS + 2_000));
+			Duration retryAt = woken ? Duration.ofNanos(System.nanoTime() - releasedAt) : denied.retryAfter();
+			assertThat(retryAt).as("reader's next attempt after the release (woken: %s)", woken)
+				.isLessThanOrEqualTo(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000));
+			await().atMost(Duration.ofSeconds(5)).until(() -> provider.acquire(late).isGranted());
+			provider.release(late.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
+	void twoQueuedWritersHoldReadersBackUntilTheSecondReleasesAfterTheFirstGaveUp() throws InterruptedException {
+		String key = key();
+		LeaseRequest inside = read(key);
+		Grant in = provider.acquire(inside);
+		LeaseRequest first = request(key);
+		LeaseRequest second = request(key);
+		LeaseRequest late = read(key);
+		try (ReleaseSubscription lateWaits = provider.subscribe(late);
+				ReleaseSubscription secondWaits = provider.subscribe(second)) {
+			try (ReleaseSubscription firstWaits = provider.subscribe(first)) {
+				assertThat(provider.acquire(first).isGranted()).isFalse();
+				assertThat(provider.acquire(second).isGranted()).isFalse();
+				assertThat(provider.acquire(late).isGranted()).isFalse();
+			} // the first gives up: the second still waits, so the reader stays held back and is not woken
+			assertThat(lateWaits.await(TimeUnit.MILLISECONDS.toNanos(300))).isFalse();
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(provider.release(inside.ref())).isTrue();
+			assertThat(holders(key)).containsExactly(second.leaseId());
+			assertThat(secondWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant written = provider.acquire(second);
+			assertThat(written.fencingToken()).isGreaterThan(in.fencingToken());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			assertThat(provider.release(second.ref())).isTrue();
+			assertThat(lateWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			Grant read = provider.acquire(late);
+			assertThat(read.fencingToken()).isGreaterThan(written.fencingToken());
+			provider.release(late.ref());
+		}
+	}
+
+	@Test
+	void readersThatExpireInsteadOfReleasingLetTheQueuedWriterInAndItsReleaseWakesHeldBackReaders()
+			throws InterruptedException {
+		String key = key();
+		LeaseRequest inside = new LeaseRequest(key, LeaseType.READ, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofMillis(600), 1, 1, Map.of()); // its process dies: never released, never renewed
+		Grant in = provider.acquire(inside);
+		LeaseRequest writer = request(key);
+		LeaseRequest late = read(key);
+		try (ReleaseSubscription lateWaits = provider.subscribe(late);
+				ReleaseSubscription writerWaits = provider.subscribe(writer)) {
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			Grant written = await().atMost(Duration.ofSeconds(5))
+				.until(() -> provider.acquire(writer), Grant::isGranted);
+			assertThat(written.fencingToken()).isGreaterThan(in.fencingToken());
+			assertThat(provider.acquire(late).isGranted()).isFalse();
+			// a reader re-sending a lost read while the writer holds: still refused
+			assertThat(provider.acquire(inside).isGranted()).isFalse();
+			assertThat(provider.release(writer.ref())).isTrue();
+			assertThat(lateWaits.await(TimeUnit.SECONDS.toNanos(10))).isTrue();
+			assertThat(provider.acquire(late).fencingToken()).isGreaterThan(written.fencingToken());
+			provider.release(late.ref());
+			provider.release(inside.ref());
+		}
+	}
+
+	private static long queueLength(String key) {
+		try (RedisConnection connection = factory.getConnection()) {
+			Long length = connection.listCommands().lLen(RedisKeys.queueKeyBytes(key));
+			return (length != null) ? length : 0;
+		}
+	}
+
 	/** Calls of a command, scripts' inner calls included ({@code INFO commandstats}). */
 	private static long calls(String command) {
 		try (RedisConnection connection = factory.getConnection()) {
