@@ -40,7 +40,9 @@ package dev.locksmith.provider.redis;
  * or a writer leaving the queue). So a stream of readers cannot starve a queued writer. A reader held back
  * is told to retry by the time the head's entry lapses plus {@link #CLAIM_MILLIS}, so a queued writer that
  * died holds new readers back at most {@link #QUEUE_ENTRY_MILLIS} after its last attempt, plus
- * {@link #CLAIM_MILLIS} if the key was handed to it meanwhile. Permit leases are not held back: only write
+ * {@link #CLAIM_MILLIS} if the key was handed to it meanwhile. A read nested in a live read of the same
+ * thread (lease id {@code <outer lease id>:<n>}, given by the engine) is not held back: the thread would
+ * wait for the writer, which waits for the thread's outer read. Permit leases are not held back: only write
  * waiters are queued.
  *
  * <p>The hash tag {@code {K}} puts all these keys in one Redis Cluster slot.
@@ -267,6 +269,11 @@ final class LeaseScripts {
 			elseif typ == 'R' then
 			  -- writer preference: no new reader while a live writer waits (readers inside go on, above)
 			  local head, e = queueHead(KEYS[4], KEYS[5], now)
+			  -- except a read nested in a live read of the same thread ('<outer lease id>:<n>', see LockEngine):
+			  -- held back, the thread would wait for the writer, which waits for the thread's outer read
+			  local outer = head and string.match(ARGV[1], '^(.+):%w+$')
+			  local ov = outer and redis.call('HGET', KEYS[1], outer)
+			  if ov and string.match(ov, '^%d+|%d+|%d+|R|') then head = nil end
 			  if head then
 			    if latest == 0 then
 			      -- free, yet the head has not taken it: hand it over, as a writer's attempt does

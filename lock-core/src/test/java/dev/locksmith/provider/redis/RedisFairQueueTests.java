@@ -618,6 +618,72 @@ class RedisFairQueueTests {
 	}
 
 	@Test
+	void onlyAReadNestedInALiveReadPassesAQueuedWriter() {
+		String key = key();
+		String outerId = UUID.randomUUID() + ":1";
+		LeaseRequest outer = new LeaseRequest(key, LeaseType.READ, outerId, "test-owner", Duration.ofSeconds(10), 1, 1,
+				Map.of());
+		Grant in = provider.acquire(outer);
+		LeaseRequest writer = request(key);
+		try (ReleaseSubscription writerWaits = provider.subscribe(writer)) {
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			assertThat(provider.acquire(readWithId(key, UUID.randomUUID() + ":1:2")).isGranted())
+				.as("nested in a read that is not there").isFalse();
+			assertThat(provider.acquire(readWithId(key, outerId + "2")).isGranted()).as("not nested").isFalse();
+			Grant nested = provider.acquire(readWithId(key, outerId + ":2"));
+			assertThat(nested.isGranted()).as("nested in the live read").isTrue();
+			assertThat(nested.fencingToken()).isGreaterThan(in.fencingToken());
+			provider.release(new dev.locksmith.spi.LeaseRef(key, LeaseType.READ, outerId + ":2"));
+			provider.release(outer.ref());
+			assertThat(holders(key)).containsExactly(writer.leaseId());
+			assertThat(provider.acquire(readWithId(key, outerId + ":3")).isGranted())
+				.as("nested in a read released meanwhile").isFalse();
+			assertThat(provider.acquire(writer).fencingToken()).isGreaterThan(nested.fencingToken());
+			provider.release(writer.ref());
+		}
+	}
+
+	@Test
+	void anotherThreadOfTheProcessThatReadsIsStillHeldBackByAQueuedWriter() throws Exception {
+		String key = key();
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+		try {
+			LockHandle outer = engines.get(0).readWrite(key).tryRead(LockOptions.waitTime(Duration.ZERO)).orElseThrow();
+			java.util.concurrent.Future<Optional<LockHandle>> writer = threads
+				.submit(() -> engines.get(1).readWrite(key).tryWrite(LockOptions.waitTime(Duration.ofSeconds(20))));
+			await().atMost(Duration.ofSeconds(10)).until(() -> queueLength(key) == 1);
+			Optional<LockHandle> other = threads
+				.submit(() -> engines.get(0).readWrite(key).tryRead(LockOptions.waitTime(Duration.ofMillis(500))))
+				.get(10, TimeUnit.SECONDS);
+			assertThat(other).as("a new reader on another thread of the reading process").isEmpty();
+			outer.close();
+			LockHandle written = writer.get(20, TimeUnit.SECONDS).orElseThrow();
+			assertThat(written.fencingToken()).isGreaterThan(outer.fencingToken());
+			written.close();
+		}
+		finally {
+			threads.shutdownNow();
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
+	private static LeaseRequest readWithId(String key, String leaseId) {
+		return new LeaseRequest(key, LeaseType.READ, leaseId, "test-owner", Duration.ofSeconds(10), 1, 1, Map.of());
+	}
+
+	@Test
 	void aReaderDeniedByAWriterIsNotLeftAsleepWhenTheKeyIsHandedToADeadQueuedWriter() throws InterruptedException {
 		String key = key();
 		LeaseRequest holder = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner",
