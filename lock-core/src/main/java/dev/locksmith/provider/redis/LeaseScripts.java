@@ -307,7 +307,9 @@ final class LeaseScripts {
 	 * channel (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}).
 	 * Takes the lease id out of the queue (a waiter that gives up), then deletes the lease. Returns 1 if the
 	 * lease was live, 0 otherwise. When the key is then free and the queue has a live head, hands the key to
-	 * it (publishing the hand-off); otherwise publishes the backend key on the channel when the lease was
+	 * it (publishing the hand-off, and then the key too when no live head is left and the wait flag is set,
+	 * which wakes the readers and permit waiters, so a waiter that never claims cannot leave them asleep
+	 * until the released lease's expiry); otherwise publishes the backend key on the channel when the lease was
 	 * live and the wait flag is set. A waiter that left the queue without a lease publishes the key when
 	 * no live head is left and the wait flag is set, which wakes the readers it held back.
 	 */
@@ -334,6 +336,11 @@ final class LeaseScripts {
 			if tonumber(string.match(v, '^(%d+)')) <= now then live = 0 end
 			if redis.call('EXISTS', KEYS[1]) == 0
 			    and handOff(KEYS[1], KEYS[3], KEYS[4], KEYS[5], now, nowUs, ARGV[2], ARGV[3], ARGV[4]) then
+			  -- no writer left queued: wake the readers and permit waiters too (they retry by the claim time), or
+			  -- a waiter that died without claiming would leave them asleep until the old holder's TTL ran out
+			  if redis.call('EXISTS', KEYS[2]) == 1 and not queueHead(KEYS[4], KEYS[5], now) then
+			    publish(ARGV[2], ARGV[3], ARGV[4])
+			  end
 			  return live
 			end
 			if live == 1 and redis.call('EXISTS', KEYS[2]) == 1 then
