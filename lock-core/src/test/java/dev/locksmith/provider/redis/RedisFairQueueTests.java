@@ -679,6 +679,69 @@ class RedisFairQueueTests {
 		}
 	}
 
+	@Test
+	void aReadLeaseInsideIsExtendedAndRenewedWhileAWriterIsQueued() {
+		String key = key();
+		LeaseRequest inside = read(key);
+		provider.acquire(inside);
+		LeaseRequest writer = request(key);
+		try (ReleaseSubscription writerWaits = provider.subscribe(writer)) {
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			assertThat(provider.extend(inside.ref(), Duration.ofSeconds(20))).isTrue();
+			assertThat(provider.renew(List.of(new dev.locksmith.spi.Renewal(inside.ref(), Duration.ofSeconds(20)))))
+				.containsExactly(inside.ref());
+			assertThat(provider.acquire(writer).isGranted()).isFalse();
+			provider.release(inside.ref());
+			assertThat(provider.acquire(writer).isGranted()).isTrue();
+			provider.release(writer.ref());
+		}
+	}
+
+	@Test
+	void aReaderOfAnotherProcessIsGrantedAmongOneWriterThatReacquiresAtOnceAfterEachRelease() throws Exception {
+		String key = key();
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			LettuceConnectionFactory own = redis.connectionFactory();
+			RedisLockProvider each = RedisLockProvider.builder(own).build();
+			factories.add(own);
+			providers.add(each);
+			engines.add(Locksmith.builder(each).build());
+		}
+		java.util.concurrent.ExecutorService writerThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+		java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+		java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+		try {
+			java.util.concurrent.Future<?> writer = writerThread.submit(() -> {
+				while (!stop.get()) {
+					try (LockHandle held = engines.get(1).readWrite(key).write(LockOptions.waitTime(Duration.ofSeconds(10)))) {
+						writes.incrementAndGet();
+						java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+					}
+				}
+			});
+			await().atMost(Duration.ofSeconds(10)).until(() -> writes.get() > 2);
+			int before = writes.get();
+			long askedAt = System.nanoTime();
+			Optional<LockHandle> read = engines.get(0).readWrite(key).tryRead(LockOptions.waitTime(Duration.ofSeconds(5)));
+			System.out.println("reader among one writer waited " + (System.nanoTime() - askedAt) / 1_000_000 + " ms, "
+					+ (writes.get() - before) + " writes meanwhile");
+			stop.set(true);
+			assertThat(read).as("a reader among %d writes of one writer", writes.get()).isPresent();
+			read.get().close();
+			writer.get(20, TimeUnit.SECONDS);
+		}
+		finally {
+			stop.set(true);
+			writerThread.shutdownNow();
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
+		}
+	}
+
 	private static LeaseRequest readWithId(String key, String leaseId) {
 		return new LeaseRequest(key, LeaseType.READ, leaseId, "test-owner", Duration.ofSeconds(10), 1, 1, Map.of());
 	}
