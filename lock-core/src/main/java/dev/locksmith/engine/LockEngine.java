@@ -71,8 +71,11 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	/** Name given to locks acquired without {@link LockOptions#withName}. */
 	public static final String DEFAULT_NAME = "default";
 
-	/** The longest outer lease id a nested read's id extends (see {@code nestedReadLeaseId}). */
-	private static final int MAX_NESTED_OUTER_ID_LENGTH = 128;
+	/**
+	 * The longest outer lease id a nested read's id extends, so that the id fits every provider (JDBC: 128
+	 * characters).
+	 */
+	private static final int MAX_NESTED_OUTER_ID_LENGTH = 100;
 
 	/** Added to a denied grant's hint so that a waiter wakes just after the blocking lease expired. */
 	private static final long HINT_SLACK_NANOS = 1_000_000L;
