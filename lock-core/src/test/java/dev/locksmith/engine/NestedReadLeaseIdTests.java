@@ -1,7 +1,6 @@
 package dev.locksmith.engine;
 
 import dev.locksmith.LockHandle;
-import dev.locksmith.LockOptions;
 import dev.locksmith.Locksmith;
 import dev.locksmith.provider.memory.MemoryLockProvider;
 import org.junit.jupiter.api.Test;
