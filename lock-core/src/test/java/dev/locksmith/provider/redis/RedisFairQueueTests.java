@@ -777,6 +777,35 @@ class RedisFairQueueTests {
 	}
 
 	@Test
+	void aReaderDeniedByAWriterIsNotLeftAsleepWhenAForceReleaseHandsTheKeyToADeadQueuedWriter()
+			throws InterruptedException {
+		String key = key();
+		LeaseRequest holder = new LeaseRequest(key, LeaseType.WRITE, UUID.randomUUID().toString(), "test-owner",
+				Duration.ofSeconds(30), 1, 1, Map.of());
+		provider.acquire(holder);
+		LeaseRequest late = read(key);
+		LeaseRequest dead = request(key);
+		ReleaseSubscription never = provider.subscribe(dead); // queues, then its process dies
+		try (ReleaseSubscription lateWaits = provider.subscribe(late)) {
+			Grant denied = provider.acquire(late);
+			assertThat(denied.isGranted()).isFalse();
+			assertThat(provider.acquire(dead).isGranted()).isFalse();
+			assertThat(provider.forceRelease(key)).isTrue();
+			assertThat(holders(key)).containsExactly(dead.leaseId());
+			long releasedAt = System.nanoTime();
+			boolean woken = lateWaits.await(TimeUnit.MILLISECONDS.toNanos(LeaseScripts.CLAIM_MILLIS + 2_000));
+			Duration retryAt = woken ? Duration.ofNanos(System.nanoTime() - releasedAt) : denied.retryAfter();
+			assertThat(retryAt).as("reader's next attempt after the force release (woken: %s)", woken)
+				.isLessThanOrEqualTo(Duration.ofMillis(LeaseScripts.CLAIM_MILLIS + 2_000));
+			await().atMost(Duration.ofSeconds(5)).until(() -> provider.acquire(late).isGranted());
+			provider.release(late.ref());
+		}
+		finally {
+			never.close();
+		}
+	}
+
+	@Test
 	void twoQueuedWritersHoldReadersBackUntilTheSecondReleasesAfterTheFirstGaveUp() throws InterruptedException {
 		String key = key();
 		LeaseRequest inside = read(key);
