@@ -444,7 +444,8 @@ final class LeaseScripts {
 	 * Force release. KEYS: lease hash, fencing counter, queue, queue entries. ARGV: release channel (the
 	 * key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Deletes every
 	 * lease; returns 1 if any was live. Hands the key to the queue's live head if there is one (publishing
-	 * the hand-off), else publishes the key if any lease was live. The fencing counter is kept.
+	 * the hand-off), and publishes the key if any lease was live, unless a writer is left queued after the
+	 * hand-off. The fencing counter is kept.
 	 */
 	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + PUBLISH + QUEUE + """
 			local all = redis.call('HGETALL', KEYS[1])
@@ -455,7 +456,9 @@ final class LeaseScripts {
 			redis.call('DEL', KEYS[1])
 			local handed = handOff(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now, nowUs, ARGV[1], ARGV[2], ARGV[3])
 			if live == 0 then return 0 end
-			if not handed then publish(ARGV[1], ARGV[2], ARGV[3]) end
+			-- after a hand-off, the key too when no writer is left queued: readers and permit waiters retry by
+			-- the claim time (as after a release)
+			if not handed or not queueHead(KEYS[3], KEYS[4], now) then publish(ARGV[1], ARGV[2], ARGV[3]) end
 			return 1
 			""");
 
