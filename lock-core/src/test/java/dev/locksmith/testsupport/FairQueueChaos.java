@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * counts: a writer is never inside with anyone else, a reader never with a writer, writers' fencing
  * tokens strictly increase in grant order, handed-off grants included, every grant's token is above the
  * tokens of the writes (for a reader) or of all grants (for a writer) before it, a read nested in a read of
- * the same thread is granted at once (with a writer queued too) and overlaps no writer, and once every thread is done no
- * lease is left (a key handed to a waiter that gave up was released by its giving up).
+ * the same thread is granted at once (with a writer queued too) and overlaps no writer, and once every
+ * thread is done no lease is left (a key handed to a waiter that gave up was released by its giving up).
  */
 public final class FairQueueChaos {
 
@@ -51,6 +51,7 @@ public final class FairQueueChaos {
 		AtomicInteger readers = new AtomicInteger();
 		AtomicInteger violations = new AtomicInteger();
 		AtomicInteger nestedDenied = new AtomicInteger();
+		LockOptions noWait = LockOptions.waitTime(Duration.ZERO);
 		List<Long> tokens = new ArrayList<>(); // guarded by the write lock under test
 		AtomicLong lastWriteToken = new AtomicLong(); // the last write grant's token, set inside the write lock
 		AtomicLong highestToken = new AtomicLong(); // the highest token of any grant so far, set inside it
@@ -95,15 +96,16 @@ public final class FairQueueChaos {
 										}
 										highestToken.accumulateAndGet(held.fencingToken(), Math::max);
 										if (kind % 2 == 0) {
-											// a read nested in this thread's read: granted at once, even with a writer queued
-											Optional<LockHandle> nested = lock.tryRead(LockOptions.waitTime(Duration.ZERO));
+											// nested in this thread's read: granted at once, even with a writer queued
+											Optional<LockHandle> nested = lock.tryRead(noWait);
 											if (nested.isEmpty()) {
 												nestedDenied.incrementAndGet();
 											}
 											else {
 												try (LockHandle inner = nested.get()) {
 													readers.incrementAndGet();
-													if (writers.get() != 0 || inner.fencingToken() <= held.fencingToken()) {
+													if (writers.get() != 0
+															|| inner.fencingToken() <= held.fencingToken()) {
 														violations.incrementAndGet();
 													}
 													highestToken.accumulateAndGet(inner.fencingToken(), Math::max);
