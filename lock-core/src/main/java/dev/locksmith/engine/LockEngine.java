@@ -71,6 +71,12 @@ public final class LockEngine implements MutexService, AutoCloseable {
 	/** Name given to locks acquired without {@link LockOptions#withName}. */
 	public static final String DEFAULT_NAME = "default";
 
+	/**
+	 * The longest outer lease id a nested read's id extends, so that the id fits every provider (JDBC: 128
+	 * characters).
+	 */
+	private static final int MAX_NESTED_OUTER_ID_LENGTH = 100;
+
 	/** Added to a denied grant's hint so that a waiter wakes just after the blocking lease expired. */
 	private static final long HINT_SLACK_NANOS = 1_000_000L;
 
@@ -653,6 +659,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		if (threadBound && type != LeaseType.PERMITS) {
 			checkNotHeldByThisThread(key, backendKey, type);
 		}
+		String nestedLeaseId = (threadBound && type == LeaseType.READ) ? nestedReadLeaseId(backendKey) : null;
 		LockOptions resolved = resolve(options);
 		if (Boolean.TRUE.equals(resolved.autoExtend())) {
 			LockOptions.requireRenewalFits("MutexService." + method, resolved.ttl(), resolved.renewalPeriod(),
@@ -663,7 +670,7 @@ public final class LockEngine implements MutexService, AutoCloseable {
 		long start = this.clock.nanoTime();
 		Attempt attempt;
 		try {
-			attempt = acquireLoop(key, type, permits, limit, resolved, null, start);
+			attempt = acquireLoop(key, type, permits, limit, resolved, nestedLeaseId, start);
 		}
 		catch (RuntimeException | Error ex) {
 			observed.failed(ex);
@@ -856,6 +863,34 @@ public final class LockEngine implements MutexService, AutoCloseable {
 			Thread.currentThread().interrupt();
 			return INTERRUPTED;
 		}
+	}
+
+	/**
+	 * The lease id of a read nested in a read this thread holds on the key: {@code <outer lease id>:<n>}, so
+	 * that a provider that holds new readers back while a writer waits (Redis) can tell it from a new reader
+	 * and let it in, as {@link java.util.concurrent.locks.ReentrantReadWriteLock} lets a thread that already
+	 * reads read again: holding it back would leave the thread waiting for the writer, which waits for the
+	 * thread's outer read. The outer read is this thread's live read with the shortest id; {@code null} (a
+	 * fresh id) when there is none, or when its id is already long (a chain of nested reads, each outliving
+	 * the one it was nested in).
+	 */
+	private @Nullable String nestedReadLeaseId(String backendKey) {
+		HeldLease[] handles = this.heldByKey.get(backendKey);
+		if (handles == null) {
+			return null;
+		}
+		Thread current = Thread.currentThread();
+		String outer = null;
+		for (HeldLease handle : handles) {
+			if (handle.acquiringThread == current && handle.isHeld() && handle.type() == LeaseType.READ
+					&& (outer == null || handle.ref.leaseId().length() < outer.length())) {
+				outer = handle.ref.leaseId();
+			}
+		}
+		if (outer == null || outer.length() > MAX_NESTED_OUTER_ID_LENGTH) {
+			return null;
+		}
+		return outer + ":" + Long.toString(this.leaseCounter.incrementAndGet(), 36);
 	}
 
 	private void checkNotHeldByThisThread(String key, String backendKey, LeaseType type) {

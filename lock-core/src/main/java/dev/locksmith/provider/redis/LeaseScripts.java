@@ -33,6 +33,18 @@ package dev.locksmith.provider.redis;
  * waiter that died never claims, so its lease lapses after the claim time. While the queue has a live
  * head, a free key is granted to the head only.
  *
+ * <p><b>Readers and a queued writer.</b> Readers are not queued, but while the queue has a live head no new
+ * read lease is granted (writer preference): readers inside go on (a re-sent attempt of theirs is granted,
+ * renewals work), the last one's release hands the key to the head, and the readers held back are woken by
+ * the plain release message that follows when no writer is left in the queue (the last writer's release,
+ * or a writer leaving the queue). So a stream of readers cannot starve a queued writer. A reader held back
+ * is told to retry by the time the head's entry lapses plus {@link #CLAIM_MILLIS}, so a queued writer that
+ * died holds new readers back at most {@link #QUEUE_ENTRY_MILLIS} after its last attempt, plus
+ * {@link #CLAIM_MILLIS} if the key was handed to it meanwhile. A read nested in a live read of the same
+ * thread (lease id {@code <outer lease id>:<n>}, given by the engine) is not held back: the thread would
+ * wait for the writer, which waits for the thread's outer read. Permit leases are not held back: only write
+ * waiters are queued.
+ *
  * <p>The hash tag {@code {K}} puts all these keys in one Redis Cluster slot.
  */
 final class LeaseScripts {
@@ -166,8 +178,10 @@ final class LeaseScripts {
 	 * (positive) when granted, or {@code -1 - hintMs} when denied, where the hint is how long until the
 	 * blocking leases expire (for a queued waiter at most {@link #QUEUE_REFRESH_MILLIS}); a denial also sets
 	 * the wait flag to last at least the hint plus the slack. A write attempt is denied while the queue has
-	 * a live head other than itself, even on a free key; a free key is then handed to that head
-	 * (as by a release), so a head that died blocks it for the claim time only.
+	 * a live head other than itself, and a read attempt while it has any live head, even on a free key; a
+	 * free key is then handed to that head (as by a release), so a head that died blocks it for the claim
+	 * time only. A read attempt held back by the queue is told to retry by the time the head's entry lapses
+	 * plus {@link #CLAIM_MILLIS}, or earlier if the leases blocking it expire earlier.
 	 *
 	 * <p>Idempotent per lease id: when the hash already holds a live lease with this id, type and permit
 	 * count (a re-sent attempt whose first reply was lost, or a waiter claiming the key handed to it), its
@@ -252,6 +266,26 @@ final class LeaseScripts {
 			    redis.call('PEXPIRE', KEYS[5], QUEUE_MS)
 			    hint = math.min(hint, REFRESH_MS)
 			  end
+			elseif typ == 'R' then
+			  -- writer preference: no new reader while a live writer waits (readers inside go on, above)
+			  local head, e = queueHead(KEYS[4], KEYS[5], now)
+			  -- except a read nested in a live read of the same thread ('<outer lease id>:<n>', see LockEngine):
+			  -- held back, the thread would wait for the writer, which waits for the thread's outer read
+			  local outer = head and string.match(ARGV[1], '^(.+):%w+$')
+			  local ov = outer and redis.call('HGET', KEYS[1], outer)
+			  if ov and string.match(ov, '^%d+|%d+|%d+|R|') then head = nil end
+			  if head then
+			    if latest == 0 then
+			      -- free, yet the head has not taken it: hand it over, as a writer's attempt does
+			      handOff(KEYS[1], KEYS[2], KEYS[4], KEYS[5], now, nowUs, ARGV[8], ARGV[9], ARGV[10])
+			      hint = CLAIM_MS
+			    else
+			      -- retry by the time a dead head's entry has lapsed and a claim handed to it meanwhile too
+			      local ahead = tonumber(string.match(e, '^(%d+)')) - now + CLAIM_MS
+			      if not blocked or ahead < hint then hint = ahead end
+			    end
+			    blocked = true
+			  end
 			end
 			if blocked then
 			  if redis.call('PTTL', KEYS[3]) < hint + WAIT_SLACK_MS then
@@ -273,15 +307,25 @@ final class LeaseScripts {
 	 * channel (the key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}).
 	 * Takes the lease id out of the queue (a waiter that gives up), then deletes the lease. Returns 1 if the
 	 * lease was live, 0 otherwise. When the key is then free and the queue has a live head, hands the key to
-	 * it (publishing the hand-off); otherwise publishes the backend key on the channel when the lease was
-	 * live and the wait flag is set.
+	 * it (publishing the hand-off, and then the key too when no live head is left and the wait flag is set,
+	 * which wakes the readers and permit waiters, so a waiter that never claims cannot leave them asleep
+	 * until the released lease's expiry); otherwise publishes the backend key on the channel when the lease was
+	 * live and the wait flag is set. A waiter that left the queue without a lease publishes the key when
+	 * no live head is left and the wait flag is set, which wakes the readers it held back.
 	 */
 	static final LuaScript RELEASE = new LuaScript("release", NOW + SETTLE + PUBLISH + QUEUE + """
-			if redis.call('HDEL', KEYS[5], ARGV[1]) == 1 then
+			local left = redis.call('HDEL', KEYS[5], ARGV[1]) == 1
+			if left then
 			  redis.call('LREM', KEYS[4], 1, ARGV[1])
 			end
 			local v = redis.call('HGET', KEYS[1], ARGV[1])
-			if not v then return 0 end
+			if not v then
+			  -- a writer that gave up: the readers it held back may go on once no live writer waits
+			  if left and redis.call('EXISTS', KEYS[2]) == 1 and not queueHead(KEYS[4], KEYS[5], now) then
+			    publish(ARGV[2], ARGV[3], ARGV[4])
+			  end
+			  return 0
+			end
 			if redis.call('HLEN', KEYS[1]) == 1 then
 			  redis.call('DEL', KEYS[1])
 			else
@@ -292,6 +336,11 @@ final class LeaseScripts {
 			if tonumber(string.match(v, '^(%d+)')) <= now then live = 0 end
 			if redis.call('EXISTS', KEYS[1]) == 0
 			    and handOff(KEYS[1], KEYS[3], KEYS[4], KEYS[5], now, nowUs, ARGV[2], ARGV[3], ARGV[4]) then
+			  -- no writer left queued: wake the readers and permit waiters too (they retry by the claim time), or
+			  -- a waiter that died without claiming would leave them asleep until the old holder's TTL ran out
+			  if redis.call('EXISTS', KEYS[2]) == 1 and not queueHead(KEYS[4], KEYS[5], now) then
+			    publish(ARGV[2], ARGV[3], ARGV[4])
+			  end
 			  return live
 			end
 			if live == 1 and redis.call('EXISTS', KEYS[2]) == 1 then
@@ -395,7 +444,8 @@ final class LeaseScripts {
 	 * Force release. KEYS: lease hash, fencing counter, queue, queue entries. ARGV: release channel (the
 	 * key's shard channel when sharded), backend key, sharded ({@code '1'} or {@code '0'}). Deletes every
 	 * lease; returns 1 if any was live. Hands the key to the queue's live head if there is one (publishing
-	 * the hand-off), else publishes the key if any lease was live. The fencing counter is kept.
+	 * the hand-off), and publishes the key if any lease was live, unless a writer is left queued after the
+	 * hand-off. The fencing counter is kept.
 	 */
 	static final LuaScript FORCE_RELEASE = new LuaScript("force-release", NOW + PUBLISH + QUEUE + """
 			local all = redis.call('HGETALL', KEYS[1])
@@ -406,7 +456,9 @@ final class LeaseScripts {
 			redis.call('DEL', KEYS[1])
 			local handed = handOff(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now, nowUs, ARGV[1], ARGV[2], ARGV[3])
 			if live == 0 then return 0 end
-			if not handed then publish(ARGV[1], ARGV[2], ARGV[3]) end
+			-- after a hand-off, the key too when no writer is left queued: readers and permit waiters retry by
+			-- the claim time (as after a release)
+			if not handed or not queueHead(KEYS[3], KEYS[4], now) then publish(ARGV[1], ARGV[2], ARGV[3]) end
 			return 1
 			""");
 

@@ -230,7 +230,8 @@ public final class RedisLockProvider implements LockProvider {
 
 	/**
 	 * Returns {@code true}: waiting write acquisitions are queued per key, first come first served, and a
-	 * release hands the key to the oldest live waiter (see {@link LeaseScripts}).
+	 * release hands the key to the oldest live waiter; no new reader is granted while a writer is queued
+	 * (see {@link LeaseScripts}).
 	 * @return {@code true}
 	 */
 	@Override

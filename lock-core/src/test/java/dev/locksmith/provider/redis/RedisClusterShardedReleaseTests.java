@@ -1,6 +1,7 @@
 package dev.locksmith.provider.redis;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.tck.CountingLockProvider;
 import dev.locksmith.testsupport.FairQueueChaos;
+import dev.locksmith.testsupport.WriterAmongReaders;
 import dev.locksmith.testsupport.RedisClusterTestServer;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.MigrateArgs;
@@ -691,6 +693,35 @@ class RedisClusterShardedReleaseTests {
 		}
 		finally {
 			engines.forEach(LockEngine::close);
+		}
+	}
+
+	/**
+	 * A writer among a steady stream of overlapping readers, each reader its own provider on the cluster: once
+	 * queued, the writer holds new readers back and is granted when the readers inside have left; no reader
+	 * overlaps it and the readers behind it are granted after it (see {@link WriterAmongReaders}).
+	 */
+	@Test
+	void aQueuedWriterOnAClusterIsNotStarvedByAStreamOfReaders() throws Exception {
+		int readers = 3;
+		List<LettuceConnectionFactory> factories = new ArrayList<>();
+		List<RedisLockProvider> providers = new ArrayList<>();
+		List<LockEngine> engines = new ArrayList<>();
+		try {
+			for (int i = 0; i <= readers; i++) {
+				LettuceConnectionFactory own = cluster.connectionFactory();
+				factories.add(own);
+				RedisLockProvider each = RedisLockProvider.builder(own).build();
+				providers.add(each);
+				engines.add(Locksmith.builder(each).build());
+			}
+			WriterAmongReaders.run(engines.subList(0, readers), engines.get(readers), "readers:" + System.nanoTime(),
+					Duration.ofSeconds(10));
+		}
+		finally {
+			engines.forEach(LockEngine::close);
+			providers.forEach(RedisLockProvider::close);
+			factories.forEach(LettuceConnectionFactory::destroy);
 		}
 	}
 
