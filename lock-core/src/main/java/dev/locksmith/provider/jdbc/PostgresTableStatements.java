@@ -49,13 +49,21 @@ final class PostgresTableStatements extends TableStatements {
 		String name = table.name();
 		this.bumpCounter = insertKeyRow("now()") + " ON CONFLICT (lock_key, lease_id) DO UPDATE SET fencing_token = "
 				+ name + ".fencing_token + 1 RETURNING fencing_token";
+		// The release need not wait for its WAL flush: set_config(…, true) turns synchronous_commit off for this
+		// statement's own transaction only (the implicit one in autocommit mode, the provider's explicit one
+		// otherwise; the provider never runs it in a caller's transaction), so the pooled connection commits
+		// synchronously again afterwards. Losing a release in a crash is safe: after the restart the lease row is
+		// back and the key looks held until its TTL runs out by the database clock, which is what an unreleased
+		// lease of a crashed process does anyway; no token is issued or reused by it (the grant, which bumps the
+		// counter, still commits synchronously), so fencing is unaffected. Its NOTIFY is sent at commit as before.
 		// pg_notify only while the key row's wait flag (its expires_at) is in the future; the flag is looked up by
 		// the key parameter: correlated with the CTE, the lookup got slower as the table grew
 		this.release = "WITH released AS (DELETE FROM " + name + " WHERE lock_key = ? AND lease_id = ? AND lease_type = ?"
 				+ " AND lease_id <> '' AND expires_at > now() RETURNING lock_key),"
 				+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE EXISTS (SELECT 1 FROM " + name
 				+ " k WHERE k.lock_key = ? AND k.lease_id = '' AND k.expires_at > now()))"
-				+ " SELECT (SELECT count(*) FROM notified) FROM released";
+				// the release commits asynchronously (see the comment above)
+				+ " SELECT (SELECT count(*) FROM notified), set_config('synchronous_commit', 'off', true) FROM released";
 		this.flagWaiter = "UPDATE " + name + " SET expires_at = GREATEST(expires_at, " + NOW_PLUS_MILLIS + ")"
 				+ " WHERE lock_key = ? AND lease_id = ''";
 		this.lockAndExtend = readCommitted ? lockKeyRow() + "; " + extend() : null;

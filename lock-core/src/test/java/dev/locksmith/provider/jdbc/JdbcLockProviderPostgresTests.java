@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,6 +106,33 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 			assertThat(provider.release(readerHeld.ref())).isTrue();
 			List<String> notified = Notifications.collect(listener, Set.of(quiet, watchedByWriter, watchedByReader), 2);
 			assertThat(notified).containsExactly(watchedByWriter, watchedByReader);
+		}
+	}
+
+	/**
+	 * Issue 15: a release commits asynchronously only in its own implicit transaction; the pooled connection it
+	 * ran on (the pool's only one) still commits synchronously afterwards.
+	 */
+	@Test
+	void connectionBackInThePoolAfterAReleaseStillCommitsSynchronously() throws Exception {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(dataSource.getJdbcUrl());
+		config.setUsername(dataSource.getUsername());
+		config.setMaximumPoolSize(1);
+		config.setMinimumIdle(0);
+		// the embedded test server's default is off
+		config.setConnectionInitSql("SET synchronous_commit = on");
+		try (HikariDataSource single = new HikariDataSource(config)) {
+			try (JdbcLockProvider provider = JdbcLockProvider.builder(single).build()) {
+				LeaseRequest lease = request(key(), LeaseType.WRITE, Duration.ofSeconds(30));
+				assertThat(provider.acquire(lease).isGranted()).isTrue();
+				assertThat(provider.release(lease.ref())).isTrue();
+				assertThat(provider.release(lease.ref())).isFalse();
+			}
+			try (Connection connection = single.getConnection()) {
+				assertThat(connection.getAutoCommit()).isTrue();
+				assertThat(JdbcLockProviderPostgresRepeatableReadTests.synchronousCommit(connection)).isEqualTo("on");
+			}
 		}
 	}
 
