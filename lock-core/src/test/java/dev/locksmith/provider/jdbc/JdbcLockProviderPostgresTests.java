@@ -136,6 +136,87 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 		}
 	}
 
+	/**
+	 * Issue 15: a denial must not write. Once the key's wait flag is up, further denials of writers (the
+	 * one-round-trip path) and readers (the read-then-transaction path) leave the counter row untouched: no new
+	 * version (xmin) and no row lock (xmax), so they assign no transaction id and flush no WAL.
+	 */
+	@Test
+	void repeatedDenialsWriteNothing() throws Exception {
+		try (JdbcLockProvider holderSide = JdbcLockProvider.builder(dataSource).build();
+				JdbcLockProvider waiterSide = JdbcLockProvider.builder(dataSource).build()) {
+			String key = key();
+			LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(holderSide.acquire(holder).isGranted()).isTrue();
+			// the first denial raises the wait flag
+			assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+			String before = counterRowVersion(key);
+			for (int i = 0; i < 20; i++) {
+				assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+				assertThat(waiterSide.acquire(request(key, LeaseType.READ, Duration.ofSeconds(30))).isGranted()).isFalse();
+			}
+			assertThat(counterRowVersion(key)).isEqualTo(before);
+			assertThat(holderSide.release(holder.ref())).isTrue();
+			assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isTrue();
+		}
+	}
+
+	/**
+	 * Issue 15, no lost wake-up, with a second provider instance as the waiting "process": the holder's release
+	 * takes its snapshot, then (held up on the lease row by a third session) deletes only after the waiter's
+	 * first denial ran. The waiter must then either be granted or be notified. Before the release locked the
+	 * counter row, the denial committed its wait flag after the release's snapshot, the release did not see it
+	 * and sent no notification, and the waiter slept until the holder's TTL.
+	 */
+	@Test
+	void aReleaseRacingTheFirstDenialStillWakesTheWaiter() throws Exception {
+		try (JdbcLockProvider holderSide = JdbcLockProvider.builder(dataSource).build();
+				JdbcLockProvider waiterSide = JdbcLockProvider.builder(dataSource).build();
+				Connection blocker = dataSource.getConnection()) {
+			// start the waiter's LISTEN connection first: it wakes every subscriber once when it starts
+			waiterSide.subscribe(key()).close();
+			String key = key();
+			LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(60));
+			assertThat(holderSide.acquire(holder).isGranted()).isTrue();
+			blocker.setAutoCommit(false);
+			try (PreparedStatement lockRow = blocker
+				.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR UPDATE")) {
+				lockRow.setString(1, key);
+				lockRow.setString(2, holder.leaseId());
+				lockRow.executeQuery().close();
+			}
+			long waitingBefore = lockWaiters();
+			java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture
+				.supplyAsync(() -> holderSide.release(holder.ref()));
+			await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters() > waitingBefore);
+			try (ReleaseSubscription subscription = waiterSide.subscribe(key)) {
+				java.util.concurrent.CompletableFuture<Boolean> acquired = java.util.concurrent.CompletableFuture
+					.supplyAsync(() -> waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(60))).isGranted());
+				// the denial either returns or waits for the release (then it cannot be denied by this lease)
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> acquired.isDone() || lockWaiters() > waitingBefore + 1);
+				blocker.rollback();
+				assertThat(released.get(10, TimeUnit.SECONDS)).isTrue();
+				boolean granted = acquired.get(10, TimeUnit.SECONDS);
+				assertThat(granted || subscription.await(TimeUnit.SECONDS.toNanos(5)))
+					.as("the waiter is granted or woken by the release").isTrue();
+			}
+		}
+	}
+
+	/** The counter row's version and lock: changes whenever a statement writes or locks it. */
+	private static String counterRowVersion(String key) throws SQLException {
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement statement = connection.prepareStatement(
+						"SELECT xmin::text || '/' || xmax::text FROM locksmith_lock WHERE lock_key = ? AND lease_id = ''")) {
+			statement.setString(1, key);
+			try (ResultSet rs = statement.executeQuery()) {
+				assertThat(rs.next()).isTrue();
+				return rs.getString(1);
+			}
+		}
+	}
+
 	@Test
 	void closingTheProviderStopsListeningBeforeItsConnectionGoesBackToThePool() throws Exception {
 		try (HikariDataSource single = PostgresTestServer.newDatabase(1)) {
