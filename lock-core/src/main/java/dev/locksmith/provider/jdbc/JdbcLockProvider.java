@@ -69,9 +69,13 @@ import dev.locksmith.spi.Renewal;
  *
  * <p><b>Waiting.</b> On PostgreSQL, releases send {@code pg_notify} in the same statement and one
  * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM. A release
- * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which every denied
- * acquisition pushes two seconds past its retry hint. A waiter subscribes before the
- * denial it sleeps on, so a release after that denial always notifies; elsewhere
+ * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which a denied
+ * acquisition pushes two seconds past its retry hint unless it already lasts one second past it (then the
+ * denial writes nothing). A release share-locks the counter row before it reads the flag, and a flag is
+ * written only under a conflicting lock and before the leases are read again, so a release committing after
+ * a denial's read always sees that denial's flag (see {@link PostgresTableStatements}). A waiter subscribes
+ * before the denial it sleeps on, so a release after that denial always notifies. The release commits with
+ * {@code synchronous_commit} off for its own transaction, the grant synchronously; elsewhere
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
  *
  * <p>Connections are borrowed from the {@link DataSource} and committed by the provider itself, so a lock
