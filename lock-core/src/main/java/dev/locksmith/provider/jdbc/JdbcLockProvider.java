@@ -71,9 +71,10 @@ import dev.locksmith.spi.Renewal;
  * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM. A release
  * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which a denied
  * acquisition pushes two seconds past its retry hint unless it already lasts one second past it (then the
- * denial writes nothing). A release share-locks the counter row before it reads the flag, and a flag is
- * written only under a conflicting lock and before the leases are read again, so a release committing after
- * a denial's read always sees that denial's flag (see {@link PostgresTableStatements}). A waiter subscribes
+ * denial writes nothing). A release reads the flag from the counter row's latest version, share-locked
+ * without waiting (and notifies anyway when another transaction holds the row), and a flag is written only
+ * under a conflicting lock and before the leases are read again, so a release committing after a denial's
+ * read always sees that denial's flag (see {@link PostgresTableStatements}). A waiter subscribes
  * before the denial it sleeps on, so a release after that denial always notifies. The release commits with
  * {@code synchronous_commit} off for its own transaction, the grant synchronously; elsewhere
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
@@ -380,19 +381,12 @@ public final class JdbcLockProvider implements LockProvider {
 						statement.setString(3, lease.type().name());
 						return statement.executeUpdate() > 0;
 					}
-					// PostgreSQL: the counter row's share lock first (see PostgresTableStatements)
 					statement.setString(1, key);
-					statement.setString(2, key);
-					statement.setString(3, lease.leaseId());
-					statement.setString(4, lease.type().name());
+					statement.setString(2, lease.leaseId());
+					statement.setString(3, lease.type().name());
+					statement.setString(4, key);
 					statement.setString(5, this.table.channel());
-					statement.setString(6, key);
-					statement.execute();
-					statement.getResultSet().close();
-					if (!statement.getMoreResults()) {
-						throw new SQLException("release returned no result");
-					}
-					try (ResultSet rs = statement.getResultSet()) {
+					try (ResultSet rs = statement.executeQuery()) {
 						return rs.next() && rs.getLong(1) > 0;
 					}
 				}

@@ -60,27 +60,29 @@ final class PostgresTableStatements extends TableStatements {
 		// lease of a crashed process does anyway; no token is issued or reused by it (the grant, which bumps the
 		// counter, still commits synchronously), so fencing is unaffected. Its NOTIFY is sent at commit as before.
 		//
-		// The first statement share-locks the key's counter row; the second, whose snapshot is taken after that
-		// lock was granted, deletes the lease and reads the wait flag, and sends pg_notify only while the flag (the
-		// counter row's expires_at) is in the future. Why no waiter misses the wake-up: every write of the flag is
-		// made while holding a lock on that row that conflicts with the share lock (the grant statement's row lock,
-		// or the UPDATE of flagWaiter), and every denial reads the leases after it holds that lock (grant
-		// statement) or after its flag write committed (flagWaiter), or reads leases and flag in one snapshot and
-		// writes nothing because the flag already outlasts its retry hint. So, for a denial that saw the lease
-		// live (the release commits after the denial's snapshot): if the flag's writer locked the row first, the
-		// release waits for its commit and its snapshot sees the flag; if the release locked first, the writer
-		// waits for the release's commit, and a writing denial then reads the lease as gone (no denial), while the
-		// flag a read-only denial relies on was committed before its snapshot, so before the release's commit and
-		// (as its writer could not lock past the release) before the release's lock. A statement without the
-		// lock, whose snapshot predates a concurrent flag write, would miss it and not notify (the test
-		// aReleaseRacingTheFirstDenialStillWakesTheWaiter). The flag is looked up by the key parameter:
-		// correlated with the CTE, the lookup got slower as the table grew.
-		this.release = "SELECT 1 FROM " + name + " WHERE lock_key = ? AND lease_id = '' FOR SHARE;"
-				+ " WITH released AS (DELETE FROM " + name + " WHERE lock_key = ? AND lease_id = ? AND lease_type = ?"
+		// The release share-locks the key's counter row without waiting (SKIP LOCKED) and reads the wait flag
+		// (its expires_at) from the version it locked, which is the latest committed one (under READ COMMITTED a
+		// locking read follows the row's updates); it sends pg_notify while that flag is in the future, and always
+		// when the row is locked by another transaction. Why no waiter misses the wake-up: every write of the
+		// flag is made while holding a lock on that row that conflicts with the share lock (the grant
+		// statement's row lock, or the UPDATE of flagWaiter), and every denial reads the leases after it holds
+		// that lock (grant statement) or after its flag write committed (flagWaiter), or reads leases and flag in
+		// one snapshot and writes nothing because the flag already outlasts its retry hint. Take a denial that
+		// saw the lease live, so the release commits after the denial's snapshot. If the flag's writer holds the
+		// row when the release tries to lock it, the release notifies unconditionally. If the writer committed
+		// before, the release locks the version with the flag. If the release locked first, the writer waits for
+		// the release's commit, so a writing denial then reads the lease as gone (no denial), and the flag a
+		// read-only denial relies on, committed before its snapshot and so before the release's commit, cannot
+		// have been written after the release's lock. A plain read of the flag (the statement's snapshot, taken
+		// before a concurrent writer committed) missed it and sent nothing: the test
+		// aReleaseRacingTheFirstDenialStillWakesTheWaiter. Never waiting for the row keeps the release off the
+		// queue of grants and denials contending for it.
+		this.release = "WITH released AS (DELETE FROM " + name + " WHERE lock_key = ? AND lease_id = ? AND lease_type = ?"
 				+ " AND lease_id <> '' AND expires_at > now() RETURNING lock_key),"
-				+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE EXISTS (SELECT 1 FROM " + name
-				+ " k WHERE k.lock_key = ? AND k.lease_id = '' AND k.expires_at > now()))"
-				// the release commits asynchronously (see above), also when it found nothing (the lock was a write)
+				+ " flag AS (SELECT expires_at FROM " + name + " WHERE lock_key = ? AND lease_id = '' FOR SHARE SKIP LOCKED),"
+				+ " notified AS (SELECT pg_notify(?, r.lock_key) FROM released r WHERE NOT EXISTS (SELECT 1 FROM flag)"
+				+ " OR EXISTS (SELECT 1 FROM flag WHERE expires_at > now()))"
+				// the release commits asynchronously (see above)
 				+ " SELECT (SELECT count(*) FROM released), (SELECT count(*) FROM notified),"
 				+ " set_config('synchronous_commit', 'off', true)";
 		this.flagWaiter = "UPDATE " + name + " SET expires_at = " + NOW_PLUS_MILLIS
@@ -157,8 +159,8 @@ final class PostgresTableStatements extends TableStatements {
 	}
 
 	/**
-	 * Share-locks the key's counter row, then deletes a live lease and notifies while the wait flag is up, with
-	 * {@code synchronous_commit} off for its own transaction: key; key, lease id, type, channel, key. Returns one
+	 * Deletes a live lease and notifies while the wait flag is up (or its counter row is locked), with
+	 * {@code synchronous_commit} off for its own transaction: key, lease id, type, key, channel. Returns one
 	 * row: how many leases it deleted, how many notifications it sent.
 	 */
 	@Override

@@ -204,6 +204,34 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 		}
 	}
 
+	/**
+	 * A release does not wait for the key's counter row: when another transaction holds it (it may be writing
+	 * the wait flag), the release notifies whatever the flag says, and returns without waiting for that
+	 * transaction.
+	 */
+	@Test
+	void releaseNotifiesWithoutWaitingWhileTheCounterRowIsLocked() throws Exception {
+		try (JdbcLockProvider provider = JdbcLockProvider.builder(dataSource).build();
+				Connection listener = dataSource.getConnection();
+				Statement listen = listener.createStatement();
+				Connection other = dataSource.getConnection()) {
+			listen.execute("LISTEN locksmith_lock");
+			String key = key();
+			LeaseRequest lease = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(provider.acquire(lease).isGranted()).isTrue();
+			other.setAutoCommit(false);
+			try (PreparedStatement lockRow = other
+				.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = '' FOR UPDATE")) {
+				lockRow.setString(1, key);
+				lockRow.executeQuery().close();
+			}
+			// no denial raised the flag, so only the held row makes the release notify
+			assertThat(provider.release(lease.ref())).isTrue();
+			other.rollback();
+			assertThat(Notifications.collect(listener, Set.of(key), 1)).containsExactly(key);
+		}
+	}
+
 	/** The counter row's version and lock: changes whenever a statement writes or locks it. */
 	private static String counterRowVersion(String key) throws SQLException {
 		try (Connection connection = dataSource.getConnection();
