@@ -162,6 +162,42 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 	}
 
 	/**
+	 * Issue 15: a denial must not write on a pool whose connections are not in autocommit mode either (Spring
+	 * Boot applications often set {@code auto-commit=false}). Before, such a connection skipped both the plain
+	 * read and the one-round-trip grant: every denial bumped the counter row inside a transaction and rolled
+	 * it back, so it waited for the row lock, got a transaction id and left the row's xmax changed.
+	 */
+	@Test
+	void repeatedDenialsWriteNothingOnAPoolWithoutAutoCommit() throws Exception {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(dataSource.getJdbcUrl());
+		config.setUsername(dataSource.getUsername());
+		config.setMaximumPoolSize(2);
+		config.setMinimumIdle(0);
+		config.setAutoCommit(false);
+		try (HikariDataSource manual = new HikariDataSource(config);
+				JdbcLockProvider holderSide = JdbcLockProvider.builder(dataSource).build();
+				JdbcLockProvider waiterSide = JdbcLockProvider.builder(manual).build()) {
+			String key = key();
+			LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(holderSide.acquire(holder).isGranted()).isTrue();
+			// the first denial raises the wait flag
+			assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+			String before = counterRowVersion(key);
+			for (int i = 0; i < 5; i++) {
+				assertThat(waiterSide.acquire(request(key, LeaseType.WRITE, Duration.ofSeconds(30))).isGranted()).isFalse();
+				assertThat(waiterSide.acquire(request(key, LeaseType.READ, Duration.ofSeconds(30))).isGranted()).isFalse();
+				assertThat(waiterSide.acquire(permits(key, 1, 3)).isGranted()).isFalse();
+			}
+			assertThat(counterRowVersion(key)).isEqualTo(before);
+			assertThat(holderSide.release(holder.ref())).isTrue();
+			LeaseRequest next = request(key, LeaseType.WRITE, Duration.ofSeconds(30));
+			assertThat(waiterSide.acquire(next).isGranted()).isTrue();
+			assertThat(waiterSide.release(next.ref())).isTrue();
+		}
+	}
+
+	/**
 	 * Issue 15, no lost wake-up, with a second provider instance as the waiting "process": the holder's release
 	 * takes its snapshot, then (held up on the lease row by a third session) deletes only after the waiter's
 	 * first denial ran. The waiter must then either be granted or be notified. Before the release locked the
