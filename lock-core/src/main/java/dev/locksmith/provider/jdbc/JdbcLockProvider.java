@@ -51,8 +51,9 @@ import dev.locksmith.spi.Renewal;
  * strictly increases per key across every lease type. The counter row stays when the key is released, so
  * tokens never repeat.
  *
- * <p>On PostgreSQL (with READ COMMITTED connections in autocommit mode) a WRITE lease skips all of that and
- * takes one round trip: two statements sent together, which the server runs as one implicit transaction.
+ * <p>On PostgreSQL (with READ COMMITTED connections, which the provider switches to autocommit) a WRITE lease
+ * skips all of that and takes one round trip: two statements sent together, which the server runs as one
+ * implicit transaction.
  * The first locks the counter row ({@code INSERT … ON CONFLICT … DO UPDATE … WHERE false} creates or locks
  * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
  * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
@@ -164,12 +165,14 @@ public final class JdbcLockProvider implements LockProvider {
 		LockTable.checkRequest(request, "JdbcLockProvider.acquire");
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
-			boolean autoCommit = connection.getAutoCommit();
+			// like every other operation: a pool without autocommit would otherwise skip the plain read and the
+			// one-round-trip grant, and every denial would lock and bump the counter row (then roll back)
+			ensureAutoCommit(connection);
 			String acquireWrite = this.statements.acquireWrite();
-			if (autoCommit && acquireWrite != null && request.type() == LeaseType.WRITE) {
+			if (acquireWrite != null && request.type() == LeaseType.WRITE) {
 				return acquireWrite(connection, acquireWrite, request);
 			}
-			return acquireChecked(connection, request, autoCommit);
+			return acquireChecked(connection, request);
 		}
 		catch (SQLException ex) {
 			throw unavailable(key, "acquire", ex);
@@ -177,29 +180,26 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Acquires through a plain read (autocommit only) and then a short transaction. Where releases notify
+	 * Acquires through a plain read (autocommit) and then a short transaction. Where releases notify
 	 * (PostgreSQL), a denial is returned only from a read that also shows the key's wait flag outlasting the
 	 * retry hint by half the slack, so repeated denials write nothing; otherwise the flag is raised first (its
 	 * own committed {@code UPDATE}) and the leases are read again, never the other way round: a flag written
 	 * after the read that saw the lease live could miss a release committing in between (see
 	 * {@link PostgresTableStatements} on the release). Gives up after three rounds with a 1 ms hint.
 	 */
-	private Grant acquireChecked(Connection connection, LeaseRequest request, boolean autoCommit) throws SQLException {
+	private Grant acquireChecked(Connection connection, LeaseRequest request) throws SQLException {
 		String flagWaiter = this.statements.flagWaiter();
-		boolean readFirst = autoCommit;
 		for (int round = 0; round < 3; round++) {
-			if (readFirst) {
-				// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
-				// that neither takes nor waits for the key's row lock.
-				LiveLeases live = readLeases(connection, request);
-				long blockedForMillis = live.conflictRemainingMillis(request);
-				if (blockedForMillis >= 0 && live.mineToken == 0) {
-					if (flagWaiter == null || live.flagCovers(blockedForMillis)) {
-						return Grant.denied(Duration.ofMillis(blockedForMillis));
-					}
-					raiseWaitFlag(connection, flagWaiter, request.key(), blockedForMillis);
-					continue;
+			// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial that
+			// neither takes nor waits for the key's row lock.
+			LiveLeases live = readLeases(connection, request);
+			long blockedForMillis = live.conflictRemainingMillis(request);
+			if (blockedForMillis >= 0 && live.mineToken == 0) {
+				if (flagWaiter == null || live.flagCovers(blockedForMillis)) {
+					return Grant.denied(Duration.ofMillis(blockedForMillis));
 				}
+				raiseWaitFlag(connection, flagWaiter, request.key(), blockedForMillis);
+				continue;
 			}
 			// a denial rolls back, the counter's increment too
 			Grant grant = inTransaction(connection, () -> acquireInTransaction(connection, request), Grant::isGranted);
@@ -209,7 +209,6 @@ public final class JdbcLockProvider implements LockProvider {
 			}
 			// denied under the key lock, which is gone now: raise the flag, then read again
 			raiseWaitFlag(connection, flagWaiter, request.key(), hint.toMillis());
-			readFirst = true;
 		}
 		return Grant.denied(Duration.ofMillis(1));
 	}
