@@ -241,6 +241,98 @@ class JdbcLockProviderPostgresTests extends AbstractJdbcLockProviderTests {
 	}
 
 	/**
+	 * The same race as {@link #aReleaseRacingTheFirstDenialStillWakesTheWaiter} for readers and permits, whose
+	 * denials go through the plain read, raise the wait flag in their own statement and read again.
+	 */
+	@Test
+	void aReleaseRacingTheFirstReaderOrPermitsDenialStillWakesTheWaiter() throws Exception {
+		for (boolean reader : new boolean[] { true, false }) {
+			try (JdbcLockProvider holderSide = JdbcLockProvider.builder(dataSource).build();
+					JdbcLockProvider waiterSide = JdbcLockProvider.builder(dataSource).build();
+					Connection blocker = dataSource.getConnection()) {
+				waiterSide.subscribe(key()).close();
+				String key = key();
+				LeaseRequest holder = reader ? request(key, LeaseType.WRITE, Duration.ofSeconds(60)) : permits(key, 3, 3);
+				assertThat(holderSide.acquire(holder).isGranted()).isTrue();
+				blocker.setAutoCommit(false);
+				try (PreparedStatement lockRow = blocker
+					.prepareStatement("SELECT 1 FROM locksmith_lock WHERE lock_key = ? AND lease_id = ? FOR UPDATE")) {
+					lockRow.setString(1, key);
+					lockRow.setString(2, holder.leaseId());
+					lockRow.executeQuery().close();
+				}
+				long waitingBefore = lockWaiters();
+				java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture
+					.supplyAsync(() -> holderSide.release(holder.ref()));
+				await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters() > waitingBefore);
+				LeaseRequest waiter = reader ? request(key, LeaseType.READ, Duration.ofSeconds(60)) : permits(key, 1, 3);
+				try (ReleaseSubscription subscription = waiterSide.subscribe(key, waiter.type())) {
+					java.util.concurrent.CompletableFuture<Boolean> acquired = java.util.concurrent.CompletableFuture
+						.supplyAsync(() -> waiterSide.acquire(waiter).isGranted());
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> acquired.isDone() || lockWaiters() > waitingBefore + 1);
+					blocker.rollback();
+					assertThat(released.get(10, TimeUnit.SECONDS)).isTrue();
+					boolean granted = acquired.get(10, TimeUnit.SECONDS);
+					assertThat(granted || subscription.await(TimeUnit.SECONDS.toNanos(5)))
+						.as("the %s waiter is granted or woken by the release", waiter.type()).isTrue();
+				}
+			}
+		}
+	}
+
+	/**
+	 * A release that has share-locked the counter row and read the wait flag but commits slowly (a deferred
+	 * trigger waits on an advisory lock held by a third session): a denial arriving meanwhile either relies on
+	 * a flag the release already saw (so the release notifies) or must write the flag and waits for the
+	 * release's commit, after which it sees the lease gone. Writers (one round trip) and readers (plain read,
+	 * then flag) are tried with the flag down and already up.
+	 */
+	@Test
+	void aDenialDuringASlowReleaseCommitIsGrantedOrWoken() throws Exception {
+		execute(dataSource, "CREATE SCHEMA IF NOT EXISTS slow");
+		execute(dataSource, "CREATE TABLE IF NOT EXISTS slow.locks (LIKE locksmith_lock INCLUDING ALL)");
+		execute(dataSource, "CREATE OR REPLACE FUNCTION slow.commit_gate() RETURNS trigger LANGUAGE plpgsql AS"
+				+ " $$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$");
+		execute(dataSource, "DROP TRIGGER IF EXISTS gate ON slow.locks");
+		execute(dataSource, "CREATE CONSTRAINT TRIGGER gate AFTER DELETE ON slow.locks DEFERRABLE INITIALLY DEFERRED"
+				+ " FOR EACH ROW EXECUTE FUNCTION slow.commit_gate()");
+		for (LeaseType waiterType : new LeaseType[] { LeaseType.WRITE, LeaseType.READ }) {
+			for (boolean flagUp : new boolean[] { false, true }) {
+				try (JdbcLockProvider holderSide = JdbcLockProvider.builder(dataSource).tableName("slow.locks").build();
+						JdbcLockProvider waiterSide = JdbcLockProvider.builder(dataSource).tableName("slow.locks").build();
+						Connection gate = dataSource.getConnection();
+						Statement gateStatement = gate.createStatement()) {
+					waiterSide.subscribe(key()).close();
+					String key = key();
+					LeaseRequest holder = request(key, LeaseType.WRITE, Duration.ofSeconds(60));
+					assertThat(holderSide.acquire(holder).isGranted()).isTrue();
+					if (flagUp) {
+						assertThat(waiterSide.acquire(request(key, waiterType, Duration.ofSeconds(60))).isGranted()).isFalse();
+					}
+					gateStatement.execute("SELECT pg_advisory_lock(4242)");
+					long waitingBefore = lockWaiters();
+					java.util.concurrent.CompletableFuture<Boolean> released = java.util.concurrent.CompletableFuture
+						.supplyAsync(() -> holderSide.release(holder.ref()));
+					// the release has deleted, locked the counter row, read the flag, and waits at its commit
+					await().atMost(Duration.ofSeconds(10)).until(() -> lockWaiters() > waitingBefore);
+					try (ReleaseSubscription subscription = waiterSide.subscribe(key, waiterType)) {
+						java.util.concurrent.CompletableFuture<Boolean> acquired = java.util.concurrent.CompletableFuture
+							.supplyAsync(() -> waiterSide.acquire(request(key, waiterType, Duration.ofSeconds(60))).isGranted());
+						await().atMost(Duration.ofSeconds(10))
+							.until(() -> acquired.isDone() || lockWaiters() > waitingBefore + 1);
+						gateStatement.execute("SELECT pg_advisory_unlock(4242)");
+						assertThat(released.get(10, TimeUnit.SECONDS)).isTrue();
+						boolean granted = acquired.get(10, TimeUnit.SECONDS);
+						assertThat(granted || subscription.await(TimeUnit.SECONDS.toNanos(5)))
+							.as("the %s waiter (flag up before: %s) is granted or woken", waiterType, flagUp).isTrue();
+					}
+				}
+			}
+		}
+	}
+
+	/**
 	 * A release does not wait for the key's counter row: when another transaction holds it (it may be writing
 	 * the wait flag), the release notifies whatever the flag says, and returns without waiting for that
 	 * transaction.
