@@ -48,6 +48,16 @@ class JdbcLockProviderPostgresCrashTests {
 					LeaseRequest first = AbstractJdbcLockProviderTests.request(writeKey, LeaseType.WRITE, Duration.ofMinutes(5));
 					assertThat(provider.acquire(first).isGranted()).isTrue();
 					assertThat(provider.release(first.ref())).isTrue();
+					// denials commit with synchronous_commit off for their own transaction only: on the pool's one
+					// connection the grants after them must still commit synchronously (one-round-trip denial under
+					// the key lock, then one without it, then a reader's denial that raises the flag)
+					String heldKey = AbstractJdbcLockProviderTests.key();
+					assertThat(provider.acquire(AbstractJdbcLockProviderTests.request(heldKey, LeaseType.WRITE, Duration.ofMinutes(5))).isGranted()).isTrue();
+					String otherHeld = AbstractJdbcLockProviderTests.key();
+					assertThat(provider.acquire(AbstractJdbcLockProviderTests.request(otherHeld, LeaseType.WRITE, Duration.ofMinutes(5))).isGranted()).isTrue();
+					assertThat(provider.acquire(AbstractJdbcLockProviderTests.request(heldKey, LeaseType.WRITE, Duration.ofMinutes(5))).isGranted()).isFalse();
+					assertThat(provider.acquire(AbstractJdbcLockProviderTests.request(heldKey, LeaseType.WRITE, Duration.ofMinutes(5))).isGranted()).isFalse();
+					assertThat(provider.acquire(AbstractJdbcLockProviderTests.request(otherHeld, LeaseType.READ, Duration.ofMinutes(5))).isGranted()).isFalse();
 					Grant read = provider.acquire(AbstractJdbcLockProviderTests.request(readKey, LeaseType.READ, Duration.ofMinutes(5)));
 					Grant write = provider.acquire(AbstractJdbcLockProviderTests.request(writeKey, LeaseType.WRITE, Duration.ofMinutes(5)));
 					assertThat(read.isGranted()).isTrue();
@@ -89,7 +99,7 @@ class JdbcLockProviderPostgresCrashTests {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(server.getJdbcUrl("postgres", "postgres"));
 		config.setUsername("postgres");
-		config.setMaximumPoolSize(2);
+		config.setMaximumPoolSize(1);
 		config.setMinimumIdle(0);
 		return new HikariDataSource(config);
 	}
