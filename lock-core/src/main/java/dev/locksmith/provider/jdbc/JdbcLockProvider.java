@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -50,8 +51,9 @@ import dev.locksmith.spi.Renewal;
  * strictly increases per key across every lease type. The counter row stays when the key is released, so
  * tokens never repeat.
  *
- * <p>On PostgreSQL (with READ COMMITTED connections in autocommit mode) a WRITE lease skips all of that and
- * takes one round trip: two statements sent together, which the server runs as one implicit transaction.
+ * <p>On PostgreSQL (with READ COMMITTED connections, which the provider switches to autocommit) a WRITE lease
+ * skips all of that and takes one round trip: two statements sent together, which the server runs as one
+ * implicit transaction.
  * The first locks the counter row ({@code INSERT … ON CONFLICT … DO UPDATE … WHERE false} creates or locks
  * it); the second, whose snapshot is taken after that lock was granted, inserts the lease and increments the
  * token only if no live lease exists, and otherwise returns the shortest remaining TTL.
@@ -68,9 +70,14 @@ import dev.locksmith.spi.Renewal;
  *
  * <p><b>Waiting.</b> On PostgreSQL, releases send {@code pg_notify} in the same statement and one
  * {@code LISTEN} connection per provider (opened by the first waiter) wakes waiters in every JVM. A release
- * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which every denied
- * acquisition pushes two seconds past its retry hint. A waiter subscribes before the
- * denial it sleeps on, so a release after that denial always notifies; elsewhere
+ * notifies only while the key's wait flag is up: the counter row's {@code expires_at}, which a denied
+ * acquisition pushes two seconds past its retry hint unless it already lasts one second past it (then the
+ * denial writes nothing). A release reads the flag from the counter row's latest version, share-locked
+ * without waiting (and notifies anyway when another transaction holds the row), and a flag is written only
+ * under a conflicting lock and before the leases are read again, so a release committing after a denial's
+ * read always sees that denial's flag (see {@link PostgresTableStatements}). A waiter subscribes
+ * before the denial it sleeps on, so a release after that denial always notifies. The release commits with
+ * {@code synchronous_commit} off for its own transaction, the grant synchronously; elsewhere
  * only waiters in this JVM are woken directly and the engine backs off, bounded by the holder's remaining TTL.
  *
  * <p>Connections are borrowed from the {@link DataSource} and committed by the provider itself, so a lock
@@ -158,18 +165,14 @@ public final class JdbcLockProvider implements LockProvider {
 		LockTable.checkRequest(request, "JdbcLockProvider.acquire");
 		String key = request.key();
 		try (Connection connection = this.dataSource.getConnection()) {
-			boolean autoCommit = connection.getAutoCommit();
+			// like every other operation: a pool without autocommit would otherwise skip the plain read and the
+			// one-round-trip grant, and every denial would lock and bump the counter row (then roll back)
+			ensureAutoCommit(connection);
 			String acquireWrite = this.statements.acquireWrite();
-			if (autoCommit && acquireWrite != null && request.type() == LeaseType.WRITE) {
+			if (acquireWrite != null && request.type() == LeaseType.WRITE) {
 				return acquireWrite(connection, acquireWrite, request);
 			}
-			Grant grant = acquireChecked(connection, request, autoCommit);
-			Duration hint = grant.retryAfter();
-			String flagWaiter = this.statements.flagWaiter();
-			if (!grant.isGranted() && hint != null && flagWaiter != null) {
-				flagWaiter(connection, flagWaiter, key, hint);
-			}
-			return grant;
+			return acquireChecked(connection, request);
 		}
 		catch (SQLException ex) {
 			throw unavailable(key, "acquire", ex);
@@ -177,32 +180,54 @@ public final class JdbcLockProvider implements LockProvider {
 	}
 
 	/**
-	 * Sets the key's wait flag (the expiry column of its counter row) to outlast a denial's retry hint, so
-	 * that releases of the key send {@code pg_notify} while a waiter may be asleep.
+	 * Acquires through a plain read (autocommit) and then a short transaction. Where releases notify
+	 * (PostgreSQL), a denial is returned only from a read that also shows the key's wait flag outlasting the
+	 * retry hint by half the slack, so repeated denials write nothing; otherwise the flag is raised first (its
+	 * own committed {@code UPDATE}) and the leases are read again, never the other way round: a flag written
+	 * after the read that saw the lease live could miss a release committing in between (see
+	 * {@link PostgresTableStatements} on the release). Gives up after three rounds with a 1 ms hint.
 	 */
-	private void flagWaiter(Connection connection, String sql, String key, Duration hint) throws SQLException {
-		autoCommitted(connection, () -> {
-			try (PreparedStatement statement = connection.prepareStatement(sql)) {
-				statement.setLong(1, hint.toMillis() + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS);
-				statement.setString(2, key);
-				return statement.executeUpdate();
-			}
-		});
-	}
-
-	/** Acquires through a plain read (autocommit only) and then a short transaction. */
-	private Grant acquireChecked(Connection connection, LeaseRequest request, boolean autoCommit) throws SQLException {
-		if (autoCommit) {
-			// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial
-			// that neither takes nor waits for the key's row lock.
+	private Grant acquireChecked(Connection connection, LeaseRequest request) throws SQLException {
+		String flagWaiter = this.statements.flagWaiter();
+		for (int round = 0; round < 3; round++) {
+			// Test before test-and-set: a plain read turns most attempts on a held key into a cheap denial that
+			// neither takes nor waits for the key's row lock.
 			LiveLeases live = readLeases(connection, request);
 			long blockedForMillis = live.conflictRemainingMillis(request);
 			if (blockedForMillis >= 0 && live.mineToken == 0) {
-				return Grant.denied(Duration.ofMillis(blockedForMillis));
+				if (flagWaiter == null || live.flagCovers(blockedForMillis)) {
+					return Grant.denied(Duration.ofMillis(blockedForMillis));
+				}
+				raiseWaitFlag(connection, flagWaiter, request.key(), blockedForMillis);
+				continue;
 			}
+			// a denial rolls back, the counter's increment too
+			Grant grant = inTransaction(connection, () -> acquireInTransaction(connection, request), Grant::isGranted);
+			Duration hint = grant.retryAfter();
+			if (grant.isGranted() || flagWaiter == null || hint == null) {
+				return grant;
+			}
+			// denied under the key lock, which is gone now: raise the flag, then read again
+			raiseWaitFlag(connection, flagWaiter, request.key(), hint.toMillis());
 		}
-		// a denial rolls back, the counter's increment too
-		return inTransaction(connection, () -> acquireInTransaction(connection, request), Grant::isGranted);
+		return Grant.denied(Duration.ofMillis(1));
+	}
+
+	/**
+	 * Raises the key's wait flag (the expiry column of its counter row) to outlast a retry hint by the slack,
+	 * so that releases of the key send {@code pg_notify} while a waiter may be asleep; commits before the
+	 * caller reads the leases again (autocommit).
+	 */
+	private void raiseWaitFlag(Connection connection, String sql, String key, long hintMillis) throws SQLException {
+		long flagMillis = hintMillis + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS;
+		autoCommitted(connection, () -> {
+			try (PreparedStatement statement = connection.prepareStatement(sql)) {
+				statement.setLong(1, flagMillis);
+				statement.setString(2, key);
+				statement.setLong(3, flagMillis);
+				return statement.executeUpdate();
+			}
+		});
 	}
 
 	/**
@@ -216,20 +241,29 @@ public final class JdbcLockProvider implements LockProvider {
 		String key = request.key();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			long ttl = request.ttl().toMillis();
+			String leaseId = request.leaseId();
+			// the conditional lock
 			statement.setString(1, key);
-			statement.setLong(2, ttl);
+			statement.setString(2, key);
 			statement.setString(3, key);
-			statement.setString(4, request.leaseId());
-			statement.setString(5, key);
-			statement.setString(6, key);
+			statement.setString(4, key);
+			statement.setString(5, leaseId);
+			// the grant
+			statement.setLong(6, ttl);
 			statement.setString(7, key);
-			statement.setString(8, request.leaseId());
+			statement.setString(8, leaseId);
 			statement.setString(9, key);
-			statement.setString(10, request.leaseId());
-			statement.setString(11, request.owner());
-			statement.setString(12, MetadataCodec.encode(request.metadata()));
-			statement.setLong(13, ttl);
-			statement.setString(14, key);
+			statement.setString(10, key);
+			statement.setString(11, key);
+			statement.setString(12, leaseId);
+			statement.setString(13, key);
+			statement.setString(14, leaseId);
+			statement.setString(15, request.owner());
+			statement.setString(16, MetadataCodec.encode(request.metadata()));
+			statement.setLong(17, ttl);
+			statement.setString(18, key);
+			statement.setString(19, key);
+			statement.setString(20, leaseId);
 			boolean resultSet = statement.execute();
 			while (!resultSet && statement.getUpdateCount() != -1) {
 				resultSet = statement.getMoreResults();
@@ -309,6 +343,12 @@ public final class JdbcLockProvider implements LockProvider {
 						live.anyExpired = true;
 						continue;
 					}
+					if (this.statements.flagWaiter() != null) {
+						OffsetDateTime flag = rs.getObject("wait_flag", OffsetDateTime.class);
+						if (flag != null) {
+							live.flagRemainingMillis = Duration.between(now, flag.toInstant()).toMillis();
+						}
+					}
 					LeaseType type = LeaseType.valueOf(rs.getString("lease_type"));
 					int permits = rs.getInt("permits");
 					if (request.leaseId().equals(rs.getString("lease_id"))) {
@@ -334,16 +374,19 @@ public final class JdbcLockProvider implements LockProvider {
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean released = autoCommitted(connection, () -> {
 				try (PreparedStatement statement = connection.prepareStatement(this.statements.release())) {
+					if (!this.statements.releaseNotifies()) {
+						statement.setString(1, key);
+						statement.setString(2, lease.leaseId());
+						statement.setString(3, lease.type().name());
+						return statement.executeUpdate() > 0;
+					}
 					statement.setString(1, key);
 					statement.setString(2, lease.leaseId());
 					statement.setString(3, lease.type().name());
-					if (!this.statements.releaseNotifies()) {
-						return statement.executeUpdate() > 0;
-					}
-					statement.setString(4, this.table.channel());
-					statement.setString(5, key);
+					statement.setString(4, key);
+					statement.setString(5, this.table.channel());
 					try (ResultSet rs = statement.executeQuery()) {
-						return rs.next();
+						return rs.next() && rs.getLong(1) > 0;
 					}
 				}
 			});

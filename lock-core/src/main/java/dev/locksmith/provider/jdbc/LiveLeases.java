@@ -22,6 +22,12 @@ final class LiveLeases {
 	/** The token of the request's own live lease (the request was sent before), else 0. */
 	long mineToken;
 
+	/**
+	 * How long the key's wait flag (PostgreSQL) still lasts, read in the same snapshot as the leases; negative
+	 * when it is down, {@link Long#MIN_VALUE} when it was not read.
+	 */
+	long flagRemainingMillis = Long.MIN_VALUE;
+
 	void add(LeaseType type, int count, long remainingMillis) {
 		switch (type) {
 			case WRITE -> this.writers++;
@@ -50,6 +56,15 @@ final class LiveLeases {
 			case PERMITS -> this.writers == 0 && this.readers == 0 && this.permits + request.permits() <= request.limit();
 		};
 		return fits ? -1 : this.minRemaining;
+	}
+
+	/**
+	 * Returns whether the wait flag outlasts a retry hint by half its slack, so that a denial with that hint
+	 * needs no write (a release before the waiter retries notifies).
+	 */
+	boolean flagCovers(long hintMillis) {
+		return this.flagRemainingMillis != Long.MIN_VALUE
+				&& this.flagRemainingMillis >= hintMillis + PostgresTableStatements.WAIT_FLAG_SLACK_MILLIS / 2;
 	}
 
 }

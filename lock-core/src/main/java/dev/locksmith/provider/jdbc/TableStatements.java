@@ -189,7 +189,10 @@ abstract class TableStatements {
 		return null;
 	}
 
-	/** PostgreSQL: raises the key's wait flag to at least now + ms: ms, key. */
+	/**
+	 * PostgreSQL: raises the key's wait flag to now + ms unless it already lasts that long: ms, key, ms.
+	 * {@code null} elsewhere.
+	 */
 	@Nullable String flagWaiter() {
 		return null;
 	}

@@ -1,9 +1,15 @@
 package dev.locksmith.provider.jdbc;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -111,6 +117,74 @@ class JdbcLockProviderPostgresRepeatableReadTests extends AbstractJdbcLockProvid
 				.isThrownBy(() -> provider.renew(List.of(new Renewal(lease.ref(), Duration.ofSeconds(30)))))
 				.satisfies((ex) -> assertThat(ex.getMessage()).doesNotContain("\u001b").doesNotContain("-secret-"));
 			third.rollback();
+		}
+	}
+
+
+	/**
+	 * Issue 15: the grant commits synchronously (its token must survive a crash), the release asynchronously
+	 * (its own transaction only), and the connection goes back to the pool committing synchronously again. This
+	 * path commits explicitly, so the setting each commit runs under is read on the connection just before it.
+	 */
+	@Test
+	void releaseCommitsAsynchronouslyAndTheConnectionGoesBackSynchronous() throws Exception {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(database.getJdbcUrl());
+		config.setUsername(database.getUsername());
+		config.setMaximumPoolSize(1);
+		config.setMinimumIdle(0);
+		config.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
+		// the embedded test server's default is off
+		config.setConnectionInitSql("SET synchronous_commit = on");
+		List<String> atCommit = new ArrayList<>();
+		try (HikariDataSource single = new HikariDataSource(config)) {
+			DataSource recording = recordingCommitSetting(single, atCommit);
+			try (JdbcLockProvider provider = JdbcLockProvider.builder(recording).build()) {
+				LeaseRequest lease = request(key(), LeaseType.WRITE, Duration.ofSeconds(30));
+				assertThat(provider.acquire(lease).isGranted()).isTrue();
+				assertThat(atCommit).containsExactly("on");
+				assertThat(provider.release(lease.ref())).isTrue();
+				assertThat(atCommit).containsExactly("on", "off");
+			}
+			try (Connection connection = single.getConnection()) {
+				assertThat(synchronousCommit(connection)).isEqualTo("on");
+			}
+		}
+	}
+
+	/** A data source whose connections record {@code synchronous_commit} just before each commit. */
+	private static DataSource recordingCommitSetting(DataSource target, List<String> atCommit) {
+		return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] { DataSource.class },
+				(proxy, method, args) -> {
+					Object result = invoke(method, target, args);
+					if (!method.getName().equals("getConnection")) {
+						return result;
+					}
+					Connection connection = (Connection) result;
+					return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] { Connection.class },
+							(p, m, a) -> {
+								if (m.getName().equals("commit")) {
+									atCommit.add(synchronousCommit(connection));
+								}
+								return invoke(m, connection, a);
+							});
+				});
+	}
+
+	private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+		try {
+			return method.invoke(target, args);
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getCause();
+		}
+	}
+
+	static String synchronousCommit(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement();
+				ResultSet rs = statement.executeQuery("SHOW synchronous_commit")) {
+			rs.next();
+			return rs.getString(1);
 		}
 	}
 
