@@ -13,13 +13,13 @@ import dev.locksmith.spi.Grant;
 import dev.locksmith.spi.LeaseRef;
 import dev.locksmith.spi.LeaseRequest;
 import dev.locksmith.spi.LockProvider;
-import dev.locksmith.spi.ReleaseSubscription;
 import dev.locksmith.spi.Renewal;
 
 /**
  * Wraps a real provider, counts the calls the engine makes, and can make the backend look unreachable
  * (every call throws {@link LockProviderUnavailableException}) to test failure handling. Not a mock:
- * every call that is not failed goes to the real backend.
+ * every call that is not failed goes to the real backend, including the waiter queue of a provider that
+ * {@linkplain LockProvider#queuesWaiters() queues waiters}, so the contract kit runs the queued path too.
  */
 public final class CountingLockProvider extends ForwardingLockProvider {
 
@@ -119,28 +119,6 @@ public final class CountingLockProvider extends ForwardingLockProvider {
 	public void ping() {
 		check("ping");
 		this.delegate.ping();
-	}
-
-	/**
-	 * Returns {@code false}, whatever the delegate queues: the contract kit drives every provider through the
-	 * engine's unqueued wait (subscribe, then try again), which its attempt counts assume. A provider's
-	 * waiter queue is tested by its own tests.
-	 * @return {@code false}
-	 */
-	@Override
-	public boolean queuesWaiters() {
-		return false;
-	}
-
-	/**
-	 * Subscribes to the key's releases for the request's lease type, as an unqueued waiter (see
-	 * {@link #queuesWaiters()}).
-	 * @param request the waiting acquisition's request
-	 * @return an armed subscription
-	 */
-	@Override
-	public ReleaseSubscription subscribe(LeaseRequest request) {
-		return subscribe(request.key(), request.type());
 	}
 
 }
