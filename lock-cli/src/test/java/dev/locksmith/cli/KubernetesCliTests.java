@@ -18,8 +18,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,8 +48,8 @@ class KubernetesCliTests {
 
 	private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-	@BeforeEach
-	void start() throws IOException {
+	@BeforeAll
+	static void start() throws IOException {
 		server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
 				new KubernetesCrudDispatcher(), false);
 		server.init();
@@ -69,8 +69,8 @@ class KubernetesCliTests {
 				""".formatted(client.getMasterUrl().toString().replaceAll("/$", "")));
 	}
 
-	@AfterEach
-	void stop() {
+	@AfterAll
+	static void stop() {
 		client.close();
 		server.destroy();
 	}
