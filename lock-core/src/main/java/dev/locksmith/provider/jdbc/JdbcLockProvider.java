@@ -374,15 +374,12 @@ public final class JdbcLockProvider implements LockProvider {
 		try (Connection connection = this.dataSource.getConnection()) {
 			boolean released = autoCommitted(connection, () -> {
 				try (PreparedStatement statement = connection.prepareStatement(this.statements.release())) {
-					if (!this.statements.releaseNotifies()) {
-						statement.setString(1, key);
-						statement.setString(2, lease.leaseId());
-						statement.setString(3, lease.type().name());
-						return statement.executeUpdate() > 0;
-					}
 					statement.setString(1, key);
 					statement.setString(2, lease.leaseId());
 					statement.setString(3, lease.type().name());
+					if (!this.statements.releaseNotifies()) {
+						return statement.executeUpdate() > 0;
+					}
 					statement.setString(4, key);
 					statement.setString(5, this.table.channel());
 					try (ResultSet rs = statement.executeQuery()) {
